@@ -1,0 +1,193 @@
+/**
+ * The device description language: what a user writes in `devices/<name>/device.ts`.
+ *
+ * Every field is documented here because this file is what an editor shows on hover.
+ * Defaults are filled in once, by `src/ir/lower.ts`; nothing downstream sees `undefined`.
+ */
+
+/** An integer value. `bigint` lets 64-bit reset values and masks be exact. */
+export type Int = number | bigint;
+
+/** Register width in bits. */
+export type Width = 8 | 16 | 32 | 64;
+
+/** Size in bytes of one guest access. Port I/O can issue 1, 2 and 4; MMIO also 8. */
+export type AccessSize = 1 | 2 | 4 | 8;
+
+/**
+ * How a bit behaves when the guest reads or writes it.
+ *
+ * - `ro`: reads the stored value; writes are ignored (side effects and hooks may change it).
+ * - `rw`: reads and writes the stored value.
+ * - `wo`: writes are stored; reads return 0.
+ * - `w1c`: reads the stored value; writing 1 clears the bit, writing 0 leaves it.
+ * - `w1s`: reads the stored value; writing 1 sets the bit, writing 0 leaves it.
+ * - `rc`: reads the stored value, then clears the bits that were read; writes are ignored.
+ * - `const`: always reads the reset value; nothing can change it.
+ *
+ * Bits that belong to no field are reserved: they read as zero and ignore writes.
+ */
+export type AccessKind = "ro" | "rw" | "wo" | "w1c" | "w1s" | "rc" | "const";
+
+/**
+ * What an access that does not match the register exactly does. Applies to the register
+ * holding the access's first byte.
+ *
+ * - `combine`: (narrower accesses) the bytes accessed are read, or merged into the
+ *   register's current value on write; the other bytes are untouched.
+ * - `split`: (wider or unaligned accesses) each byte goes to whatever register holds it,
+ *   as if each register had been accessed on its own bytes; bytes in no register read 0.
+ * - `ignore`: reads return 0 and writes are dropped.
+ * - `error`: reads return all ones (like a PCI master abort) and writes are dropped.
+ */
+export type SizePolicy = "combine" | "split" | "ignore" | "error";
+
+export interface AccessPolicy {
+  /** An access smaller than the register. Default `combine`. */
+  narrower?: "combine" | "ignore" | "error";
+  /** An access larger than the register, reaching into the next ones. Default `split`. */
+  wider?: "split" | "ignore" | "error";
+  /** An access whose offset is not a multiple of its size. Default `error`. */
+  unaligned?: "split" | "ignore" | "error";
+}
+
+/** A named value of a field, emitted as a `#define` in the guest header. */
+export type EnumValues = Record<string, Int>;
+
+export interface FieldSpec {
+  /** C identifier, unique within its register (e.g. `"ENABLE"`). */
+  name: string;
+  /** Bit range `[msb, lsb]` inclusive, or a single bit number. */
+  bits: [number, number] | number;
+  /** Defaults to the register's `access`. */
+  access?: AccessKind;
+  /** Reset value of the field, right-aligned. Default 0 (or taken from the register's reset). */
+  reset?: Int;
+  description?: string;
+  /** Named values, e.g. `{ IDLE: 0, BUSY: 1 }`. */
+  values?: EnumValues;
+}
+
+/**
+ * A side effect run after an access to the register has been applied, in the order given.
+ * Targets are `"REGISTER.FIELD"` or `"REGISTER"` (all bits of it).
+ */
+export type Action =
+  | { set: string; when?: string }
+  | { clear: string; when?: string }
+  | { toggle: string; when?: string }
+  | { hook: string; when?: string };
+// `when` names a field of the accessed register: the action runs only if the value the
+// guest wrote has that field non-zero (for reads: the value read).
+
+export interface RegisterSpec {
+  /** C identifier, upper case by convention (e.g. `"CTRL"`). Arrays append `_<index>`. */
+  name: string;
+  /** Byte offset in the decoded register window; must be a multiple of the width in bytes. */
+  offset: Int;
+  /** Width in bits. Default 32. */
+  width?: Width;
+  /** Default access kind for the register's fields (or the whole register if it has none). */
+  access?: AccessKind;
+  /** Reset value of the whole register. Fields' own `reset` values are merged into it. */
+  reset?: Int;
+  description?: string;
+  fields?: FieldSpec[];
+  /** Unroll into `count` registers `NAME_0`… spaced `stride` bytes apart. */
+  count?: number;
+  /** Distance in bytes between array elements. Default: the width in bytes. */
+  stride?: number;
+  /** Access-size policy for this register; defaults come from the device's `access`. */
+  policy?: AccessPolicy;
+  onRead?: Action[];
+  onWrite?: Action[];
+}
+
+export interface HookContext {
+  /** Current value of a register, by name (`"DATA_3"`). */
+  get(register: string): bigint;
+  /** Store a register's value as the hook's C code would (`s->regs[...] = value`). */
+  set(register: string, value: bigint): void;
+}
+
+export interface HookSpec {
+  description?: string;
+  /**
+   * The hook's behaviour in TypeScript, mirroring the C in `hooks.c`. With it, the
+   * conformance vectors check the C hook against this model; without it, the bits a hook
+   * may change are not compared after it runs.
+   *
+   * For a read hook, `value` is what the register would return and the result replaces it.
+   * For a write hook, `value` is what the guest wrote; the result is ignored.
+   */
+  model?: (ctx: HookContext, value: bigint) => bigint | void;
+  /**
+   * Registers this hook may change when it has no model, so their values are treated as
+   * unknown after it runs. Default: the register that triggered it.
+   */
+  touches?: string[];
+}
+
+export interface PciSpec {
+  vendorId: number;
+  deviceId: number;
+  /** Default: `vendorId`. */
+  subsystemVendorId?: number;
+  /** Default: `deviceId`. */
+  subsystemId?: number;
+  /** 16-bit class code (base class << 8 | subclass), e.g. 0xff00 "unclassified". */
+  classCode?: number;
+  revision?: number;
+}
+
+export interface BarSpec {
+  /** BAR number 0..5. */
+  index: number;
+  /** `io` for port I/O, `mmio` for memory space. */
+  space: "io" | "mmio";
+  /** Size in bytes: a power of two (at least 4 for io, 16 for mmio). */
+  size: number;
+  /**
+   * Registers are decoded on `offset & decodeMask`, so the register window repeats
+   * across the BAR. Default `size - 1` (no aliasing).
+   */
+  decodeMask?: number;
+}
+
+export interface KvmNamed {
+  name?: string;
+  number: number;
+}
+
+export interface KvmSpec {
+  /**
+   * The first of four consecutive ioctl numbers on `KVMIO`: create, configure (move or
+   * unmap the device, change its GSI), get state, set state. Its name defaults to
+   * `KVM_CREATE_<NAME>`.
+   */
+  ioctl: KvmNamed;
+  /** The capability reported by `KVM_CHECK_EXTENSION`. Name defaults to `KVM_CAP_<NAME>`. */
+  capability: KvmNamed;
+}
+
+export interface InterruptSpec {
+  /** Register whose bits are the interrupt causes. */
+  status: string;
+  /** Register enabling each cause; the line is asserted while `status & enable` is non-zero. */
+  enable: string;
+}
+
+export interface DeviceSpec {
+  /** C identifier in lower case (e.g. `"xche"`): names files, types and the QOM type. */
+  name: string;
+  description: string;
+  pci: PciSpec;
+  bar: BarSpec;
+  kvm: KvmSpec;
+  /** Default access-size policy for every register. */
+  policy?: AccessPolicy;
+  registers: RegisterSpec[];
+  interrupt?: InterruptSpec;
+  /** Hooks implemented in `hooks.c` as `<name>_hook_<hook>()`. */
+  hooks?: Record<string, HookSpec>;
+}

@@ -1,0 +1,131 @@
+/**
+ * The normalized device: every default filled in, arrays unrolled, names resolved to
+ * indices, bit behaviour reduced to masks. Generators and the reference model read only
+ * this; none of them sees the DSL's optional fields.
+ */
+import type { AccessKind, HookSpec } from "../dsl/types.js";
+
+export type ResolvedPolicy = "combine" | "split" | "ignore" | "error";
+
+export interface Policy {
+  narrower: ResolvedPolicy;
+  wider: ResolvedPolicy;
+  unaligned: ResolvedPolicy;
+}
+
+/** Per-register masks, each a subset of the register's width. */
+export interface BitMasks {
+  /** Bits a read returns from the stored value (ro, rw, w1c, w1s, rc). */
+  readable: bigint;
+  /** Bits a read returns from the reset value, whatever is stored (const). */
+  constant: bigint;
+  /** Bits a write stores (rw, wo). */
+  writable: bigint;
+  w1c: bigint;
+  w1s: bigint;
+  /** Bits cleared after being read (rc). */
+  readClear: bigint;
+  /** Bits of any field; the rest are reserved. */
+  defined: bigint;
+}
+
+export interface EnumValue {
+  name: string;
+  value: bigint;
+}
+
+export interface Field {
+  name: string;
+  lsb: number;
+  msb: number;
+  width: number;
+  /** Positioned mask within the register. */
+  mask: bigint;
+  access: AccessKind;
+  /** Right-aligned. */
+  reset: bigint;
+  description: string;
+  values: EnumValue[];
+}
+
+export type ActionKind = "set" | "clear" | "toggle" | "hook";
+
+export interface BitTarget {
+  register: number;
+  /** Positioned mask of the bits acted on. */
+  mask: bigint;
+  /** `REG` or `REG.FIELD`, as written. */
+  label: string;
+}
+
+export type Action =
+  | { kind: "set" | "clear" | "toggle"; target: BitTarget; when: BitTarget | null }
+  | { kind: "hook"; hook: string; when: BitTarget | null };
+
+export interface Register {
+  /** Index in `Device.registers` and in the C core's state array. */
+  index: number;
+  name: string;
+  /** The DSL register it came from, and its position in an array (null when not an array). */
+  arrayName: string | null;
+  arrayIndex: number | null;
+  offset: number;
+  width: 8 | 16 | 32 | 64;
+  bytes: number;
+  reset: bigint;
+  description: string;
+  fields: Field[];
+  masks: BitMasks;
+  policy: Policy;
+  onRead: Action[];
+  onWrite: Action[];
+}
+
+export interface Hook {
+  name: string;
+  /** The C function in hooks.c. */
+  cName: string;
+  direction: "read" | "write";
+  description: string;
+  model: HookSpec["model"] | null;
+  /** Register indices whose values are unknown after the hook runs when it has no model. */
+  touches: number[];
+}
+
+export interface KvmNames {
+  bus: "pio" | "mmio";
+  create: { name: string; number: number };
+  configure: { name: string; number: number };
+  getState: { name: string; number: number };
+  setState: { name: string; number: number };
+  capability: { name: string; number: number };
+}
+
+export interface Device {
+  name: string;
+  /** Upper-case prefix for macros. */
+  prefix: string;
+  description: string;
+  /** The device file, relative to the working directory, for banners. */
+  source: string;
+  pci: {
+    vendorId: number;
+    deviceId: number;
+    subsystemVendorId: number;
+    subsystemId: number;
+    classCode: number;
+    revision: number;
+  };
+  bar: {
+    index: number;
+    space: "io" | "mmio";
+    size: number;
+    decodeMask: number;
+  };
+  kvm: KvmNames;
+  /** Sizes the bus can issue: 1, 2, 4 for port I/O; 1, 2, 4, 8 for MMIO. */
+  busSizes: number[];
+  registers: Register[];
+  interrupt: { status: number; enable: number } | null;
+  hooks: Hook[];
+}

@@ -1,0 +1,219 @@
+/**
+ * The reference model: the exact semantics of a Device, which the C core in the kernel, in
+ * QEMU and on the host must reproduce. Values are bigint so 64-bit registers are exact.
+ *
+ * It also tracks which bits it cannot predict (set by a C hook that has no TypeScript
+ * model), so vectors compare only what the model knows.
+ */
+import { bitMask } from "../ir/bits.js";
+import type { Action, Device, Register } from "../ir/types.js";
+import { registerAt } from "./decode.js";
+
+export interface ReadResult {
+  claimed: boolean;
+  value: bigint;
+  /** Bits of `value` the model cannot predict. */
+  unknown: bigint;
+}
+
+type Decision = "lanes" | "ignore" | "error";
+
+interface Lane {
+  /** Byte of the access. */
+  byte: number;
+  /** Byte within the register. */
+  registerByte: number;
+}
+
+export class DeviceModel {
+  readonly regs: bigint[];
+  readonly unknown: bigint[];
+  private readonly byName: Map<string, number>;
+
+  constructor(readonly device: Device) {
+    this.regs = device.registers.map((r) => r.reset);
+    this.unknown = device.registers.map(() => 0n);
+    this.byName = new Map(device.registers.map((r) => [r.name, r.index]));
+  }
+
+  reset(): void {
+    for (const r of this.device.registers) {
+      this.regs[r.index] = r.reset;
+      this.unknown[r.index] = 0n;
+    }
+  }
+
+  read(offset: number, size: number): ReadResult {
+    const plan = this.plan(offset, size);
+    if (plan === null) return { claimed: false, value: 0n, unknown: 0n };
+    if (plan.decision === "ignore") return { claimed: true, value: 0n, unknown: 0n };
+    if (plan.decision === "error") return { claimed: true, value: bitMask(size * 8), unknown: 0n };
+    let value = 0n;
+    let unknown = 0n;
+    for (const [register, lanes] of plan.groups) {
+      const result = this.readRegister(register, laneMask(lanes));
+      for (const lane of lanes) {
+        value |= byteOf(result.value, lane.registerByte) << BigInt(8 * lane.byte);
+        unknown |= byteOf(result.unknown, lane.registerByte) << BigInt(8 * lane.byte);
+      }
+    }
+    return { claimed: true, value, unknown };
+  }
+
+  /** Returns whether the device claimed the access. */
+  write(offset: number, size: number, value: bigint): boolean {
+    const plan = this.plan(offset, size);
+    if (plan === null) return false;
+    if (plan.decision !== "lanes") return true;
+    for (const [register, lanes] of plan.groups) {
+      let positioned = 0n;
+      for (const lane of lanes) {
+        positioned |= byteOf(value, lane.byte) << BigInt(8 * lane.registerByte);
+      }
+      this.writeRegister(register, laneMask(lanes), positioned);
+    }
+    return true;
+  }
+
+  /** The interrupt line: true, false, or null when unknown bits decide it. */
+  irqLevel(): boolean | null {
+    const irq = this.device.interrupt;
+    if (!irq) return false;
+    const defined = this.device.registers[irq.status]!.masks.defined;
+    const status = this.regs[irq.status]!;
+    const enable = this.regs[irq.enable]!;
+    const unknownStatus = this.unknown[irq.status]!;
+    const unknownEnable = this.unknown[irq.enable]!;
+    if (status & enable & ~unknownStatus & ~unknownEnable & defined) return true;
+    if ((status | unknownStatus) & (enable | unknownEnable) & defined) return null;
+    return false;
+  }
+
+  private plan(offset: number, size: number): { decision: Decision; groups: Map<Register, Lane[]> } | null {
+    const { bar, busSizes } = this.device;
+    if (!Number.isInteger(offset) || offset < 0 || offset + size > bar.size) return null;
+    const groups = new Map<Register, Lane[]>();
+    if (!busSizes.includes(size)) return { decision: "error", groups };
+    const first = registerAt(this.device, offset & bar.decodeMask);
+    const decision = first === null ? "lanes" : policyFor(first, offset, size);
+    if (decision !== "lanes") return { decision, groups };
+    for (let byte = 0; byte < size; byte++) {
+      const decoded = (offset + byte) & bar.decodeMask;
+      const register = registerAt(this.device, decoded);
+      if (!register) continue;
+      const lanes = groups.get(register) ?? [];
+      lanes.push({ byte, registerByte: decoded - register.offset });
+      groups.set(register, lanes);
+    }
+    return { decision, groups };
+  }
+
+  private readRegister(r: Register, lanes: bigint): { value: bigint; unknown: bigint } {
+    const widthMask = bitMask(r.width);
+    let value = (this.regs[r.index]! & r.masks.readable) | (r.reset & r.masks.constant);
+    let unknown = this.unknown[r.index]! & r.masks.readable;
+    for (const action of r.onRead) {
+      const fires = this.fires(action, value & lanes, unknown & lanes);
+      if (fires === false) continue;
+      if (action.kind === "hook") {
+        const hook = this.hook(action.hook);
+        if (fires === true && hook.model) {
+          const result = hook.model(this.context(), value);
+          if (typeof result === "bigint") value = result & widthMask;
+        } else {
+          unknown = widthMask;
+          this.forget(hook.touches);
+        }
+      } else {
+        this.act(action, fires);
+      }
+    }
+    this.regs[r.index]! &= ~(r.masks.readClear & lanes);
+    this.unknown[r.index]! &= ~(r.masks.readClear & lanes);
+    return { value, unknown };
+  }
+
+  private writeRegister(r: Register, lanes: bigint, value: bigint): void {
+    const written = value & lanes;
+    const { writable, w1c, w1s } = r.masks;
+    let stored = this.regs[r.index]!;
+    stored = (stored & ~(writable & lanes)) | (written & writable);
+    stored &= ~(written & w1c);
+    stored |= written & w1s;
+    this.regs[r.index] = stored;
+    this.unknown[r.index]! &= ~((writable & lanes) | (written & (w1c | w1s)));
+    for (const action of r.onWrite) {
+      const fires = this.fires(action, written, 0n);
+      if (fires === false) continue;
+      if (action.kind === "hook") {
+        const hook = this.hook(action.hook);
+        if (fires === true && hook.model) hook.model(this.context(), written);
+        else this.forget(hook.touches);
+      } else {
+        this.act(action, fires);
+      }
+    }
+  }
+
+  /** true: runs; false: does not; null: depends on bits the model does not know. */
+  private fires(action: Action, value: bigint, unknown: bigint): boolean | null {
+    if (!action.when) return true;
+    if (value & action.when.mask) return true;
+    return unknown & action.when.mask ? null : false;
+  }
+
+  private act(action: Extract<Action, { kind: "set" | "clear" | "toggle" }>, fires: boolean | null): void {
+    const { register, mask } = action.target;
+    if (fires === null) {
+      this.unknown[register]! |= mask;
+      return;
+    }
+    if (action.kind === "set") this.regs[register]! |= mask;
+    else if (action.kind === "clear") this.regs[register]! &= ~mask;
+    else this.regs[register]! ^= mask;
+    if (action.kind !== "toggle") this.unknown[register]! &= ~mask;
+  }
+
+  private hook(name: string) {
+    return this.device.hooks.find((h) => h.name === name)!;
+  }
+
+  private forget(registers: number[]): void {
+    for (const index of registers) {
+      this.unknown[index] = bitMask(this.device.registers[index]!.width);
+    }
+  }
+
+  private context() {
+    const lookup = (name: string): number => {
+      const index = this.byName.get(name);
+      if (index === undefined) throw new Error(`hook model names unknown register "${name}"`);
+      return index;
+    };
+    return {
+      get: (name: string) => this.regs[lookup(name)]!,
+      set: (name: string, value: bigint) => {
+        const index = lookup(name);
+        this.regs[index] = BigInt.asUintN(this.device.registers[index]!.width, value);
+        this.unknown[index] = 0n;
+      },
+    };
+  }
+}
+
+function policyFor(r: Register, offset: number, size: number): Decision {
+  let policy: string;
+  if (offset % size !== 0) policy = r.policy.unaligned;
+  else if (size < r.bytes) policy = r.policy.narrower;
+  else if (size > r.bytes) policy = r.policy.wider;
+  else return "lanes";
+  return policy === "ignore" || policy === "error" ? policy : "lanes";
+}
+
+function laneMask(lanes: Lane[]): bigint {
+  return lanes.reduce((mask, lane) => mask | (0xffn << BigInt(8 * lane.registerByte)), 0n);
+}
+
+function byteOf(value: bigint, byte: number): bigint {
+  return (value >> BigInt(8 * byte)) & 0xffn;
+}

@@ -1,0 +1,13 @@
+/**
+ * Numbers upstream KVM already uses, so a device's private ones cannot collide.
+ * A built-in table: ioctl numbers on `KVMIO` up to 0xe3 are taken (0xe0–0xe3 by
+ * `KVM_CREATE_DEVICE` and the device-attribute ioctls, below by the system, VM and vCPU
+ * ioctls up to Linux 6.12), and capabilities are numbered upward from 0 (6.12 reaches the
+ * 230s). The kernel tree integration checks the target tree's own `include/uapi/linux/kvm.h`.
+ */
+export const FIRST_FREE_IOCTL = 0xe4;
+export const LAST_IOCTL = 0xff;
+export const FIRST_PRIVATE_CAPABILITY = 1000;
+
+/** The four ioctls a device gets, in the order their numbers follow `ioctl.number`. */
+export const IOCTL_ROLES = ["create", "configure", "getState", "setState"] as const;
