@@ -7,6 +7,7 @@ import type { Device } from "../ir/types.js";
 import { DevgenError, Reporter } from "../util/diagnostics.js";
 import { checkHooksFile, type HooksFile } from "./hooks-file.js";
 import { checkLayout } from "./layout.js";
+import { checkMacroNames } from "./macros.js";
 
 export interface CompiledDevice {
   device: Device;
@@ -24,6 +25,7 @@ export function compileDevice(target: string): CompiledDevice {
   const report = new Reporter(loaded.locate);
   const { device, origins } = lower(loaded.spec, file, report);
   checkLayout(device, origins, report);
+  checkMacroNames(device, origins, report);
   const hooksPath = path.join(dir, "hooks.c");
   const hooks = fs.existsSync(hooksPath) ? { path: hooksPath, text: fs.readFileSync(hooksPath, "utf8") } : null;
   if (!report.failed) {

@@ -1,0 +1,54 @@
+/** Small C formatting helpers shared by the C backends. */
+
+/** A C integer constant, typed wide enough that `~` and shifts stay in 64 bits when needed. */
+export function cConst(value: bigint, registerWidth: number): string {
+  const digits = value.toString(16);
+  return registerWidth > 32 ? `0x${digits}ULL` : `0x${digits}U`;
+}
+
+export function cHex(value: number | bigint): string {
+  return `0x${value.toString(16)}`;
+}
+
+const TAB = 8;
+
+/** `#define NAME<tabs>VALUE`, values aligned on a tab stop as in kernel headers. */
+export function defineLine(name: string, value: string, column = 40): string {
+  const head = `#define ${name}`;
+  let width = head.length;
+  let pad = "";
+  do {
+    pad += "\t";
+    width = (Math.floor(width / TAB) + 1) * TAB;
+  } while (width < column);
+  return `${head}${pad}${value}`;
+}
+
+/** Wraps a comment's text into ` * ` lines no wider than `width`. */
+export function commentLines(text: string, width = 72): string[] {
+  const words = text.split(/\s+/).filter(Boolean);
+  const lines: string[] = [];
+  let line = "";
+  for (const word of words) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line ? `${line} ${word}` : word;
+    }
+  }
+  if (line) lines.push(line);
+  return lines;
+}
+
+/** Makes free text safe inside a C comment. */
+export function commentText(text: string): string {
+  return text.replace(/\*\//g, "* /").replace(/\s+/g, " ").trim();
+}
+
+/** A C comment: one line when it fits in 80 columns, else a block wrapped at 72. */
+export function cComment(text: string, indent = ""): string {
+  const clean = commentText(text);
+  if (indent.replace(/\t/g, "        ").length + clean.length + 6 <= 80) return `${indent}/* ${clean} */`;
+  return [`${indent}/*`, ...commentLines(clean).map((l) => `${indent} * ${l}`), `${indent} */`].join("\n");
+}

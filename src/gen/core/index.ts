@@ -1,0 +1,107 @@
+/**
+ * core/: the backend-neutral register state machine (state, reset, read, write, IRQ level)
+ * that compiles unchanged in the kernel, in QEMU and on the host.
+ */
+import { hookSignature } from "../../validate/hooks-file.js";
+import { fieldMacro, indexName, offsetExpression } from "../../ir/names.js";
+import type { Action, BitTarget, Device, Register } from "../../ir/types.js";
+import { cConst } from "../c.js";
+import { deviceDefines, regmapBlocks } from "../regmap.js";
+import { render } from "../render.js";
+import type { GeneratedFile, Generator } from "../types.js";
+
+export const generateCore: Generator = ({ device, hooks }) => {
+  const files: GeneratedFile[] = [
+    { path: `core/${device.name}_core.h`, contents: render("core/core.h.hbs", coreView(device, "CORE_H")) },
+    { path: `core/${device.name}_core.c`, contents: render("core/core.c.hbs", coreView(device, "CORE_H")) },
+    { path: `core/${device.name}_types.h`, contents: render("core/types.h.hbs", coreView(device, "TYPES_H")) },
+  ];
+  if (hooks) files.push({ path: `core/${device.name}_hooks.c`, contents: hooks.text });
+  return files;
+};
+
+export function banner(device: Device, title: string) {
+  return { title: `${device.name}: ${title}`, source: device.source };
+}
+
+function coreView(device: Device, guardSuffix: string) {
+  const policy = (p: string): string =>
+    `${device.prefix}_ACCESS_${p === "ignore" ? "IGNORE" : p === "error" ? "ERROR" : "LANES"}`;
+  const maxSize = device.busSizes[device.busSizes.length - 1]!;
+  return {
+    name: device.name,
+    prefix: device.prefix,
+    guard: `${device.prefix}_${guardSuffix}`,
+    banner: banner(device, "register core"),
+    deviceDefines: deviceDefines(device),
+    regmap: regmapBlocks(device),
+    registers: device.registers.map((r) => ({ index: indexName(device, r) })),
+    hooks: device.hooks.map((h) => ({ prototype: hookSignature(device, h.direction, h.cName) })),
+    descriptors: device.registers.map((r) => ({
+      index: indexName(device, r),
+      offset: offsetExpression(device, r),
+      size: r.bytes,
+      narrower: policy(r.policy.narrower),
+      wider: policy(r.policy.wider),
+      unaligned: policy(r.policy.unaligned),
+      reset: cConst(r.reset, 64),
+      readable: cConst(r.masks.readable, 64),
+      constant: cConst(r.masks.constant, 64),
+      writable: cConst(r.masks.writable, 64),
+      w1c: cConst(r.masks.w1c, 64),
+      w1s: cConst(r.masks.w1s, 64),
+      readClear: cConst(r.masks.readClear, 64),
+    })),
+    badSize: `size > ${maxSize} || (size & (size - 1)) || !size`,
+    readActions: actionCases(device, (r) => r.onRead, "read"),
+    writeActions: actionCases(device, (r) => r.onWrite, "write"),
+    irq: device.interrupt
+      ? {
+          expression: [
+            `s->regs[${indexName(device, device.registers[device.interrupt.status]!)}]`,
+            `s->regs[${indexName(device, device.registers[device.interrupt.enable]!)}]`,
+            cConst(device.registers[device.interrupt.status]!.masks.defined, 64),
+          ].join(" & "),
+        }
+      : null,
+  };
+}
+
+/** One `case` group per distinct action list, so array elements share one body. */
+function actionCases(device: Device, actionsOf: (r: Register) => Action[], direction: "read" | "write") {
+  const groups = new Map<string, { indices: string[]; actions: { condition: string | null; statement: string }[] }>();
+  for (const r of device.registers) {
+    const list = actionsOf(r);
+    if (!list.length) continue;
+    const actions = list.map((a) => actionC(device, a, direction));
+    const key = JSON.stringify(actions);
+    const group = groups.get(key) ?? { indices: [], actions };
+    group.indices.push(indexName(device, r));
+    groups.set(key, group);
+  }
+  return [...groups.values()];
+}
+
+function actionC(device: Device, action: Action, direction: "read" | "write") {
+  const condition = action.when
+    ? direction === "read"
+      ? `val & lanes & ${maskC(device, action.when)}`
+      : `val & ${maskC(device, action.when)}`
+    : null;
+  if (action.kind === "hook") {
+    const hook = device.hooks.find((h) => h.name === action.hook)!;
+    return { condition, statement: direction === "read" ? `val = ${hook.cName}(s, val);` : `${hook.cName}(s, val);` };
+  }
+  const target = `s->regs[${indexName(device, device.registers[action.target.register]!)}]`;
+  const mask = maskC(device, action.target);
+  const statement =
+    action.kind === "set" ? `${target} |= ${mask};` : action.kind === "clear" ? `${target} &= ~(u64)${mask};` : `${target} ^= ${mask};`;
+  return { condition, statement };
+}
+
+/** The field's macro when the target is one field, else the literal mask. */
+function maskC(device: Device, target: BitTarget): string {
+  const r = device.registers[target.register]!;
+  const field = r.fields.find((f) => f.mask === target.mask);
+  return field ? fieldMacro(device, r, field) : cConst(target.mask, r.width);
+}

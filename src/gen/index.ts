@@ -1,0 +1,17 @@
+/** Every backend, in output order. Each is a pure function of the device. */
+import type { CompiledDevice } from "../validate/index.js";
+import { generateCore } from "./core/index.js";
+import { generateTests } from "./tests/index.js";
+import type { GeneratedFile, Generator } from "./types.js";
+
+export const BACKENDS: Record<string, Generator> = {
+  core: generateCore,
+  tests: generateTests,
+};
+
+export function generateAll(compiled: CompiledDevice): GeneratedFile[] {
+  const input = { device: compiled.device, hooks: compiled.hooks };
+  return Object.values(BACKENDS)
+    .flatMap((generate) => generate(input))
+    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}

@@ -1,0 +1,54 @@
+/**
+ * tests/: the conformance vectors as a C header (for the native, KVM and QEMU harnesses)
+ * and as JSON (for jest-driven harnesses), plus a host program that runs them against the
+ * core.
+ */
+import { generateVectors, type Vector } from "../../model/vectors.js";
+import type { Device } from "../../ir/types.js";
+import { cHex } from "../c.js";
+import { banner } from "../core/index.js";
+import { render } from "../render.js";
+import type { Generator } from "../types.js";
+
+export const generateTests: Generator = ({ device }) => {
+  const vectors = generateVectors(device);
+  const view = {
+    name: device.name,
+    prefix: device.prefix,
+    guard: `${device.prefix}_VECTORS_H`,
+    banner: banner(device, "conformance vectors from the reference model"),
+    count: vectors.length,
+    vectors: vectors.map((v) => vectorC(device, v)),
+    irqLevel: device.interrupt ? `${device.name}_core_irq_level(&s)` : "0",
+  };
+  return [
+    { path: `tests/${device.name}_vectors.h`, contents: render("tests/vectors.h.hbs", view) },
+    {
+      path: `tests/${device.name}_native.c`,
+      contents: render("tests/native.c.hbs", { ...view, banner: banner(device, "runs the vectors against the core on the host") }),
+    },
+    { path: `tests/${device.name}_vectors.json`, contents: vectorsJson(vectors) },
+  ];
+};
+
+function vectorC(device: Device, v: Vector): string {
+  const p = device.prefix;
+  switch (v.op) {
+    case "reset":
+      return `{ ${p}_VEC_RESET, 0, 0, 0, 0, 0 }`;
+    case "read":
+      return `{ ${p}_VEC_READ, ${v.size}, ${+v.claimed}, ${cHex(v.offset)}, ${cHex(v.expect)}ULL, ${cHex(v.mask)}ULL }`;
+    case "write":
+      return `{ ${p}_VEC_WRITE, ${v.size}, ${+v.claimed}, ${cHex(v.offset)}, ${cHex(v.value)}ULL, 0 }`;
+    case "irq":
+      return `{ ${p}_VEC_IRQ, 0, 1, 0, ${+v.expect}, 1 }`;
+  }
+}
+
+/** One vector per line, values as hex strings (JSON has no 64-bit integers). */
+function vectorsJson(vectors: Vector[]): string {
+  const lines = vectors.map((v) =>
+    JSON.stringify(v, (_key, value) => (typeof value === "bigint" ? cHex(value) : value)),
+  );
+  return `[\n${lines.join(",\n")}\n]\n`;
+}

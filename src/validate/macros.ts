@@ -1,0 +1,20 @@
+/** Generated C names must be unique: `CTRL_MODE` the register and `CTRL.MODE` the field both want XCHE_CTRL_MODE. */
+import type { Origins } from "../ir/lower.js";
+import { definedNames } from "../ir/names.js";
+import type { Device, Register } from "../ir/types.js";
+import type { Reporter } from "../util/diagnostics.js";
+
+const FIXED_SUFFIXES = ["NR_REGS", "BAR_SIZE", "DECODE_MASK", "BAR_INDEX"];
+
+export function checkMacroNames(device: Device, origins: Origins, report: Reporter): void {
+  const seen = new Map<string, Register | null>(FIXED_SUFFIXES.map((s) => [`${device.prefix}_${s}`, null]));
+  for (const { name, register } of definedNames(device)) {
+    if (!seen.has(name)) {
+      seen.set(name, register);
+      continue;
+    }
+    const other = seen.get(name);
+    const what = other ? `also generated for register ${other.name}` : "reserved by devgen";
+    report.error([...origins.register.get(register)!, "name"], `the C name ${name} for register ${register.name} is ${what}`, "rename the register or field so the generated names differ");
+  }
+}
