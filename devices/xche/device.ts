@@ -1,7 +1,8 @@
 import { defineDevice } from "devgen";
 
 /*
- * xche: the "exchange" device of the classic KVM I/O-interception walkthrough.
+ * xche: a data exchange device, after the classic KVM I/O-interception
+ * walkthrough (a PCI device whose I/O BAR is decoded on addr & 0x1f).
  * The guest writes a word to DATA_IN; the device combines it with KEY according to
  * CTRL.MODE, latches the result in DATA_OUT, counts the exchange and raises DONE.
  */

@@ -50,26 +50,29 @@ export function loadDevice(file: string): LoadedDevice {
   } catch {
     throw DevgenError.single(`cannot read device file '${file}'`, "check the path", null);
   }
-  const at = (node: Node): SourceLocation => {
-    const { line, column } = source.getSourceFile().getLineAndColumnAtPos(node.getStart());
-    return { file, line, column };
+  const compilerSource = source.compilerNode;
+  // The compiler's line map is a binary search; ts-morph's helper rescans the text each call.
+  const locationOf = (position: number): SourceLocation => {
+    const { line, character } = ts.getLineAndCharacterOfPosition(compilerSource, position);
+    return { file, line: line + 1, column: character + 1 };
   };
+  const at = (node: Node): SourceLocation => locationOf(node.getStart());
 
   checkImports(source, at);
   typeCheck(project, source, file);
   const exported = findDefaultExport(source, file);
   const spec = evaluate(source, file);
-  const places = mapPlaces(exported, at);
-  const fallback = at(exported);
+  const places = mapPlaces(exported.compilerNode, project.getTypeChecker().compilerObject);
+  const fallback = exported.getStart();
   return {
     spec,
     file,
     locate(specPath) {
       for (let n = specPath.length; n >= 0; n--) {
         const place = places.get(keyOf(specPath.slice(0, n)));
-        if (place) return place;
+        if (place !== undefined) return locationOf(place);
       }
-      return fallback;
+      return locationOf(fallback);
     },
   };
 }
@@ -93,10 +96,10 @@ function typeCheck(project: Project, source: SourceFile, file: string): void {
   if (!diagnostics.length) return;
   throw new DevgenError(
     diagnostics.map((d) => {
-      const { line, column } = source.getLineAndColumnAtPos(d.getStart() ?? 0);
+      const { line, character } = ts.getLineAndCharacterOfPosition(source.compilerNode, d.getStart() ?? 0);
       const text = ts.flattenDiagnosticMessageText(d.getMessageText() as string | ts.DiagnosticMessageChain, " ");
       return {
-        location: { file, line, column },
+        location: { file, line: line + 1, column: character + 1 },
         message: text,
         hint: "fix the type error; your editor shows the same message with the DSL's documentation",
       };
@@ -177,36 +180,37 @@ function keyOf(specPath: SpecPath): string {
   return specPath.join("\u0000");
 }
 
-/** Records where each value of the description was written, following consts it names. */
-function mapPlaces(root: Expression, at: (node: Node) => SourceLocation): Map<string, SourceLocation> {
-  const places = new Map<string, SourceLocation>();
-  const visiting = new Set<Node>();
+/**
+ * Records where each value of the description was written, following consts it names.
+ * Walks the compiler's own nodes and keeps positions as offsets: a 10,000-register file
+ * has some 100,000 values, and wrapping each in a ts-morph node would dominate load time.
+ */
+function mapPlaces(root: ts.Node, checker: ts.TypeChecker): Map<string, number> {
+  const places = new Map<string, number>();
+  const visiting = new Set<ts.Node>();
 
-  const visit = (node: Node, specPath: (string | number)[]): void => {
-    if (!places.has(keyOf(specPath))) places.set(keyOf(specPath), at(node));
-    const value = unwrap(node);
+  const visit = (node: ts.Node, specPath: (string | number)[]): void => {
+    const key = keyOf(specPath);
+    if (!places.has(key)) places.set(key, node.getStart());
+    const value = unwrap(node, checker);
     if (visiting.has(value)) return;
     visiting.add(value);
-    if (Node.isObjectLiteralExpression(value)) {
-      for (const property of value.getProperties()) {
-        if (Node.isPropertyAssignment(property)) {
-          const name = propertyName(property.getNameNode());
-          if (name !== null) visit(property.getInitializerOrThrow(), [...specPath, name]);
-        } else if (Node.isShorthandPropertyAssignment(property)) {
-          visit(property.getNameNode(), [...specPath, property.getName()]);
-        } else if (Node.isMethodDeclaration(property)) {
-          const name = propertyName(property.getNameNode());
-          if (name !== null) places.set(keyOf([...specPath, name]), at(property));
-        }
+    if (ts.isObjectLiteralExpression(value)) {
+      for (const property of value.properties) {
+        const name = property.name ? propertyName(property.name) : null;
+        if (name === null) continue;
+        if (ts.isPropertyAssignment(property)) visit(property.initializer, [...specPath, name]);
+        else if (ts.isShorthandPropertyAssignment(property)) visit(property.name, [...specPath, name]);
+        else places.set(keyOf([...specPath, name]), property.getStart());
       }
-    } else if (Node.isArrayLiteralExpression(value)) {
+    } else if (ts.isArrayLiteralExpression(value)) {
       // After a spread, indices are only known at run time: those elements fall back to the array.
-      for (const [index, element] of value.getElements().entries()) {
-        if (Node.isSpreadElement(element)) break;
+      for (const [index, element] of value.elements.entries()) {
+        if (ts.isSpreadElement(element)) break;
         visit(element, [...specPath, index]);
       }
-    } else if (Node.isCallExpression(value) && value.getExpression().getText() === "defineDevice") {
-      const [argument] = value.getArguments();
+    } else if (ts.isCallExpression(value) && value.expression.getText() === "defineDevice") {
+      const [argument] = value.arguments;
       if (argument) visit(argument, specPath);
     }
     visiting.delete(value);
@@ -216,30 +220,26 @@ function mapPlaces(root: Expression, at: (node: Node) => SourceLocation): Map<st
   return places;
 }
 
-function propertyName(name: Node): string | null {
-  if (Node.isIdentifier(name) || Node.isStringLiteral(name) || Node.isNumericLiteral(name)) {
-    return Node.isIdentifier(name) ? name.getText() : String(name.getLiteralValue());
-  }
+function propertyName(name: ts.PropertyName): string | null {
+  if (ts.isIdentifier(name) || ts.isStringLiteral(name) || ts.isNumericLiteral(name)) return name.text;
   return null;
 }
 
 /** Looks through `as const`, `satisfies`, parentheses and references to local consts. */
-function unwrap(node: Node): Node {
+function unwrap(node: ts.Node, checker: ts.TypeChecker): ts.Node {
   let current = node;
   for (let depth = 0; depth < 32; depth++) {
     if (
-      Node.isAsExpression(current) ||
-      Node.isSatisfiesExpression(current) ||
-      Node.isParenthesizedExpression(current) ||
-      Node.isTypeAssertion(current)
+      ts.isAsExpression(current) ||
+      ts.isSatisfiesExpression(current) ||
+      ts.isParenthesizedExpression(current) ||
+      ts.isTypeAssertionExpression(current)
     ) {
-      current = current.getExpression();
-    } else if (Node.isIdentifier(current)) {
-      const declaration = current.getSymbol()?.getDeclarations()[0];
-      const initializer =
-        declaration && Node.isVariableDeclaration(declaration) ? declaration.getInitializer() : undefined;
-      if (!initializer) return current;
-      current = initializer;
+      current = current.expression;
+    } else if (ts.isIdentifier(current)) {
+      const declaration = checker.getSymbolAtLocation(current)?.declarations?.[0];
+      if (!declaration || !ts.isVariableDeclaration(declaration) || !declaration.initializer) return current;
+      current = declaration.initializer;
     } else {
       return current;
     }

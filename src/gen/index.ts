@@ -1,11 +1,13 @@
 /** Every backend, in output order. Each is a pure function of the device. */
 import type { CompiledDevice } from "../validate/index.js";
 import { generateCore } from "./core/index.js";
+import { generateDocs } from "./docs/index.js";
 import { generateTests } from "./tests/index.js";
 import type { GeneratedFile, Generator } from "./types.js";
 
 export const BACKENDS: Record<string, Generator> = {
   core: generateCore,
+  docs: generateDocs,
   tests: generateTests,
 };
 

@@ -118,8 +118,10 @@ export class DeviceModel {
       if (action.kind === "hook") {
         const hook = this.hook(action.hook);
         if (fires === true && hook.model) {
-          const result = hook.model(this.context(), value);
+          const context = this.context(unknown !== 0n);
+          const result = hook.model(context, value);
           if (typeof result === "bigint") value = result & widthMask;
+          if (context.tainted) unknown = widthMask;
         } else {
           unknown = widthMask;
           this.forget(hook.touches);
@@ -147,7 +149,7 @@ export class DeviceModel {
       if (fires === false) continue;
       if (action.kind === "hook") {
         const hook = this.hook(action.hook);
-        if (fires === true && hook.model) hook.model(this.context(), written);
+        if (fires === true && hook.model) hook.model(this.context(false), written);
         else this.forget(hook.touches);
       } else {
         this.act(action, fires);
@@ -184,20 +186,32 @@ export class DeviceModel {
     }
   }
 
-  private context() {
+  /**
+   * What a hook model sees. A model that reads a register holding unknown bits (or is
+   * handed an unknown value) produces unknown results: everything it stores afterwards,
+   * and a read hook's return value, is marked unknown.
+   */
+  private context(inputUnknown: boolean) {
     const lookup = (name: string): number => {
       const index = this.byName.get(name);
       if (index === undefined) throw new Error(`hook model names unknown register "${name}"`);
       return index;
     };
-    return {
-      get: (name: string) => this.regs[lookup(name)]!,
+    const context = {
+      tainted: inputUnknown,
+      get: (name: string) => {
+        const index = lookup(name);
+        if (this.unknown[index]) context.tainted = true;
+        return this.regs[index]!;
+      },
       set: (name: string, value: bigint) => {
         const index = lookup(name);
-        this.regs[index] = BigInt.asUintN(this.device.registers[index]!.width, value);
-        this.unknown[index] = 0n;
+        const width = this.device.registers[index]!.width;
+        this.regs[index] = BigInt.asUintN(width, value);
+        this.unknown[index] = context.tainted ? bitMask(width) : 0n;
       },
     };
+    return context;
   }
 }
 

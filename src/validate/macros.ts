@@ -4,7 +4,11 @@ import { definedNames } from "../ir/names.js";
 import type { Device, Register } from "../ir/types.js";
 import type { Reporter } from "../util/diagnostics.js";
 
-const FIXED_SUFFIXES = ["NR_REGS", "BAR_SIZE", "DECODE_MASK", "BAR_INDEX"];
+const FIXED_SUFFIXES = [
+  "NR_REGS", "BAR_SIZE", "DECODE_MASK", "BAR_INDEX", "CORE_H", "TYPES_H", "REGS_H", "VECTORS_H",
+  "PCI_VENDOR_ID", "PCI_DEVICE_ID", "PCI_SUBSYSTEM_VENDOR_ID", "PCI_SUBSYSTEM_ID", "PCI_CLASS", "PCI_REVISION",
+  "ACCESS_LANES", "ACCESS_IGNORE", "ACCESS_ERROR", "VEC_RESET", "VEC_READ", "VEC_WRITE", "VEC_IRQ", "NR_VECTORS",
+];
 
 export function checkMacroNames(device: Device, origins: Origins, report: Reporter): void {
   const seen = new Map<string, Register | null>(FIXED_SUFFIXES.map((s) => [`${device.prefix}_${s}`, null]));

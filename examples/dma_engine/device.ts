@@ -1,0 +1,254 @@
+import { defineDevice } from "devgen";
+
+/*
+ * dma_engine: the control block of a small descriptor-based DMA engine behind a PCI
+ * memory BAR. The driver fills descriptors (address, length, flags), enables their
+ * channels in CH_ENABLE and rings DOORBELL with a channel number. The register core does
+ * not move guest memory: a valid descriptor completes at once (VALID drops, DONE rises),
+ * an invalid one fails with its address in ERR_ADDR.
+ *
+ * STATUS.PHASE flips on every doorbell (and on CTRL.FLIP) so a driver polling STATUS can
+ * tell completions apart; reading STATUS acknowledges DONE and records it in SEEN.
+ * SEM is a hardware semaphore: reading it returns the lock and takes it, writing 1
+ * releases it. PING is a heartbeat that counts the reads of it in two bits. CRC and LFSR
+ * are driver aids whose values the conformance vectors do not predict.
+ *
+ * Registers take 4-byte accesses; narrower ones are refused, except on the 64-bit
+ * addresses, which drivers write as two halves. The descriptor table is at 0x100, one
+ * 16-byte slot per channel; DOORBELL and STATUS share the next slot, so submitting and
+ * polling touch one cache line.
+ */
+export default defineDevice({
+  name: "dma_engine",
+  description: "Descriptor-based DMA engine control block handled inside KVM",
+  pci: {
+    vendorId: 0x1b36,
+    deviceId: 0x0103,
+    classCode: 0x0801,
+    revision: 1,
+  },
+  bar: { index: 0, space: "mmio", size: 0x200 },
+  kvm: {
+    ioctl: { number: 0xf0 },
+    capability: { number: 1003 },
+  },
+  policy: { narrower: "error", wider: "ignore", unaligned: "ignore" },
+  interrupt: { status: "INT_STATUS", enable: "INT_ENABLE" },
+  registers: [
+    {
+      name: "ID",
+      offset: 0x00,
+      access: "const",
+      description: "Identification",
+      fields: [
+        { name: "VERSION", bits: [7, 0], reset: 1 },
+        { name: "CHANNELS", bits: [15, 8], reset: 8, description: "Number of descriptors" },
+        { name: "MAGIC", bits: [31, 16], reset: 0xd3a0 },
+      ],
+    },
+    {
+      name: "CTRL",
+      offset: 0x04,
+      description: "Control",
+      fields: [
+        { name: "ENABLE", bits: 0, access: "rw", description: "Accept doorbells" },
+        { name: "CLEAR_ERR", bits: 1, access: "wo", description: "Write 1 to clear STATUS.ERROR" },
+        { name: "FLIP", bits: 2, access: "wo", description: "Write 1 to flip STATUS.PHASE" },
+        { name: "RESET", bits: 31, access: "wo", description: "Write 1 to reset the engine" },
+      ],
+      onWrite: [
+        { clear: "STATUS.ERROR", when: "CLEAR_ERR" },
+        { toggle: "STATUS.PHASE", when: "FLIP" },
+        { hook: "soft_reset", when: "RESET" },
+      ],
+    },
+    {
+      name: "INT_STATUS",
+      offset: 0x0c,
+      access: "w1c",
+      description: "Interrupt causes; write 1 to clear",
+      fields: [
+        { name: "DONE", bits: 0, description: "A descriptor with IRQ set completed" },
+        { name: "ERROR", bits: 1, description: "A doorbell failed" },
+      ],
+    },
+    {
+      name: "INT_ENABLE",
+      offset: 0x10,
+      access: "rw",
+      description: "Interrupt enables, one per INT_STATUS cause",
+      fields: [
+        { name: "DONE", bits: 0 },
+        { name: "ERROR", bits: 1 },
+      ],
+    },
+    {
+      name: "CH_ENABLE",
+      offset: 0x14,
+      width: 8,
+      access: "w1s",
+      description: "Channel enables; write 1 to enable, CTRL.RESET disables all",
+      // A 4-byte write here also reaches PING, which ignores it.
+      policy: { wider: "split" },
+    },
+    {
+      name: "PING",
+      offset: 0x16,
+      width: 16,
+      access: "ro",
+      description: "Heartbeat: counts reads of itself in two bits",
+      fields: [
+        { name: "BEAT", bits: 0, description: "Flips on every read" },
+        { name: "ODD", bits: 1, description: "Flips on every read that returned BEAT set" },
+      ],
+      onRead: [{ toggle: "PING.BEAT" }, { toggle: "PING.ODD", when: "BEAT" }],
+    },
+    {
+      name: "SEM",
+      offset: 0x18,
+      description: "Hardware semaphore: a read returns LOCK and takes it; write 1 to release",
+      // An unaligned access is split by bytes; those past SEM hit nothing.
+      policy: { unaligned: "split" },
+      fields: [{ name: "LOCK", bits: 0, access: "w1c" }],
+      onRead: [{ set: "SEM.LOCK" }],
+    },
+    {
+      name: "ERR_ADDR",
+      offset: 0x20,
+      width: 64,
+      access: "ro",
+      description: "Address of the descriptor that failed; reading it clears STATUS.ERROR",
+      policy: { narrower: "combine" },
+      onRead: [{ clear: "STATUS.ERROR" }],
+    },
+    {
+      name: "ABORT",
+      offset: 0x28,
+      access: "wo",
+      description: "Any write stops the engine",
+      onWrite: [{ clear: "STATUS.BUSY" }],
+    },
+    {
+      name: "CRC_SEED",
+      offset: 0x2c,
+      access: "wo",
+      description: "Writing a seed computes CRC over the descriptor lengths",
+      onWrite: [{ hook: "checksum" }],
+    },
+    {
+      name: "CRC",
+      offset: 0x30,
+      access: "ro",
+      description: "CRC-32 of the descriptor lengths, for the driver to check its writes",
+    },
+    {
+      name: "LFSR",
+      offset: 0x34,
+      access: "rw",
+      reset: 1,
+      description: "Pseudo-random numbers for retry backoff; each read advances it",
+      policy: { unaligned: "error" },
+      onRead: [{ hook: "lfsr" }],
+    },
+    {
+      name: "DESC_ADDR",
+      offset: 0x100,
+      count: 8,
+      stride: 16,
+      width: 64,
+      access: "rw",
+      description: "Descriptor guest-physical address",
+      policy: { narrower: "combine" },
+    },
+    {
+      name: "DESC_LEN",
+      offset: 0x108,
+      count: 8,
+      stride: 16,
+      access: "rw",
+      description: "Descriptor length in bytes",
+      // Length and flags may be written with one 8-byte store.
+      policy: { wider: "split" },
+    },
+    {
+      name: "DESC_CTRL",
+      offset: 0x10c,
+      count: 8,
+      stride: 16,
+      description: "Descriptor flags",
+      fields: [
+        { name: "VALID", bits: 0, access: "rw", description: "The descriptor may run" },
+        { name: "IRQ", bits: 1, access: "rw", description: "Raise INT_STATUS.DONE when it completes" },
+        { name: "DONE", bits: 31, access: "w1c", description: "It completed; write 1 to clear" },
+      ],
+    },
+    {
+      name: "DOORBELL",
+      offset: 0x180,
+      access: "wo",
+      description: "Write a channel number to run its descriptor",
+      policy: { wider: "error" },
+      fields: [{ name: "CHANNEL", bits: [2, 0] }],
+      onWrite: [{ set: "STATUS.BUSY" }, { toggle: "STATUS.PHASE" }, { hook: "doorbell" }],
+    },
+    {
+      name: "STATUS",
+      offset: 0x184,
+      access: "ro",
+      description: "Engine status; reading it acknowledges DONE",
+      fields: [
+        { name: "BUSY", bits: 0, description: "A descriptor is being processed" },
+        { name: "DONE", bits: 1, description: "A descriptor completed since the last read" },
+        { name: "ERROR", bits: 2, description: "A doorbell failed; see ERR_ADDR" },
+        { name: "PHASE", bits: 3, description: "Flips on every doorbell" },
+        { name: "SEEN", bits: 4, description: "A read of STATUS has returned DONE" },
+      ],
+      onRead: [
+        { set: "STATUS.SEEN", when: "DONE" },
+        { clear: "STATUS.DONE", when: "DONE" },
+      ],
+    },
+  ],
+  hooks: {
+    doorbell: {
+      description: "Run the descriptor of the channel written, or fail with its address",
+      model(dev, value) {
+        const n = Number(value & 7n);
+        const ctrl = dev.get(`DESC_CTRL_${n}`);
+        const status = dev.get("STATUS") & ~1n;
+        if (
+          !(dev.get("CTRL") & 1n) ||
+          !(dev.get("CH_ENABLE") & (1n << BigInt(n))) ||
+          !(ctrl & 1n) ||
+          !dev.get(`DESC_LEN_${n}`)
+        ) {
+          dev.set("STATUS", status | 4n);
+          dev.set("ERR_ADDR", dev.get(`DESC_ADDR_${n}`));
+          dev.set("INT_STATUS", dev.get("INT_STATUS") | 2n);
+          return;
+        }
+        dev.set(`DESC_CTRL_${n}`, (ctrl & ~1n) | 0x80000000n);
+        dev.set("STATUS", status | 2n);
+        if (ctrl & 2n) dev.set("INT_STATUS", dev.get("INT_STATUS") | 1n);
+      },
+    },
+    soft_reset: {
+      description: "Stop the engine, disable every channel and invalidate every descriptor",
+      model(dev) {
+        dev.set("STATUS", 0n);
+        dev.set("CH_ENABLE", 0n);
+        dev.set("ERR_ADDR", 0n);
+        for (let n = 0; n < 8; n++) dev.set(`DESC_CTRL_${n}`, 0n);
+      },
+    },
+    checksum: {
+      description: "CRC-32 of the descriptor lengths, seeded with the value written",
+      // No model: the vectors do not compare CRC after this hook has run.
+      touches: ["CRC"],
+    },
+    lfsr: {
+      description: "Return the generator's state and advance it one step",
+      // No model: a read of LFSR is not compared, and its state is unknown after it.
+    },
+  },
+});

@@ -1,0 +1,211 @@
+import { defineDevice } from "devgen";
+
+/*
+ * uart16550: the register file of a 16550 UART behind a PCI I/O BAR, the way a
+ * paravirtual console sees it. There is no wire and no FIFO: a byte written to DATA is
+ * sent at once (THRE and TEMT never drop); in loopback (MCR.LOOP) it comes straight back
+ * as received data, and MCR's outputs come back as MSR's inputs. Out of loopback the
+ * modem inputs are those of a ready cable (CTS, DSR and DCD asserted).
+ *
+ * Eight one-byte registers decoded on addr & 0x7, so the 16-byte BAR holds them twice.
+ * The divisor latch is not emulated: LCR.DLAB is stored, and while it is set a byte
+ * written to DATA is latched but not looped back.
+ */
+export default defineDevice({
+  name: "uart16550",
+  description: "16550-style UART register file with loopback, handled inside KVM",
+  pci: {
+    vendorId: 0x1b36,
+    deviceId: 0x0101,
+    classCode: 0x0700,
+    revision: 1,
+  },
+  bar: { index: 0, space: "io", size: 0x10, decodeMask: 0x7 },
+  kvm: {
+    ioctl: { number: 0xe8 },
+    capability: { number: 1001 },
+  },
+  // Port I/O wider than a register reads or writes its neighbours, as on real UARTs;
+  // so does an unaligned access. Every register is one byte, so none is ever narrower.
+  policy: { narrower: "ignore", wider: "split", unaligned: "split" },
+  registers: [
+    {
+      name: "DATA",
+      offset: 0,
+      width: 8,
+      access: "wo",
+      description: "THR on write, RBR on read: one latch for the byte sent and received",
+      // A wide access at the data port would move several bytes through the latch at once.
+      policy: { wider: "error" },
+      onRead: [{ hook: "receive" }],
+      onWrite: [{ hook: "transmit" }],
+    },
+    {
+      name: "IER",
+      offset: 1,
+      width: 8,
+      access: "rw",
+      description: "Interrupt enable",
+      policy: { unaligned: "error" },
+      fields: [
+        { name: "ERBFI", bits: 0, description: "Received data available" },
+        { name: "ETBEI", bits: 1, description: "Transmitter holding register empty" },
+        { name: "ELSI", bits: 2, description: "Receiver line status" },
+        { name: "EDSSI", bits: 3, description: "Modem status" },
+      ],
+    },
+    {
+      name: "IIR",
+      offset: 2,
+      width: 8,
+      access: "ro",
+      description: "Interrupt identification: the highest-priority pending cause",
+      fields: [
+        { name: "NO_INT", bits: 0, reset: 1, description: "No interrupt is pending" },
+        {
+          name: "ID",
+          bits: [3, 1],
+          description: "Pending cause, in priority order RLS, RDA, THRE, MODEM",
+          values: { MODEM: 0, THRE: 1, RDA: 2, RLS: 3 },
+        },
+        { name: "FIFO", bits: [7, 6], access: "const", description: "FIFOs enabled: never" },
+      ],
+      onRead: [{ hook: "iir" }],
+    },
+    {
+      name: "LCR",
+      offset: 3,
+      width: 8,
+      access: "rw",
+      description: "Line control",
+      fields: [
+        {
+          name: "WLS",
+          bits: [1, 0],
+          description: "Word length",
+          values: { BITS5: 0, BITS6: 1, BITS7: 2, BITS8: 3 },
+        },
+        { name: "STB", bits: 2, description: "Two stop bits" },
+        { name: "PEN", bits: 3, description: "Parity enable" },
+        { name: "EPS", bits: 4, description: "Even parity" },
+        { name: "SP", bits: 5, description: "Stick parity" },
+        { name: "BC", bits: 6, description: "Break control: the break is seen as LSR.BI" },
+        { name: "DLAB", bits: 7, description: "Divisor latch access (stored only)" },
+      ],
+      onWrite: [{ set: "LSR.BI", when: "BC" }],
+    },
+    {
+      name: "MCR",
+      offset: 4,
+      width: 8,
+      access: "rw",
+      description: "Modem control",
+      policy: { wider: "ignore" },
+      fields: [
+        { name: "DTR", bits: 0, description: "Data terminal ready (DSR in loopback)" },
+        { name: "RTS", bits: 1, description: "Request to send (CTS in loopback)" },
+        { name: "OUT1", bits: 2, description: "User output 1 (RI in loopback)" },
+        { name: "OUT2", bits: 3, description: "User output 2 (DCD in loopback)" },
+        { name: "LOOP", bits: 4, description: "Loopback mode" },
+      ],
+      onWrite: [{ hook: "modem" }],
+    },
+    {
+      name: "LSR",
+      offset: 5,
+      width: 8,
+      access: "ro",
+      description: "Line status; reading it clears the error bits",
+      policy: { unaligned: "ignore" },
+      fields: [
+        { name: "DR", bits: 0, description: "Data ready" },
+        { name: "OE", bits: 1, access: "rc", description: "Overrun error" },
+        { name: "PE", bits: 2, access: "rc", description: "Parity error" },
+        { name: "FE", bits: 3, access: "rc", description: "Framing error" },
+        { name: "BI", bits: 4, access: "rc", description: "Break interrupt" },
+        { name: "THRE", bits: 5, reset: 1, description: "Transmitter holding register empty" },
+        { name: "TEMT", bits: 6, reset: 1, description: "Transmitter empty" },
+        { name: "RXFE", bits: 7, access: "const", description: "Error in receiver FIFO: no FIFO" },
+      ],
+    },
+    {
+      name: "MSR",
+      offset: 6,
+      width: 8,
+      access: "ro",
+      reset: 0xb0,
+      description: "Modem status; reading it clears the delta bits",
+      fields: [
+        { name: "DCTS", bits: 0, access: "rc", description: "CTS changed" },
+        { name: "DDSR", bits: 1, access: "rc", description: "DSR changed" },
+        { name: "TERI", bits: 2, access: "rc", description: "RI went inactive" },
+        { name: "DDCD", bits: 3, access: "rc", description: "DCD changed" },
+        { name: "CTS", bits: 4, description: "Clear to send" },
+        { name: "DSR", bits: 5, description: "Data set ready" },
+        { name: "RI", bits: 6, description: "Ring indicator" },
+        { name: "DCD", bits: 7, description: "Data carrier detect" },
+      ],
+    },
+    {
+      name: "SCR",
+      offset: 7,
+      width: 8,
+      access: "rw",
+      description: "Scratch register",
+    },
+  ],
+  hooks: {
+    transmit: {
+      description: "Send the byte written to DATA; in loopback it is received at once",
+      model(dev) {
+        if (dev.get("LCR") & 0x80n) return;
+        if (!(dev.get("MCR") & 0x10n)) return;
+        let lsr = dev.get("LSR");
+        if (lsr & 0x01n) lsr |= 0x02n;
+        dev.set("LSR", lsr | 0x01n);
+      },
+    },
+    receive: {
+      description: "Return the received byte and clear LSR.DR",
+      model(dev) {
+        dev.set("LSR", dev.get("LSR") & ~0x01n);
+        return dev.get("DATA");
+      },
+    },
+    iir: {
+      description: "Report the highest-priority pending interrupt cause",
+      model(dev, value) {
+        const ier = dev.get("IER");
+        const lsr = dev.get("LSR");
+        let id: bigint;
+        if (ier & 0x04n && lsr & 0x1en) id = 3n;
+        else if (ier & 0x01n && lsr & 0x01n) id = 2n;
+        else if (ier & 0x02n && lsr & 0x20n) id = 1n;
+        else if (ier & 0x08n && dev.get("MSR") & 0x0fn) id = 0n;
+        else return value | 0x01n;
+        return (value & ~0x0fn) | (id << 1n);
+      },
+    },
+    modem: {
+      description: "Update MSR's inputs from MCR's outputs in loopback, flagging changes",
+      model(dev) {
+        const mcr = dev.get("MCR");
+        let msr = dev.get("MSR");
+        let lines = 0xb0n;
+        if (mcr & 0x10n) {
+          lines = 0n;
+          if (mcr & 0x02n) lines |= 0x10n;
+          if (mcr & 0x01n) lines |= 0x20n;
+          if (mcr & 0x04n) lines |= 0x40n;
+          if (mcr & 0x08n) lines |= 0x80n;
+        }
+        const changed = (msr ^ lines) & 0xf0n;
+        if (changed & 0x10n) msr |= 0x01n;
+        if (changed & 0x20n) msr |= 0x02n;
+        if (changed & 0x40n && !(lines & 0x40n)) msr |= 0x04n;
+        if (changed & 0x80n) msr |= 0x08n;
+        dev.set("MSR", (msr & 0x0fn) | lines);
+      },
+    },
+  },
+});

@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * uart16550: hand-written hooks, compiled into both the KVM and the QEMU device.
+ * devgen created this file once and never overwrites it.
+ */
+#include "uart16550_core.h"
+
+#define UART16550_LSR_ERRORS	(UART16550_LSR_OE | UART16550_LSR_PE | \
+				 UART16550_LSR_FE | UART16550_LSR_BI)
+#define UART16550_MSR_DELTAS	(UART16550_MSR_DCTS | UART16550_MSR_DDSR | \
+				 UART16550_MSR_TERI | UART16550_MSR_DDCD)
+#define UART16550_MSR_LINES	(UART16550_MSR_CTS | UART16550_MSR_DSR | \
+				 UART16550_MSR_RI | UART16550_MSR_DCD)
+
+void uart16550_hook_transmit(struct uart16550_core *s, u64 value)
+{
+	u64 lsr = s->regs[UART16550_REG_LSR];
+
+	if (s->regs[UART16550_REG_LCR] & UART16550_LCR_DLAB)
+		return;
+	if (!(s->regs[UART16550_REG_MCR] & UART16550_MCR_LOOP))
+		return;
+	/* The byte stays in DATA and is received at once; an unread one is overrun. */
+	if (lsr & UART16550_LSR_DR)
+		lsr |= UART16550_LSR_OE;
+	s->regs[UART16550_REG_LSR] = lsr | UART16550_LSR_DR;
+}
+
+u64 uart16550_hook_receive(struct uart16550_core *s, u64 value)
+{
+	s->regs[UART16550_REG_LSR] &= ~(u64)UART16550_LSR_DR;
+	return s->regs[UART16550_REG_DATA];
+}
+
+u64 uart16550_hook_iir(struct uart16550_core *s, u64 value)
+{
+	u64 ier = s->regs[UART16550_REG_IER];
+	u64 lsr = s->regs[UART16550_REG_LSR];
+	u64 id;
+
+	if ((ier & UART16550_IER_ELSI) && (lsr & UART16550_LSR_ERRORS))
+		id = UART16550_IIR_ID_RLS;
+	else if ((ier & UART16550_IER_ERBFI) && (lsr & UART16550_LSR_DR))
+		id = UART16550_IIR_ID_RDA;
+	else if ((ier & UART16550_IER_ETBEI) && (lsr & UART16550_LSR_THRE))
+		id = UART16550_IIR_ID_THRE;
+	else if ((ier & UART16550_IER_EDSSI) && (s->regs[UART16550_REG_MSR] & UART16550_MSR_DELTAS))
+		id = UART16550_IIR_ID_MODEM;
+	else
+		return value | UART16550_IIR_NO_INT;
+	value &= ~(u64)(UART16550_IIR_NO_INT | UART16550_IIR_ID);
+	return value | id << UART16550_IIR_ID_SHIFT;
+}
+
+void uart16550_hook_modem(struct uart16550_core *s, u64 value)
+{
+	u64 mcr = s->regs[UART16550_REG_MCR];
+	u64 msr = s->regs[UART16550_REG_MSR];
+	u64 lines, changed;
+
+	if (mcr & UART16550_MCR_LOOP) {
+		lines = 0;
+		if (mcr & UART16550_MCR_RTS)
+			lines |= UART16550_MSR_CTS;
+		if (mcr & UART16550_MCR_DTR)
+			lines |= UART16550_MSR_DSR;
+		if (mcr & UART16550_MCR_OUT1)
+			lines |= UART16550_MSR_RI;
+		if (mcr & UART16550_MCR_OUT2)
+			lines |= UART16550_MSR_DCD;
+	} else {
+		/* A ready cable: clear to send, data set ready, carrier present. */
+		lines = UART16550_MSR_CTS | UART16550_MSR_DSR | UART16550_MSR_DCD;
+	}
+	changed = (msr ^ lines) & UART16550_MSR_LINES;
+	if (changed & UART16550_MSR_CTS)
+		msr |= UART16550_MSR_DCTS;
+	if (changed & UART16550_MSR_DSR)
+		msr |= UART16550_MSR_DDSR;
+	if ((changed & UART16550_MSR_RI) && !(lines & UART16550_MSR_RI))
+		msr |= UART16550_MSR_TERI;
+	if (changed & UART16550_MSR_DCD)
+		msr |= UART16550_MSR_DDCD;
+	s->regs[UART16550_REG_MSR] = (msr & UART16550_MSR_DELTAS) | lines;
+}

@@ -1,0 +1,40 @@
+/** `devgen check` and `devgen generate`: validate every device first, then write. */
+import * as path from "node:path";
+import { generateAll } from "../../gen/index.js";
+import { compileDevice, type CompiledDevice } from "../../validate/index.js";
+import { DevgenError, type Diagnostic } from "../../util/diagnostics.js";
+import { replaceDirectory } from "../../util/write-tree.js";
+
+export const DEFAULT_OUT = "generated";
+
+/** Compiles all devices, collecting every device's diagnostics before failing. */
+export function compileAll(dirs: readonly string[]): CompiledDevice[] {
+  const compiled: CompiledDevice[] = [];
+  const diagnostics: Diagnostic[] = [];
+  for (const dir of dirs) {
+    try {
+      compiled.push(compileDevice(dir));
+    } catch (err) {
+      if (!(err instanceof DevgenError)) throw err;
+      diagnostics.push(...err.diagnostics);
+    }
+  }
+  if (diagnostics.length) throw new DevgenError(diagnostics);
+  return compiled;
+}
+
+export interface GenerateResult {
+  device: string;
+  out: string;
+  files: string[];
+}
+
+export function runGenerate(dirs: readonly string[], outRoot = DEFAULT_OUT): GenerateResult[] {
+  const compiled = compileAll(dirs);
+  const outputs = compiled.map((c) => ({ c, files: generateAll(c) }));
+  return outputs.map(({ c, files }) => {
+    const out = path.join(outRoot, c.device.name);
+    replaceDirectory(out, files);
+    return { device: c.device.name, out, files: files.map((f) => f.path) };
+  });
+}
