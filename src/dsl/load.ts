@@ -119,12 +119,16 @@ function findDefaultExport(source: SourceFile, file: string): Expression {
   return assignment.getExpression();
 }
 
-function evaluate(source: SourceFile, file: string): DeviceSpec {
-  const output = ts.transpileModule(source.getFullText(), {
-    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, sourceMap: true },
+function transpile(source: SourceFile, file: string, sourceMap: boolean): ts.TranspileOutput {
+  return ts.transpileModule(source.getFullText(), {
+    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, sourceMap },
     fileName: path.basename(file),
   });
-  const mappings = decodeMappings(JSON.parse(output.sourceMapText ?? "{}").mappings ?? "");
+}
+
+function evaluate(source: SourceFile, file: string): DeviceSpec {
+  // The source map is only needed to place an exception, so it is only made then.
+  const output = transpile(source, file, false);
   const module = { exports: {} as Record<string, unknown> };
   const require = (name: string): unknown => {
     if (name === "devgen") return dsl;
@@ -139,6 +143,7 @@ function evaluate(source: SourceFile, file: string): DeviceSpec {
     )(module.exports, require, module);
   } catch (err) {
     const error = err as Error;
+    const mappings = decodeMappings(JSON.parse(transpile(source, file, true).sourceMapText ?? "{}").mappings ?? "");
     const location = locateThrow(error, generatedName, mappings, file);
     const timedOut = /timed out/.test(String(error.message));
     throw DevgenError.single(
