@@ -109,7 +109,7 @@ describe("xche.md", () => {
     expect(abi).toContain("| `KVM_CREATE_XCHE` | `_IOW(KVMIO, 0xe4, struct kvm_xche_config)` | `0x4020aee4` | userspace → kernel |");
     expect(abi).toContain("| `KVM_CONFIGURE_XCHE` | `_IOW(KVMIO, 0xe5, struct kvm_xche_config)` | `0x4020aee5` |");
     expect(abi).toContain("| `KVM_GET_XCHE_STATE` | `_IOWR(KVMIO, 0xe6, struct kvm_xche_state)` | `0xc020aee6` |");
-    expect(abi).toContain("| `KVM_SET_XCHE_STATE` | `_IOW(KVMIO, 0xe7, struct kvm_xche_state)` | `0x4020aee7` |");
+    expect(abi).toContain("| `KVM_SET_XCHE_STATE` | `_IOWR(KVMIO, 0xe7, struct kvm_xche_state)` | `0xc020aee7` |");
     for (const field of ["base", "gsi", "flags", "pad", "nr_regs", "regs"]) expect(abi).toContain(`| \`${field}\` |`);
     for (const error of ["-EEXIST", "-EINVAL", "-ENOENT", "-EFAULT", "-ENXIO", "-E2BIG"]) expect(abi).toContain(`| \`${error}\` |`);
     expect(abi).toContain("`base` is not a multiple of the BAR size (0x800)");

@@ -2,12 +2,14 @@
 import type { CompiledDevice } from "../validate/index.js";
 import { generateCore } from "./core/index.js";
 import { generateDocs } from "./docs/index.js";
+import { generateKvm } from "./kvm/index.js";
 import { generateTests } from "./tests/index.js";
 import type { GeneratedFile, Generator } from "./types.js";
 
 export const BACKENDS: Record<string, Generator> = {
   core: generateCore,
   docs: generateDocs,
+  kvm: generateKvm,
   tests: generateTests,
 };
 

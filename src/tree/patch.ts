@@ -16,12 +16,15 @@ import { DevgenError, type Diagnostic } from "../util/diagnostics.js";
 /** How a file type writes a comment line, for the markers. */
 export type CommentStyle = "c" | "hash";
 
-/** Text inserted next to an anchor: the first line of the file matching `anchor`. */
+/** Text inserted next to an anchor: a line, or a run of consecutive lines, of the file. */
 export interface Insertion {
   kind: "insert";
   file: string;
-  /** Matched against each line; must match exactly one line of the file. */
-  anchor: RegExp;
+  /**
+   * Matched against each line, or a run of lines matched one regexp each; must match
+   * exactly once in the file. `before` inserts above its first line, `after` below its last.
+   */
+  anchor: RegExp | RegExp[];
   /** Human description of the anchor for error messages, e.g. "case KVM_CREATE_PIT2:". */
   anchorLabel: string;
   where: "before" | "after";
@@ -140,7 +143,8 @@ export function planPatch(tree: string, owner: string, edits: Edit[]): Plan {
     const text = writes.get(edit.file);
     if (text === undefined || text === null) continue;
     const lines = text.split("\n");
-    const matches = lines.flatMap((line, i) => (edit.anchor.test(line) ? [i] : []));
+    const anchor = Array.isArray(edit.anchor) ? edit.anchor : [edit.anchor];
+    const matches = lines.flatMap((_line, i) => (anchor.every((re, k) => re.test(lines[i + k] ?? "")) ? [i] : []));
     if (matches.length !== 1) {
       problems.push({
         location: null,
@@ -155,7 +159,7 @@ export function planPatch(tree: string, owner: string, edits: Edit[]): Plan {
       ...edit.text.replace(/\n$/, "").split("\n"),
       `${indent}${endMarker(owner, edit.comment)}`,
     ];
-    lines.splice(edit.where === "after" ? matches[0]! + 1 : matches[0]!, 0, ...block);
+    lines.splice(edit.where === "after" ? matches[0]! + anchor.length : matches[0]!, 0, ...block);
     writes.set(edit.file, lines.join("\n"));
   }
   if (problems.length) throw new DevgenError(problems);

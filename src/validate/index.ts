@@ -1,7 +1,7 @@
 /** device.ts → Device: load, lower, check; every problem reported at once, nothing written. */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { loadDevice } from "../dsl/load.js";
+import { loadDevice, type LoadedDevice } from "../dsl/load.js";
 import { lower, type Origins } from "../ir/lower.js";
 import type { Device } from "../ir/types.js";
 import { DevgenError, Reporter } from "../util/diagnostics.js";
@@ -15,6 +15,8 @@ export interface CompiledDevice {
   /** The device's directory: where `device.ts` and `hooks.c` live. */
   dir: string;
   hooks: HooksFile | null;
+  /** Where a value of the description was written, for errors found after validation. */
+  locate: LoadedDevice["locate"];
 }
 
 /** Accepts a device directory or the path of its `device.ts`. */
@@ -32,7 +34,7 @@ export function compileDevice(target: string): CompiledDevice {
     report.diagnostics.push(...checkHooksFile(device, hooks, (name) => loaded.locate(["hooks", name])));
   }
   report.throwIfFailed();
-  return { device, origins, dir, hooks };
+  return { device, origins, dir, hooks, locate: loaded.locate };
 }
 
 export { DevgenError };

@@ -18,7 +18,7 @@ export const STRUCT_BYTES = { config: 32, state: 32 } as const;
 /** `_IOC_WRITE` and `_IOC_READ` from `include/uapi/asm-generic/ioctl.h`, as x86 uses them. */
 const DIRECTIONS = {
   w: { macro: "_IOW", bits: 1, words: "userspace → kernel" },
-  wr: { macro: "_IOWR", bits: 3, words: "both ways: the kernel fills the array at `regs`" },
+  wr: { macro: "_IOWR", bits: 3, words: "both ways: the kernel writes `nr_regs` back" },
 } as const;
 
 /** Where the BAR may sit: the end of the bus the kvm/ glue checks `base + size` against. */
@@ -98,7 +98,7 @@ export function abiView(device: Device) {
       ioctl(kvm.create, "w", "config", "create the device and map its BAR"),
       ioctl(kvm.configure, "w", "config", "move or unmap the BAR, change the GSI"),
       ioctl(kvm.getState, "wr", "state", "read the registers (migration)"),
-      ioctl(kvm.setState, "w", "state", "write the registers (migration)"),
+      ioctl(kvm.setState, "wr", "state", "write the registers (migration); the kernel writes back its register count"),
     ],
     create: code(kvm.create.name),
     configure: code(kvm.configure.name),

@@ -1,0 +1,112 @@
+/**
+ * kvm/: the in-kernel glue around the core, in the pattern of `arch/x86/kvm/i8254.c`.
+ *
+ * `<name>.c` holds the device struct, the kvm_io_device handlers and the four VM ioctls;
+ * `<name>.h` only the two entry points x86.c calls. That header depends on the device's
+ * name alone, never on its registers: the tree patch inserts the calls once, and a
+ * register change recompiles `<name>.o` (~3 s), not x86.o (~17 s measured on 6.1). `<name>_uapi.h` is the block
+ * the tree patch adds to `include/uapi/linux/kvm.h`, and `Makefile.snippet` the line it
+ * adds to `arch/x86/kvm/Makefile`.
+ */
+import type { Device } from "../../ir/types.js";
+import { banner } from "../core/index.js";
+import { render } from "../render.js";
+import type { Generator } from "../types.js";
+import { uapiBlock } from "../uapi.js";
+
+export const generateKvm: Generator = ({ device, hooks }) => {
+  const view = kvmView(device);
+  return [
+    { path: `kvm/${device.name}.h`, contents: wrapSignatures(render("kvm/device.h.hbs", view)) },
+    { path: `kvm/${device.name}.c`, contents: wrapSignatures(render("kvm/device.c.hbs", view)) },
+    { path: `kvm/${device.name}_uapi.h`, contents: uapiBlock(device) },
+    { path: "kvm/Makefile.snippet", contents: render("kvm/Makefile.snippet.hbs", { objects: kvmObjects(device, hooks !== null).join(" ") }) },
+  ];
+};
+
+/** The objects the device adds to kvm.ko, in link order. */
+export function kvmObjects(device: Device, hasHooks: boolean): string[] {
+  const objects = [`${device.name}.o`, `${device.name}_core.o`];
+  if (hasHooks) objects.push(`${device.name}_hooks.o`);
+  return objects;
+}
+
+/** Where the BAR decodes, as the kernel names it. */
+const BUSES = {
+  pio: { bus: "KVM_PIO_BUS", end: "0x10000", space: "64 KiB port space" },
+  mmio: { bus: "KVM_MMIO_BUS", end: "BIT_ULL(52)", space: "52-bit guest physical space" },
+} as const;
+
+const MAX_COLUMNS = 100;
+
+/** Tabs then spaces reaching the column just after `text` (one line, no tabs). */
+function alignTo(text: string): string {
+  return "\t".repeat(Math.floor(text.length / 8)) + " ".repeat(text.length % 8);
+}
+
+function columns(line: string): number {
+  let width = 0;
+  for (const ch of line) width = ch === "\t" ? (Math.floor(width / 8) + 1) * 8 : width + 1;
+  return width;
+}
+
+/**
+ * Function definitions and prototypes wider than 100 columns (long device names make
+ * them so), wrapped after the last parameter that fits and aligned with the open
+ * parenthesis, as kernel code does. Short ones stay on one line as the template wrote them.
+ */
+export function wrapSignatures(c: string): string {
+  const signature = /^[a-z][^\t(]*\((.*)\);?$/;
+  return c
+    .split("\n")
+    .map((line) => {
+      const match = signature.exec(line);
+      if (!match || columns(line) <= MAX_COLUMNS) return line;
+      const head = line.slice(0, line.indexOf("(") + 1);
+      const tail = line.slice(head.length);
+      const params = tail.split(", ");
+      const lines: string[] = [];
+      let current = head + params[0];
+      for (let i = 1; i < params.length; i++) {
+        const candidate = `${current}, ${params[i]}`;
+        if (columns(candidate) <= MAX_COLUMNS) {
+          current = candidate;
+        } else {
+          lines.push(`${current},`);
+          current = alignTo(head) + params[i];
+        }
+      }
+      lines.push(current);
+      return lines.join("\n");
+    })
+    .join("\n");
+}
+
+/** Names the template already uses for other locals and parameters. */
+const LOCALS = new Set([
+  "addr", "argp", "config", "data", "gsi", "handled", "ioctl", "kvm", "len", "level",
+  "mapped", "r", "regs", "state", "this", "ustate", "val", "vcpu",
+]);
+
+export function kvmView(device: Device) {
+  const bus = BUSES[device.kvm.bus];
+  return {
+    name: device.name,
+    prefix: device.prefix,
+    guard: `ARCH_X86_KVM_${device.prefix}_H`,
+    headerBanner: banner(device, "entry points of the in-kernel device"),
+    banner: banner(device, "in-kernel device, registered on a KVM I/O bus"),
+    /** The device pointer, named after the device as i8254.c names its `pit` when short. */
+    var: device.name.length <= 8 && !LOCALS.has(device.name) ? device.name : "dev",
+    bus: bus.bus,
+    busEnd: bus.end,
+    busSpace: bus.space,
+    unmapped: `KVM_${device.prefix}_UNMAPPED`,
+    create: device.kvm.create.name,
+    configure: device.kvm.configure.name,
+    getState: device.kvm.getState.name,
+    setState: device.kvm.setState.name,
+    /** Present when the device drives an interrupt line. */
+    irq: device.interrupt ? {} : null,
+  };
+}
