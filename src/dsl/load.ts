@@ -136,11 +136,13 @@ function evaluate(source: SourceFile, file: string): DeviceSpec {
   };
   const generatedName = `${file}.js`;
   try {
+    // The call is inside the script, so the timeout covers the module body, not only the
+    // creation of the wrapper function.
     vm.runInNewContext(
-      `(function (exports, require, module) {${output.outputText}\n})`,
-      {},
+      `(function (exports, require, module) {${output.outputText}\n})(exports, require, module)`,
+      { exports: module.exports, require, module },
       { filename: generatedName, timeout: EVALUATION_TIMEOUT_MS },
-    )(module.exports, require, module);
+    );
   } catch (err) {
     const error = err as Error;
     const mappings = decodeMappings(JSON.parse(transpile(source, file, true).sourceMapText ?? "{}").mappings ?? "");
@@ -242,7 +244,11 @@ function unwrap(node: ts.Node, checker: ts.TypeChecker): ts.Node {
     ) {
       current = current.expression;
     } else if (ts.isIdentifier(current)) {
-      const declaration = checker.getSymbolAtLocation(current)?.declarations?.[0];
+      // A shorthand property's name is the property; the const it stands for is its value symbol.
+      const symbol = ts.isShorthandPropertyAssignment(current.parent)
+        ? checker.getShorthandAssignmentValueSymbol(current.parent)
+        : checker.getSymbolAtLocation(current);
+      const declaration = symbol?.declarations?.[0];
       if (!declaration || !ts.isVariableDeclaration(declaration) || !declaration.initializer) return current;
       current = declaration.initializer;
     } else {

@@ -3,6 +3,7 @@ import type { CompiledDevice } from "../validate/index.js";
 import { generateCore } from "./core/index.js";
 import { generateDocs } from "./docs/index.js";
 import { generateKvm } from "./kvm/index.js";
+import { generateQemu } from "./qemu/index.js";
 import { generateTests } from "./tests/index.js";
 import type { GeneratedFile, Generator } from "./types.js";
 
@@ -10,6 +11,7 @@ export const BACKENDS: Record<string, Generator> = {
   core: generateCore,
   docs: generateDocs,
   kvm: generateKvm,
+  qemu: generateQemu,
   tests: generateTests,
 };
 

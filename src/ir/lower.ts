@@ -46,7 +46,7 @@ class Lowering {
 
   constructor(readonly report: Reporter) {}
 
-  integer(value: unknown, path: SpecPath, what: string, min: bigint, max: bigint): Integer {
+  integer(value: unknown, path: SpecPath, what: string, min: bigint, max: bigint, rangeHint = `use a value in ${hex(min)}..${hex(max)}`): Integer {
     let n: bigint;
     if (typeof value === "bigint") {
       n = value;
@@ -57,7 +57,7 @@ class Lowering {
       return null;
     }
     if (n < min || n > max) {
-      this.report.error(path, `${what} ${hex(n)} is out of range ${hex(min)}..${hex(max)}`, `use a value in ${hex(min)}..${hex(max)}`);
+      this.report.error(path, `${what} ${hex(n)} is out of range ${hex(min)}..${hex(max)}`, rangeHint);
       return null;
     }
     return n;
@@ -76,14 +76,15 @@ class Lowering {
     return fallback;
   }
 
-  identifier(value: unknown, path: SpecPath, what: string, form: RegExp, formHint: string): string {
+  /** `bareInC`: the name is used without a prefix in C, so it must not be a keyword. */
+  identifier(value: unknown, path: SpecPath, what: string, form: RegExp, formHint: string, bareInC = false): string {
     if (typeof value !== "string" || !C_IDENTIFIER.test(value)) {
       this.report.error(path, `${what} ${describe(value)} is not a C identifier`, `use letters, digits and _, e.g. ${formHint}`);
       return typeof value === "string" ? value : "_";
     }
     if (!form.test(value)) {
       this.report.error(path, `${what} "${value}" has the wrong case`, `write it like ${formHint}`);
-    } else if (isCKeyword(value)) {
+    } else if (bareInC && isCKeyword(value)) {
       this.report.error(path, `${what} "${value}" is a C keyword`, "choose another name");
     }
     return value;
@@ -101,7 +102,7 @@ class Lowering {
 
 export function lower(spec: DeviceSpec, source: string, report: Reporter): Lowered {
   const l = new Lowering(report);
-  const name = l.identifier(spec.name, ["name"], "device name", LOWER_IDENTIFIER, '"xche"');
+  const name = l.identifier(spec.name, ["name"], "device name", LOWER_IDENTIFIER, '"xche"', true);
   if (isReservedDeviceName(name)) {
     report.error(["name"], `device name "${name}" collides with a file or symbol of KVM or QEMU`, "choose a more specific name");
   } else if (name.length > 20) {
@@ -133,7 +134,7 @@ export function lower(spec: DeviceSpec, source: string, report: Reporter): Lower
     report.error(["bar", "size"], `BAR size ${hex(size)} is not a power of two`, `PCI BARs are naturally aligned powers of two; use ${hex(nextPowerOfTwo(size))}`);
   }
   const decodeMask = l.small(barSpec.decodeMask, ["bar", "decodeMask"], "bar.decodeMask", 0, size - 1, size - 1);
-  if (!isPowerOfTwo(decodeMask + 1)) {
+  if ((barSpec.decodeMask !== undefined || isPowerOfTwo(size)) && !isPowerOfTwo(decodeMask + 1)) {
     report.error(["bar", "decodeMask"], `decode mask ${hex(decodeMask)} is not of the form 2^n - 1`, "registers repeat every decodeMask + 1 bytes; use e.g. 0x1f");
   }
   const busSizes = space === "io" ? [1, 2, 4] : [1, 2, 4, 8];
@@ -232,11 +233,18 @@ function lowerKvm(l: Lowering, spec: DeviceSpec, prefix: string, space: "io" | "
   const kvmSpec = spec.kvm ?? ({} as DeviceSpec["kvm"]);
   const ioctl = kvmSpec.ioctl ?? ({} as DeviceSpec["kvm"]["ioctl"]);
   const capability = kvmSpec.capability ?? ({} as DeviceSpec["kvm"]["capability"]);
-  const kvmName = (value: unknown, path: SpecPath, fallback: string): string =>
-    value === undefined ? fallback : l.identifier(value, path, "KVM name", /^KVM_[A-Z0-9_]+$/, `"${fallback}"`);
+  const kvmName = (value: unknown, path: SpecPath, fallback: string): string => {
+    if (value === undefined) return fallback;
+    const name = l.identifier(value, path, "KVM name", UPPER_IDENTIFIER, `"${fallback}"`);
+    if (UPPER_IDENTIFIER.test(name) && !/^KVM_[A-Z0-9_]+$/.test(name)) {
+      l.report.error(path, `KVM name "${name}" must start with KVM_`, `write it like "${fallback}"`);
+    }
+    return name;
+  };
 
   let number = FIRST_FREE_IOCTL;
-  const n = l.integer(ioctl.number, ["kvm", "ioctl", "number"], "KVM ioctl number", 0n, BigInt(LAST_IOCTL));
+  const ioctlHint = `use a number from ${hex(FIRST_FREE_IOCTL)} to ${hex(LAST_IOCTL - 3)}`;
+  const n = l.integer(ioctl.number, ["kvm", "ioctl", "number"], "KVM ioctl number", 0n, BigInt(LAST_IOCTL), ioctlHint);
   if (n !== null) {
     if (n < FIRST_FREE_IOCTL) {
       l.report.error(["kvm", "ioctl", "number"], `KVM ioctl number ${hex(n)} collides with upstream KVM (0x00..${hex(FIRST_FREE_IOCTL - 1)} are taken)`, `use a number from ${hex(FIRST_FREE_IOCTL)} to ${hex(LAST_IOCTL - 3)}`);

@@ -18,9 +18,12 @@ export function checkHooksFile(
   if (device.hooks.length === 0 && hooks === null) return [];
   const defined = new Map<string, SourceLocation>();
   if (hooks) {
-    const pattern = new RegExp(`^[\\w \\t*]*?\\b(${device.name}_hook_\\w+)\\s*\\(`, "gm");
-    for (const match of hooks.text.matchAll(pattern)) {
-      const before = hooks.text.slice(0, match.index! + match[0].indexOf(match[1]!));
+    // Blank out comments (keeping line breaks, so positions stay) and require a body: a
+    // kernel-doc comment, a prototype or a call does not define a hook.
+    const code = hooks.text.replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*/g, (c) => c.replace(/[^\n]/g, " "));
+    const pattern = new RegExp(`^[\\w \\t*]*?\\b(${device.name}_hook_\\w+)\\s*\\([^;{]*\\)\\s*\\{`, "gm");
+    for (const match of code.matchAll(pattern)) {
+      const before = code.slice(0, match.index! + match[0].indexOf(match[1]!));
       const line = before.split("\n").length;
       const column = before.length - before.lastIndexOf("\n");
       defined.set(match[1]!, { file: hooks.path, line, column });
@@ -28,6 +31,8 @@ export function checkHooksFile(
   }
   const diagnostics: Diagnostic[] = [];
   for (const hook of device.hooks) {
+    // A hook whose name lower() rejected has no meaningful C name to look for.
+    if (!/^[a-z][a-z0-9_]*$/.test(hook.name)) continue;
     if (!defined.has(hook.cName)) {
       diagnostics.push({
         location: locateHook(hook.name),

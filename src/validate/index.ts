@@ -30,9 +30,7 @@ export function compileDevice(target: string): CompiledDevice {
   checkMacroNames(device, origins, report);
   const hooksPath = path.join(dir, "hooks.c");
   const hooks = fs.existsSync(hooksPath) ? { path: hooksPath, text: fs.readFileSync(hooksPath, "utf8") } : null;
-  if (!report.failed) {
-    report.diagnostics.push(...checkHooksFile(device, hooks, (name) => loaded.locate(["hooks", name])));
-  }
+  report.diagnostics.push(...checkHooksFile(device, hooks, (name) => loaded.locate(["hooks", name])));
   report.throwIfFailed();
   return { device, origins, dir, hooks, locate: loaded.locate };
 }

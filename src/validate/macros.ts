@@ -18,6 +18,7 @@ export function checkMacroNames(device: Device, origins: Origins, report: Report
       continue;
     }
     const other = seen.get(name);
+    if (other && other !== register && other.name === register.name) continue; // lower() reports duplicate names
     const what = other ? `also generated for register ${other.name}` : "reserved by devgen";
     report.error([...origins.register.get(register)!, "name"], `the C name ${name} for register ${register.name} is ${what}`, "rename the register or field so the generated names differ");
   }

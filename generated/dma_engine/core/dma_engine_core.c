@@ -640,6 +640,7 @@ static u64 dma_engine_lane_mask(const struct dma_engine_lane *lanes, unsigned in
 			mask |= 0xffULL << lanes[i].shift;
 	return mask;
 }
+
 static u64 dma_engine_read_reg(struct dma_engine_core *s, unsigned int reg, u64 lanes)
 {
 	const struct dma_engine_reg_desc *d = &dma_engine_regs[reg];

@@ -262,6 +262,7 @@ static u64 hpet_timer_lane_mask(const struct hpet_timer_lane *lanes, unsigned in
 			mask |= 0xffULL << lanes[i].shift;
 	return mask;
 }
+
 static u64 hpet_timer_read_reg(struct hpet_timer_core *s, unsigned int reg, u64 lanes)
 {
 	const struct hpet_timer_reg_desc *d = &hpet_timer_regs[reg];

@@ -220,6 +220,7 @@ static u64 uart16550_lane_mask(const struct uart16550_lane *lanes, unsigned int 
 			mask |= 0xffULL << lanes[i].shift;
 	return mask;
 }
+
 static u64 uart16550_read_reg(struct uart16550_core *s, unsigned int reg, u64 lanes)
 {
 	const struct uart16550_reg_desc *d = &uart16550_regs[reg];

@@ -234,6 +234,7 @@ static u64 xche_lane_mask(const struct xche_lane *lanes, unsigned int size, unsi
 			mask |= 0xffULL << lanes[i].shift;
 	return mask;
 }
+
 static u64 xche_read_reg(struct xche_core *s, unsigned int reg, u64 lanes)
 {
 	const struct xche_reg_desc *d = &xche_regs[reg];

@@ -1,0 +1,169 @@
+/**
+ * qemu/: the QEMU PCI device (`hw/misc/<name>.c`) around the core, with its build wiring
+ * and the kernel ABI block for QEMU's `linux-headers/linux/kvm.h`.
+ *
+ * The device emulates the registers with the core, and when KVM has the in-kernel device
+ * (`KVM_CAP_<NAME>`) hands the BAR to it: create at realize, tell it where the guest put
+ * the BAR and which GSI pin A reaches, and copy the registers around migration.
+ *
+ * What differs between QEMU releases is data (`QemuTarget`), not template logic, so the
+ * tree integration can render the same device for the tree it patches.
+ */
+import type { Device } from "../../ir/types.js";
+import { cHex } from "../c.js";
+import { render } from "../render.js";
+import type { Generator } from "../types.js";
+import { uapiBlock } from "../uapi.js";
+
+/** The QEMU API spellings that changed between the releases devgen targets. */
+export interface QemuTarget {
+  version: string;
+  /** `hw/pci/pci.h` until 7.2; `PCIDevice` moved to `hw/pci/pci_device.h` in 8.0. */
+  pciHeader: string;
+  /** `sysemu/kvm.h` until 9.2; `system/kvm.h` from 10.0. */
+  kvmHeader: string;
+  /** `static Property` until 9.2; `static const Property` from 10.0. */
+  propertyQualifier: string;
+  /** `DEFINE_PROP_END_OF_LIST()` terminates property arrays until 9.2; 10.0 removed it. */
+  propertyListEnd: boolean;
+  /** The `data` parameter of class_init: `void *` until 10.0, `const void *` from 10.1. */
+  classInitData: string;
+  /** `dc->reset = fn;` until 9.1; `device_class_set_legacy_reset(dc, fn);` from 9.2. */
+  legacyResetSetter: boolean;
+  /** `(VMStateField[])` until 8.1; `(const VMStateField[])` from 8.2. */
+  vmstateFieldsCast: string;
+  /** `TypeInfo.interfaces` points to const from 10.1. */
+  interfacesCast: string;
+}
+
+export const QEMU_TARGETS: Record<"7.2" | "10.0" | "10.1", QemuTarget> = {
+  "7.2": {
+    version: "7.2",
+    pciHeader: "hw/pci/pci.h",
+    kvmHeader: "sysemu/kvm.h",
+    propertyQualifier: "static Property",
+    propertyListEnd: true,
+    classInitData: "void *data",
+    legacyResetSetter: false,
+    vmstateFieldsCast: "(VMStateField[])",
+    interfacesCast: "(InterfaceInfo[])",
+  },
+  "10.0": {
+    version: "10.0",
+    pciHeader: "hw/pci/pci_device.h",
+    kvmHeader: "system/kvm.h",
+    propertyQualifier: "static const Property",
+    propertyListEnd: false,
+    classInitData: "void *data",
+    legacyResetSetter: true,
+    vmstateFieldsCast: "(const VMStateField[])",
+    interfacesCast: "(InterfaceInfo[])",
+  },
+  "10.1": {
+    version: "10.1",
+    pciHeader: "hw/pci/pci_device.h",
+    kvmHeader: "system/kvm.h",
+    propertyQualifier: "static const Property",
+    propertyListEnd: false,
+    classInitData: "const void *data",
+    legacyResetSetter: true,
+    vmstateFieldsCast: "(const VMStateField[])",
+    interfacesCast: "(const InterfaceInfo[])",
+  },
+};
+
+/** The release `devgen generate` writes for; the tree integration re-renders for its tree. */
+export const DEFAULT_QEMU_TARGET = QEMU_TARGETS["7.2"];
+
+export const generateQemu: Generator = ({ device, hooks }) => [
+  { path: `qemu/${device.name}.c`, contents: renderQemuDevice(device, DEFAULT_QEMU_TARGET) },
+  { path: `qemu/${device.name}_linux_headers.h`, contents: uapiBlock(device) },
+  { path: "qemu/meson.build.snippet", contents: mesonSnippet(device, hooks !== null) },
+  { path: "qemu/Kconfig.snippet", contents: render("qemu/Kconfig.snippet.hbs", { config: device.prefix }) },
+];
+
+export function renderQemuDevice(device: Device, target: QemuTarget): string {
+  return render("qemu/device.c.hbs", qemuView(device, target));
+}
+
+/**
+ * The device's files in `hw/misc/meson.build`. `specific_ss`: the glue tests `CONFIG_KVM`
+ * and calls `kvm_vm_ioctl`, which only per-target objects may (common objects see
+ * CONFIG_KVM poisoned); the core and hooks go with it so one line wires the device.
+ */
+export function mesonSnippet(device: Device, hasHooks: boolean): string {
+  const sources = [`${device.name}.c`, `${device.name}_core.c`, ...(hasHooks ? [`${device.name}_hooks.c`] : [])];
+  return render("qemu/meson.build.snippet.hbs", {
+    config: device.prefix,
+    files: sources.map((f) => `'${f}'`).join(", "),
+  });
+}
+
+/** `xche` -> `Xche`, `my_dev` -> `MyDev`: QEMU's CamelCase for type names. */
+function camel(name: string): string {
+  return name
+    .split(/[_-]/)
+    .filter(Boolean)
+    .map((w) => w[0]!.toUpperCase() + w.slice(1))
+    .join("");
+}
+
+export function qemuView(device: Device, target: QemuTarget) {
+  const n = device.name;
+  const p = device.prefix;
+  const minSize = device.busSizes[0]!;
+  const maxSize = device.busSizes[device.busSizes.length - 1]!;
+  return {
+    name: n,
+    prefix: p,
+    title: `${n}: QEMU PCI device`,
+    source: device.source,
+    /** A C string literal. */
+    description: cString(device.description || device.name),
+    target,
+    typeMacro: `TYPE_${p}`,
+    state: `${camel(n)}State`,
+    checker: p,
+    bar: {
+      index: `${p}_BAR_INDEX`,
+      size: `${p}_BAR_SIZE`,
+      space: device.bar.space === "io" ? "PCI_BASE_ADDRESS_SPACE_IO" : "PCI_BASE_ADDRESS_SPACE_MEMORY",
+      regionName: `${n}-${device.bar.space === "io" ? "io" : "mmio"}`,
+    },
+    access: { min: minSize, max: maxSize },
+    /** Continuation lines of wrapped signatures line up after the opening parenthesis. */
+    indent: {
+      barWrite: " ".repeat(`static void ${n}_bar_write(`.length),
+      writeConfig: " ".repeat(`static void ${n}_write_config(`.length),
+    },
+    pci: {
+      vendorId: hex4(device.pci.vendorId),
+      deviceId: hex4(device.pci.deviceId),
+      subsystemVendorId: hex4(device.pci.subsystemVendorId),
+      subsystemId: hex4(device.pci.subsystemId),
+      classId: hex4(device.pci.classCode),
+      revision: cHex(device.pci.revision),
+    },
+    kvm: {
+      capability: device.kvm.capability.name,
+      create: device.kvm.create.name,
+      configure: device.kvm.configure.name,
+      getState: device.kvm.getState.name,
+      setState: device.kvm.setState.name,
+      unmapped: `KVM_${p}_UNMAPPED`,
+      config: `kvm_${n}_config`,
+      stateStruct: `kvm_${n}_state`,
+    },
+    /** Pin A when the device has an interrupt; no pin, no INTx routing otherwise. */
+    irq: device.interrupt ? { pin: 1 } : null,
+    gsi: device.interrupt ? `${n}_kvm_gsi(s)` : "0",
+  };
+}
+
+function cString(text: string): string {
+  return `"${text.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\s+/g, " ")}"`;
+}
+
+function hex4(value: number): string {
+  return `0x${value.toString(16).padStart(4, "0")}`;
+}
