@@ -121,7 +121,11 @@ describe("kvm backend for xche", () => {
     const configure = body(c, "xche_configure");
     expect(configure.indexOf("mutex_lock(&kvm->slots_lock);")).toBeLessThan(configure.indexOf("kvm_io_bus_unregister_dev"));
     expect(configure).toContain("xche_set_gsi(xche, config->gsi);");
-    expect(body(c, "xche_set_gsi")).toMatch(/xche->gsi, 0, false\);\n\t\tkvm_set_irq\(xche->kvm, xche->irq_source_id, gsi, 1, false\);/);
+    // The old line is deasserted before the new one is asserted; KVM_XCHE_NO_GSI drives nothing.
+    expect(body(c, "xche_set_gsi")).toContain(
+      "\tif (xche->irq_level && xche->gsi != KVM_XCHE_NO_GSI)\n\t\tkvm_set_irq(xche->kvm, xche->irq_source_id, xche->gsi, 0, false);\n" +
+        "\tif (xche->irq_level && gsi != KVM_XCHE_NO_GSI)\n\t\tkvm_set_irq(xche->kvm, xche->irq_source_id, gsi, 1, false);",
+    );
     expect(body(c, "xche_get_state")).toContain("if (state->nr_regs < XCHE_NR_REGS)\n\t\treturn -E2BIG;");
     expect(body(c, "xche_set_state")).toContain("if (state->nr_regs != XCHE_NR_REGS)\n\t\treturn -EINVAL;");
     expect(body(c, "xche_set_state")).toContain("xche_update_irq(xche);");

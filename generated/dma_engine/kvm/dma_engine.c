@@ -58,7 +58,8 @@ static void dma_engine_update_irq(struct kvm_dma_engine *dev)
 	if (level == dev->irq_level)
 		return;
 	dev->irq_level = level;
-	kvm_set_irq(dev->kvm, dev->irq_source_id, dev->gsi, level, false);
+	if (dev->gsi != KVM_DMA_ENGINE_NO_GSI)
+		kvm_set_irq(dev->kvm, dev->irq_source_id, dev->gsi, level, false);
 }
 
 /* Moves the line to another GSI, deasserting the old one first. */
@@ -67,10 +68,10 @@ static void dma_engine_set_gsi(struct kvm_dma_engine *dev, u32 gsi)
 	lockdep_assert_held(&dev->lock);
 	if (gsi == dev->gsi)
 		return;
-	if (dev->irq_level) {
+	if (dev->irq_level && dev->gsi != KVM_DMA_ENGINE_NO_GSI)
 		kvm_set_irq(dev->kvm, dev->irq_source_id, dev->gsi, 0, false);
+	if (dev->irq_level && gsi != KVM_DMA_ENGINE_NO_GSI)
 		kvm_set_irq(dev->kvm, dev->irq_source_id, gsi, 1, false);
-	}
 	dev->gsi = gsi;
 }
 
@@ -131,7 +132,7 @@ static int dma_engine_check_config(const struct kvm_dma_engine_config *config)
 	    (!IS_ALIGNED(config->base, DMA_ENGINE_BAR_SIZE) ||
 	     config->base > BIT_ULL(52) - DMA_ENGINE_BAR_SIZE))
 		return -EINVAL;
-	if (config->gsi >= KVM_MAX_IRQ_ROUTES)
+	if (config->gsi >= KVM_MAX_IRQ_ROUTES && config->gsi != KVM_DMA_ENGINE_NO_GSI)
 		return -EINVAL;
 	return 0;
 }

@@ -4,12 +4,13 @@
 /* KVM_CREATE_DMA_ENGINE, KVM_CONFIGURE_DMA_ENGINE: where the device sits and which GSI it drives */
 struct kvm_dma_engine_config {
 	__u64 base;	/* first guest physical address of the BAR, aligned to its size */
-	__u32 gsi;	/* interrupt line to drive (ignored with no interrupt) */
+	__u32 gsi;	/* line to drive; KVM_DMA_ENGINE_NO_GSI: none (INTx not routed) */
 	__u32 flags;	/* KVM_DMA_ENGINE_UNMAPPED: not decoded, e.g. BAR disabled */
 	__u32 pad[4];	/* must be zero */
 };
 
 #define KVM_DMA_ENGINE_UNMAPPED	(1U << 0)
+#define KVM_DMA_ENGINE_NO_GSI	0xffffffffU
 
 /* KVM_GET_DMA_ENGINE_STATE, KVM_SET_DMA_ENGINE_STATE: register state for migration */
 struct kvm_dma_engine_state {

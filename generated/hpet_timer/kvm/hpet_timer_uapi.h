@@ -4,12 +4,13 @@
 /* KVM_CREATE_HPET_TIMER, KVM_CONFIGURE_HPET_TIMER: where the device sits and which GSI it drives */
 struct kvm_hpet_timer_config {
 	__u64 base;	/* first guest physical address of the BAR, aligned to its size */
-	__u32 gsi;	/* interrupt line to drive (ignored with no interrupt) */
+	__u32 gsi;	/* line to drive; KVM_HPET_TIMER_NO_GSI: none (INTx not routed) */
 	__u32 flags;	/* KVM_HPET_TIMER_UNMAPPED: not decoded, e.g. BAR disabled */
 	__u32 pad[4];	/* must be zero */
 };
 
 #define KVM_HPET_TIMER_UNMAPPED	(1U << 0)
+#define KVM_HPET_TIMER_NO_GSI	0xffffffffU
 
 /* KVM_GET_HPET_TIMER_STATE, KVM_SET_HPET_TIMER_STATE: register state for migration */
 struct kvm_hpet_timer_state {

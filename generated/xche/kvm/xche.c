@@ -58,7 +58,8 @@ static void xche_update_irq(struct kvm_xche *xche)
 	if (level == xche->irq_level)
 		return;
 	xche->irq_level = level;
-	kvm_set_irq(xche->kvm, xche->irq_source_id, xche->gsi, level, false);
+	if (xche->gsi != KVM_XCHE_NO_GSI)
+		kvm_set_irq(xche->kvm, xche->irq_source_id, xche->gsi, level, false);
 }
 
 /* Moves the line to another GSI, deasserting the old one first. */
@@ -67,10 +68,10 @@ static void xche_set_gsi(struct kvm_xche *xche, u32 gsi)
 	lockdep_assert_held(&xche->lock);
 	if (gsi == xche->gsi)
 		return;
-	if (xche->irq_level) {
+	if (xche->irq_level && xche->gsi != KVM_XCHE_NO_GSI)
 		kvm_set_irq(xche->kvm, xche->irq_source_id, xche->gsi, 0, false);
+	if (xche->irq_level && gsi != KVM_XCHE_NO_GSI)
 		kvm_set_irq(xche->kvm, xche->irq_source_id, gsi, 1, false);
-	}
 	xche->gsi = gsi;
 }
 
@@ -131,7 +132,7 @@ static int xche_check_config(const struct kvm_xche_config *config)
 	    (!IS_ALIGNED(config->base, XCHE_BAR_SIZE) ||
 	     config->base > 0x10000 - XCHE_BAR_SIZE))
 		return -EINVAL;
-	if (config->gsi >= KVM_MAX_IRQ_ROUTES)
+	if (config->gsi >= KVM_MAX_IRQ_ROUTES && config->gsi != KVM_XCHE_NO_GSI)
 		return -EINVAL;
 	return 0;
 }

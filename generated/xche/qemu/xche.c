@@ -93,8 +93,7 @@ static uint32_t xche_kvm_gsi(XcheState *s)
     PCIDevice *pdev = PCI_DEVICE(s);
     PCIINTxRoute route = pci_device_route_intx_to_irq(pdev, pci_intx(pdev));
 
-    /* Not routed: a GSI that no irqchip pin has, so the line goes nowhere. */
-    return route.mode == PCI_INTX_ENABLED ? route.irq : UINT32_MAX;
+    return route.mode == PCI_INTX_ENABLED ? route.irq : KVM_XCHE_NO_GSI;
 }
 
 /* Tells KVM where the BAR is now (@addr) and which GSI the device drives. */

@@ -4,12 +4,13 @@
 /* KVM_CREATE_XCHE, KVM_CONFIGURE_XCHE: where the device sits and which GSI it drives */
 struct kvm_xche_config {
 	__u64 base;	/* first port of the BAR, aligned to its size */
-	__u32 gsi;	/* interrupt line to drive (ignored with no interrupt) */
+	__u32 gsi;	/* line to drive; KVM_XCHE_NO_GSI: none (INTx not routed) */
 	__u32 flags;	/* KVM_XCHE_UNMAPPED: not decoded, e.g. BAR disabled */
 	__u32 pad[4];	/* must be zero */
 };
 
 #define KVM_XCHE_UNMAPPED	(1U << 0)
+#define KVM_XCHE_NO_GSI	0xffffffffU
 
 /* KVM_GET_XCHE_STATE, KVM_SET_XCHE_STATE: register state for migration */
 struct kvm_xche_state {

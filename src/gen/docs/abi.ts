@@ -62,7 +62,7 @@ export function abiView(device: Device) {
       error: "-EINVAL",
       when: `the BAR does not fit in the ${bus.words}: \`base + ${size}\` is beyond ${bus.end} (checked unless \`${unmapped}\`)`,
     },
-    ...(irq ? [{ error: "-EINVAL", when: "`gsi` is not below `KVM_MAX_IRQ_ROUTES`" }] : []),
+    ...(irq ? [{ error: "-EINVAL", when: `\`gsi\` is neither below \`KVM_MAX_IRQ_ROUTES\` nor \`KVM_${prefix}_NO_GSI\`` }] : []),
   ];
   const absent = { error: "-ENXIO", when: `\`${kvm.create.name}\` has not succeeded on this VM` };
   const noSlot = (what: string) => [
@@ -112,7 +112,7 @@ export function abiView(device: Device) {
     nrRegsName: code(`${prefix}_NR_REGS`),
     irq,
     gsiWords: irq
-      ? "the GSI the interrupt drives through the in-kernel irqchip (routed by the VMM like the PCI INTx line)"
+      ? `the GSI the interrupt drives through the in-kernel irqchip (routed by the VMM like the PCI INTx line), or \`KVM_${prefix}_NO_GSI\` while INTx is not routed`
       : `ignored: ${name} has no interrupt`,
     createErrors: errors([
       { error: "-EEXIST", when: `\`${kvm.create.name}\` already succeeded on this VM: a VM has one ${name} at most` },

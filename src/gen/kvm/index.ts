@@ -102,6 +102,7 @@ export function kvmView(device: Device) {
     busEnd: bus.end,
     busSpace: bus.space,
     unmapped: `KVM_${device.prefix}_UNMAPPED`,
+    noGsi: `KVM_${device.prefix}_NO_GSI`,
     create: device.kvm.create.name,
     configure: device.kvm.configure.name,
     getState: device.kvm.getState.name,

@@ -151,6 +151,7 @@ export function qemuView(device: Device, target: QemuTarget) {
       getState: device.kvm.getState.name,
       setState: device.kvm.setState.name,
       unmapped: `KVM_${p}_UNMAPPED`,
+      noGsi: `KVM_${p}_NO_GSI`,
       config: `kvm_${n}_config`,
       stateStruct: `kvm_${n}_state`,
     },
