@@ -1,10 +1,10 @@
 /** The marker-based patch engine on a small tree: idempotence, exact unpatch, all-or-nothing. */
-import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { applyPlan, planPatch, planUnpatch, patchedOwners, recoverInterrupted, type Edit } from "../src/tree/patch.js";
 import { DevgenError } from "../src/util/diagnostics.js";
+import { treeHash } from "./helpers/tree-hash.js";
 
 const ORIGINAL: Record<string, string> = {
   "Makefile": "obj-y += a.o\nkvm-y += x86.o mmu.o\n",
@@ -19,20 +19,6 @@ function makeTree(): string {
     fs.writeFileSync(path.join(tree, file), text);
   }
   return tree;
-}
-
-/** A hash of every file's path and bytes. */
-function treeHash(tree: string): string {
-  const hash = createHash("sha256");
-  const walk = (dir: string): void => {
-    for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else hash.update(path.relative(tree, full)).update("\0").update(fs.readFileSync(full)).update("\0");
-    }
-  };
-  walk(tree);
-  return hash.digest("hex");
 }
 
 function edits(owner: string, body = `\t\tr = kvm_${owner}_vm_ioctl(kvm, ioctl, argp);`): Edit[] {

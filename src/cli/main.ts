@@ -4,8 +4,11 @@ import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { DevgenError, formatDiagnostic } from "../util/diagnostics.js";
 import { runNew } from "./commands/new.js";
-import { compileAll, DEFAULT_OUT, runGenerate } from "./commands/generate.js";
+import { compileAll, DEFAULT_OUT, runGenerate, writeGenerated } from "./commands/generate.js";
+import { buildKernel, unpatchTree } from "./commands/build.js";
+import { formatFetch, runFetch } from "./commands/fetch.js";
 import { deviceDirs } from "./devices.js";
+import { createProgress } from "../util/progress.js";
 import { EXIT } from "./exit-codes.js";
 
 interface Common {
@@ -33,14 +36,18 @@ function fail(err: unknown, options: Common): never {
   process.exit(EXIT.environment);
 }
 
-function guarded<T extends Common>(action: (argv: T) => void): (argv: T) => void {
-  return (argv) => {
+function guarded<T extends Common>(action: (argv: T) => void | Promise<void>): (argv: T) => Promise<void> {
+  return async (argv) => {
     try {
-      action(argv);
+      await action(argv);
     } catch (err) {
       fail(err, argv);
     }
   };
+}
+
+function progressFor(argv: Common) {
+  return createProgress({ mode: argv.json ? "plain" : "auto" });
 }
 
 await yargs(hideBin(process.argv))
@@ -86,6 +93,67 @@ await yargs(hideBin(process.argv))
     guarded((argv) => {
       const results = runGenerate(deviceDirs(argv.devices), argv.out);
       print(argv.json, { ok: true, results }, results.map((r) => `${r.device}: ${r.files.length} files in ${r.out}/`).join("\n"));
+    }),
+  )
+  .command(
+    "fetch",
+    "Download the default kernel and QEMU trees into the cache",
+    (y) =>
+      y
+        .option("kernel", { type: "string", choices: ["6.1", "6.12"], describe: "Kernel series (Debian linux-source-<series>)" })
+        .option("qemu", { type: "string", choices: ["7.2", "10.0"], describe: "QEMU series (7.2 bookworm, 10.0 trixie)" })
+        .option("refresh", { type: "boolean", describe: "Ask apt for newer versions instead of reusing cached trees" })
+        .example("$0 fetch", "Fetch Linux 6.1 and QEMU 7.2")
+        .example("$0 fetch --kernel 6.12", "Fetch only Debian's Linux 6.12"),
+    guarded(async (argv) => {
+      const result = await runFetch({ kernel: argv.kernel, qemu: argv.qemu, refresh: argv.refresh, json: argv.json });
+      print(argv.json, result, formatFetch(result));
+    }),
+  )
+  .command(
+    "build [devices..]",
+    "Patch the devices into a kernel tree and build its KVM modules",
+    (y) =>
+      y
+        .positional("devices", { type: "string", array: true, describe: "Device directories (default: every devices/*)" })
+        .option("kernel-src", { type: "string", describe: "Kernel tree to patch (default: Debian's, fetched into the cache)" })
+        .option("kernel", { type: "string", choices: ["6.1", "6.12"], default: "6.1", describe: "Debian kernel series when no --kernel-src" })
+        .option("force", { type: "boolean", describe: "Patch even if the files devgen edits have uncommitted changes" })
+        .example("$0 build", "Fetch Debian's 6.1, patch every device in, build kvm.ko")
+        .example("$0 build devices/xche --kernel-src ~/linux", "Patch and build your own (prepared) tree"),
+    guarded(async (argv) => {
+      const compiled = compileAll(deviceDirs(argv.devices));
+      writeGenerated(compiled);
+      const result = await buildKernel({
+        devices: compiled,
+        kernelSrc: argv.kernelSrc,
+        kernel: argv.kernel,
+        force: argv.force,
+        progress: progressFor(argv),
+      });
+      print(
+        argv.json,
+        { ok: true, kernel: result },
+        [
+          `kernel: ${result.devices.join(", ")} built into ${result.tree} in ${result.seconds.toFixed(0)} s`,
+          `  vermagic: ${result.vermagic}`,
+          ...result.modules.map((m) => `  ${m}`),
+          `  log: ${result.log}`,
+        ].join("\n"),
+      );
+    }),
+  )
+  .command(
+    "unpatch",
+    "Remove devgen's devices from a tree, restoring it byte for byte",
+    (y) =>
+      y
+        .option("kernel-src", { type: "string", demandOption: true, describe: "Kernel tree to restore" })
+        .option("device", { type: "string", array: true, describe: "Only these devices (default: all devgen added)" })
+        .example("$0 unpatch --kernel-src ~/linux", "Remove every devgen device from ~/linux"),
+    guarded((argv) => {
+      const removed = unpatchTree(argv.kernelSrc, argv.device);
+      print(argv.json, { ok: true, removed }, removed.length ? `removed ${removed.join(", ")} from ${argv.kernelSrc}` : `no devgen device in ${argv.kernelSrc}`);
     }),
   )
   .demandCommand(1, "name a command; see devgen --help")

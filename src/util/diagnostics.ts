@@ -21,7 +21,8 @@ export function formatLocation(location: SourceLocation | null): string {
 
 export function formatDiagnostic(d: Diagnostic): string {
   const hint = d.hint ? `\n  hint: ${d.hint}` : "";
-  return `${formatLocation(d.location)}: error: ${d.message}${hint}`;
+  const where = d.location ? `${formatLocation(d.location)}: ` : "";
+  return `${where}error: ${d.message}${hint}`;
 }
 
 /**

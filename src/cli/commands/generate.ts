@@ -30,7 +30,11 @@ export interface GenerateResult {
 }
 
 export function runGenerate(dirs: readonly string[], outRoot = DEFAULT_OUT): GenerateResult[] {
-  const compiled = compileAll(dirs);
+  return writeGenerated(compileAll(dirs), outRoot);
+}
+
+/** Generates every device in memory first, then writes each output directory in one step. */
+export function writeGenerated(compiled: readonly CompiledDevice[], outRoot = DEFAULT_OUT): GenerateResult[] {
   const outputs = compiled.map((c) => ({ c, files: generateAll(c) }));
   return outputs.map(({ c, files }) => {
     const out = path.join(outRoot, c.device.name);

@@ -1,0 +1,56 @@
+/**
+ * System packages a step needs: installed with apt-get when missing (as root), otherwise a
+ * clear error with the exact list to install.
+ */
+import { execFileSync } from "node:child_process";
+import { DevgenError } from "../util/diagnostics.js";
+import type { Progress } from "../util/progress.js";
+import { run } from "../util/run.js";
+
+/** Kernel module and full builds (make, gcc, Kconfig tools, objtool's and signing's libraries). */
+export const KERNEL_BUILD_PACKAGES = ["gcc", "make", "flex", "bison", "bc", "libelf-dev", "libssl-dev", "kmod", "xz-utils", "perl"];
+
+/** The subset of `packages` dpkg does not report as installed. */
+export function missingPackages(packages: readonly string[]): string[] {
+  let status = "";
+  try {
+    status = execFileSync("dpkg-query", ["-W", "-f", "${Package} ${db:Status-Status}\\n", ...packages], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    });
+  } catch (err) {
+    // dpkg-query exits 1 when some package is unknown; its stdout still lists the known ones.
+    status = String((err as { stdout?: string }).stdout ?? "");
+  }
+  const installed = new Set(
+    status
+      .split("\n")
+      .filter((line) => line.endsWith(" installed"))
+      .map((line) => line.split(" ")[0]!.replace(/:.*$/, "")),
+  );
+  return packages.filter((p) => !installed.has(p));
+}
+
+export async function ensurePackages(packages: readonly string[], why: string, log: string, progress: Progress): Promise<void> {
+  const missing = missingPackages(packages);
+  if (!missing.length) return;
+  if (process.getuid?.() !== 0) {
+    throw new DevgenError(
+      [{ location: null, message: `${why} needs packages that are not installed: ${missing.join(" ")}`, hint: `run: sudo apt-get install ${missing.join(" ")}` }],
+      3,
+    );
+  }
+  const task = progress.task(`installing ${missing.join(" ")}`);
+  try {
+    await run("apt-get", ["update", "-qq"], { step: "apt-get update", log });
+    await run("apt-get", ["install", "-y", "-qq", "--no-install-recommends", ...missing], {
+      step: `apt-get install ${missing.join(" ")}`,
+      log,
+      env: { DEBIAN_FRONTEND: "noninteractive" },
+    });
+    task.done();
+  } catch (err) {
+    task.fail();
+    throw err;
+  }
+}

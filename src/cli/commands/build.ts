@@ -1,0 +1,128 @@
+/**
+ * `devgen build` and `devgen unpatch` for the kernel side: generate, check the tree's
+ * numbers, patch every device into one tree (all anchors checked before anything is
+ * written), build the KVM modules.
+ */
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { logsDir } from "../../cache/index.js";
+import { buildKvmModules, vermagic, type StockKernel } from "../../build/kernel.js";
+import { DEFAULT_KERNEL, fetchKernel, KERNEL_SERIES, type KernelSeries } from "../../fetch/kernel.js";
+import { generateAll } from "../../gen/index.js";
+import { KERNEL_EDITED_FILES, kernelEdits } from "../../tree/kernel.js";
+import { checkNumbers } from "../../tree/kvm-numbers.js";
+import { applyPlan, patchedOwners, planPatch, planUnpatch, type Edit } from "../../tree/patch.js";
+import { DevgenError } from "../../util/diagnostics.js";
+import type { Progress } from "../../util/progress.js";
+import type { CompiledDevice } from "../../validate/index.js";
+
+export interface KernelBuildOptions {
+  devices: CompiledDevice[];
+  kernelSrc?: string;
+  kernel?: string;
+  force?: boolean;
+  progress: Progress;
+}
+
+export interface KernelBuildResult {
+  tree: string;
+  release: string;
+  vermagic: string;
+  modules: string[];
+  devices: string[];
+  seconds: number;
+  log: string;
+}
+
+/** Refuses to touch files with uncommitted changes in a git checkout, unless forced. */
+export function checkClean(tree: string, files: string[], force: boolean | undefined): void {
+  if (force || !fs.existsSync(path.join(tree, ".git"))) return;
+  let dirty = "";
+  try {
+    dirty = execFileSync("git", ["-C", tree, "status", "--porcelain", "--", ...files], { encoding: "utf8" });
+  } catch {
+    return;
+  }
+  const changed = dirty
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => line.slice(3));
+  if (changed.length) {
+    throw DevgenError.single(
+      `${tree} has uncommitted changes in files devgen must edit: ${changed.join(", ")}`,
+      "commit or stash them first, or pass --force",
+    );
+  }
+}
+
+/** Plans every device against the tree first, so a missing anchor stops before any write. */
+export function patchDevices(tree: string, devices: CompiledDevice[], editsOf: (c: CompiledDevice) => Edit[]): void {
+  const edits = devices.map((c) => ({ owner: c.device.name, edits: editsOf(c) }));
+  for (const { owner, edits: list } of edits) planPatch(tree, owner, list);
+  for (const { owner, edits: list } of edits) applyPlan(planPatch(tree, owner, list));
+}
+
+function kernelSeries(value: string | undefined): KernelSeries {
+  const series = value ?? DEFAULT_KERNEL;
+  if (!(KERNEL_SERIES as readonly string[]).includes(series)) {
+    throw DevgenError.single(`unknown kernel version "${series}"`, `use one of ${KERNEL_SERIES.join(", ")}`);
+  }
+  return series as KernelSeries;
+}
+
+/** A user's tree must already be configured and prepared: we cannot know its target image. */
+function userTreeRelease(tree: string): string {
+  const release = path.join(tree, "include/config/kernel.release");
+  const needed = [".config", "Module.symvers", "include/config/kernel.release"].filter((f) => !fs.existsSync(path.join(tree, f)));
+  if (needed.length) {
+    throw DevgenError.single(
+      `${tree} is not configured and prepared for module builds (missing ${needed.join(", ")})`,
+      "configure it for the kernel you will load the modules into and run `make modules_prepare` (or build it once), or omit --kernel-src to use Debian's tree",
+    );
+  }
+  return fs.readFileSync(release, "utf8").trim();
+}
+
+export async function buildKernel(options: KernelBuildOptions): Promise<KernelBuildResult> {
+  const started = Date.now();
+  const { devices, progress } = options;
+  let tree: string;
+  let stock: StockKernel | null = null;
+  if (options.kernelSrc) {
+    tree = path.resolve(options.kernelSrc);
+    if (!fs.existsSync(path.join(tree, "arch/x86/kvm"))) {
+      throw DevgenError.single(`${tree} is not a Linux source tree (no arch/x86/kvm)`, "pass the top of a kernel tree to --kernel-src");
+    }
+  } else {
+    const fetched = await fetchKernel({ version: kernelSeries(options.kernel), progress });
+    tree = fetched.srcDir;
+    stock = { release: fetched.release, config: fetched.config, symvers: fetched.symvers };
+  }
+  const log = path.join(logsDir(), `build-kernel-${path.basename(tree)}.log`);
+  fs.mkdirSync(path.dirname(log), { recursive: true });
+
+  checkClean(tree, KERNEL_EDITED_FILES, options.force);
+  checkNumbers(tree, "include/uapi/linux/kvm.h", devices);
+  patchDevices(tree, devices, (c) => kernelEdits(c.device, generateAll(c)));
+  progress.info(`patched ${devices.map((c) => c.device.name).join(", ")} into ${tree}`);
+
+  const release = stock?.release ?? userTreeRelease(tree);
+  const built = await buildKvmModules({ tree, stock, release, log, progress });
+  return {
+    tree,
+    release,
+    vermagic: await vermagic(built.modules[0]!, log),
+    modules: built.modules,
+    devices: devices.map((c) => c.device.name),
+    seconds: (Date.now() - started) / 1000,
+    log,
+  };
+}
+
+/** Removes devices (default: all devgen put there) from a tree, restoring it byte for byte. */
+export function unpatchTree(tree: string, owners?: string[]): string[] {
+  const targets = owners?.length ? owners : patchedOwners(tree);
+  for (const owner of targets) applyPlan(planUnpatch(tree, owner));
+  return targets;
+}
