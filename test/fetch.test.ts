@@ -1,7 +1,7 @@
 /**
  * Fetching the default kernel and QEMU trees: the pure parts (apt output parsing, version
  * matching, sources files, edk2 placeholders, the cache) on output captured from a Debian 12
- * machine (test/fixtures/apt/). The real download runs only with DEVGEN_REAL_FETCH=1.
+ * machine (test/fixtures/apt/). The real download runs only with DEVGEN_REAL=1.
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -328,8 +328,8 @@ describe("cache", () => {
 });
 
 // Downloads ~260 MB and unpacks ~1.6 GB: only when asked.
-const real = process.env.DEVGEN_REAL_FETCH === "1" ? describe : describe.skip;
-real("real fetch (DEVGEN_REAL_FETCH=1)", () => {
+const real = process.env.DEVGEN_REAL === "1" ? describe : describe.skip;
+real("real fetch (DEVGEN_REAL=1)", () => {
   it("fetches the 6.1 kernel tree, then reuses it", async () => {
     const tree = await fetchKernel({ version: "6.1" });
     expect(existsSync(join(tree.srcDir, "Makefile"))).toBe(true);

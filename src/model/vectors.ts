@@ -135,6 +135,8 @@ export function generateVectors(device: Device, options: VectorOptions = {}): Ve
     read(device.bar.size, size);
     write(device.bar.size, size, PATTERNS[0]!);
   }
+  // A device that half-applied a write straddling the BAR's end would show it here.
+  for (const r of device.registers.slice(0, FULL_MATRIX_REGISTERS)) readWhole(r.offset, r.bytes);
 
   reset();
   const random = xorshift(seedOf(device.name));

@@ -24,7 +24,7 @@ struct hpet_timer_vector {
 	u64 mask;
 };
 
-#define HPET_TIMER_NR_VECTORS	2847
+#define HPET_TIMER_NR_VECTORS	2858
 
 static const struct hpet_timer_vector hpet_timer_vectors[HPET_TIMER_NR_VECTORS] = {
 	{ HPET_TIMER_VEC_RESET, 0, 0, 0, 0, 0 },
@@ -2113,6 +2113,17 @@ static const struct hpet_timer_vector hpet_timer_vectors[HPET_TIMER_NR_VECTORS] 
 	{ HPET_TIMER_VEC_READ, 8, 0, 0x400, 0x0ULL, 0x0ULL },
 	{ HPET_TIMER_VEC_WRITE, 8, 0, 0x400, 0xffffffffffffffffULL, 0 },
 	{ HPET_TIMER_VEC_IRQ, 0, 1, 0, 0, 1 },
+	{ HPET_TIMER_VEC_READ, 8, 1, 0x0, 0x9896801b36a201ULL, 0xffffffffffffffffULL },
+	{ HPET_TIMER_VEC_READ, 8, 1, 0x10, 0x0ULL, 0xffffffffffffffffULL },
+	{ HPET_TIMER_VEC_READ, 8, 1, 0x20, 0x0ULL, 0xffffffffffffffffULL },
+	{ HPET_TIMER_VEC_READ, 8, 1, 0x28, 0x0ULL, 0xffffffffffffffffULL },
+	{ HPET_TIMER_VEC_READ, 8, 1, 0xf0, 0x0ULL, 0xffffffffffffffffULL },
+	{ HPET_TIMER_VEC_READ, 8, 1, 0x100, 0xf0000000000030ULL, 0xffffffffffffffffULL },
+	{ HPET_TIMER_VEC_READ, 8, 1, 0x108, 0xffffffffffffffffULL, 0xffffffffffffffffULL },
+	{ HPET_TIMER_VEC_READ, 8, 1, 0x120, 0xf0000000000030ULL, 0xffffffffffffffffULL },
+	{ HPET_TIMER_VEC_READ, 8, 1, 0x128, 0xffffffffffffffffULL, 0xffffffffffffffffULL },
+	{ HPET_TIMER_VEC_READ, 8, 1, 0x140, 0xf0000000000030ULL, 0xffffffffffffffffULL },
+	{ HPET_TIMER_VEC_READ, 8, 1, 0x148, 0xffffffffffffffffULL, 0xffffffffffffffffULL },
 	{ HPET_TIMER_VEC_RESET, 0, 0, 0, 0, 0 },
 	{ HPET_TIMER_VEC_IRQ, 0, 1, 0, 0, 1 },
 	{ HPET_TIMER_VEC_READ, 8, 1, 0x120, 0xf0000000000030ULL, 0xffffffffffffffffULL },

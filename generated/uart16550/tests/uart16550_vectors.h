@@ -24,7 +24,7 @@ struct uart16550_vector {
 	u64 mask;
 };
 
-#define UART16550_NR_VECTORS	880
+#define UART16550_NR_VECTORS	888
 
 static const struct uart16550_vector uart16550_vectors[UART16550_NR_VECTORS] = {
 	{ UART16550_VEC_RESET, 0, 0, 0, 0, 0 },
@@ -394,6 +394,14 @@ static const struct uart16550_vector uart16550_vectors[UART16550_NR_VECTORS] = {
 	{ UART16550_VEC_WRITE, 4, 0, 0xd, 0xffffffffULL, 0 },
 	{ UART16550_VEC_READ, 4, 0, 0x10, 0x0ULL, 0x0ULL },
 	{ UART16550_VEC_WRITE, 4, 0, 0x10, 0xffffffffULL, 0 },
+	{ UART16550_VEC_READ, 1, 1, 0x0, 0xefULL, 0xffULL },
+	{ UART16550_VEC_READ, 1, 1, 0x1, 0xfULL, 0xffULL },
+	{ UART16550_VEC_READ, 1, 1, 0x2, 0x2ULL, 0xffULL },
+	{ UART16550_VEC_READ, 1, 1, 0x3, 0xefULL, 0xffULL },
+	{ UART16550_VEC_READ, 1, 1, 0x4, 0xfULL, 0xffULL },
+	{ UART16550_VEC_READ, 1, 1, 0x5, 0x60ULL, 0xffULL },
+	{ UART16550_VEC_READ, 1, 1, 0x6, 0xb0ULL, 0xffULL },
+	{ UART16550_VEC_READ, 1, 1, 0x7, 0xefULL, 0xffULL },
 	{ UART16550_VEC_RESET, 0, 0, 0, 0, 0 },
 	{ UART16550_VEC_WRITE, 4, 1, 0x5, 0xb4498cb4ULL, 0 },
 	{ UART16550_VEC_WRITE, 2, 1, 0x0, 0x20ddULL, 0 },

@@ -24,7 +24,7 @@ struct xche_vector {
 	u64 mask;
 };
 
-#define XCHE_NR_VECTORS	1427
+#define XCHE_NR_VECTORS	1436
 
 static const struct xche_vector xche_vectors[XCHE_NR_VECTORS] = {
 	{ XCHE_VEC_RESET, 0, 0, 0, 0, 0 },
@@ -831,6 +831,15 @@ static const struct xche_vector xche_vectors[XCHE_NR_VECTORS] = {
 	{ XCHE_VEC_READ, 4, 0, 0x800, 0x0ULL, 0x0ULL },
 	{ XCHE_VEC_WRITE, 4, 0, 0x800, 0xffffffffULL, 0 },
 	{ XCHE_VEC_IRQ, 0, 1, 0, 1, 1 },
+	{ XCHE_VEC_READ, 4, 1, 0x0, 0x58434845ULL, 0xffffffffULL },
+	{ XCHE_VEC_READ, 4, 1, 0x4, 0x7ULL, 0xffffffffULL },
+	{ XCHE_VEC_READ, 4, 1, 0x8, 0x1ULL, 0xffffffffULL },
+	{ XCHE_VEC_READ, 4, 1, 0xc, 0x3ULL, 0xffffffffULL },
+	{ XCHE_VEC_READ, 4, 1, 0x10, 0x89abcdefULL, 0xffffffffULL },
+	{ XCHE_VEC_READ, 4, 1, 0x14, 0x89abcdefULL, 0xffffffffULL },
+	{ XCHE_VEC_READ, 2, 1, 0x18, 0xcdefULL, 0xffffULL },
+	{ XCHE_VEC_READ, 1, 1, 0x1a, 0x0ULL, 0xffULL },
+	{ XCHE_VEC_READ, 4, 1, 0x1c, 0x89abcdefULL, 0xffffffffULL },
 	{ XCHE_VEC_RESET, 0, 0, 0, 0, 0 },
 	{ XCHE_VEC_IRQ, 0, 1, 0, 0, 1 },
 	{ XCHE_VEC_WRITE, 2, 1, 0x7fa, 0xa801ULL, 0 },
