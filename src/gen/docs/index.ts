@@ -115,13 +115,17 @@ function gaps(device: Device, all: Group[]): { start: number; end: number }[] {
 
 /** The policy most registers share; registers with another one say so in their section. */
 function commonPolicy(device: Device): Policy {
-  let best = device.registers[0]!.policy;
-  let bestCount = 0;
+  const counts = new Map<string, { policy: Policy; count: number }>();
   for (const r of device.registers) {
-    const count = device.registers.filter((o) => samePolicy(o.policy, r.policy)).length;
-    if (count > bestCount) [best, bestCount] = [r.policy, count];
+    const key = `${r.policy.narrower}/${r.policy.wider}/${r.policy.unaligned}`;
+    const entry = counts.get(key) ?? { policy: r.policy, count: 0 };
+    entry.count++;
+    counts.set(key, entry);
   }
-  return best;
+  // The first policy to reach the highest count wins, as registers are in offset order.
+  let best = { policy: device.registers[0]!.policy, count: 0 };
+  for (const entry of counts.values()) if (entry.count > best.count) best = entry;
+  return best.policy;
 }
 
 /** The access kinds of a register's fields, or the one kind of a register without fields. */
