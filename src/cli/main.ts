@@ -6,6 +6,9 @@ import { DevgenError, formatDiagnostic } from "../util/diagnostics.js";
 import { runNew } from "./commands/new.js";
 import { compileAll, DEFAULT_OUT, runGenerate, writeGenerated } from "./commands/generate.js";
 import { buildKernel, unpatchTree } from "./commands/build.js";
+import { formatCache, runCache } from "./commands/cache.js";
+import { doctorExitCode, formatDoctor, runDoctor } from "./commands/doctor.js";
+import { formatDocs, runDocs } from "./commands/docs.js";
 import { formatFetch, runFetch } from "./commands/fetch.js";
 import { deviceDirs } from "./devices.js";
 import { createProgress } from "../util/progress.js";
@@ -154,6 +157,50 @@ await yargs(hideBin(process.argv))
     guarded((argv) => {
       const removed = unpatchTree(argv.kernelSrc, argv.device);
       print(argv.json, { ok: true, removed }, removed.length ? `removed ${removed.join(", ")} from ${argv.kernelSrc}` : `no devgen device in ${argv.kernelSrc}`);
+    }),
+  )
+  .command(
+    "docs [device]",
+    "Render a device's register map as Markdown, or as an HTML page with bit-field diagrams",
+    (y) =>
+      y
+        .positional("device", { type: "string", describe: "Device directory (default: the only one under devices/)" })
+        .option("html", { type: "boolean", describe: "Write an HTML page instead of Markdown" })
+        .option("out", { type: "string", describe: "File or directory to write (default: Markdown to stdout, HTML to <name>.html)" })
+        .example("$0 docs devices/xche", "Print the Markdown register map")
+        .example("$0 docs devices/xche --html --out xche.html", "Write the HTML page"),
+    guarded((argv) => {
+      const result = runDocs({ dir: argv.device, out: argv.out, format: argv.html ? "html" : "md" });
+      print(argv.json, result, formatDocs(result));
+    }),
+  )
+  .command(
+    "doctor",
+    "Check this machine for what devgen needs, and say what to do",
+    (y) =>
+      y
+        .option("fix", { type: "boolean", describe: "Install missing Debian packages with apt-get (as root), or print the command" })
+        .example("$0 doctor", "Check tools, packages, disk, KVM, nesting and the cache")
+        .example("sudo $0 doctor --fix", "Install what is missing"),
+    guarded(async (argv) => {
+      const result = await runDoctor({ fix: argv.fix, json: argv.json });
+      print(argv.json, result, formatDoctor(result));
+      process.exitCode = doctorExitCode(result);
+    }),
+  )
+  .command(
+    "cache <action> [entry]",
+    "List (ls) or remove (clean) the kernel and QEMU trees devgen downloaded",
+    (y) =>
+      y
+        .positional("action", { type: "string", choices: ["ls", "clean"], demandOption: true, describe: "ls: list the entries; clean: remove them" })
+        .positional("entry", { type: "string", describe: "For clean: one entry (as ls names it, a kind, a series, or a path in the cache); default: all" })
+        .example("$0 cache ls", "Show what the cache holds and its size")
+        .example('$0 cache clean "kernel 6.12"', "Remove every cached 6.12 kernel tree")
+        .example("$0 cache clean", "Empty the cache"),
+    guarded((argv) => {
+      const result = runCache({ action: argv.action as "ls" | "clean", entry: argv.entry, json: argv.json });
+      print(argv.json, result, formatCache(result));
     }),
   )
   .demandCommand(1, "name a command; see devgen --help")

@@ -1,0 +1,102 @@
+/**
+ * `devgen doctor [--fix]`: is this machine ready to build and test devices? One line per
+ * check (tools, packages, disk, KVM, nesting, cache) with what was found and what to do.
+ * `--fix` installs the missing Debian packages as root, or prints the exact command.
+ * Exit code: 0 when nothing fails (warnings allowed), 3 when a problem remains.
+ */
+import { join } from "node:path";
+import { ensurePackages } from "../../build/packages.js";
+import { logsDir } from "../../cache/index.js";
+import { evaluate, installCommand, missingFrom, type Check, type Probe } from "../../doctor/checks.js";
+import { probeMachine } from "../../doctor/probe.js";
+import { createProgress, type Progress } from "../../util/progress.js";
+import { EXIT } from "../exit-codes.js";
+
+export interface DoctorOptions {
+  fix?: boolean;
+  json?: boolean;
+  progress?: Progress;
+  /** Reads the machine; tests pass a fake. */
+  probe?: () => Probe;
+  /** Installs packages as root; tests pass a fake. */
+  install?: (packages: string[], progress: Progress) => Promise<void>;
+}
+
+export interface DoctorResult {
+  ok: boolean;
+  checks: Check[];
+  /** Debian packages still missing. */
+  missing: string[];
+  /** The command that installs them ("" when none are missing). */
+  install: string;
+  /** Packages `--fix` installed. */
+  installed: string[];
+  /** Why `--fix` did not install (not root, no apt-get), "" otherwise. */
+  notFixed: string;
+}
+
+const defaultInstall = async (packages: string[], progress: Progress): Promise<void> => {
+  await ensurePackages(packages, "devgen doctor --fix", join(logsDir(), "doctor.log"), progress);
+};
+
+export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorResult> {
+  const probe = options.probe ?? probeMachine;
+  let probed = probe();
+  let checks = evaluate(probed);
+  let missing = missingFrom(checks);
+  const installed: string[] = [];
+  let notFixed = "";
+  if (options.fix && missing.length) {
+    if (!probed.apt) {
+      notFixed = "this machine has no apt-get";
+    } else if (!probed.root) {
+      notFixed = "installing packages needs root";
+    } else {
+      const progress = options.progress ?? createProgress({ mode: options.json ? "plain" : "auto" });
+      await (options.install ?? defaultInstall)(missing, progress);
+      const before = missing;
+      probed = probe();
+      checks = evaluate(probed);
+      missing = missingFrom(checks);
+      installed.push(...before.filter((p) => !missing.includes(p)));
+    }
+  }
+  return {
+    ok: checks.every((c) => c.ok),
+    checks,
+    missing,
+    install: installCommand(missing, probed),
+    installed,
+    notFixed,
+  };
+}
+
+export function doctorExitCode(result: DoctorResult): number {
+  return result.ok ? EXIT.ok : EXIT.environment;
+}
+
+const MARK = { ok: "✓", warn: "!", fail: "✗" } as const;
+
+/** The table `devgen doctor` prints: mark, check, what was found, and what to do under it. */
+export function formatDoctor(result: DoctorResult): string {
+  const width = Math.max(...result.checks.map((c) => c.name.length));
+  const lines: string[] = [];
+  for (const c of result.checks) {
+    lines.push(`${MARK[c.status]} ${c.name.padEnd(width)}  ${c.found}`);
+    if (c.fix && c.status !== "ok") lines.push(`  ${" ".repeat(width)}  → ${c.fix}`);
+  }
+  lines.push("");
+  const failed = result.checks.filter((c) => c.status === "fail");
+  const warned = result.checks.filter((c) => c.status === "warn");
+  if (result.installed.length) lines.push(`installed ${result.installed.join(" ")}`);
+  if (!failed.length) {
+    lines.push(warned.length ? `ready, with ${warned.length} warning${warned.length > 1 ? "s" : ""} (devgen works; see → above)` : "ready: every check passed");
+  } else {
+    lines.push(`${failed.length} problem${failed.length > 1 ? "s" : ""}: ${failed.map((c) => c.name).join(", ")}`);
+    if (result.missing.length) {
+      if (result.notFixed) lines.push(`--fix did not install them: ${result.notFixed}. Run:`, `  ${result.install}`);
+      else lines.push(`install the missing packages with devgen doctor --fix (as root), or run:`, `  ${result.install}`);
+    }
+  }
+  return lines.join("\n");
+}
