@@ -8,4 +8,6 @@ export default {
     "^.+\\.ts$": ["ts-jest", { useESM: true, tsconfig: "tsconfig.test.json" }],
   },
   testTimeout: 60000,
+  // The real-tree tests patch and build shared trees in the cache: one at a time.
+  maxWorkers: process.env.DEVGEN_REAL === "1" ? 1 : "50%",
 };

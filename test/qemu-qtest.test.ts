@@ -4,7 +4,8 @@
  * - Always: the harness itself (protocol, PCI setup, INTx routing, vector runner, MMIO and
  *   port paths, 64-bit values, errors and timeouts) against a fake qtest peer that emulates a
  *   PC's configuration space and answers accesses from the reference model.
- * - With DEVGEN_QEMU_BINARY naming a qemu-system-x86_64 built with the devices: every vector
+ * - With DEVGEN_QEMU_BINARY naming a qemu-system-x86_64 built with the devices (or with
+ *   DEVGEN_REAL=1, which builds Debian's QEMU 7.2 with all of them): every vector
  *   of xche (and of each example the binary contains) against the real QEMU device, and a
  *   tampered vector to show the harness reports exactly that one.
  */
@@ -336,7 +337,19 @@ describe("qtest harness against a fake PC", () => {
   });
 });
 
-const binary = process.env.DEVGEN_QEMU_BINARY;
+/**
+ * A QEMU with every example device: DEVGEN_QEMU_BINARY, or with DEVGEN_REAL=1 the one
+ * `devgen build` makes from Debian's 7.2 (patched with all of DEVICES).
+ */
+const binary = process.env.DEVGEN_QEMU_BINARY ?? (process.env.DEVGEN_REAL === "1" ? buildQemuWithDevices() : undefined);
+
+function buildQemuWithDevices(): string {
+  const out = execFileSync(process.execPath, ["dist/src/cli/main.js", "build", ...DEVICES, "--only", "qemu", "--json"], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  return JSON.parse(out).qemu.binary as string;
+}
 /** QOM types the binary offers, from `-device help`. */
 const available = ((): Set<string> => {
   if (!binary) return new Set();
@@ -349,7 +362,7 @@ const available = ((): Set<string> => {
 })();
 
 if (!binary) {
-  test.skip("QEMU qtest conformance: set DEVGEN_QEMU_BINARY to a qemu-system-x86_64 built with xche to run it", () => {});
+  test.skip("QEMU qtest conformance: set DEVGEN_REAL=1, or DEVGEN_QEMU_BINARY to a qemu-system-x86_64 built with xche", () => {});
 } else {
   describe(`QEMU qtest conformance (${binary})`, () => {
     test("the binary offers the xche device", () => {

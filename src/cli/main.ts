@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 /** The devgen command line. */
+import * as path from "node:path";
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { DevgenError, formatDiagnostic } from "../util/diagnostics.js";
 import { runNew } from "./commands/new.js";
 import { compileAll, DEFAULT_OUT, runGenerate, writeGenerated } from "./commands/generate.js";
-import { buildKernel, unpatchTree } from "./commands/build.js";
+import { buildKernel, buildQemuTree, unpatchTree } from "./commands/build.js";
 import { formatCache, runCache } from "./commands/cache.js";
 import { doctorExitCode, formatDoctor, runDoctor } from "./commands/doctor.js";
 import { formatDocs, runDocs } from "./commands/docs.js";
@@ -115,48 +116,72 @@ await yargs(hideBin(process.argv))
   )
   .command(
     "build [devices..]",
-    "Patch the devices into a kernel tree and build its KVM modules",
+    "Patch the devices into a kernel tree and a QEMU tree and build both",
     (y) =>
       y
         .positional("devices", { type: "string", array: true, describe: "Device directories (default: every devices/*)" })
         .option("kernel-src", { type: "string", describe: "Kernel tree to patch (default: Debian's, fetched into the cache)" })
         .option("kernel", { type: "string", choices: ["6.1", "6.12"], default: "6.1", describe: "Debian kernel series when no --kernel-src" })
+        .option("qemu-src", { type: "string", describe: "QEMU tree to patch (default: Debian's, fetched into the cache)" })
+        .option("qemu", { type: "string", choices: ["7.2", "10.0"], default: "7.2", describe: "Debian QEMU series when no --qemu-src" })
+        .option("only", { type: "string", choices: ["kernel", "qemu"], describe: "Build one side only" })
+        .option("emit-patch", { type: "string", describe: "Also write each tree's change as a git format-patch mail into this directory" })
         .option("force", { type: "boolean", describe: "Patch even if the files devgen edits have uncommitted changes" })
-        .example("$0 build", "Fetch Debian's 6.1, patch every device in, build kvm.ko")
-        .example("$0 build devices/xche --kernel-src ~/linux", "Patch and build your own (prepared) tree"),
+        .example("$0 build", "Fetch Debian's 6.1 and QEMU 7.2, patch every device in, build kvm.ko and QEMU")
+        .example("$0 build devices/xche --kernel-src ~/linux --only kernel", "Patch and build your own (prepared) kernel tree")
+        .example("$0 build --emit-patch out/", "Also write out/kernel.patch and out/qemu.patch for review"),
     guarded(async (argv) => {
       const compiled = compileAll(deviceDirs(argv.devices));
       writeGenerated(compiled);
-      const result = await buildKernel({
-        devices: compiled,
-        kernelSrc: argv.kernelSrc,
-        kernel: argv.kernel,
-        force: argv.force,
-        progress: progressFor(argv),
-      });
-      print(
-        argv.json,
-        { ok: true, kernel: result },
-        [
-          `kernel: ${result.devices.join(", ")} built into ${result.tree} in ${result.seconds.toFixed(0)} s`,
-          `  vermagic: ${result.vermagic}`,
-          ...result.modules.map((m) => `  ${m}`),
-          `  log: ${result.log}`,
-        ].join("\n"),
-      );
+      const progress = progressFor(argv);
+      const patchFile = (side: string) => (argv.emitPatch ? path.join(argv.emitPatch, `${side}.patch`) : undefined);
+      const kernel =
+        argv.only === "qemu"
+          ? undefined
+          : await buildKernel({ devices: compiled, kernelSrc: argv.kernelSrc, kernel: argv.kernel, force: argv.force, emitPatch: patchFile("kernel"), progress });
+      const qemu =
+        argv.only === "kernel"
+          ? undefined
+          : await buildQemuTree({ devices: compiled, qemuSrc: argv.qemuSrc, qemu: argv.qemu, force: argv.force, emitPatch: patchFile("qemu"), progress });
+      const lines: string[] = [];
+      if (kernel) {
+        lines.push(
+          `kernel: ${kernel.devices.join(", ")} built into ${kernel.tree} in ${kernel.seconds.toFixed(0)} s`,
+          `  vermagic: ${kernel.vermagic}`,
+          ...kernel.modules.map((m) => `  ${m}`),
+          ...(kernel.patch ? [`  patch: ${kernel.patch}`] : []),
+          `  log: ${kernel.log}`,
+        );
+      }
+      if (qemu) {
+        lines.push(
+          `qemu ${qemu.version}: ${qemu.devices.join(", ")} built into ${qemu.tree} in ${qemu.seconds.toFixed(0)} s`,
+          `  binary: ${qemu.binary}`,
+          ...(qemu.patch ? [`  patch: ${qemu.patch}`] : []),
+          `  log: ${qemu.log}`,
+        );
+      }
+      print(argv.json, { ok: true, kernel, qemu }, lines.join("\n"));
     }),
   )
   .command(
     "unpatch",
-    "Remove devgen's devices from a tree, restoring it byte for byte",
+    "Remove devgen's devices from a kernel or QEMU tree, restoring it byte for byte",
     (y) =>
       y
-        .option("kernel-src", { type: "string", demandOption: true, describe: "Kernel tree to restore" })
+        .option("kernel-src", { type: "string", describe: "Kernel tree to restore" })
+        .option("qemu-src", { type: "string", describe: "QEMU tree to restore" })
         .option("device", { type: "string", array: true, describe: "Only these devices (default: all devgen added)" })
+        .check((argv) => Boolean(argv.kernelSrc || argv.qemuSrc) || "name a tree: --kernel-src DIR and/or --qemu-src DIR")
         .example("$0 unpatch --kernel-src ~/linux", "Remove every devgen device from ~/linux"),
     guarded((argv) => {
-      const removed = unpatchTree(argv.kernelSrc, argv.device);
-      print(argv.json, { ok: true, removed }, removed.length ? `removed ${removed.join(", ")} from ${argv.kernelSrc}` : `no devgen device in ${argv.kernelSrc}`);
+      const trees = [argv.kernelSrc, argv.qemuSrc].filter((t): t is string => Boolean(t));
+      const results = trees.map((tree) => ({ tree, removed: unpatchTree(tree, argv.device) }));
+      print(
+        argv.json,
+        { ok: true, results },
+        results.map((r) => (r.removed.length ? `removed ${r.removed.join(", ")} from ${r.tree}` : `no devgen device in ${r.tree}`)).join("\n"),
+      );
     }),
   )
   .command(
