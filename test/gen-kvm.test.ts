@@ -1,5 +1,6 @@
 import { compileDevice } from "../src/validate/index.js";
-import { generateKvm, wrapSignatures } from "../src/gen/kvm/index.js";
+import { generateKvm } from "../src/gen/kvm/index.js";
+import { wrapSignatures } from "../src/gen/c.js";
 import { uapiBlock } from "../src/gen/uapi.js";
 import type { Device } from "../src/ir/types.js";
 import type { GeneratedFile } from "../src/gen/types.js";
@@ -176,10 +177,10 @@ describe("kvm backend variants", () => {
 
   test("wrapSignatures aligns continuation lines with the parenthesis", () => {
     const long = `static int f(${Array.from({ length: 12 }, (_, i) => `int argument${i}`).join(", ")})`;
-    const lines = wrapSignatures(long).split("\n");
+    const lines = wrapSignatures(long, 100).split("\n");
     expect(lines.length).toBeGreaterThan(1);
     expect(lines.slice(1).every((l) => l.startsWith("\t     int "))).toBe(true);
     expect(lines.every((l) => columns(l) <= 100)).toBe(true);
-    expect(wrapSignatures("static int f(int a)")).toBe("static int f(int a)");
+    expect(wrapSignatures("static int f(int a)", 100)).toBe("static int f(int a)");
   });
 });

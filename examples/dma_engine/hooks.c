@@ -19,7 +19,8 @@ static unsigned int dma_engine_desc(unsigned int first_reg, unsigned int n)
 
 void dma_engine_hook_doorbell(struct dma_engine_core *s, u64 value)
 {
-	unsigned int n = (value & DMA_ENGINE_DOORBELL_CHANNEL) >> DMA_ENGINE_DOORBELL_CHANNEL_SHIFT;
+	unsigned int n = (value & DMA_ENGINE_DOORBELL_CHANNEL) >>
+			 DMA_ENGINE_DOORBELL_CHANNEL_SHIFT;
 	u64 *ctrl = &s->regs[dma_engine_desc(DMA_ENGINE_REG_DESC_CTRL_0, n)];
 
 	s->regs[DMA_ENGINE_REG_STATUS] &= ~(u64)DMA_ENGINE_STATUS_BUSY;

@@ -52,3 +52,51 @@ export function cComment(text: string, indent = ""): string {
   if (indent.replace(/\t/g, "        ").length + clean.length + 6 <= 80) return `${indent}/* ${clean} */`;
   return [`${indent}/*`, ...commentLines(clean).map((l) => `${indent} * ${l}`), `${indent} */`].join("\n");
 }
+
+/** Tabs then spaces reaching the column just after `text` (one line, no tabs). */
+function alignTo(text: string): string {
+  return "\t".repeat(Math.floor(text.length / 8)) + " ".repeat(text.length % 8);
+}
+
+function columns(line: string): number {
+  let width = 0;
+  for (const ch of line) width = ch === "\t" ? (Math.floor(width / 8) + 1) * 8 : width + 1;
+  return width;
+}
+
+/**
+ * Function definitions and prototypes wider than 100 columns (long device names make
+ * them so), wrapped after the last parameter that fits and aligned with the open
+ * parenthesis, as kernel code does. Short ones stay on one line as the template wrote them.
+ */
+
+/**
+ * Wraps function signatures and prototypes wider than `maxColumns` (tabs counted as 8),
+ * continuation lines aligned with the opening parenthesis as kernel style asks.
+ */
+export function wrapSignatures(c: string, maxColumns: number): string {
+  const signature = /^[a-z][^\t(]*\((.*)\);?$/;
+  return c
+    .split("\n")
+    .map((line) => {
+      const match = signature.exec(line);
+      if (!match || columns(line) <= maxColumns) return line;
+      const head = line.slice(0, line.indexOf("(") + 1);
+      const tail = line.slice(head.length);
+      const params = tail.split(", ");
+      const lines: string[] = [];
+      let current = head + params[0];
+      for (let i = 1; i < params.length; i++) {
+        const candidate = `${current}, ${params[i]}`;
+        if (columns(candidate) <= maxColumns) {
+          current = candidate;
+        } else {
+          lines.push(`${current},`);
+          current = alignTo(head) + params[i];
+        }
+      }
+      lines.push(current);
+      return lines.join("\n");
+    })
+    .join("\n");
+}

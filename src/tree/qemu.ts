@@ -8,6 +8,7 @@
  * files depends only on the device's name and numbers: a register change touches only
  * hw/misc/<name>*.c and the rebuild stays small.
  */
+import { toQemuStyle } from "../gen/qemu-style.js";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { QEMU_TARGETS, mesonSnippet, renderQemuDevice, type QemuTarget } from "../gen/qemu/index.js";
@@ -85,7 +86,8 @@ export function qemuEdits(device: Device, generated: GeneratedFile[], target: Qe
   const headers = generated.find((f) => f.path === `qemu/${name}_linux_headers.h`)?.contents ?? uapiBlock(device);
   return [
     { kind: "file", file: misc(`${name}.c`), contents: renderQemuDevice(device, target) },
-    ...coreFiles.map((f): Edit => ({ kind: "file", file: misc(f.path), contents: f.contents })),
+    // The same core as the kernel's, laid out in QEMU's style for QEMU's tree.
+    ...coreFiles.map((f): Edit => ({ kind: "file", file: misc(f.path), contents: toQemuStyle(f.contents) })),
     {
       kind: "insert",
       file: `${MISC_DIR}/meson.build`,

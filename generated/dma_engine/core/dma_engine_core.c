@@ -613,7 +613,8 @@ static enum dma_engine_access dma_engine_classify(u64 offset, unsigned int size)
 	return DMA_ENGINE_ACCESS_LANES;
 }
 
-static void dma_engine_map_lanes(u64 offset, unsigned int size, struct dma_engine_lane *lanes)
+static void dma_engine_map_lanes(u64 offset, unsigned int size,
+				 struct dma_engine_lane *lanes)
 {
 	unsigned int i;
 
@@ -626,8 +627,9 @@ static void dma_engine_map_lanes(u64 offset, unsigned int size, struct dma_engin
 	}
 }
 
-/* Bytes of register @reg that the access touches; 0 if an earlier byte already handled it. */
-static u64 dma_engine_lane_mask(const struct dma_engine_lane *lanes, unsigned int size, unsigned int first)
+/* Bytes of lanes[first]'s register this access touches; 0 if already done. */
+static u64 dma_engine_lane_mask(const struct dma_engine_lane *lanes,
+				unsigned int size, unsigned int first)
 {
 	u64 mask = 0;
 	unsigned int i;
@@ -641,7 +643,8 @@ static u64 dma_engine_lane_mask(const struct dma_engine_lane *lanes, unsigned in
 	return mask;
 }
 
-static u64 dma_engine_read_reg(struct dma_engine_core *s, unsigned int reg, u64 lanes)
+static u64 dma_engine_read_reg(struct dma_engine_core *s, unsigned int reg,
+			       u64 lanes)
 {
 	const struct dma_engine_reg_desc *d = &dma_engine_regs[reg];
 	u64 val = (s->regs[reg] & d->readable) | (d->reset & d->constant);
@@ -676,7 +679,8 @@ static u64 dma_engine_read_reg(struct dma_engine_core *s, unsigned int reg, u64 
 	return val;
 }
 
-static void dma_engine_write_reg(struct dma_engine_core *s, unsigned int reg, u64 lanes, u64 val)
+static void dma_engine_write_reg(struct dma_engine_core *s, unsigned int reg,
+				 u64 lanes, u64 val)
 {
 	const struct dma_engine_reg_desc *d = &dma_engine_regs[reg];
 	u64 stored = s->regs[reg];
@@ -720,7 +724,8 @@ void dma_engine_core_reset(struct dma_engine_core *s)
 }
 
 /* Returns false when the access is not the device's (outside the BAR). */
-bool dma_engine_core_read(struct dma_engine_core *s, u64 offset, unsigned int size, u64 *val)
+bool dma_engine_core_read(struct dma_engine_core *s, u64 offset,
+			  unsigned int size, u64 *val)
 {
 	struct dma_engine_lane lanes[8];
 	unsigned int i;
@@ -754,7 +759,8 @@ bool dma_engine_core_read(struct dma_engine_core *s, u64 offset, unsigned int si
 	return true;
 }
 
-bool dma_engine_core_write(struct dma_engine_core *s, u64 offset, unsigned int size, u64 val)
+bool dma_engine_core_write(struct dma_engine_core *s, u64 offset,
+			   unsigned int size, u64 val)
 {
 	struct dma_engine_lane lanes[8];
 	unsigned int i;
@@ -781,5 +787,8 @@ bool dma_engine_core_write(struct dma_engine_core *s, u64 offset, unsigned int s
 
 bool dma_engine_core_irq_level(const struct dma_engine_core *s)
 {
-	return (s->regs[DMA_ENGINE_REG_INT_STATUS] & s->regs[DMA_ENGINE_REG_INT_ENABLE] & 0x3ULL) != 0;
+	u64 status = s->regs[DMA_ENGINE_REG_INT_STATUS];
+	u64 enable = s->regs[DMA_ENGINE_REG_INT_ENABLE];
+
+	return (status & enable & 0x3ULL) != 0;
 }

@@ -165,8 +165,10 @@ struct dma_engine_core {
 };
 
 void dma_engine_core_reset(struct dma_engine_core *s);
-bool dma_engine_core_read(struct dma_engine_core *s, u64 offset, unsigned int size, u64 *val);
-bool dma_engine_core_write(struct dma_engine_core *s, u64 offset, unsigned int size, u64 val);
+bool dma_engine_core_read(struct dma_engine_core *s, u64 offset,
+			  unsigned int size, u64 *val);
+bool dma_engine_core_write(struct dma_engine_core *s, u64 offset,
+			   unsigned int size, u64 val);
 bool dma_engine_core_irq_level(const struct dma_engine_core *s);
 
 /* Hand-written in dma_engine_hooks.c; called with the device's lock held. */

@@ -280,8 +280,10 @@ static int dma_engine_set_state(struct kvm *kvm, const struct kvm_dma_engine_sta
 }
 
 /*
- * KVM_CREATE_DMA_ENGINE, KVM_CONFIGURE_DMA_ENGINE, KVM_GET_DMA_ENGINE_STATE and KVM_SET_DMA_ENGINE_STATE, called
- * from kvm_arch_vm_ioctl(). kvm->lock serialises them as it does KVM_CREATE_PIT2.
+ * KVM_CREATE_DMA_ENGINE, KVM_CONFIGURE_DMA_ENGINE,
+ * KVM_GET_DMA_ENGINE_STATE and KVM_SET_DMA_ENGINE_STATE, called from
+ * kvm_arch_vm_ioctl(). kvm->lock serialises them as it does
+ * KVM_CREATE_PIT2.
  */
 int kvm_dma_engine_vm_ioctl(struct kvm *kvm, unsigned int ioctl, void __user *argp)
 {

@@ -235,7 +235,8 @@ static enum hpet_timer_access hpet_timer_classify(u64 offset, unsigned int size)
 	return HPET_TIMER_ACCESS_LANES;
 }
 
-static void hpet_timer_map_lanes(u64 offset, unsigned int size, struct hpet_timer_lane *lanes)
+static void hpet_timer_map_lanes(u64 offset, unsigned int size,
+				 struct hpet_timer_lane *lanes)
 {
 	unsigned int i;
 
@@ -248,8 +249,9 @@ static void hpet_timer_map_lanes(u64 offset, unsigned int size, struct hpet_time
 	}
 }
 
-/* Bytes of register @reg that the access touches; 0 if an earlier byte already handled it. */
-static u64 hpet_timer_lane_mask(const struct hpet_timer_lane *lanes, unsigned int size, unsigned int first)
+/* Bytes of lanes[first]'s register this access touches; 0 if already done. */
+static u64 hpet_timer_lane_mask(const struct hpet_timer_lane *lanes,
+				unsigned int size, unsigned int first)
 {
 	u64 mask = 0;
 	unsigned int i;
@@ -263,7 +265,8 @@ static u64 hpet_timer_lane_mask(const struct hpet_timer_lane *lanes, unsigned in
 	return mask;
 }
 
-static u64 hpet_timer_read_reg(struct hpet_timer_core *s, unsigned int reg, u64 lanes)
+static u64 hpet_timer_read_reg(struct hpet_timer_core *s, unsigned int reg,
+			       u64 lanes)
 {
 	const struct hpet_timer_reg_desc *d = &hpet_timer_regs[reg];
 	u64 val = (s->regs[reg] & d->readable) | (d->reset & d->constant);
@@ -281,7 +284,8 @@ static u64 hpet_timer_read_reg(struct hpet_timer_core *s, unsigned int reg, u64 
 	return val;
 }
 
-static void hpet_timer_write_reg(struct hpet_timer_core *s, unsigned int reg, u64 lanes, u64 val)
+static void hpet_timer_write_reg(struct hpet_timer_core *s, unsigned int reg,
+				 u64 lanes, u64 val)
 {
 	const struct hpet_timer_reg_desc *d = &hpet_timer_regs[reg];
 	u64 stored = s->regs[reg];
@@ -315,7 +319,8 @@ void hpet_timer_core_reset(struct hpet_timer_core *s)
 }
 
 /* Returns false when the access is not the device's (outside the BAR). */
-bool hpet_timer_core_read(struct hpet_timer_core *s, u64 offset, unsigned int size, u64 *val)
+bool hpet_timer_core_read(struct hpet_timer_core *s, u64 offset,
+			  unsigned int size, u64 *val)
 {
 	struct hpet_timer_lane lanes[8];
 	unsigned int i;
@@ -349,7 +354,8 @@ bool hpet_timer_core_read(struct hpet_timer_core *s, u64 offset, unsigned int si
 	return true;
 }
 
-bool hpet_timer_core_write(struct hpet_timer_core *s, u64 offset, unsigned int size, u64 val)
+bool hpet_timer_core_write(struct hpet_timer_core *s, u64 offset,
+			   unsigned int size, u64 val)
 {
 	struct hpet_timer_lane lanes[8];
 	unsigned int i;
@@ -376,5 +382,8 @@ bool hpet_timer_core_write(struct hpet_timer_core *s, u64 offset, unsigned int s
 
 bool hpet_timer_core_irq_level(const struct hpet_timer_core *s)
 {
-	return (s->regs[HPET_TIMER_REG_INT_STATUS] & s->regs[HPET_TIMER_REG_INT_ENABLE] & 0x7ULL) != 0;
+	u64 status = s->regs[HPET_TIMER_REG_INT_STATUS];
+	u64 enable = s->regs[HPET_TIMER_REG_INT_ENABLE];
+
+	return (status & enable & 0x7ULL) != 0;
 }

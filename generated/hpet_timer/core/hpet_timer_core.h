@@ -102,8 +102,10 @@ struct hpet_timer_core {
 };
 
 void hpet_timer_core_reset(struct hpet_timer_core *s);
-bool hpet_timer_core_read(struct hpet_timer_core *s, u64 offset, unsigned int size, u64 *val);
-bool hpet_timer_core_write(struct hpet_timer_core *s, u64 offset, unsigned int size, u64 val);
+bool hpet_timer_core_read(struct hpet_timer_core *s, u64 offset,
+			  unsigned int size, u64 *val);
+bool hpet_timer_core_write(struct hpet_timer_core *s, u64 offset,
+			   unsigned int size, u64 val);
 bool hpet_timer_core_irq_level(const struct hpet_timer_core *s);
 
 /* Hand-written in hpet_timer_hooks.c; called with the device's lock held. */

@@ -280,8 +280,10 @@ static int hpet_timer_set_state(struct kvm *kvm, const struct kvm_hpet_timer_sta
 }
 
 /*
- * KVM_CREATE_HPET_TIMER, KVM_CONFIGURE_HPET_TIMER, KVM_GET_HPET_TIMER_STATE and KVM_SET_HPET_TIMER_STATE, called
- * from kvm_arch_vm_ioctl(). kvm->lock serialises them as it does KVM_CREATE_PIT2.
+ * KVM_CREATE_HPET_TIMER, KVM_CONFIGURE_HPET_TIMER,
+ * KVM_GET_HPET_TIMER_STATE and KVM_SET_HPET_TIMER_STATE, called from
+ * kvm_arch_vm_ioctl(). kvm->lock serialises them as it does
+ * KVM_CREATE_PIT2.
  */
 int kvm_hpet_timer_vm_ioctl(struct kvm *kvm, unsigned int ioctl, void __user *argp)
 {

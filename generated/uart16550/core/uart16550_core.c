@@ -193,7 +193,8 @@ static enum uart16550_access uart16550_classify(u64 offset, unsigned int size)
 	return UART16550_ACCESS_LANES;
 }
 
-static void uart16550_map_lanes(u64 offset, unsigned int size, struct uart16550_lane *lanes)
+static void uart16550_map_lanes(u64 offset, unsigned int size,
+				struct uart16550_lane *lanes)
 {
 	unsigned int i;
 
@@ -206,8 +207,9 @@ static void uart16550_map_lanes(u64 offset, unsigned int size, struct uart16550_
 	}
 }
 
-/* Bytes of register @reg that the access touches; 0 if an earlier byte already handled it. */
-static u64 uart16550_lane_mask(const struct uart16550_lane *lanes, unsigned int size, unsigned int first)
+/* Bytes of lanes[first]'s register this access touches; 0 if already done. */
+static u64 uart16550_lane_mask(const struct uart16550_lane *lanes,
+			       unsigned int size, unsigned int first)
 {
 	u64 mask = 0;
 	unsigned int i;
@@ -221,7 +223,8 @@ static u64 uart16550_lane_mask(const struct uart16550_lane *lanes, unsigned int 
 	return mask;
 }
 
-static u64 uart16550_read_reg(struct uart16550_core *s, unsigned int reg, u64 lanes)
+static u64 uart16550_read_reg(struct uart16550_core *s, unsigned int reg,
+			      u64 lanes)
 {
 	const struct uart16550_reg_desc *d = &uart16550_regs[reg];
 	u64 val = (s->regs[reg] & d->readable) | (d->reset & d->constant);
@@ -242,7 +245,8 @@ static u64 uart16550_read_reg(struct uart16550_core *s, unsigned int reg, u64 la
 	return val;
 }
 
-static void uart16550_write_reg(struct uart16550_core *s, unsigned int reg, u64 lanes, u64 val)
+static void uart16550_write_reg(struct uart16550_core *s, unsigned int reg,
+				u64 lanes, u64 val)
 {
 	const struct uart16550_reg_desc *d = &uart16550_regs[reg];
 	u64 stored = s->regs[reg];
@@ -277,7 +281,8 @@ void uart16550_core_reset(struct uart16550_core *s)
 }
 
 /* Returns false when the access is not the device's (outside the BAR). */
-bool uart16550_core_read(struct uart16550_core *s, u64 offset, unsigned int size, u64 *val)
+bool uart16550_core_read(struct uart16550_core *s, u64 offset, unsigned int size,
+			 u64 *val)
 {
 	struct uart16550_lane lanes[8];
 	unsigned int i;
@@ -311,7 +316,8 @@ bool uart16550_core_read(struct uart16550_core *s, u64 offset, unsigned int size
 	return true;
 }
 
-bool uart16550_core_write(struct uart16550_core *s, u64 offset, unsigned int size, u64 val)
+bool uart16550_core_write(struct uart16550_core *s, u64 offset,
+			  unsigned int size, u64 val)
 {
 	struct uart16550_lane lanes[8];
 	unsigned int i;

@@ -112,8 +112,10 @@ struct uart16550_core {
 };
 
 void uart16550_core_reset(struct uart16550_core *s);
-bool uart16550_core_read(struct uart16550_core *s, u64 offset, unsigned int size, u64 *val);
-bool uart16550_core_write(struct uart16550_core *s, u64 offset, unsigned int size, u64 val);
+bool uart16550_core_read(struct uart16550_core *s, u64 offset, unsigned int size,
+			 u64 *val);
+bool uart16550_core_write(struct uart16550_core *s, u64 offset,
+			  unsigned int size, u64 val);
 
 /* Hand-written in uart16550_hooks.c; called with the device's lock held. */
 u64 uart16550_hook_iir(struct uart16550_core *s, u64 value);

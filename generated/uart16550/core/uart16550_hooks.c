@@ -44,7 +44,8 @@ u64 uart16550_hook_iir(struct uart16550_core *s, u64 value)
 		id = UART16550_IIR_ID_RDA;
 	else if ((ier & UART16550_IER_ETBEI) && (lsr & UART16550_LSR_THRE))
 		id = UART16550_IIR_ID_THRE;
-	else if ((ier & UART16550_IER_EDSSI) && (s->regs[UART16550_REG_MSR] & UART16550_MSR_DELTAS))
+	else if ((ier & UART16550_IER_EDSSI) &&
+		 (s->regs[UART16550_REG_MSR] & UART16550_MSR_DELTAS))
 		id = UART16550_IIR_ID_MODEM;
 	else
 		return value | UART16550_IIR_NO_INT;

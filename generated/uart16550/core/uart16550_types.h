@@ -8,7 +8,7 @@
 #ifndef UART16550_TYPES_H
 #define UART16550_TYPES_H
 
-/* Outside the kernel (QEMU, host tests, guest programs) the core uses the kernel's names. */
+/* Outside the kernel (QEMU, host tests, guests) the core uses the kernel's names. */
 #include <stdbool.h>
 #include <stdint.h>
 

@@ -226,8 +226,9 @@ static int uart16550_set_state(struct kvm *kvm, const struct kvm_uart16550_state
 }
 
 /*
- * KVM_CREATE_UART16550, KVM_CONFIGURE_UART16550, KVM_GET_UART16550_STATE and KVM_SET_UART16550_STATE, called
- * from kvm_arch_vm_ioctl(). kvm->lock serialises them as it does KVM_CREATE_PIT2.
+ * KVM_CREATE_UART16550, KVM_CONFIGURE_UART16550, KVM_GET_UART16550_STATE
+ * and KVM_SET_UART16550_STATE, called from kvm_arch_vm_ioctl(). kvm->lock
+ * serialises them as it does KVM_CREATE_PIT2.
  */
 int kvm_uart16550_vm_ioctl(struct kvm *kvm, unsigned int ioctl, void __user *argp)
 {

@@ -207,7 +207,8 @@ static enum xche_access xche_classify(u64 offset, unsigned int size)
 	return XCHE_ACCESS_LANES;
 }
 
-static void xche_map_lanes(u64 offset, unsigned int size, struct xche_lane *lanes)
+static void xche_map_lanes(u64 offset, unsigned int size,
+			   struct xche_lane *lanes)
 {
 	unsigned int i;
 
@@ -220,8 +221,9 @@ static void xche_map_lanes(u64 offset, unsigned int size, struct xche_lane *lane
 	}
 }
 
-/* Bytes of register @reg that the access touches; 0 if an earlier byte already handled it. */
-static u64 xche_lane_mask(const struct xche_lane *lanes, unsigned int size, unsigned int first)
+/* Bytes of lanes[first]'s register this access touches; 0 if already done. */
+static u64 xche_lane_mask(const struct xche_lane *lanes, unsigned int size,
+			  unsigned int first)
 {
 	u64 mask = 0;
 	unsigned int i;
@@ -244,7 +246,8 @@ static u64 xche_read_reg(struct xche_core *s, unsigned int reg, u64 lanes)
 	return val;
 }
 
-static void xche_write_reg(struct xche_core *s, unsigned int reg, u64 lanes, u64 val)
+static void xche_write_reg(struct xche_core *s, unsigned int reg, u64 lanes,
+			   u64 val)
 {
 	const struct xche_reg_desc *d = &xche_regs[reg];
 	u64 stored = s->regs[reg];
@@ -276,7 +279,8 @@ void xche_core_reset(struct xche_core *s)
 }
 
 /* Returns false when the access is not the device's (outside the BAR). */
-bool xche_core_read(struct xche_core *s, u64 offset, unsigned int size, u64 *val)
+bool xche_core_read(struct xche_core *s, u64 offset, unsigned int size,
+		    u64 *val)
 {
 	struct xche_lane lanes[8];
 	unsigned int i;
@@ -310,7 +314,8 @@ bool xche_core_read(struct xche_core *s, u64 offset, unsigned int size, u64 *val
 	return true;
 }
 
-bool xche_core_write(struct xche_core *s, u64 offset, unsigned int size, u64 val)
+bool xche_core_write(struct xche_core *s, u64 offset, unsigned int size,
+		     u64 val)
 {
 	struct xche_lane lanes[8];
 	unsigned int i;
@@ -337,5 +342,8 @@ bool xche_core_write(struct xche_core *s, u64 offset, unsigned int size, u64 val
 
 bool xche_core_irq_level(const struct xche_core *s)
 {
-	return (s->regs[XCHE_REG_INT_STATUS] & s->regs[XCHE_REG_INT_ENABLE] & 0x3ULL) != 0;
+	u64 status = s->regs[XCHE_REG_INT_STATUS];
+	u64 enable = s->regs[XCHE_REG_INT_ENABLE];
+
+	return (status & enable & 0x3ULL) != 0;
 }

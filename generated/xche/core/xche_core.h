@@ -81,8 +81,10 @@ struct xche_core {
 };
 
 void xche_core_reset(struct xche_core *s);
-bool xche_core_read(struct xche_core *s, u64 offset, unsigned int size, u64 *val);
-bool xche_core_write(struct xche_core *s, u64 offset, unsigned int size, u64 val);
+bool xche_core_read(struct xche_core *s, u64 offset, unsigned int size,
+		    u64 *val);
+bool xche_core_write(struct xche_core *s, u64 offset, unsigned int size,
+		     u64 val);
 bool xche_core_irq_level(const struct xche_core *s);
 
 /* Hand-written in xche_hooks.c; called with the device's lock held. */

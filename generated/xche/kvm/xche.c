@@ -280,8 +280,9 @@ static int xche_set_state(struct kvm *kvm, const struct kvm_xche_state *state)
 }
 
 /*
- * KVM_CREATE_XCHE, KVM_CONFIGURE_XCHE, KVM_GET_XCHE_STATE and KVM_SET_XCHE_STATE, called
- * from kvm_arch_vm_ioctl(). kvm->lock serialises them as it does KVM_CREATE_PIT2.
+ * KVM_CREATE_XCHE, KVM_CONFIGURE_XCHE, KVM_GET_XCHE_STATE and
+ * KVM_SET_XCHE_STATE, called from kvm_arch_vm_ioctl(). kvm->lock
+ * serialises them as it does KVM_CREATE_PIT2.
  */
 int kvm_xche_vm_ioctl(struct kvm *kvm, unsigned int ioctl, void __user *argp)
 {

@@ -5,15 +5,16 @@
 import { hookSignature } from "../../validate/hooks-file.js";
 import { fieldMacro, indexName, offsetExpression } from "../../ir/names.js";
 import type { Action, BitTarget, Device, Register } from "../../ir/types.js";
-import { cConst } from "../c.js";
+import { cConst, wrapSignatures } from "../c.js";
 import { deviceDefines, regmapBlocks } from "../regmap.js";
 import { render } from "../render.js";
 import type { GeneratedFile, Generator } from "../types.js";
 
 export const generateCore: Generator = ({ device, hooks }) => {
   const files: GeneratedFile[] = [
-    { path: `core/${device.name}_core.h`, contents: render("core/core.h.hbs", coreView(device, "CORE_H")) },
-    { path: `core/${device.name}_core.c`, contents: render("core/core.c.hbs", coreView(device, "CORE_H")) },
+    // 80 columns: within the kernel's limit, and QEMU's once its copy is reindented.
+    { path: `core/${device.name}_core.h`, contents: wrapSignatures(render("core/core.h.hbs", coreView(device, "CORE_H")), 80) },
+    { path: `core/${device.name}_core.c`, contents: wrapSignatures(render("core/core.c.hbs", coreView(device, "CORE_H")), 80) },
     { path: `core/${device.name}_types.h`, contents: render("core/types.h.hbs", coreView(device, "TYPES_H")) },
   ];
   if (hooks) files.push({ path: `core/${device.name}_hooks.c`, contents: hooks.text });
@@ -57,11 +58,9 @@ function coreView(device: Device, guardSuffix: string) {
     writeActions: actionCases(device, (r) => r.onWrite, "write"),
     irq: device.interrupt
       ? {
-          expression: [
-            `s->regs[${indexName(device, device.registers[device.interrupt.status]!)}]`,
-            `s->regs[${indexName(device, device.registers[device.interrupt.enable]!)}]`,
-            cConst(device.registers[device.interrupt.status]!.masks.defined, 64),
-          ].join(" & "),
+          status: indexName(device, device.registers[device.interrupt.status]!),
+          enable: indexName(device, device.registers[device.interrupt.enable]!),
+          mask: cConst(device.registers[device.interrupt.status]!.masks.defined, 64),
         }
       : null,
   };

@@ -11,14 +11,15 @@
 import type { Device } from "../../ir/types.js";
 import { banner } from "../core/index.js";
 import { render } from "../render.js";
+import { cComment, wrapSignatures } from "../c.js";
 import type { Generator } from "../types.js";
 import { uapiBlock } from "../uapi.js";
 
 export const generateKvm: Generator = ({ device, hooks }) => {
   const view = kvmView(device);
   return [
-    { path: `kvm/${device.name}.h`, contents: wrapSignatures(render("kvm/device.h.hbs", view)) },
-    { path: `kvm/${device.name}.c`, contents: wrapSignatures(render("kvm/device.c.hbs", view)) },
+    { path: `kvm/${device.name}.h`, contents: wrapSignatures(render("kvm/device.h.hbs", view), 100) },
+    { path: `kvm/${device.name}.c`, contents: wrapSignatures(render("kvm/device.c.hbs", view), 100) },
     { path: `kvm/${device.name}_uapi.h`, contents: uapiBlock(device) },
     { path: "kvm/Makefile.snippet", contents: render("kvm/Makefile.snippet.hbs", { objects: kvmObjects(device, hooks !== null).join(" ") }) },
   ];
@@ -37,50 +38,6 @@ const BUSES = {
   mmio: { bus: "KVM_MMIO_BUS", end: "BIT_ULL(52)", space: "52-bit guest physical space" },
 } as const;
 
-const MAX_COLUMNS = 100;
-
-/** Tabs then spaces reaching the column just after `text` (one line, no tabs). */
-function alignTo(text: string): string {
-  return "\t".repeat(Math.floor(text.length / 8)) + " ".repeat(text.length % 8);
-}
-
-function columns(line: string): number {
-  let width = 0;
-  for (const ch of line) width = ch === "\t" ? (Math.floor(width / 8) + 1) * 8 : width + 1;
-  return width;
-}
-
-/**
- * Function definitions and prototypes wider than 100 columns (long device names make
- * them so), wrapped after the last parameter that fits and aligned with the open
- * parenthesis, as kernel code does. Short ones stay on one line as the template wrote them.
- */
-export function wrapSignatures(c: string): string {
-  const signature = /^[a-z][^\t(]*\((.*)\);?$/;
-  return c
-    .split("\n")
-    .map((line) => {
-      const match = signature.exec(line);
-      if (!match || columns(line) <= MAX_COLUMNS) return line;
-      const head = line.slice(0, line.indexOf("(") + 1);
-      const tail = line.slice(head.length);
-      const params = tail.split(", ");
-      const lines: string[] = [];
-      let current = head + params[0];
-      for (let i = 1; i < params.length; i++) {
-        const candidate = `${current}, ${params[i]}`;
-        if (columns(candidate) <= MAX_COLUMNS) {
-          current = candidate;
-        } else {
-          lines.push(`${current},`);
-          current = alignTo(head) + params[i];
-        }
-      }
-      lines.push(current);
-      return lines.join("\n");
-    })
-    .join("\n");
-}
 
 /** Names the template already uses for other locals and parameters. */
 const LOCALS = new Set([
@@ -103,6 +60,9 @@ export function kvmView(device: Device) {
     busSpace: bus.space,
     unmapped: `KVM_${device.prefix}_UNMAPPED`,
     noGsi: `KVM_${device.prefix}_NO_GSI`,
+    ioctlComment: cComment(
+      `${device.kvm.create.name}, ${device.kvm.configure.name}, ${device.kvm.getState.name} and ${device.kvm.setState.name}, called from kvm_arch_vm_ioctl(). kvm->lock serialises them as it does KVM_CREATE_PIT2.`,
+    ),
     create: device.kvm.create.name,
     configure: device.kvm.configure.name,
     getState: device.kvm.getState.name,
