@@ -1,12 +1,14 @@
 /**
  * `npm run bench`: load + validate + generate time and peak memory for devices of 10, 1,000
  * and 10,000 registers, each in its own process. Target: 10,000 registers in under 1 s and
- * under 300 MB. `-- --kernel` adds the kernel build timings (`--cold`: with a fresh fetch).
+ * under 300 MB. `-- --kernel` and `-- --qemu` add the build timings of each side (`--cold`:
+ * from a fresh fetch).
  */
 import { execFileSync } from "node:child_process";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { benchKernel } from "./kernel.js";
+import { benchQemu } from "./qemu.js";
 
 const SIZES = [10, 1000, 10000];
 const REPEATS = 3;
@@ -45,3 +47,4 @@ for (const size of SIZES) {
 }
 
 if (process.argv.includes("--kernel")) benchKernel(process.argv.includes("--cold"));
+if (process.argv.includes("--qemu")) benchQemu(process.argv.includes("--cold"));
