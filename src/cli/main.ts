@@ -11,6 +11,7 @@ import { formatCache, runCache } from "./commands/cache.js";
 import { doctorExitCode, formatDoctor, runDoctor } from "./commands/doctor.js";
 import { formatDocs, runDocs } from "./commands/docs.js";
 import { formatFetch, runFetch } from "./commands/fetch.js";
+import { formatTestInVm, LEVELS, runTestInVm, type Level } from "./commands/test-in-vm.js";
 import { deviceDirs } from "./devices.js";
 import { createProgress } from "../util/progress.js";
 import { EXIT } from "./exit-codes.js";
@@ -182,6 +183,34 @@ await yargs(hideBin(process.argv))
         { ok: true, results },
         results.map((r) => (r.removed.length ? `removed ${r.removed.join(", ")} from ${r.tree}` : `no devgen device in ${r.tree}`)).join("\n"),
       );
+    }),
+  )
+  .command(
+    "test-in-vm [devices..]",
+    "Boot VMs and run each device's conformance vectors against each implementation",
+    (y) =>
+      y
+        .positional("devices", { type: "string", array: true, describe: "Device directories (default: every devices/*)" })
+        .option("level", { type: "string", array: true, choices: LEVELS, default: ["all"], describe: "kvm: the in-kernel device from a VMM test program" })
+        .option("kernel", { type: "string", choices: ["6.1", "6.12"], default: "6.1", describe: "Debian kernel series" })
+        .option("keep", { type: "boolean", describe: "Keep the run directory (console logs, results) even on success" })
+        .option("junit", { type: "string", describe: "Write the checks as JUnit XML to this file" })
+        .option("leak-cycles", { type: "number", describe: "VMs the kvm level creates and destroys to look for leaks (default 1000)" })
+        .example("$0 test-in-vm --level kvm", "Build if needed, boot the stock kernel with the built kvm modules, run every check"),
+    guarded(async (argv) => {
+      const compiled = compileAll(deviceDirs(argv.devices));
+      writeGenerated(compiled);
+      const result = await runTestInVm({
+        devices: compiled,
+        levels: argv.level as Level[],
+        kernel: argv.kernel,
+        keep: argv.keep,
+        junit: argv.junit,
+        leakCycles: argv.leakCycles,
+        progress: progressFor(argv),
+      });
+      print(argv.json, result, formatTestInVm(result));
+      if (!result.ok) process.exitCode = EXIT.testFailure;
     }),
   )
   .command(

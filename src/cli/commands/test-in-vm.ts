@@ -1,0 +1,89 @@
+/**
+ * `devgen test-in-vm`: builds what is needed (a no-op when nothing changed), then boots
+ * VMs and runs each device's conformance vectors against each implementation.
+ * Level kvm: the in-kernel device alone, driven by a VMM test program in the outer VM.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { fetchKernel } from "../../fetch/kernel.js";
+import { junitXml } from "../../harness/junit.js";
+import { runKvmLevel, type KvmLevelResult } from "../../harness/kvm-level.js";
+import { DevgenError } from "../../util/diagnostics.js";
+import type { Progress } from "../../util/progress.js";
+import type { CompiledDevice } from "../../validate/index.js";
+import { buildKernel } from "./build.js";
+
+export const LEVELS = ["kvm", "qemu", "full", "all"] as const;
+export type Level = (typeof LEVELS)[number];
+const IMPLEMENTED: Level[] = ["kvm"];
+
+export interface TestInVmOptions {
+  devices: CompiledDevice[];
+  levels: Level[];
+  kernel?: string;
+  keep?: boolean;
+  junit?: string;
+  /** VMs the kvm level's leak check creates and destroys. */
+  leakCycles?: number;
+  progress: Progress;
+}
+
+export interface TestInVmResult {
+  ok: boolean;
+  runDir: string | null;
+  results: KvmLevelResult[];
+}
+
+export async function runTestInVm(options: TestInVmOptions): Promise<TestInVmResult> {
+  const levels = options.levels.includes("all") ? IMPLEMENTED : options.levels;
+  const missing = levels.filter((l) => !IMPLEMENTED.includes(l));
+  if (missing.length) {
+    throw DevgenError.single(
+      `level ${missing.join(", ")} is not implemented yet`,
+      `run --level ${IMPLEMENTED.join(" or ")}; the qemu level is covered for now by \`npm test\`'s qtest conformance`,
+    );
+  }
+  const { devices, progress } = options;
+  const kernel = await buildKernel({ devices, kernel: options.kernel, progress });
+  const stock = await fetchKernel({ version: (options.kernel ?? "6.1") as "6.1" | "6.12", progress });
+  const runDir = fs.mkdtempSync(path.join(os.tmpdir(), "devgen-vm-"));
+  const results: KvmLevelResult[] = [];
+  for (const compiled of devices) {
+    const result = await runKvmLevel({
+      device: compiled.device,
+      generatedDir: path.join("generated", compiled.device.name),
+      kernel,
+      stockModulesDir: stock.modulesDir,
+      vmlinuz: stock.vmlinuz,
+      runDir: path.join(runDir, `kvm-${compiled.device.name}`),
+      leakCycles: options.leakCycles,
+      progress,
+    });
+    results.push(result);
+  }
+  const ok = results.every((r) => r.ok);
+  if (options.junit) {
+    fs.writeFileSync(
+      options.junit,
+      junitXml(results.map((r) => ({ name: `${r.level}.${r.implementation}`, seconds: r.timings.totalMs / 1000, cases: r.checks }))),
+    );
+  }
+  const keep = options.keep || !ok;
+  if (!keep) fs.rmSync(runDir, { recursive: true, force: true });
+  return { ok, runDir: keep ? runDir : null, results };
+}
+
+export function formatTestInVm(result: TestInVmResult): string {
+  const lines: string[] = [];
+  for (const r of result.results) {
+    lines.push(`level ${r.level}, ${r.implementation} (${r.accel.name}):`);
+    for (const check of r.checks) lines.push(`  ${check.ok ? "ok  " : "FAIL"} ${check.name}${check.ok ? "" : `: ${check.detail}`}`);
+    if (!r.ok) lines.push(`  console log: ${r.consoleLog}`);
+  }
+  const checks = result.results.flatMap((r) => r.checks);
+  const failed = checks.filter((c) => !c.ok).length;
+  lines.push(`${checks.length - failed} passed, ${failed} failed`);
+  if (result.runDir) lines.push(`run directory: ${result.runDir}`);
+  return lines.join("\n");
+}

@@ -1,0 +1,396 @@
+/**
+ * Level "kvm": the in-kernel device alone, in a VM running the stock kernel with the kvm
+ * modules `devgen build` made.
+ *
+ *   kernel-harness/kvm_test.c + device.h (rendered here from the IR) + the generated
+ *     <name>_types.h, <name>_uapi.h, <name>_vectors.h ──gcc -static──▶ <name>_kvm_test
+ *   busybox-static, kernel-harness/init, the test, kvm*.ko + stock deps ──cpio──▶ initramfs
+ *   QEMU (KVM if /dev/kvm can run a guest, else TCG with emulated SVM) boots vmlinuz with it
+ *   /init loads the modules, runs the test, prints TAP on ttyS1, powers off
+ *   ──▶ one check per TAP line: { name, ok, detail }
+ *
+ * Both build products are cached under <cache>/harness and rebuilt only when an input
+ * changes. Everything the VM printed stays in runDir (console.log, results.log, qemu.log).
+ */
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { fileURLToPath } from "node:url";
+import Handlebars from "handlebars";
+import { ensurePackages } from "../build/packages.js";
+import { cacheRoot } from "../cache/index.js";
+import { cHex } from "../gen/c.js";
+import type { Device } from "../ir/types.js";
+import { DevgenError } from "../util/diagnostics.js";
+import { formatDuration, type Progress } from "../util/progress.js";
+import { run } from "../util/run.js";
+import { chooseAccel, type Accel } from "./accel.js";
+import { buildInitramfs, indexModules, loadOrder, modinfoDepends, moduleName, staticBusybox, type InitramfsEntry, type ModuleToLoad } from "./initramfs.js";
+import { bootVm, tailLines, timeoutMessage, type VmRun } from "./vm.js";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+/** `kernel-harness/` at the package root, whether running from `src/` or `dist/src/`. */
+export const KERNEL_HARNESS_DIR = path.resolve(here, here.includes(`${path.sep}dist${path.sep}`) ? "../../.." : "../..", "kernel-harness");
+
+/** What building and booting the test VM needs on the host. */
+export const HARNESS_PACKAGES = ["qemu-system-x86", "gcc", "libc6-dev", "binutils", "cpio", "gzip", "kmod"];
+export const DEFAULT_LEAK_CYCLES = 1000;
+const CFLAGS = ["-static", "-O2", "-Wall", "-Wextra"];
+
+export interface Check {
+  name: string;
+  ok: boolean;
+  /** Why it failed (expected vs actual, the vector...), or notes; "" when there is nothing to say. */
+  detail: string;
+}
+
+export interface KvmLevelOptions {
+  device: Device;
+  /** The device's generated tree (core/, kvm/, tests/), e.g. generated/xche. */
+  generatedDir: string;
+  /** What `devgen build` produced: kvm.ko, kvm-amd.ko, kvm-intel.ko for `release`. */
+  kernel: { tree: string; release: string; modules: string[] };
+  /** The stock image's /lib/modules/<release>, for the built modules' dependencies. */
+  stockModulesDir: string;
+  /** The stock image's kernel. */
+  vmlinuz: string;
+  /** Where the VM's logs and result.json go. */
+  runDir: string;
+  progress: Progress;
+  /** Build cache (default <devgen cache>/harness). */
+  cacheDir?: string;
+  /** VMs the leak check creates and destroys (default 1000; 0 skips it). */
+  leakCycles?: number;
+  /** Kill the VM after this long (default: from the accelerator and leakCycles). */
+  timeoutMs?: number;
+  /** Use this accelerator instead of probing. */
+  accel?: Accel;
+}
+
+export interface KvmLevelResult {
+  level: "kvm";
+  /** The implementation under test, for messages. */
+  implementation: string;
+  ok: boolean;
+  checks: Check[];
+  consoleLog: string;
+  /** The results channel (TAP only). */
+  resultsLog: string;
+  accel: Accel;
+  timings: {
+    /** Compiling the test, packing the initramfs, probing the accelerator. */
+    prepareMs: number;
+    /** QEMU start to the guest's /init first line. */
+    bootMs: number | null;
+    /** /init's first line to the final result line. */
+    testMs: number | null;
+    totalMs: number;
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// device.h: what the generic test needs to know about the device.
+
+function alignUp(value: bigint, align: bigint): bigint {
+  return ((value + align - 1n) / align) * align;
+}
+
+/** Where the test puts the BAR: away from everything else the test VM decodes. */
+export function testPlacement(device: Device): { base: bigint; moved: bigint; misaligned: bigint; busEnd: bigint } {
+  const size = BigInt(device.bar.size);
+  const misalignBy = size > 1n ? size / 2n : 1n;
+  if (device.kvm.bus === "pio") {
+    // Above the legacy ports and the test's own 0xe9.
+    let base = alignUp(0xc000n, size);
+    if (base + 2n * size > 0x10000n) base = 0x10000n - 2n * size;
+    return { base, moved: base + size, misaligned: base + misalignBy, busEnd: 0x10000n };
+  }
+  // Below the IOAPIC and local APIC (0xfec00000), inside the guest's 4 GiB identity map.
+  const base = alignUp(0xe0000000n, size);
+  if (base + 2n * size > 0xfec00000n) {
+    throw DevgenError.single(`${device.name}: a BAR of ${cHex(size)} bytes is too large for the KVM test's guest address map`, "");
+  }
+  return { base, moved: base + size, misaligned: base + misalignBy, busEnd: 1n << 52n };
+}
+
+export function deviceHeaderView(device: Device) {
+  const place = testPlacement(device);
+  return {
+    name: device.name,
+    prefix: device.prefix,
+    source: device.source,
+    capability: device.kvm.capability.name,
+    create: device.kvm.create.name,
+    configure: device.kvm.configure.name,
+    getState: device.kvm.getState.name,
+    setState: device.kvm.setState.name,
+    mmio: device.kvm.bus === "mmio" ? 1 : 0,
+    barSize: cHex(device.bar.size),
+    busEnd: cHex(place.busEnd),
+    base: cHex(place.base),
+    movedBase: cHex(place.moved),
+    misalignedBase: cHex(place.misaligned),
+    maxAccess: Math.max(...device.busSizes),
+    hasIrq: device.interrupt ? 1 : 0,
+    nrRegs: device.registers.length,
+    registers: device.registers.map((r) => ({ name: r.name, reset: `${cHex(r.reset)}ULL` })),
+  };
+}
+
+const handlebars = Handlebars.create();
+let headerTemplate: HandlebarsTemplateDelegate | null = null;
+
+/** kernel-harness/templates/device.h.hbs rendered for the device. */
+export function renderDeviceHeader(device: Device): string {
+  headerTemplate ??= handlebars.compile(fs.readFileSync(path.join(KERNEL_HARNESS_DIR, "templates", "device.h.hbs"), "utf8"), {
+    strict: true,
+    noEscape: true,
+  });
+  return headerTemplate(deviceHeaderView(device));
+}
+
+// ---------------------------------------------------------------------------------------
+// The test program.
+
+/** The generated headers the test includes, by the name it includes them with. */
+export function generatedHeaders(device: Device, generatedDir: string): Record<string, string> {
+  const n = device.name;
+  const files = {
+    [`${n}_types.h`]: path.join(generatedDir, "core", `${n}_types.h`),
+    [`${n}_uapi.h`]: path.join(generatedDir, "kvm", `${n}_uapi.h`),
+    [`${n}_vectors.h`]: path.join(generatedDir, "tests", `${n}_vectors.h`),
+  };
+  const missing = Object.values(files).filter((f) => !fs.existsSync(f));
+  if (missing.length) {
+    throw DevgenError.single(`the generated tree of ${n} lacks ${missing.join(", ")}`, "run `devgen generate` first");
+  }
+  return files;
+}
+
+/** Compiles <name>_kvm_test (static), unless the same sources were compiled before. */
+export async function buildKvmTest(options: {
+  device: Device;
+  generatedDir: string;
+  dir: string;
+  log: string;
+  progress: Progress;
+}): Promise<{ binary: string; reused: boolean }> {
+  const { device } = options;
+  const sources: Record<string, string | Buffer> = {
+    "kvm_test.c": fs.readFileSync(path.join(KERNEL_HARNESS_DIR, "kvm_test.c")),
+    "tap.h": fs.readFileSync(path.join(KERNEL_HARNESS_DIR, "tap.h")),
+    "device.h": renderDeviceHeader(device),
+  };
+  for (const [name, file] of Object.entries(generatedHeaders(device, options.generatedDir))) sources[name] = fs.readFileSync(file);
+
+  const { stdout: gccVersion } = await run("gcc", ["--version"], { step: "gcc --version", log: options.log });
+  const hash = createHash("sha256").update(`${gccVersion.split("\n")[0]}\n${CFLAGS.join(" ")}\n`);
+  for (const name of Object.keys(sources).sort()) hash.update(`${name}\n`).update(sources[name]!).update("\n");
+  const buildDir = path.join(options.dir, `${device.name}-${hash.digest("hex").slice(0, 16)}`);
+  const binary = path.join(buildDir, `${device.name}_kvm_test`);
+  if (fs.existsSync(binary)) return { binary, reused: true };
+
+  const task = options.progress.task(`compiling ${device.name}_kvm_test`);
+  const tmp = `${buildDir}.${process.pid}.tmp`;
+  try {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    fs.mkdirSync(tmp, { recursive: true });
+    for (const [name, contents] of Object.entries(sources)) fs.writeFileSync(path.join(tmp, name), contents);
+    await run("gcc", [...CFLAGS, "-I.", "-o", path.basename(binary), "kvm_test.c"], {
+      step: `compile ${device.name}_kvm_test`,
+      log: options.log,
+      cwd: tmp,
+      hint: "the static test needs gcc and libc6-dev",
+    });
+    fs.rmSync(buildDir, { recursive: true, force: true });
+    fs.renameSync(tmp, buildDir);
+    task.done();
+  } catch (err) {
+    task.fail();
+    fs.rmSync(tmp, { recursive: true, force: true });
+    throw err;
+  }
+  return { binary, reused: false };
+}
+
+// ---------------------------------------------------------------------------------------
+// Results.
+
+export interface ParsedResults {
+  checks: Check[];
+  /** From the DEVGEN-RESULT line; null when the guest never printed it. */
+  status: "pass" | "fail" | null;
+}
+
+const CHECK_LINE = /^(not )?ok\b(?:\s+\d+)?(?:\s+-)?\s*(.*)$/;
+const RESULT_LINE = /^DEVGEN-RESULT\b.*\bstatus=(pass|fail)\b/;
+
+/** TAP lines (numbered or not) with their "# " diagnostics, and the final result line. */
+export function parseResults(lines: readonly string[]): ParsedResults {
+  const checks: Check[] = [];
+  let status: ParsedResults["status"] = null;
+  let current: Check | null = null;
+  for (const raw of lines) {
+    const line = raw.replace(/\r/g, "").trimEnd();
+    const result = RESULT_LINE.exec(line);
+    if (result) {
+      status = result[1] as "pass" | "fail";
+      current = null;
+      continue;
+    }
+    // A new TAP stream (the test program after /init's own lines), its plan, and /init's
+    // progress notes belong to no check.
+    if (/^TAP version\b/.test(line) || /^1\.\.\d+$/.test(line) || line.startsWith("# init:")) {
+      current = null;
+      continue;
+    }
+    const check = CHECK_LINE.exec(line);
+    if (check) {
+      current = { name: check[2]!.trim(), ok: check[1] === undefined, detail: "" };
+      checks.push(current);
+      continue;
+    }
+    if (line.startsWith("#") && current) {
+      const text = line.replace(/^#\s?/, "");
+      current.detail = current.detail ? `${current.detail}\n${text}` : text;
+    }
+  }
+  return { checks, status };
+}
+
+/** The checks of one VM run, plus one for the VM itself when it did not run to the end. */
+export function vmChecks(vm: VmRun, timeoutMs: number): { checks: Check[]; status: ParsedResults["status"] } {
+  let lines = vm.lines.map((l) => l.text);
+  // No second serial port in the guest: fall back to the console.
+  if (!lines.some((l) => RESULT_LINE.test(l) || CHECK_LINE.test(l))) lines = tailLines(vm.consoleLog, 100_000);
+  const parsed = parseResults(lines);
+  const checks = [...parsed.checks];
+  if (vm.timedOut) {
+    checks.push({ name: "the test VM finishes in time", ok: false, detail: timeoutMessage(vm, timeoutMs) });
+  } else if (parsed.status === null) {
+    const tail = tailLines(vm.consoleLog, 15).map((l) => `  ${l}`);
+    const qemuTail = tailLines(vm.qemuLog, 5).filter((l) => !l.startsWith("$ "));
+    checks.push({
+      name: "the test VM runs to the end",
+      ok: false,
+      detail: [
+        `level ${vm.level}: the VM stopped (QEMU ${vm.signal ? `killed by ${vm.signal}` : `exit code ${vm.exitCode}`}) before the test printed its result; console log: ${vm.consoleLog}`,
+        ...(qemuTail.length ? [`QEMU: ${qemuTail.join(" / ")}`] : []),
+        ...(tail.length ? ["last lines of the console:", ...tail] : []),
+      ].join("\n"),
+    });
+  }
+  return { checks, status: parsed.status };
+}
+
+function lineTime(vm: VmRun, test: (text: string) => boolean): number | null {
+  return vm.lines.find((l) => test(l.text))?.atMs ?? null;
+}
+
+// ---------------------------------------------------------------------------------------
+// The level.
+
+function archiveName(file: string): string {
+  return path.basename(file).replace(/\.ko\.(xz|zst)$/, ".ko");
+}
+
+/** The initramfs contents: /init, busybox, the test, and per vendor the modules in load order. */
+async function initramfsEntries(options: KvmLevelOptions, test: string, busybox: string, log: string): Promise<InitramfsEntry[]> {
+  const built = new Map(options.kernel.modules.map((m) => [moduleName(m), m]));
+  const stock = indexModules(options.stockModulesDir);
+  const depends = new Map<string, Promise<string[]>>();
+  const dependsOf = (file: string): Promise<string[]> => {
+    if (!depends.has(file)) depends.set(file, modinfoDepends(file, log));
+    return depends.get(file)!;
+  };
+  const entries: InitramfsEntry[] = [
+    { path: "init", from: path.join(KERNEL_HARNESS_DIR, "init") },
+    { path: "bin/busybox", from: busybox },
+    { path: `bin/${path.basename(test)}`, from: test },
+  ];
+  const modules = new Map<string, ModuleToLoad>();
+  for (const vendor of ["kvm-amd", "kvm-intel"]) {
+    if (!built.has(moduleName(vendor))) continue;
+    const order = await loadOrder(vendor, built, stock, dependsOf);
+    for (const m of order) modules.set(m.name, m);
+    entries.push({ path: `modules/${vendor}.list`, contents: `${order.map((m) => archiveName(m.file)).join("\n")}\n` });
+  }
+  if (!modules.size) {
+    throw DevgenError.single("the kvm build has neither kvm-amd.ko nor kvm-intel.ko", "run `devgen build` first");
+  }
+  for (const m of modules.values()) entries.push({ path: `modules/${archiveName(m.file)}`, from: m.file, stripDebug: m.built });
+  return entries;
+}
+
+/** Default VM timeout: boot and vectors, plus the leak check's VMs. */
+export function defaultTimeoutMs(accel: Accel, leakCycles: number): number {
+  return accel.name === "tcg" ? 180_000 + leakCycles * 60 : 60_000 + leakCycles * 10;
+}
+
+export async function runKvmLevel(options: KvmLevelOptions): Promise<KvmLevelResult> {
+  const started = Date.now();
+  const { device, progress } = options;
+  const cacheDir = options.cacheDir ?? path.join(cacheRoot(), "harness");
+  const leakCycles = options.leakCycles ?? DEFAULT_LEAK_CYCLES;
+  fs.mkdirSync(options.runDir, { recursive: true });
+  const log = path.join(options.runDir, "harness.log");
+
+  await ensurePackages(HARNESS_PACKAGES, "the KVM test VM", log, progress);
+  const test = await buildKvmTest({ device, generatedDir: options.generatedDir, dir: path.join(cacheDir, "kvm-test"), log, progress });
+  const busybox = await staticBusybox({ dir: cacheDir, log, progress });
+  const initrd = await buildInitramfs(await initramfsEntries(options, test.binary, busybox, log), {
+    dir: path.join(cacheDir, "initramfs"),
+    name: `kvm-${device.name}`,
+    log,
+    progress,
+  });
+  const accel = options.accel ?? (await chooseAccel({ kernel: options.vmlinuz, initrd: initrd.path, cacheDir, progress }));
+  const prepareMs = Date.now() - started;
+
+  const timeoutMs = options.timeoutMs ?? defaultTimeoutMs(accel, leakCycles);
+  const task = progress.task(`level kvm: ${device.name} in a ${options.kernel.release} VM (${accel.name})`);
+  let vm: VmRun;
+  try {
+    vm = await bootVm({
+      level: "kvm",
+      kernel: options.vmlinuz,
+      initrd: initrd.path,
+      append: ["devgen.level=kvm", `devgen.test=${path.basename(test.binary)}`, `devgen.leak_cycles=${leakCycles}`],
+      accel,
+      timeoutMs,
+      runDir: options.runDir,
+      onLine: (line) => {
+        const check = CHECK_LINE.exec(line);
+        if (check) task.note(check[2]!.slice(0, 60));
+      },
+    });
+  } catch (err) {
+    task.fail();
+    throw err;
+  }
+  const { checks, status } = vmChecks(vm, timeoutMs);
+  const ok = status === "pass" && checks.length > 0 && checks.every((c) => c.ok);
+  const failed = checks.filter((c) => !c.ok).length;
+  if (ok) task.done(`${checks.length} checks passed in ${formatDuration(vm.durationMs)}`);
+  else task.fail(`${failed} of ${checks.length} checks failed; console log: ${vm.consoleLog}`);
+
+  const initAt = lineTime(vm, (t) => t.startsWith("# init:"));
+  const endAt = lineTime(vm, (t) => RESULT_LINE.test(t));
+  const result: KvmLevelResult = {
+    level: "kvm",
+    implementation: `kvm (in-kernel ${device.name}, ${options.kernel.release})`,
+    ok,
+    checks,
+    consoleLog: vm.consoleLog,
+    resultsLog: vm.resultsLog,
+    accel,
+    timings: {
+      prepareMs,
+      bootMs: initAt,
+      testMs: initAt !== null && endAt !== null ? endAt - initAt : null,
+      totalMs: Date.now() - started,
+    },
+  };
+  fs.writeFileSync(path.join(options.runDir, "result.json"), `${JSON.stringify(result, null, 2)}\n`);
+  return result;
+}
