@@ -40,11 +40,17 @@ export async function ensurePackages(packages: readonly string[], why: string, l
       3,
     );
   }
-  const task = progress.task(`installing ${missing.join(" ")}`);
+  await aptInstall(missing, log, progress);
+}
+
+/** `apt-get update` then install `packages` (from `suite` when given), with a progress line. */
+export async function aptInstall(packages: readonly string[], log: string, progress: Progress, suite?: string): Promise<void> {
+  const from = suite ? ["-t", suite] : [];
+  const task = progress.task(`installing ${packages.join(" ")}${suite ? ` from ${suite}` : ""}`);
   try {
     await run("apt-get", ["update", "-qq"], { step: "apt-get update", log });
-    await run("apt-get", ["install", "-y", "-qq", "--no-install-recommends", ...missing], {
-      step: `apt-get install ${missing.join(" ")}`,
+    await run("apt-get", ["install", "-y", "-qq", "--no-install-recommends", ...from, ...packages], {
+      step: `apt-get install ${[...from, ...packages].join(" ")}`,
       log,
       env: { DEBIAN_FRONTEND: "noninteractive" },
     });

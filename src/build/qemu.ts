@@ -21,7 +21,7 @@ import type { QemuTarget } from "../gen/qemu/index.js";
 import { DevgenError } from "../util/diagnostics.js";
 import { quietProgress, type Progress, type ProgressTask } from "../util/progress.js";
 import { run } from "../util/run.js";
-import { ensurePackages, missingPackages } from "./packages.js";
+import { aptInstall, ensurePackages, missingPackages } from "./packages.js";
 
 /** What configuring and building a lean x86_64 QEMU needs from Debian, whatever the release. */
 export const QEMU_BASE_PACKAGES = [
@@ -163,20 +163,8 @@ export async function ensureQemuBuildDeps(needs: QemuBuildNeeds, log: string, pr
       3,
     );
   }
-  const task = progress.task(`installing ${missing.join(" ")} from ${extra.suite}`);
-  try {
-    if (ensureSuite(extra.suite)) progress.info(`added ${extra.suite} to apt's sources (${BACKPORTS_SOURCES})`);
-    await run("apt-get", ["update", "-qq"], { step: "apt-get update", log });
-    await run("apt-get", ["install", "-y", "-qq", "--no-install-recommends", "-t", extra.suite, ...missing], {
-      step: command,
-      log,
-      env: { DEBIAN_FRONTEND: "noninteractive" },
-    });
-    task.done();
-  } catch (err) {
-    task.fail();
-    throw err;
-  }
+  if (ensureSuite(extra.suite)) progress.info(`added ${extra.suite} to apt's sources (${BACKPORTS_SOURCES})`);
+  await aptInstall(missing, log, progress, extra.suite);
 }
 
 interface Stamp {

@@ -191,8 +191,15 @@ await yargs(hideBin(process.argv))
     (y) =>
       y
         .positional("devices", { type: "string", array: true, describe: "Device directories (default: every devices/*)" })
-        .option("level", { type: "string", array: true, choices: LEVELS, default: ["all"], describe: "kvm: the in-kernel device from a VMM test program" })
+        .option("level", {
+          type: "string",
+          array: true,
+          choices: LEVELS,
+          default: ["all"],
+          describe: "kvm: the in-kernel device from a VMM test program; qemu: QEMU's emulated device from a Linux guest",
+        })
         .option("kernel", { type: "string", choices: ["6.1", "6.12"], default: "6.1", describe: "Debian kernel series" })
+        .option("qemu", { type: "string", choices: ["7.2", "10.0"], default: "7.2", describe: "Debian QEMU series" })
         .option("keep", { type: "boolean", describe: "Keep the run directory (console logs, results) even on success" })
         .option("junit", { type: "string", describe: "Write the checks as JUnit XML to this file" })
         .option("leak-cycles", { type: "number", describe: "VMs the kvm level creates and destroys to look for leaks (default 1000)" })
@@ -204,6 +211,7 @@ await yargs(hideBin(process.argv))
         devices: compiled,
         levels: argv.level as Level[],
         kernel: argv.kernel,
+        qemu: argv.qemu,
         keep: argv.keep,
         junit: argv.junit,
         leakCycles: argv.leakCycles,

@@ -27,6 +27,8 @@ export interface VmOptions {
   /** Kernel command-line words after the harness's own (console, panic...). */
   append?: string[];
   accel: Accel;
+  /** Further QEMU arguments: firmware directories, devices. */
+  extraArgs?: string[];
   memoryMb?: number;
   timeoutMs: number;
   /** Where console.log, results.log and qemu.log go (created if missing). */
@@ -73,6 +75,7 @@ export function kernelCommandLine(extra: readonly string[] = []): string {
 export function qemuArgs(options: VmOptions, consoleLog: string): string[] {
   return [
     ...options.accel.args,
+    ...(options.extraArgs ?? []),
     "-m",
     String(options.memoryMb ?? DEFAULT_MEMORY_MB),
     "-smp",

@@ -3,6 +3,7 @@
  * guest driver includes (`<name>_regs.h`, the same names as the core's through
  * `regmapBlocks`). The views below decide every word; the templates only lay them out.
  */
+import { wholeRegisterAccess } from "../../ir/access.js";
 import * as path from "node:path";
 import { fieldMacro, offsetExpression, registerStem, valueMacro } from "../../ir/names.js";
 import type { Device, Field, Policy, Register } from "../../ir/types.js";
@@ -131,13 +132,7 @@ function commonPolicy(device: Device): Policy {
 /** The access kinds of a register's fields, or the one kind of a register without fields. */
 function registerAccess(r: Register): string {
   if (r.fields.length > 0) return [...new Set(r.fields.map((f) => f.access))].join(", ");
-  const m = r.masks;
-  if (m.constant) return "const";
-  if (m.w1c) return "w1c";
-  if (m.w1s) return "w1s";
-  if (m.readClear) return "rc";
-  if (m.writable && m.readable) return "rw";
-  return m.writable ? "wo" : "ro";
+  return wholeRegisterAccess(r);
 }
 
 function byteRange(start: number, end: number, digits: number): string {

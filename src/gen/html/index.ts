@@ -4,6 +4,7 @@
  * inlineHtml); this view adds what a table cannot show well: per register, a diagram of its
  * bits msb→lsb with the fields as coloured spans, their access kinds and the reset value.
  */
+import { wholeRegisterAccess } from "../../ir/access.js";
 import type { AccessKind } from "../../dsl/types.js";
 import type { Device, Field, Register } from "../../ir/types.js";
 import { docsView } from "../docs/index.js";
@@ -76,16 +77,6 @@ export function pieces(r: Register): Piece[] {
   return result.sort((a, b) => b.lsb - a.lsb);
 }
 
-/** The access kind of a register without fields, as the reference model sees its masks. */
-export function wholeRegisterAccess(r: Register): AccessKind {
-  const m = r.masks;
-  if (m.constant) return "const";
-  if (m.w1c) return "w1c";
-  if (m.w1s) return "w1s";
-  if (m.readClear) return "rc";
-  if (m.writable && m.readable) return "rw";
-  return m.writable ? "wo" : "ro";
-}
 
 /** The name a span shows: the field's, with its own bit range when a row boundary cuts it. */
 function spanLabel(r: Register, p: Piece, msb: number, lsb: number): string {

@@ -1,0 +1,163 @@
+/**
+ * The VM harness, level qemu. Always: the device header's view, QEMU's machine arguments,
+ * and that the guest-side test compiles without a warning for every device (port I/O and
+ * MMIO). With DEVGEN_REAL=1: `devgen build --only qemu`, then real VM runs for devices/xche
+ * (port I/O, interrupt) and examples/hpet_timer (MMIO) with every check passing, and a run
+ * with a tampered vector that must fail and name that vector.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { fetchKernel, type KernelTree } from "../src/fetch/kernel.js";
+import { buildQemuTest, pciIdsParam, qemuDeviceHeaderView, qemuLevelMachineArgs, runQemuLevel } from "../src/harness/qemu-level.js";
+import { createProgress, quietProgress } from "../src/util/progress.js";
+import { generateInto, removeGenerated, type Generated } from "./helpers/native.js";
+
+const EXAMPLES = fs
+  .readdirSync("examples")
+  .filter((entry) => fs.existsSync(path.join("examples", entry, "device.ts")))
+  .sort()
+  .map((entry) => path.join("examples", entry));
+const DEVICES = ["devices/xche", ...EXAMPLES];
+const TEN_MINUTES = 10 * 60 * 1000;
+
+const generated: Generated[] = [];
+const scratch: string[] = [];
+afterAll(() => {
+  generated.forEach(removeGenerated);
+  for (const dir of scratch) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function tmpDir(prefix: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  scratch.push(dir);
+  return dir;
+}
+
+function generate(dir: string): Generated {
+  const out = generateInto(dir);
+  generated.push(out);
+  return out;
+}
+
+describe("the machine and the device header", () => {
+  test("xche: port I/O BAR 1, an interrupt, the IDs uio_pci_generic is given", () => {
+    const xche = generate("devices/xche").device;
+    expect(qemuDeviceHeaderView(xche)).toMatchObject({
+      vendorId: "0x1b36",
+      deviceId: "0x100",
+      barIndex: 1,
+      mmio: 0,
+      barSize: "0x800",
+      hasIrq: 1,
+      unalignedRegs: [],
+    });
+    expect(pciIdsParam(xche)).toBe("devgen.ids=1b36:0100");
+  });
+
+  test("the device is emulated (in-kernel=off) alone behind its own bridge", () => {
+    const xche = generate("devices/xche").device;
+    const args = qemuLevelMachineArgs(xche, ["/usr/share/seabios", "/usr/share/qemu"]);
+    expect(args).toEqual(expect.arrayContaining(["-L", "/usr/share/seabios", "-L", "/usr/share/qemu"]));
+    const devices = args.filter((_, i) => args[i - 1] === "-device");
+    expect(devices).toEqual(["pci-bridge,id=devgen_br,chassis_nr=1,shpc=off", "xche,in-kernel=off,bus=devgen_br,addr=0x1"]);
+  });
+
+  test("registers that act on misaligned accesses are listed for the MMIO test", () => {
+    for (const dir of EXAMPLES) {
+      const device = generate(dir).device;
+      const view = qemuDeviceHeaderView(device);
+      const expected = device.registers.filter((r) => r.policy.unaligned === "split" || r.policy.unaligned === "combine").map((r) => r.name);
+      expect(view.unalignedRegs.map((r) => r.name)).toEqual(expected);
+    }
+  });
+});
+
+const hasGcc = spawnSync("gcc", ["--version"]).status === 0;
+(hasGcc ? describe.each(DEVICES) : describe.skip.each(DEVICES))("the guest-side QEMU test for %s", (dir) => {
+  test("compiles without a warning, and is reused while its sources do not change", async () => {
+    const out = generate(dir);
+    const cache = tmpDir("devgen-qemu-test-");
+    const log = path.join(cache, "build.log");
+    const first = await buildQemuTest({ device: out.device, generatedDir: out.dir, dir: cache, log, progress: quietProgress });
+    expect(first.reused).toBe(false);
+    expect(fs.existsSync(first.binary)).toBe(true);
+    execFileSync("gcc", ["-fsyntax-only", "-Wall", "-Wextra", "-Werror", "-I.", "qemu_test.c"], { cwd: path.dirname(first.binary), stdio: "pipe" });
+    const again = await buildQemuTest({ device: out.device, generatedDir: out.dir, dir: cache, log, progress: quietProgress });
+    expect(again).toEqual({ binary: first.binary, reused: true });
+  }, 60_000);
+});
+
+// ---------------------------------------------------------------------------------------
+
+const real = process.env.DEVGEN_REAL === "1" ? describe : describe.skip;
+const CLI = path.resolve("dist/src/cli/main.js");
+
+real("level qemu in a real VM (DEVGEN_REAL=1)", () => {
+  let kernel: KernelTree;
+  let qemuBinary: string;
+
+  beforeAll(async () => {
+    const result = spawnSync(
+      process.execPath,
+      [CLI, "build", "devices/xche", ...EXAMPLES, "--only", "qemu", "--json"],
+      { encoding: "utf8", env: { ...process.env } },
+    );
+    if (result.status !== 0) throw new Error(`devgen build failed:\n${result.stderr}`);
+    qemuBinary = JSON.parse(result.stdout).qemu.binary;
+    kernel = await fetchKernel({ version: "6.1", progress: quietProgress });
+  }, TEN_MINUTES);
+
+  const options = (out: Generated, generatedDir: string, runDir: string) => ({
+    device: out.device,
+    generatedDir,
+    qemuBinary,
+    vmlinuz: kernel.vmlinuz,
+    stockModulesDir: kernel.modulesDir,
+    runDir,
+    progress: createProgress({ mode: "plain" }),
+  });
+
+  test("xche (port I/O, INTx): every vector, the line level, interrupts delivered, resets", async () => {
+    const xche = generate("devices/xche");
+    const result = await runQemuLevel(options(xche, xche.dir, tmpDir("devgen-qemu-run-")));
+    expect(result.checks.filter((c) => !c.ok)).toEqual([]);
+    expect(result.ok).toBe(true);
+    const names = result.checks.map((c) => c.name);
+    expect(names).toContain("uio_pci_generic drives 0000:01:01.0");
+    expect(names).toContain("the function can be reset alone (reset_method bus)");
+    expect(names.some((n) => /^vectors: \d+ reads return the reference model's values$/.test(n))).toBe(true);
+    expect(names.some((n) => /^vectors: \d+ interrupt-line checks match the reference model/.test(n))).toBe(true);
+    expect(names.some((n) => /^vectors: [1-9]\d* rising lines with INTx unmasked interrupt the guest/.test(n))).toBe(true);
+    expect(names.some((n) => /^vectors: [1-9]\d* resets/.test(n))).toBe(true);
+  }, TEN_MINUTES);
+
+  test("hpet_timer (MMIO, 8-byte accesses): every check passes", async () => {
+    const hpet = generate("examples/hpet_timer");
+    const result = await runQemuLevel(options(hpet, hpet.dir, tmpDir("devgen-qemu-run-")));
+    expect(result.checks.filter((c) => !c.ok)).toEqual([]);
+    expect(result.ok).toBe(true);
+    expect(result.checks.map((c) => c.name)).toContain("BAR 0 is memory of 0x400 bytes");
+  }, TEN_MINUTES);
+
+  test("a tampered vector fails, naming the vector, expected and actual", async () => {
+    const xche = generate("devices/xche");
+    const copy = tmpDir("devgen-qemu-tampered-");
+    fs.cpSync(xche.dir, copy, { recursive: true });
+    const header = path.join(copy, "tests", "xche_vectors.h");
+    const lines = fs.readFileSync(header, "utf8").split("\n");
+    const first = lines.findIndex((l) => l.includes("xche_vectors[XCHE_NR_VECTORS] = {"));
+    const target = lines.findIndex((l, i) => i > first && l.includes("{ XCHE_VEC_READ, 4, 1, 0x0, 0x58434845ULL, 0xffffffffULL }"));
+    expect(target).toBeGreaterThan(first);
+    lines[target] = lines[target]!.replace("0x58434845ULL", "0x58434846ULL");
+    fs.writeFileSync(header, lines.join("\n"));
+    const index = target - first - 1;
+
+    const result = await runQemuLevel(options(xche, copy, tmpDir("devgen-qemu-run-")));
+    expect(result.ok).toBe(false);
+    const reads = result.checks.find((c) => /^vectors: \d+ reads return the reference model's values$/.test(c.name));
+    expect(reads?.ok).toBe(false);
+    expect(reads?.detail).toContain(`vector ${index} (read size 4 at BAR+0x0): expected 0x58434846 (mask 0xffffffff), got 0x58434845`);
+  }, TEN_MINUTES);
+});
