@@ -126,6 +126,7 @@ await yargs(hideBin(process.argv))
         .option("qemu-src", { type: "string", describe: "QEMU tree to patch (default: Debian's, fetched into the cache)" })
         .option("qemu", { type: "string", choices: ["7.2", "10.0"], default: "7.2", describe: "Debian QEMU series when no --qemu-src" })
         .option("only", { type: "string", choices: ["kernel", "qemu"], describe: "Build one side only" })
+        .option("full", { type: "boolean", describe: "Build a minimal bootable kernel (bzImage + modules) from the tree instead of modules for Debian's image" })
         .option("emit-patch", { type: "string", describe: "Also write each tree's change as a git format-patch mail into this directory" })
         .option("force", { type: "boolean", describe: "Patch even if the files devgen edits have uncommitted changes" })
         .example("$0 build", "Fetch Debian's 6.1 and QEMU 7.2, patch every device in, build kvm.ko and QEMU")
@@ -139,7 +140,15 @@ await yargs(hideBin(process.argv))
       const kernel =
         argv.only === "qemu"
           ? undefined
-          : await buildKernel({ devices: compiled, kernelSrc: argv.kernelSrc, kernel: argv.kernel, force: argv.force, emitPatch: patchFile("kernel"), progress });
+          : await buildKernel({
+              devices: compiled,
+              kernelSrc: argv.kernelSrc,
+              kernel: argv.kernel,
+              force: argv.force,
+              full: argv.full,
+              emitPatch: patchFile("kernel"),
+              progress,
+            });
       const qemu =
         argv.only === "kernel"
           ? undefined
@@ -149,6 +158,7 @@ await yargs(hideBin(process.argv))
         lines.push(
           `kernel: ${kernel.devices.join(", ")} built into ${kernel.tree} in ${kernel.seconds.toFixed(0)} s`,
           `  vermagic: ${kernel.vermagic}`,
+          ...(kernel.bzImage ? [`  bzImage: ${kernel.bzImage}`] : []),
           ...kernel.modules.map((m) => `  ${m}`),
           ...(kernel.patch ? [`  patch: ${kernel.patch}`] : []),
           `  log: ${kernel.log}`,
@@ -200,6 +210,7 @@ await yargs(hideBin(process.argv))
         })
         .option("kernel", { type: "string", choices: ["6.1", "6.12"], default: "6.1", describe: "Debian kernel series" })
         .option("qemu", { type: "string", choices: ["7.2", "10.0"], default: "7.2", describe: "Debian QEMU series" })
+        .option("full", { type: "boolean", describe: "Level kvm boots a minimal kernel built from the tree (devgen build --full)" })
         .option("keep", { type: "boolean", describe: "Keep the run directory (console logs, results) even on success" })
         .option("junit", { type: "string", describe: "Write the checks as JUnit XML to this file" })
         .option("leak-cycles", { type: "number", describe: "VMs the kvm level creates and destroys to look for leaks (default 1000)" })
@@ -211,6 +222,7 @@ await yargs(hideBin(process.argv))
         devices: compiled,
         levels: argv.level as Level[],
         kernel: argv.kernel,
+        full: argv.full,
         qemu: argv.qemu,
         keep: argv.keep,
         junit: argv.junit,

@@ -8,6 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { logsDir } from "../../cache/index.js";
 import { buildKvmModules, vermagic, type StockKernel } from "../../build/kernel.js";
+import { buildFullKernel } from "../../build/kernel-full.js";
 import { buildQemu } from "../../build/qemu.js";
 import { DEFAULT_QEMU, fetchQemu, QEMU_SERIES, type QemuSeries } from "../../fetch/qemu.js";
 import { formatPatch, patchChanges } from "../../tree/emit-patch.js";
@@ -28,6 +29,8 @@ export interface KernelBuildOptions {
   force?: boolean;
   /** Also write the change as a `git format-patch` mail to this file. */
   emitPatch?: string;
+  /** Build a whole minimal kernel (bzImage + modules) instead of modules for the stock image. */
+  full?: boolean;
   progress: Progress;
 }
 
@@ -40,6 +43,9 @@ export interface KernelBuildResult {
   seconds: number;
   log: string;
   patch?: string;
+  /** Full mode: the kernel to boot, and where its other modules (irqbypass.ko) are. */
+  bzImage?: string;
+  modulesDir?: string;
 }
 
 /** Refuses to touch files with uncommitted changes in a git checkout, unless forced. */
@@ -116,6 +122,21 @@ export async function buildKernel(options: KernelBuildOptions): Promise<KernelBu
   progress.info(`patched ${devices.map((c) => c.device.name).join(", ")} into ${tree}`);
   if (options.emitPatch) writePatch(options.emitPatch, tree, devices, edits, "KVM: x86", "in-kernel device");
 
+  if (options.full) {
+    const full = await buildFullKernel({ tree, log, progress });
+    return {
+      tree,
+      release: full.release,
+      vermagic: await vermagic(full.modules[0]!, log),
+      modules: full.modules,
+      devices: devices.map((c) => c.device.name),
+      seconds: (Date.now() - started) / 1000,
+      log,
+      patch: options.emitPatch,
+      bzImage: full.bzImage,
+      modulesDir: full.modulesDir,
+    };
+  }
   const release = stock?.release ?? userTreeRelease(tree);
   const built = await buildKvmModules({ tree, stock, release, log, progress });
   return {

@@ -24,6 +24,8 @@ export interface TestInVmOptions {
   devices: CompiledDevice[];
   levels: Level[];
   kernel?: string;
+  /** Boot a minimal kernel built from the tree (devgen build --full) instead of the stock image. */
+  full?: boolean;
   qemu?: string;
   keep?: boolean;
   junit?: string;
@@ -52,15 +54,15 @@ export async function runTestInVm(options: TestInVmOptions): Promise<TestInVmRes
   const runDir = fs.mkdtempSync(path.join(os.tmpdir(), "devgen-vm-"));
   const results: (KvmLevelResult | QemuLevelResult)[] = [];
   if (levels.includes("kvm")) {
-    const kernel = await buildKernel({ devices, kernel: options.kernel, progress });
+    const kernel = await buildKernel({ devices, kernel: options.kernel, full: options.full, progress });
     for (const compiled of devices) {
       results.push(
         await runKvmLevel({
           device: compiled.device,
           generatedDir: path.join("generated", compiled.device.name),
           kernel,
-          stockModulesDir: stock.modulesDir,
-          vmlinuz: stock.vmlinuz,
+          stockModulesDir: kernel.modulesDir ?? stock.modulesDir,
+          vmlinuz: kernel.bzImage ?? stock.vmlinuz,
           runDir: path.join(runDir, `kvm-${compiled.device.name}`),
           leakCycles: options.leakCycles,
           progress,
