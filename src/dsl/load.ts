@@ -39,7 +39,8 @@ export function loadDevice(file: string): LoadedDevice {
       lib: ["lib.es2022.d.ts"],
       types: [],
       skipLibCheck: true,
-      noEmit: true,
+      noEmit: false,
+      sourceMap: false,
       baseUrl: ".",
       paths: { devgen: [DSL_ENTRY] },
     },
@@ -61,7 +62,7 @@ export function loadDevice(file: string): LoadedDevice {
   checkImports(source, at);
   typeCheck(project, source, file);
   const exported = findDefaultExport(source, file);
-  const spec = evaluate(source, file);
+  const spec = evaluate(project, source, file);
   const places = mapPlaces(exported.compilerNode, project.getTypeChecker().compilerObject);
   const fallback = exported.getStart();
   return {
@@ -126,9 +127,18 @@ function transpile(source: SourceFile, file: string, sourceMap: boolean): ts.Tra
   });
 }
 
-function evaluate(source: SourceFile, file: string): DeviceSpec {
+/** The device file as CommonJS, emitted from the program that type-checked it (no second parse). */
+function emitted(project: Project, source: SourceFile): string {
+  let text = "";
+  project.getProgram().compilerObject.emit(source.compilerNode, (name, data) => {
+    if (name.endsWith(".js")) text = data;
+  });
+  return text;
+}
+
+function evaluate(project: Project, source: SourceFile, file: string): DeviceSpec {
   // The source map is only needed to place an exception, so it is only made then.
-  const output = transpile(source, file, false);
+  const output = { outputText: emitted(project, source) };
   const module = { exports: {} as Record<string, unknown> };
   const require = (name: string): unknown => {
     if (name === "devgen") return dsl;
