@@ -10,9 +10,11 @@ import { buildKernel, buildQemuTree, unpatchTree } from "./commands/build.js";
 import { formatCache, runCache } from "./commands/cache.js";
 import { doctorExitCode, formatDoctor, runDoctor } from "./commands/doctor.js";
 import { formatDocs, runDocs } from "./commands/docs.js";
+import { runDemo } from "./commands/demo.js";
 import { formatFetch, runFetch } from "./commands/fetch.js";
 import { formatTestInVm, LEVELS, runTestInVm, type Level } from "./commands/test-in-vm.js";
-import { deviceDirs } from "./devices.js";
+import { DEFAULT_DEVICES_DIR, deviceDirs } from "./devices.js";
+import { cacheRoot } from "../cache/index.js";
 import { createProgress } from "../util/progress.js";
 import { EXIT } from "./exit-codes.js";
 
@@ -60,6 +62,27 @@ await yargs(hideBin(process.argv))
   .usage("$0 <command> [options]\n\nGenerate a KVM in-kernel device and its QEMU twin from one TypeScript description.")
   .option("json", { type: "boolean", describe: "Print machine-readable JSON on stdout" })
   .option("verbose", { type: "boolean", describe: "Show stack traces and full logs" })
+  .command(
+    "demo",
+    "Run the whole loop on xche: scaffold, generate, build Debian's kernel and QEMU, test in VMs",
+    (y) =>
+      y
+        .option("leak-cycles", { type: "number", describe: "VMs the kvm level creates and destroys to look for leaks (default 1000)" })
+        .example("$0 demo", "First run: about 25 minutes on 2 cores (downloads and builds); later runs reuse the cache"),
+    guarded(async (argv) => {
+      const result = await runDemo({ progress: progressFor(argv), leakCycles: argv.leakCycles });
+      const lines = [
+        formatTestInVm(result.test),
+        "",
+        `devices:   ${result.generated.map((g) => path.join(DEFAULT_DEVICES_DIR, path.basename(g))).join(", ")}${result.scaffolded ? " (scaffolded now)" : ""}`,
+        `generated: ${result.generated.join(", ")} (docs/ has the register map; devgen docs --html draws it)`,
+        `cache:     ${cacheRoot()} (kernel and QEMU trees, builds, logs)`,
+        `demo ${result.ok ? "passed" : "FAILED"} in ${Math.round(result.seconds)} s`,
+      ];
+      print(argv.json, result, lines.join("\n"));
+      if (!result.ok) process.exitCode = EXIT.testFailure;
+    }),
+  )
   .command(
     "new <name>",
     "Scaffold devices/<name>/device.ts and hooks.c",
