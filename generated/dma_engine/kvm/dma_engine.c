@@ -42,11 +42,14 @@ static struct kvm_dma_engine *to_dma_engine(struct kvm_io_device *dev)
 	return container_of(dev, struct kvm_dma_engine, dev);
 }
 
-/* An access of 1 to 8 bytes inside the BAR; the core decides the rest. */
+/*
+ * An access of 1 to 8 bytes inside the BAR; the core decides the rest. Written as a
+ * distance from the base so that no guest address can make the sum wrap.
+ */
 static bool dma_engine_in_range(const struct kvm_dma_engine *dev, gpa_t addr, int len)
 {
-	return dev->mapped && len >= 1 && len <= 8 && addr >= dev->base &&
-	       addr + len <= dev->base + DMA_ENGINE_BAR_SIZE;
+	return dev->mapped && len >= 1 && len <= 8 && len <= DMA_ENGINE_BAR_SIZE &&
+	       addr >= dev->base && addr - dev->base <= DMA_ENGINE_BAR_SIZE - len;
 }
 
 /* Drives the line to the level the registers ask for. */

@@ -42,11 +42,14 @@ static struct kvm_hpet_timer *to_hpet_timer(struct kvm_io_device *dev)
 	return container_of(dev, struct kvm_hpet_timer, dev);
 }
 
-/* An access of 1 to 8 bytes inside the BAR; the core decides the rest. */
+/*
+ * An access of 1 to 8 bytes inside the BAR; the core decides the rest. Written as a
+ * distance from the base so that no guest address can make the sum wrap.
+ */
 static bool hpet_timer_in_range(const struct kvm_hpet_timer *dev, gpa_t addr, int len)
 {
-	return dev->mapped && len >= 1 && len <= 8 && addr >= dev->base &&
-	       addr + len <= dev->base + HPET_TIMER_BAR_SIZE;
+	return dev->mapped && len >= 1 && len <= 8 && len <= HPET_TIMER_BAR_SIZE &&
+	       addr >= dev->base && addr - dev->base <= HPET_TIMER_BAR_SIZE - len;
 }
 
 /* Drives the line to the level the registers ask for. */

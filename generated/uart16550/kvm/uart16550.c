@@ -38,11 +38,14 @@ static struct kvm_uart16550 *to_uart16550(struct kvm_io_device *dev)
 	return container_of(dev, struct kvm_uart16550, dev);
 }
 
-/* An access of 1 to 8 bytes inside the BAR; the core decides the rest. */
+/*
+ * An access of 1 to 8 bytes inside the BAR; the core decides the rest. Written as a
+ * distance from the base so that no guest address can make the sum wrap.
+ */
 static bool uart16550_in_range(const struct kvm_uart16550 *dev, gpa_t addr, int len)
 {
-	return dev->mapped && len >= 1 && len <= 8 && addr >= dev->base &&
-	       addr + len <= dev->base + UART16550_BAR_SIZE;
+	return dev->mapped && len >= 1 && len <= 8 && len <= UART16550_BAR_SIZE &&
+	       addr >= dev->base && addr - dev->base <= UART16550_BAR_SIZE - len;
 }
 
 static int uart16550_read(struct kvm_vcpu *vcpu, struct kvm_io_device *this, gpa_t addr, int len,

@@ -42,11 +42,14 @@ static struct kvm_xche *to_xche(struct kvm_io_device *dev)
 	return container_of(dev, struct kvm_xche, dev);
 }
 
-/* An access of 1 to 8 bytes inside the BAR; the core decides the rest. */
+/*
+ * An access of 1 to 8 bytes inside the BAR; the core decides the rest. Written as a
+ * distance from the base so that no guest address can make the sum wrap.
+ */
 static bool xche_in_range(const struct kvm_xche *xche, gpa_t addr, int len)
 {
-	return xche->mapped && len >= 1 && len <= 8 && addr >= xche->base &&
-	       addr + len <= xche->base + XCHE_BAR_SIZE;
+	return xche->mapped && len >= 1 && len <= 8 && len <= XCHE_BAR_SIZE &&
+	       addr >= xche->base && addr - xche->base <= XCHE_BAR_SIZE - len;
 }
 
 /* Drives the line to the level the registers ask for. */
