@@ -12,6 +12,7 @@
  * Both build products are cached under <cache>/harness and rebuilt only when an input
  * changes. Everything the VM printed stays in runDir (console.log, results.log, qemu.log).
  */
+import type { Check, LevelResult } from "./level-result.js";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -37,12 +38,6 @@ export const HARNESS_PACKAGES = ["qemu-system-x86", "gcc", "libc6-dev", "binutil
 export const DEFAULT_LEAK_CYCLES = 1000;
 const CFLAGS = ["-static", "-O2", "-Wall", "-Wextra"];
 
-export interface Check {
-  name: string;
-  ok: boolean;
-  /** Why it failed (expected vs actual, the vector...), or notes; "" when there is nothing to say. */
-  detail: string;
-}
 
 export interface KvmLevelOptions {
   device: Device;
@@ -67,26 +62,7 @@ export interface KvmLevelOptions {
   accel?: Accel;
 }
 
-export interface KvmLevelResult {
-  level: "kvm";
-  /** The implementation under test, for messages. */
-  implementation: string;
-  ok: boolean;
-  checks: Check[];
-  consoleLog: string;
-  /** The results channel (TAP only). */
-  resultsLog: string;
-  accel: Accel;
-  timings: {
-    /** Compiling the test, packing the initramfs, probing the accelerator. */
-    prepareMs: number;
-    /** QEMU start to the guest's /init first line. */
-    bootMs: number | null;
-    /** /init's first line to the final result line. */
-    testMs: number | null;
-    totalMs: number;
-  };
-}
+export type KvmLevelResult = LevelResult<"kvm">;
 
 // ---------------------------------------------------------------------------------------
 // device.h: what the generic test needs to know about the device.

@@ -29,7 +29,8 @@ import { formatDuration, type Progress } from "../util/progress.js";
 import { run } from "../util/run.js";
 import type { Accel } from "./accel.js";
 import { buildInitramfs, indexModules, loadOrder, modinfoDepends, staticBusybox, type InitramfsEntry } from "./initramfs.js";
-import { KERNEL_HARNESS_DIR, vmChecks, type Check } from "./kvm-level.js";
+import { KERNEL_HARNESS_DIR, vmChecks } from "./kvm-level.js";
+import type { LevelResult } from "./level-result.js";
 import { DEFAULT_FIRMWARE_DIRS } from "./qtest.js";
 import { bootVm, type VmRun } from "./vm.js";
 
@@ -65,26 +66,7 @@ export interface QemuLevelOptions {
   firmwareDirs?: string[];
 }
 
-export interface QemuLevelResult {
-  level: "qemu";
-  /** The implementation under test, for messages. */
-  implementation: string;
-  ok: boolean;
-  checks: Check[];
-  consoleLog: string;
-  /** The results channel (TAP only). */
-  resultsLog: string;
-  accel: Accel;
-  timings: {
-    /** Compiling the test, packing the initramfs. */
-    prepareMs: number;
-    /** QEMU start to the guest's /init first line. */
-    bootMs: number | null;
-    /** /init's first line to the final result line. */
-    testMs: number | null;
-    totalMs: number;
-  };
-}
+export type QemuLevelResult = LevelResult<"qemu">;
 
 export const DEFAULT_QEMU_LEVEL_TIMEOUT_MS = 240_000;
 
