@@ -15,9 +15,20 @@ export const BACKENDS: Record<string, Generator> = {
   tests: generateTests,
 };
 
-export function generateAll(compiled: CompiledDevice): GeneratedFile[] {
-  const input = { device: compiled.device, hooks: compiled.hooks };
-  return Object.values(BACKENDS)
-    .flatMap((generate) => generate(input))
-    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+const generated = new WeakMap<CompiledDevice, readonly GeneratedFile[]>();
+
+/**
+ * Every backend's files for a device. Generation is pure, so each compiled device is
+ * generated once however many steps (write, kernel patch, QEMU patch, emitted patches) ask.
+ */
+export function generateAll(compiled: CompiledDevice): readonly GeneratedFile[] {
+  let files = generated.get(compiled);
+  if (!files) {
+    const input = { device: compiled.device, hooks: compiled.hooks };
+    files = Object.values(BACKENDS)
+      .flatMap((generate) => generate(input))
+      .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    generated.set(compiled, files);
+  }
+  return files;
 }

@@ -24,7 +24,7 @@ export const KERNEL_EDITED_FILES = [
 
 const line = (text: string): RegExp => new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`);
 
-export function kernelEdits(device: Device, generated: GeneratedFile[]): Edit[] {
+export function kernelEdits(device: Device, generated: readonly GeneratedFile[]): Edit[] {
   const { name, kvm } = device;
   const file = (from: string): Edit => {
     const found = generated.find((f) => f.path === from);

@@ -64,7 +64,7 @@ export function detectQemuTarget(tree: string): QemuTarget {
 }
 
 /** A file of the generated output, or an error that says to regenerate. */
-function generatedFile(generated: GeneratedFile[], from: string): GeneratedFile {
+function generatedFile(generated: readonly GeneratedFile[], from: string): GeneratedFile {
   const found = generated.find((f) => f.path === from);
   if (!found) throw DevgenError.single(`generated file ${from} is missing`, "run devgen generate again");
   return found;
@@ -75,7 +75,7 @@ function generatedFile(generated: GeneratedFile[], from: string): GeneratedFile 
  * that release) and the core next to it in hw/misc/, its line in hw/misc/meson.build and
  * its Kconfig symbol next to EDU's, and its ABI in linux-headers/linux/kvm.h.
  */
-export function qemuEdits(device: Device, generated: GeneratedFile[], target: QemuTarget): Edit[] {
+export function qemuEdits(device: Device, generated: readonly GeneratedFile[], target: QemuTarget): Edit[] {
   const { name } = device;
   const misc = (file: string): string => `${MISC_DIR}/${path.posix.basename(file)}`;
   const coreFiles = generated.filter((f) => f.path.startsWith("core/"));

@@ -11,7 +11,7 @@ export interface TreeFile {
   contents: string;
 }
 
-export function replaceDirectory(dir: string, files: TreeFile[]): void {
+export function replaceDirectory(dir: string, files: readonly TreeFile[]): void {
   const parent = path.dirname(path.resolve(dir));
   fs.mkdirSync(parent, { recursive: true });
   const staging = fs.mkdtempSync(path.join(parent, `.${path.basename(dir)}.new-`));
