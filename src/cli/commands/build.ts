@@ -122,32 +122,19 @@ export async function buildKernel(options: KernelBuildOptions): Promise<KernelBu
   progress.info(`patched ${devices.map((c) => c.device.name).join(", ")} into ${tree}`);
   if (options.emitPatch) writePatch(options.emitPatch, tree, devices, edits, "KVM: x86", "in-kernel device");
 
-  if (options.full) {
-    const full = await buildFullKernel({ tree, log, progress });
-    return {
-      tree,
-      release: full.release,
-      vermagic: await vermagic(full.modules[0]!, log),
-      modules: full.modules,
-      devices: devices.map((c) => c.device.name),
-      seconds: (Date.now() - started) / 1000,
-      log,
-      patch: options.emitPatch,
-      bzImage: full.bzImage,
-      modulesDir: full.modulesDir,
-    };
-  }
-  const release = stock?.release ?? userTreeRelease(tree);
-  const built = await buildKvmModules({ tree, stock, release, log, progress });
+  const built = options.full
+    ? await buildFullKernel({ tree, log, progress })
+    : await buildKvmModules({ tree, stock, release: stock?.release ?? userTreeRelease(tree), log, progress });
   return {
     tree,
-    release,
+    release: built.release,
     vermagic: await vermagic(built.modules[0]!, log),
     modules: built.modules,
     devices: devices.map((c) => c.device.name),
     seconds: (Date.now() - started) / 1000,
     log,
     patch: options.emitPatch,
+    ...("bzImage" in built ? { bzImage: built.bzImage, modulesDir: built.modulesDir } : {}),
   };
 }
 
