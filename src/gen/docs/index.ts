@@ -3,7 +3,7 @@
  * guest driver includes (`<name>_regs.h`, the same names as the core's through
  * `regmapBlocks`). The views below decide every word; the templates only lay them out.
  */
-import { wholeRegisterAccess } from "../../ir/access.js";
+import { reservedRanges, wholeRegisterAccess } from "../../ir/access.js";
 import * as path from "node:path";
 import { fieldMacro, offsetExpression, registerStem, valueMacro } from "../../ir/names.js";
 import type { Device, Field, Policy, Register } from "../../ir/types.js";
@@ -168,16 +168,8 @@ function fieldRows(r: Register, enables: Register | null) {
       values: cell(f.values.map((v) => `${small(v.value)} = ${v.name}`).join(", ")),
     });
   }
-  if (r.fields.length > 0) {
-    for (let bit = 0; bit < r.width; ) {
-      if ((r.masks.defined >> BigInt(bit)) & 1n) {
-        bit++;
-        continue;
-      }
-      const lsb = bit;
-      while (bit < r.width && !((r.masks.defined >> BigInt(bit)) & 1n)) bit++;
-      rows.push({ lsb, bits: bitRange(bit - 1, lsb), name: "—", access: "reserved", reset: "0", description: RESERVED_TEXT, values: "" });
-    }
+  for (const { msb, lsb } of reservedRanges(r)) {
+    rows.push({ lsb, bits: bitRange(msb, lsb), name: "—", access: "reserved", reset: "0", description: RESERVED_TEXT, values: "" });
   }
   return rows.sort((a, b) => b.lsb - a.lsb);
 }

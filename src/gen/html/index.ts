@@ -4,7 +4,7 @@
  * inlineHtml); this view adds what a table cannot show well: per register, a diagram of its
  * bits msb→lsb with the fields as coloured spans, their access kinds and the reset value.
  */
-import { wholeRegisterAccess } from "../../ir/access.js";
+import { reservedRanges, wholeRegisterAccess } from "../../ir/access.js";
 import type { AccessKind } from "../../dsl/types.js";
 import type { Device, Field, Register } from "../../ir/types.js";
 import { docsView } from "../docs/index.js";
@@ -65,15 +65,7 @@ interface Piece {
 export function pieces(r: Register): Piece[] {
   const result: Piece[] = r.fields.map((f) => ({ msb: f.msb, lsb: f.lsb, field: f }));
   if (r.fields.length === 0) return [{ msb: r.width - 1, lsb: 0, field: null }];
-  for (let bit = 0; bit < r.width; ) {
-    if ((r.masks.defined >> BigInt(bit)) & 1n) {
-      bit++;
-      continue;
-    }
-    const lsb = bit;
-    while (bit < r.width && !((r.masks.defined >> BigInt(bit)) & 1n)) bit++;
-    result.push({ msb: bit - 1, lsb, field: null });
-  }
+  for (const { msb, lsb } of reservedRanges(r)) result.push({ msb, lsb, field: null });
   return result.sort((a, b) => b.lsb - a.lsb);
 }
 
