@@ -19,6 +19,7 @@ import { bitMask, isPowerOfTwo } from "./bits.js";
 
 const ACCESS_KINDS: readonly AccessKind[] = ["ro", "rw", "wo", "w1c", "w1s", "rc", "const"];
 const WIDTHS = [8, 16, 32, 64] as const;
+const ACTION_KINDS = ["set", "clear", "toggle", "hook"] as const;
 const DEFAULT_POLICY: Policy = { narrower: "combine", wider: "split", unaligned: "error" };
 const POLICY_CHOICES: Record<keyof Policy, readonly ResolvedPolicy[]> = {
   narrower: ["combine", "ignore", "error"],
@@ -46,7 +47,16 @@ class Lowering {
 
   constructor(readonly report: Reporter) {}
 
-  integer(value: unknown, path: SpecPath, what: string, min: bigint, max: bigint, rangeHint = `use a value in ${hex(min)}..${hex(max)}`): Integer {
+  /** `show` prints the value and its range: hex for offsets and sizes, decimal for counts. */
+  integer(
+    value: unknown,
+    path: SpecPath,
+    what: string,
+    min: bigint,
+    max: bigint,
+    rangeHint?: string,
+    show: (n: bigint) => string = hex,
+  ): Integer {
     let n: bigint;
     if (typeof value === "bigint") {
       n = value;
@@ -57,15 +67,24 @@ class Lowering {
       return null;
     }
     if (n < min || n > max) {
-      this.report.error(path, `${what} ${hex(n)} is out of range ${hex(min)}..${hex(max)}`, rangeHint);
+      this.report.error(path, `${what} ${show(n)} is out of range ${show(min)}..${show(max)}`, rangeHint ?? `use a value in ${show(min)}..${show(max)}`);
+      return null;
+    }
+    if (typeof value === "number" && !Number.isSafeInteger(value)) {
+      // By the time devgen sees it, the literal has been rounded to the nearest double.
+      this.report.error(
+        path,
+        `${what} ${show(n)} is above Number.MAX_SAFE_INTEGER (2^53 - 1), where a number cannot hold every integer`,
+        "write it as a bigint: add n to the literal",
+      );
       return null;
     }
     return n;
   }
 
-  small(value: unknown, path: SpecPath, what: string, min: number, max: number, fallback: number): number {
+  small(value: unknown, path: SpecPath, what: string, min: number, max: number, fallback: number, show: (n: bigint) => string = hex): number {
     if (value === undefined) return fallback;
-    const n = this.integer(value, path, what, BigInt(min), BigInt(max));
+    const n = this.integer(value, path, what, BigInt(min), BigInt(max), undefined, show);
     return n === null ? fallback : Number(n);
   }
 
@@ -79,7 +98,9 @@ class Lowering {
   /** `bareInC`: the name is used without a prefix in C, so it must not be a keyword. */
   identifier(value: unknown, path: SpecPath, what: string, form: RegExp, formHint: string, bareInC = false): string {
     if (typeof value !== "string" || !C_IDENTIFIER.test(value)) {
-      this.report.error(path, `${what} ${describe(value)} is not a C identifier`, `use letters, digits and _, e.g. ${formHint}`);
+      const wrong = typeof value === "string" ? firstNonIdentifierCharacter(value) : null;
+      const why = wrong === null ? "" : `: ${JSON.stringify(wrong)} (${codePoint(wrong)}) is not an ASCII letter, digit or _`;
+      this.report.error(path, `${what} ${describe(value)} is not a C identifier${why}`, `use letters, digits and _, e.g. ${formHint}`);
       return typeof value === "string" ? value : "_";
     }
     if (!form.test(value)) {
@@ -208,6 +229,12 @@ export function lower(spec: DeviceSpec, source: string, report: Reporter): Lower
     const enable = byName.get(spec.interrupt.enable);
     if (!status) report.error(["interrupt", "status"], `interrupt status register "${spec.interrupt.status}" does not exist`, "name a register of this device");
     if (!enable) report.error(["interrupt", "enable"], `interrupt enable register "${spec.interrupt.enable}" does not exist`, "name a register of this device");
+    if (status && status === enable) {
+      report.error(["interrupt", "enable"], `interrupt status and enable registers are both ${status.name}`, "the status register holds the pending causes and the enable register masks them: name two registers");
+    }
+    if (status && status.masks.readable === 0n) {
+      report.error(["interrupt", "status"], `interrupt status register ${status.name} is write-only: the guest cannot read which cause is pending`, 'make its cause bits readable, e.g. access: "w1c"');
+    }
     if (status && enable) interrupt = { status: status.index, enable: enable.index };
   }
 
@@ -320,9 +347,11 @@ function lowerRegister(l: Lowering, spec: RegisterSpec, path: SpecPath, devicePo
     report.error([...path, "reset"], `reset value sets reserved bits ${hex(reset & ~masks.defined)} of ${name}`, "reserved bits read as zero; clear them or define a field");
   }
 
-  const count = l.small(spec.count, [...path, "count"], "array count", 1, 65536, 1);
+  const count = l.small(spec.count, [...path, "count"], "array count", 1, 65536, 1, String);
   const stride = l.small(spec.stride, [...path, "stride"], "array stride", 1, 0x10000000, bytes);
-  if (spec.count !== undefined && stride < bytes) {
+  if (spec.count === undefined && spec.stride !== undefined) {
+    report.error([...path, "stride"], `register ${name} has a stride but no count`, "add count: N to make it an array, or remove the stride");
+  } else if (spec.count !== undefined && stride < bytes) {
     report.error([...path, "stride"], `array stride ${stride} is smaller than the register (${bytes} bytes)`, `use a stride of at least ${bytes}`);
   }
   const policy = l.policy(spec.policy, [...path, "policy"], devicePolicy);
@@ -459,20 +488,25 @@ function lowerActions(
         when = { register: register.index, mask: field.mask, label: `${register.name}.${field.name}` };
       }
     }
-    if ("hook" in spec) {
-      if (!Object.prototype.hasOwnProperty.call(hooks, spec.hook)) {
-        report.error([...actionPath, "hook"], `hook "${spec.hook}" is not declared`, `add it to hooks: { ${spec.hook}: { ... } }`);
-        return [];
-      }
-      const uses = hookUses.get(spec.hook) ?? new Set();
-      uses.add(direction);
-      hookUses.set(spec.hook, uses);
-      return [{ kind: "hook", hook: spec.hook, when }];
-    }
-    const kind = (["set", "clear", "toggle"] as const).find((k) => k in spec);
-    if (!kind) {
+    const kinds = ACTION_KINDS.filter((k) => k in spec);
+    const kind = kinds[0];
+    if (kind === undefined) {
       report.error(actionPath, "an action must be one of { set }, { clear }, { toggle } or { hook }", 'write e.g. { set: "STATUS.BUSY" }');
       return [];
+    }
+    const hook = "hook" in spec ? spec.hook : "";
+    // Counted before any error below, so a broken action does not also leave its hook unused.
+    if (hook) hookUses.set(hook, new Set(hookUses.get(hook)).add(direction));
+    if (kinds.length > 1) {
+      report.error(actionPath, `an action must be exactly one of { set }, { clear }, { toggle } or { hook }, got ${listed(kinds)}`, "split it into two actions");
+      return [];
+    }
+    if (kind === "hook") {
+      if (!Object.prototype.hasOwnProperty.call(hooks, hook)) {
+        report.error([...actionPath, "hook"], `hook "${hook}" is not declared`, `add it to hooks: { ${hook}: { ... } }`);
+        return [];
+      }
+      return [{ kind: "hook", hook, when }];
     }
     const target = resolveTarget(l, (spec as Record<string, unknown>)[kind], [...actionPath, kind], byName);
     return target ? [{ kind, target, when }] : [];
@@ -514,7 +548,7 @@ function registersUsingHook(registers: Register[], hook: string): number[] {
 }
 
 export function hex(n: number | bigint): string {
-  return `0x${n.toString(16)}`;
+  return n < 0 ? `-0x${(-n).toString(16)}` : `0x${n.toString(16)}`;
 }
 
 function nextPowerOfTwo(n: number): number {
@@ -527,5 +561,21 @@ function describe(value: unknown): string {
   if (typeof value === "string") return JSON.stringify(value);
   if (typeof value === "bigint") return `${value}n`;
   if (value === undefined) return "nothing";
+  // JSON has no NaN or Infinity: it would print them as null.
+  if (typeof value === "number") return String(value);
   return JSON.stringify(value) ?? String(value);
+}
+
+/** The first character a C identifier cannot contain, e.g. a Cyrillic С that looks like C. */
+function firstNonIdentifierCharacter(name: string): string | null {
+  return [...name].find((c) => !/[A-Za-z0-9_]/.test(c)) ?? null;
+}
+
+function codePoint(character: string): string {
+  return `U+${character.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`;
+}
+
+/** "set", "set and hook", "set, clear and hook". */
+function listed(words: readonly string[]): string {
+  return words.length < 2 ? words.join("") : `${words.slice(0, -1).join(", ")} and ${words[words.length - 1]}`;
 }

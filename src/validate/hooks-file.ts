@@ -1,8 +1,9 @@
 /**
  * Keeps `hooks.c` and the declared hooks in step: a declared hook must be defined there,
+ * returning what its direction needs (u64 for a read hook, void for a write hook),
  * and a function that looks like a hook but is no longer declared is reported as stale.
  */
-import type { Device } from "../ir/types.js";
+import type { Action, Device } from "../ir/types.js";
 import type { Diagnostic, SourceLocation } from "../util/diagnostics.js";
 
 export interface HooksFile {
@@ -16,7 +17,7 @@ export function checkHooksFile(
   locateHook: (name: string) => SourceLocation,
 ): Diagnostic[] {
   if (device.hooks.length === 0 && hooks === null) return [];
-  const defined = new Map<string, SourceLocation>();
+  const defined = new Map<string, { location: SourceLocation; returns: string }>();
   if (hooks) {
     // Blank out comments (keeping line breaks, so positions stay) and require a body: a
     // kernel-doc comment, a prototype or a call does not define a hook.
@@ -26,7 +27,9 @@ export function checkHooksFile(
       const before = code.slice(0, match.index! + match[0].indexOf(match[1]!));
       const line = before.split("\n").length;
       const column = before.length - before.lastIndexOf("\n");
-      defined.set(match[1]!, { file: hooks.path, line, column });
+      // The last word before the name: `static u64 ` returns u64, `u64 *` a pointer; "" when not on the line.
+      const returns = match[0].slice(0, match[0].indexOf(match[1]!)).trim().split(/\s+/).pop()!;
+      defined.set(match[1]!, { location: { file: hooks.path, line, column }, returns });
     }
   }
   const diagnostics: Diagnostic[] = [];
@@ -39,10 +42,21 @@ export function checkHooksFile(
         message: `hook "${hook.name}" has no C function ${hook.cName}() in ${hooks?.path ?? "hooks.c (missing)"}`,
         hint: `add: ${hookSignature(device, hook.direction, hook.cName)}`,
       });
+      continue;
+    }
+    // The generated header declares the prototype, so a mismatch would only show in the C build.
+    const { location, returns } = defined.get(hook.cName)!;
+    const wanted = hook.direction === "read" ? "u64" : "void";
+    if (returns !== "" && returns !== wanted && !usedOnReadsAndWrites(device, hook.name)) {
+      diagnostics.push({
+        location,
+        message: `${hook.cName}() returns ${returns}, but hook "${hook.name}" is a ${hook.direction} hook, which returns ${wanted}`,
+        hint: `declare it as: ${hookSignature(device, hook.direction, hook.cName)}`,
+      });
     }
   }
   const declared = new Set(device.hooks.map((h) => h.cName));
-  for (const [cName, location] of defined) {
+  for (const [cName, { location }] of defined) {
     if (!declared.has(cName)) {
       diagnostics.push({
         location,
@@ -52,6 +66,12 @@ export function checkHooksFile(
     }
   }
   return diagnostics;
+}
+
+/** lower() reports a hook used both ways; no return type would be right for it. */
+function usedOnReadsAndWrites(device: Device, hook: string): boolean {
+  const calls = (actions: Action[]): boolean => actions.some((a) => a.kind === "hook" && a.hook === hook);
+  return device.registers.some((r) => calls(r.onRead)) && device.registers.some((r) => calls(r.onWrite));
 }
 
 export function hookSignature(device: Device, direction: "read" | "write", cName: string): string {

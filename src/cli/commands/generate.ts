@@ -1,17 +1,25 @@
 /** `devgen check` and `devgen generate`: validate every device first, then write. */
 import * as path from "node:path";
 import { generateAll } from "../../gen/index.js";
+import { checkDeviceSet } from "../../validate/device-set.js";
 import { compileDevice, type CompiledDevice } from "../../validate/index.js";
 import { DevgenError, type Diagnostic } from "../../util/diagnostics.js";
 import { replaceDirectory } from "../../util/write-tree.js";
 
 export const DEFAULT_OUT = "generated";
 
-/** Compiles all devices, collecting every device's diagnostics before failing. */
+/**
+ * Compiles all devices, collecting every device's diagnostics, then the clashes between
+ * them (a name, an ioctl or a capability number), before failing. A directory given twice
+ * is one device.
+ */
 export function compileAll(dirs: readonly string[]): CompiledDevice[] {
   const compiled: CompiledDevice[] = [];
   const diagnostics: Diagnostic[] = [];
+  const seen = new Set<string>();
   for (const dir of dirs) {
+    if (seen.has(path.resolve(dir))) continue;
+    seen.add(path.resolve(dir));
     try {
       compiled.push(compileDevice(dir));
     } catch (err) {
@@ -19,6 +27,7 @@ export function compileAll(dirs: readonly string[]): CompiledDevice[] {
       diagnostics.push(...err.diagnostics);
     }
   }
+  diagnostics.push(...checkDeviceSet(compiled));
   if (diagnostics.length) throw new DevgenError(diagnostics);
   return compiled;
 }

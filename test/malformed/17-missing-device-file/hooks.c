@@ -1,0 +1,1 @@
+#include "foo_core.h"

@@ -1,0 +1,11 @@
+// 0xe0..0xe3 are KVM_CREATE_DEVICE and the device-attribute ioctls
+import { defineDevice } from "devgen";
+
+export default defineDevice({
+  name: "foo",
+  description: "Test device",
+  pci: { vendorId: 0x1b36, deviceId: 0x0101 },
+  bar: { index: 0, space: "mmio", size: 0x100 },
+  kvm: { ioctl: { number: /*@*/0xe0 }, capability: { number: 1000 } },
+  registers: [{ name: "CTRL", offset: 0x0 }],
+});

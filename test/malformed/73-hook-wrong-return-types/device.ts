@@ -1,0 +1,12 @@
+// fetch is a read hook, kick a write hook: hooks.c has them the wrong way round
+import { defineDevice } from "devgen";
+
+export default defineDevice({
+  name: "foo",
+  description: "Test device",
+  pci: { vendorId: 0x1b36, deviceId: 0x0101 },
+  bar: { index: 0, space: "mmio", size: 0x100 },
+  kvm: { ioctl: { number: 0xe4 }, capability: { number: 1000 } },
+  registers: [{ name: "DATA", offset: 0x0, onRead: [{ hook: "fetch" }] }, { name: "CTRL", offset: 0x4, onWrite: [{ hook: "kick" }] }],
+  hooks: { fetch: {}, kick: {} },
+});

@@ -1,0 +1,15 @@
+// a write-only status register: the guest cannot read why its interrupt is raised
+import { defineDevice } from "devgen";
+
+export default defineDevice({
+  name: "foo",
+  description: "Test device",
+  pci: { vendorId: 0x1b36, deviceId: 0x0101 },
+  bar: { index: 0, space: "mmio", size: 0x100 },
+  kvm: { ioctl: { number: 0xe4 }, capability: { number: 1000 } },
+  registers: [
+    { name: "STATUS", offset: 0x0, access: "wo" },
+    { name: "ENABLE", offset: 0x4 },
+  ],
+  interrupt: { status: /*@*/"STATUS", enable: "ENABLE" },
+});
