@@ -8,6 +8,12 @@
  * - Applying is journaled: the original bytes of every file about to change are saved under
  *   `.devgen/journal/` first, so a patch interrupted half way is rolled back on the next run
  *   instead of leaving a half-patched tree.
+ *
+ * What holds when devgen is killed (SIGKILL) at any point while applying: either no journal
+ * index is left, and every file outside `.devgen/journal/` is as before or as after the
+ * patch; or the index is left, and the next planPatch, patchedOwners or applyPlan on the tree
+ * (any devgen build or unpatch) first restores every file as it was before. A write that
+ * fails (read-only tree, full disk) is rolled back at once, in the same run.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -87,6 +93,38 @@ export function stripOwner(text: string, owner: string): string {
   return kept.join("\n");
 }
 
+/** The 1-based line of an `owner` begin marker whose block never ends, or null. */
+function unterminatedBlock(text: string, owner: string): number | null {
+  let open: number | null = null;
+  text.split("\n").forEach((line, i) => {
+    const trimmed = line.trim();
+    if (trimmed === beginMarker(owner, "c") || trimmed === beginMarker(owner, "hash")) open ??= i + 1;
+    else if (trimmed === endMarker(owner, "c") || trimmed === endMarker(owner, "hash")) open = null;
+  });
+  return open;
+}
+
+/**
+ * Files `owner` would create that are already in the tree but are not its own: a file
+ * written by hand, or another device's. devgen never overwrites them (unpatching would
+ * then delete them).
+ */
+function foreignFiles(tree: string, owner: string, manifest: Manifest, edits: Edit[]): Diagnostic[] {
+  const problems: Diagnostic[] = [];
+  for (const edit of edits) {
+    if (edit.kind !== "file" || manifest.files[owner]?.includes(edit.file) || !fs.existsSync(path.join(tree, edit.file))) continue;
+    const other = Object.keys(manifest.files).find((o) => manifest.files[o]!.includes(edit.file));
+    problems.push({
+      location: null,
+      message: other
+        ? `${edit.file}: already created by devgen for device ${other}`
+        : `${edit.file}: already exists and was not created by devgen`,
+      hint: "devgen does not overwrite files it did not create for this device; rename the device or move the file away",
+    });
+  }
+  return problems;
+}
+
 function readManifest(tree: string): Manifest {
   const file = path.join(tree, MANIFEST);
   const empty: Manifest = { files: {}, edited: {} };
@@ -119,6 +157,8 @@ function readText(tree: string, file: string): string | null {
  * then the edits applied, so re-patching after a regenerate replaces rather than stacks.
  */
 export function planPatch(tree: string, owner: string, edits: Edit[]): Plan {
+  // Plan against the tree as it was before an interrupted patch, not against its half.
+  recoverInterrupted(tree);
   const writes = new Map<string, string | null>();
   const problems: Diagnostic[] = [];
   const manifest = readManifest(tree);
@@ -128,12 +168,20 @@ export function planPatch(tree: string, owner: string, edits: Edit[]): Plan {
   const inserted = edits.filter((e): e is Insertion => e.kind === "insert");
   for (const file of new Set([...(manifest.edited[owner] ?? []), ...inserted.map((e) => e.file)])) {
     const text = readText(tree, file);
+    const unterminated = text === null ? null : unterminatedBlock(text, owner);
     if (text === null) {
       problems.push({ location: null, message: `${file}: file not found`, hint: "is this the right tree and version?" });
+    } else if (unterminated !== null) {
+      problems.push({
+        location: null,
+        message: `${file}:${unterminated}: \`devgen:${owner} begin\` has no matching end marker`,
+        hint: "the file was edited by hand; restore the end marker or remove the block, then run devgen again",
+      });
     } else {
       writes.set(file, stripOwner(text, owner));
     }
   }
+  problems.push(...foreignFiles(tree, owner, manifest, edits));
 
   for (const edit of edits) {
     if (edit.kind === "file") {
@@ -183,27 +231,48 @@ function dropUnchanged(tree: string, owner: string, writes: Map<string, string |
 
 /** Owners (device names) patched into a tree. */
 export function patchedOwners(tree: string): string[] {
+  recoverInterrupted(tree);
   const manifest = readManifest(tree);
   return [...new Set([...Object.keys(manifest.files), ...Object.keys(manifest.edited)])].sort();
 }
 
+interface JournalEntry {
+  file: string;
+  /** Name of the original's copy in the journal; null when the file did not exist. */
+  saved: string | null;
+}
+
+const TEMPORARY_SUFFIX = ".devgen-tmp";
+
 /** Rolls back a patch that was interrupted, restoring the journaled originals. */
 export function recoverInterrupted(tree: string): boolean {
   const journal = path.join(tree, JOURNAL_DIR);
+  if (!fs.existsSync(journal)) return false;
   const index = path.join(journal, "index.json");
-  if (!fs.existsSync(index)) {
-    fs.rmSync(journal, { recursive: true, force: true });
-    return false;
-  }
-  const entries = JSON.parse(fs.readFileSync(index, "utf8")) as { file: string; saved: string | null }[];
-  for (const { file, saved } of entries) {
-    const target = path.join(tree, file);
-    if (saved === null) fs.rmSync(target, { force: true });
-    else writeAtomically(target, fs.readFileSync(path.join(journal, saved)));
-  }
-  fs.rmSync(journal, { recursive: true, force: true });
-  removeEmptyStateDir(tree);
-  return true;
+  const hint = `${journal} holds the tree's original files; run devgen again once the tree is writable to restore them`;
+  return failingWith(hint, (writing) => {
+    if (!fs.existsSync(index)) {
+      // Killed before the index was written: no file of the tree was changed yet.
+      writing(journal);
+      fs.rmSync(journal, { recursive: true, force: true });
+      removeEmptyStateDir(tree);
+      return false;
+    }
+    const entries = JSON.parse(fs.readFileSync(index, "utf8")) as JournalEntry[];
+    for (const { file, saved } of entries) {
+      const target = writing(path.join(tree, file));
+      fs.rmSync(`${target}${TEMPORARY_SUFFIX}`, { force: true });
+      if (saved === null) {
+        fs.rmSync(target, { force: true });
+        continue;
+      }
+      const original = fs.readFileSync(path.join(journal, saved));
+      // Files the patch never reached are left alone, so a tree with read-only parts rolls back too.
+      if (!fs.existsSync(target) || !fs.readFileSync(target).equals(original)) writeAtomically(target, original);
+    }
+    dropJournal(tree);
+    return true;
+  });
 }
 
 /** Writes a plan: journal the originals, write each file atomically, drop the journal. */
@@ -211,34 +280,62 @@ export function applyPlan(plan: Plan): void {
   recoverInterrupted(plan.tree);
   if (plan.writes.size === 0) return;
   const journal = path.join(plan.tree, JOURNAL_DIR);
-  fs.mkdirSync(journal, { recursive: true });
-  const entries: { file: string; saved: string | null }[] = [];
-  [...plan.writes.keys()].forEach((file, i) => {
-    const full = path.join(plan.tree, file);
-    if (fs.existsSync(full)) {
-      fs.copyFileSync(full, path.join(journal, String(i)));
-      entries.push({ file, saved: String(i) });
-    } else {
-      entries.push({ file, saved: null });
-    }
-  });
-  // The index is written last: until it exists the journal is incomplete and means nothing.
-  writeAtomically(path.join(journal, "index.json"), JSON.stringify(entries));
-  for (const [file, contents] of plan.writes) {
-    const full = path.join(plan.tree, file);
-    if (contents === null) {
-      fs.rmSync(full, { force: true });
-    } else {
-      fs.mkdirSync(path.dirname(full), { recursive: true });
-      writeAtomically(full, contents);
-    }
+  try {
+    failingWith("the tree was left as it was; make it writable and run devgen again", (writing) => {
+      // One level at a time: a recursive mkdir reports ENOENT instead of EROFS on a read-only tree.
+      for (const dir of [path.dirname(journal), journal]) if (!fs.existsSync(writing(dir))) fs.mkdirSync(dir);
+      const entries: JournalEntry[] = [...plan.writes.keys()].map((file, i) => {
+        const full = path.join(plan.tree, file);
+        if (!fs.existsSync(full)) return { file, saved: null };
+        fs.copyFileSync(full, writing(path.join(journal, String(i))));
+        return { file, saved: String(i) };
+      });
+      // The index is written last: until it exists the journal is incomplete and means nothing.
+      writeAtomically(writing(path.join(journal, "index.json")), JSON.stringify(entries));
+      for (const [file, contents] of plan.writes) {
+        const full = writing(path.join(plan.tree, file));
+        if (contents === null) {
+          fs.rmSync(full, { force: true });
+        } else {
+          fs.mkdirSync(path.dirname(full), { recursive: true });
+          writeAtomically(full, contents);
+        }
+      }
+    });
+  } catch (err) {
+    // A write failed (read-only tree, full disk): put back what was written before it.
+    recoverInterrupted(plan.tree);
+    throw err;
   }
+  dropJournal(plan.tree);
+}
+
+/**
+ * Runs `body`, which names each path before writing it; a failed write becomes a DevgenError
+ * naming that path and why (read-only file system, permission denied, no space left...).
+ */
+function failingWith<T>(hint: string, body: (writing: (file: string) => string) => T): T {
+  let current = "";
+  try {
+    return body((file) => (current = file));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (!current || !code) throw err;
+    const why = /^\w+: ([^,]+),/.exec((err as Error).message)?.[1] ?? code;
+    throw new DevgenError([{ location: null, message: `cannot write ${current}: ${why}`, hint }], 3);
+  }
+}
+
+/** Removes the journal, its index first, so a kill half way leaves no index to act on. */
+function dropJournal(tree: string): void {
+  const journal = path.join(tree, JOURNAL_DIR);
+  fs.rmSync(path.join(journal, "index.json"), { force: true });
   fs.rmSync(journal, { recursive: true, force: true });
-  removeEmptyStateDir(plan.tree);
+  removeEmptyStateDir(tree);
 }
 
 function writeAtomically(file: string, contents: string | Buffer): void {
-  const temporary = `${file}.devgen-tmp`;
+  const temporary = `${file}${TEMPORARY_SUFFIX}`;
   const mode = fs.existsSync(file) ? fs.statSync(file).mode : undefined;
   fs.writeFileSync(temporary, contents, mode === undefined ? undefined : { mode });
   fs.renameSync(temporary, file);
