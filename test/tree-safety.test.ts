@@ -147,7 +147,16 @@ function writeTree(prefix: string, files: Record<string, string>): string {
   return tree;
 }
 
-const kernelTree = (): string => writeTree("devgen-safety-kernel-", KERNEL_FILES);
+/** What `devgen build --kernel-src` asks of a user's tree before it patches it. */
+function prepareForModules(tree: string): string {
+  for (const file of [".config", "Module.symvers", "include/config/kernel.release"]) {
+    fs.mkdirSync(path.dirname(path.join(tree, file)), { recursive: true });
+    fs.writeFileSync(path.join(tree, file), file === ".config" ? "CONFIG_KVM=m\n" : "6.1.0-test\n");
+  }
+  return tree;
+}
+
+const kernelTree = (): string => prepareForModules(writeTree("devgen-safety-kernel-", KERNEL_FILES));
 
 /** A kernel tree with `from` replaced by `to` in `file` (which must contain `from`). */
 function editedKernelTree(file: string, from: string, to: string): string {
@@ -414,6 +423,8 @@ const smallPatchedTree = (): string => {
 const SMALL_PRISTINE = treeHash(smallTree());
 const SMALL_PATCHED = treeHash(smallPatchedTree());
 
+const preparedSmallTree = (): string => prepareForModules(smallTree());
+
 /**
  * Kills `command` (patch or unpatch) on a fresh `start()` tree before each of its writes in
  * turn (a file write also torn half way), and checks the guarantee after each kill. Returns
@@ -500,21 +511,29 @@ describe("4. devgen killed (SIGKILL) between two writes never leaves a half-patc
     }
   }, 120_000);
 
+  test("devgen build of a tree not prepared for module builds is refused before any write", () => {
+    const tree = smallTree();
+    const { writes, status } = runKilled(tree, 0, [CLI, "build", "devices/xche", "--only", "kernel", "--kernel-src", tree]);
+    expect(status).toBe(2);
+    expect(writes).toBe(0);
+    expect(treeHash(tree)).toBe(SMALL_PRISTINE);
+  });
+
   test("devgen build killed half way through patching: devgen unpatch restores the tree", () => {
     const build = (tree: string) => [CLI, "build", "devices/xche", "--only", "kernel", "--kernel-src", tree];
-    // Uninterrupted, the build patches this tree, then stops: it is not prepared for a module build.
-    const whole = smallTree();
+    // Uninterrupted, the build patches this tree, then make fails: the excerpts have no Makefile.
+    const whole = preparedSmallTree();
     const { writes, status } = runKilled(whole, 0, build(whole));
-    expect(status).toBe(2);
-    expect(treeHash(whole)).toBe(SMALL_PATCHED);
+    expect(status).toBe(3);
     expect(writes).toBeGreaterThan(10);
     // Three quarters in, the journal is written and some files of the tree are replaced.
-    const tree = smallTree();
+    const tree = preparedSmallTree();
+    const pristine = treeHash(tree);
     expect(runKilled(tree, Math.ceil(writes * 0.75), build(tree)).killed).toBe(true);
     expect(journalIndex(tree)).toBe(true);
     const result = devgen(["unpatch", "--kernel-src", tree]);
     expect(result.stderr).toBe("");
-    expect(treeHash(tree)).toBe(SMALL_PRISTINE);
+    expect(treeHash(tree)).toBe(pristine);
   }, 60_000);
 
   test("devgen unpatch killed half way: the next devgen unpatch finishes it", () => {

@@ -19,6 +19,7 @@ import { KERNEL_EDITED_FILES, kernelEdits } from "../../tree/kernel.js";
 import { checkNumbers } from "../../tree/kvm-numbers.js";
 import { applyPlan, patchedOwners, planPatch, planUnpatch, type Edit } from "../../tree/patch.js";
 import { DevgenError } from "../../util/diagnostics.js";
+import { withTreeLock } from "../../util/tree-lock.js";
 import type { Progress } from "../../util/progress.js";
 import type { CompiledDevice } from "../../validate/index.js";
 
@@ -31,6 +32,8 @@ export interface KernelBuildOptions {
   emitPatch?: string;
   /** Build a whole minimal kernel (bzImage + modules) instead of modules for the stock image. */
   full?: boolean;
+  /** Full mode with the debug fragment (KASAN, lockdep, kmemleak, UBSAN), in its own build directory. */
+  debug?: boolean;
   progress: Progress;
 }
 
@@ -46,6 +49,8 @@ export interface KernelBuildResult {
   /** Full mode: the kernel to boot, and where its other modules (irqbypass.ko) are. */
   bzImage?: string;
   modulesDir?: string;
+  /** Full mode: built with the debug fragment (KASAN, lockdep, kmemleak...). */
+  debug?: boolean;
 }
 
 /** Refuses to touch files with uncommitted changes in a git checkout, unless forced. */
@@ -115,16 +120,19 @@ export async function buildKernel(options: KernelBuildOptions): Promise<KernelBu
   const log = path.join(logsDir(), `build-kernel-${path.basename(tree)}.log`);
   fs.mkdirSync(path.dirname(log), { recursive: true });
 
-  checkClean(tree, KERNEL_EDITED_FILES, options.force);
-  checkNumbers(tree, "include/uapi/linux/kvm.h", devices);
-  const edits = (c: CompiledDevice) => kernelEdits(c.device, generateAll(c));
-  patchDevices(tree, devices, edits);
-  progress.info(`patched ${devices.map((c) => c.device.name).join(", ")} into ${tree}`);
-  if (options.emitPatch) writePatch(options.emitPatch, tree, devices, edits, "KVM: x86", "in-kernel device");
-
-  const built = options.full
-    ? await buildFullKernel({ tree, log, progress })
-    : await buildKvmModules({ tree, stock, release: stock?.release ?? userTreeRelease(tree), log, progress });
+  // A user's tree that cannot be built is refused before devgen writes to it.
+  const release = options.full ? null : (stock?.release ?? userTreeRelease(tree));
+  const built = await withTreeLock(tree, { progress }, async () => {
+    checkClean(tree, KERNEL_EDITED_FILES, options.force);
+    checkNumbers(tree, "include/uapi/linux/kvm.h", devices);
+    const edits = (c: CompiledDevice) => kernelEdits(c.device, generateAll(c));
+    patchDevices(tree, devices, edits);
+    progress.info(`patched ${devices.map((c) => c.device.name).join(", ")} into ${tree}`);
+    if (options.emitPatch) writePatch(options.emitPatch, tree, devices, edits, "KVM: x86", "in-kernel device");
+    return options.full
+      ? await buildFullKernel({ tree, log, progress, debug: options.debug })
+      : await buildKvmModules({ tree, stock, release: release!, log, progress });
+  });
   return {
     tree,
     release: built.release,
@@ -134,7 +142,7 @@ export async function buildKernel(options: KernelBuildOptions): Promise<KernelBu
     seconds: (Date.now() - started) / 1000,
     log,
     patch: options.emitPatch,
-    ...("bzImage" in built ? { bzImage: built.bzImage, modulesDir: built.modulesDir } : {}),
+    ...("bzImage" in built ? { bzImage: built.bzImage, modulesDir: built.modulesDir, debug: options.debug ?? false } : {}),
   };
 }
 
@@ -195,13 +203,15 @@ export async function buildQemuTree(options: QemuBuildOptions): Promise<QemuBuil
     ? path.resolve(options.qemuSrc)
     : (await fetchQemu({ version: qemuSeries(options.qemu), progress })).srcDir;
   const target = detectQemuTarget(tree);
-  checkClean(tree, QEMU_EDITED_FILES, options.force);
-  checkNumbers(tree, "linux-headers/linux/kvm.h", devices);
-  const edits = (c: CompiledDevice) => qemuEdits(c.device, generateAll(c), target);
-  patchDevices(tree, devices, edits);
-  progress.info(`patched ${devices.map((c) => c.device.name).join(", ")} into ${tree} (QEMU ${target.version})`);
-  if (options.emitPatch) writePatch(options.emitPatch, tree, devices, edits, "hw/misc", "PCI device");
-  const built = await buildQemu({ srcDir: tree, target, progress });
+  const built = await withTreeLock(tree, { progress }, async () => {
+    checkClean(tree, QEMU_EDITED_FILES, options.force);
+    checkNumbers(tree, "linux-headers/linux/kvm.h", devices);
+    const edits = (c: CompiledDevice) => qemuEdits(c.device, generateAll(c), target);
+    patchDevices(tree, devices, edits);
+    progress.info(`patched ${devices.map((c) => c.device.name).join(", ")} into ${tree} (QEMU ${target.version})`);
+    if (options.emitPatch) writePatch(options.emitPatch, tree, devices, edits, "hw/misc", "PCI device");
+    return buildQemu({ srcDir: tree, target, progress });
+  });
   return {
     tree,
     version: target.version,
