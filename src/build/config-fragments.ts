@@ -68,19 +68,27 @@ export const BASE_FRAGMENT: ConfigFragment = {
   ],
 };
 
-/** Debug kernels (later: `--debug`): memory errors, lock order, sleeping in atomic context, leaks, UB. */
+/**
+ * Debug kernels (`--debug`): memory errors, lock order, sleeping in atomic context, leaks, UB,
+ * each reported on the console for the harness's splat check (src/harness/splats.ts).
+ */
 export const DEBUG_FRAGMENT: ConfigFragment = {
   name: "debug",
   description: "KASAN, lockdep, atomic-sleep checks, kmemleak and UBSAN on top of the base fragment",
   symbols: [
     y("DEBUG_KERNEL", "the debug options depend on it"),
+    y("BUG", "tinyconfig turns it off, and without it WARN() and BUG() print nothing"),
+    y("DEBUG_BUGVERBOSE", "file and line in BUG and WARNING reports"),
     y("KALLSYMS", "symbolic stack traces in reports"),
     y("STACKTRACE", "KASAN, lockdep and kmemleak record stacks"),
     y("KASAN", "use-after-free and out-of-bounds accesses"),
     y("KASAN_GENERIC", "the software mode that works everywhere"),
     y("PROVE_LOCKING", "lock order and irq-safety (lockdep)"),
     y("DEBUG_ATOMIC_SLEEP", "sleeping in atomic context, e.g. under kvm->slots_lock misuse"),
+    y("DEBUG_LIST", "list corruption, e.g. a device unregistered twice from the io bus"),
+    y("DEBUG_FS", "the harness reads /sys/kernel/debug/kmemleak"),
     y("DEBUG_KMEMLEAK", "leaks of the device's allocations"),
+    n("DEBUG_KMEMLEAK_AUTO_SCAN", "the harness scans once before power-off; a background scan would report at random times"),
     y("UBSAN", "undefined behaviour (shifts, overflows, bounds)"),
   ],
 };
