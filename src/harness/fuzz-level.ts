@@ -1,0 +1,165 @@
+/**
+ * Level "fuzz": the in-kernel device under hostile guests and hostile ioctl arguments, in
+ * the same outer VM as level kvm (the stock kernel with the kvm modules `devgen build` made).
+ *
+ *   kernel-harness/kvm_fuzz.c + vm.h + device.h + the generated headers ──gcc -static──▶
+ *     <name>_kvm_fuzz
+ *   /init (devgen.level=fuzz) loads the modules, runs it for --seconds with --seed, checks dmesg
+ *   ──▶ its TAP checks, its summary line ("# fuzz: accesses=... ioctls=..."), and the
+ *       kernel splats the host finds in the console log
+ *
+ * The fuzzer's own checks: no exit other than an access, every host ioctl during the run and
+ * every fuzzed ioctl returning what the uapi documents, exactly one winner among racing
+ * creates, the conformance vectors still passing afterwards, and a VM closed under its
+ * running vCPUs going away.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { ensurePackages } from "../build/packages.js";
+import { cacheRoot } from "../cache/index.js";
+import { formatDuration } from "../util/progress.js";
+import { chooseAccel, type Accel } from "./accel.js";
+import { buildInitramfs, staticBusybox } from "./initramfs.js";
+import { buildKvmTest, HARNESS_PACKAGES, KERNEL_HARNESS_DIR, kvmModuleEntries, vmChecks, type KvmLevelOptions } from "./kvm-level.js";
+import type { LevelResult } from "./level-result.js";
+import { findSplats, splatCheck } from "./splats.js";
+import { bootVm, type VmRun } from "./vm.js";
+
+/**
+ * Long enough for a run to reach 1,000,000 guest accesses and 100,000 ioctls under nested
+ * TCG on 2 busy cores, where the guest manages 6,000-8,000 accesses/s and the ioctl threads
+ * about 15,000 ioctls/s (the fuzzer gives 85% of the time to the guest, 10% to the ioctls).
+ */
+export const DEFAULT_FUZZ_SECONDS = 180;
+export const DEFAULT_FUZZ_SEED = 1;
+export const DEFAULT_FUZZ_VCPUS = 4;
+
+export interface FuzzLevelOptions extends Omit<KvmLevelOptions, "leakCycles"> {
+  /** How long the fuzzer runs in the guest (default DEFAULT_FUZZ_SECONDS). */
+  seconds?: number;
+  /** Seeds every random choice: the same seed replays the same accesses and arguments. */
+  seed?: number;
+  /** Fuzzing vCPUs, one thread each (default 4). */
+  vcpus?: number;
+}
+
+/** What the fuzzer did, from its summary line, and what the host found in the console. */
+export interface FuzzSummary {
+  accesses: number;
+  vcpus: number;
+  seconds: number;
+  ioctls: number;
+  seed: string;
+  /** Kernel splats (KASAN, lockdep, BUG, WARNING, oops...) in the console log. */
+  splats: number;
+}
+
+export type FuzzLevelResult = LevelResult<"fuzz"> & {
+  /** null when the fuzzer never printed its summary (crashed, timed out). */
+  fuzz: FuzzSummary | null;
+};
+
+const SUMMARY_LINE = /^# fuzz: accesses=(\d+) vcpus=(\d+) seconds=([\d.]+) ioctls=(\d+) seed=(\S+)$/;
+
+/** The fuzzer's summary line among the results, without the splat count (the console's). */
+export function parseFuzzSummary(lines: readonly string[]): Omit<FuzzSummary, "splats"> | null {
+  for (const raw of lines) {
+    const match = SUMMARY_LINE.exec(raw.replace(/\r/g, "").trimEnd());
+    if (match) {
+      return { accesses: Number(match[1]), vcpus: Number(match[2]), seconds: Number(match[3]), ioctls: Number(match[4]), seed: match[5]! };
+    }
+  }
+  return null;
+}
+
+/** "1,234,567 accesses on 4 vCPUs, 160,000 ioctls in 90.2 s (seed 0x1), 0 splats" */
+export function formatFuzzSummary(summary: FuzzSummary): string {
+  const n = (value: number) => value.toLocaleString("en-US");
+  return `${n(summary.accesses)} guest accesses on ${summary.vcpus} vCPUs, ${n(summary.ioctls)} ioctls in ${summary.seconds.toFixed(1)} s (seed ${summary.seed}), ${summary.splats} kernel splat${summary.splats === 1 ? "" : "s"}`;
+}
+
+/** Boot, modules and the fuzzer's own timeouts on top of its seconds, slower under TCG. */
+export function defaultFuzzTimeoutMs(accel: Accel, seconds: number): number {
+  return accel.name === "tcg" ? 240_000 + seconds * 2000 : 60_000 + seconds * 1500;
+}
+
+function lineTime(vm: VmRun, test: (text: string) => boolean): number | null {
+  return vm.lines.find((l) => test(l.text))?.atMs ?? null;
+}
+
+export async function runFuzzLevel(options: FuzzLevelOptions): Promise<FuzzLevelResult> {
+  const started = Date.now();
+  const { device, progress } = options;
+  const seconds = options.seconds ?? DEFAULT_FUZZ_SECONDS;
+  const seed = options.seed ?? DEFAULT_FUZZ_SEED;
+  const vcpus = options.vcpus ?? DEFAULT_FUZZ_VCPUS;
+  const cacheDir = options.cacheDir ?? path.join(cacheRoot(), "harness");
+  fs.mkdirSync(options.runDir, { recursive: true });
+  const log = path.join(options.runDir, "harness.log");
+
+  await ensurePackages(HARNESS_PACKAGES, "the KVM fuzzing VM", log, progress);
+  const fuzzer = await buildKvmTest({ device, generatedDir: options.generatedDir, dir: path.join(cacheDir, "kvm-test"), log, progress, program: "kvm_fuzz" });
+  const busybox = await staticBusybox({ dir: cacheDir, log, progress });
+  const initrd = await buildInitramfs(
+    [
+      { path: "init", from: path.join(KERNEL_HARNESS_DIR, "init") },
+      { path: "bin/busybox", from: busybox },
+      { path: `bin/${path.basename(fuzzer.binary)}`, from: fuzzer.binary },
+      ...(await kvmModuleEntries(options.kernel.modules, options.stockModulesDir, log)),
+    ],
+    { dir: path.join(cacheDir, "initramfs"), name: `fuzz-${device.name}`, log, progress },
+  );
+  const accel = options.accel ?? (await chooseAccel({ kernel: options.vmlinuz, initrd: initrd.path, cacheDir, progress }));
+  const prepareMs = Date.now() - started;
+
+  const timeoutMs = options.timeoutMs ?? defaultFuzzTimeoutMs(accel, seconds);
+  const task = progress.task(`level fuzz: ${device.name} for ${seconds} s, seed ${seed}, in a ${options.kernel.release} VM (${accel.name})`);
+  let vm: VmRun;
+  try {
+    vm = await bootVm({
+      level: "fuzz",
+      kernel: options.vmlinuz,
+      initrd: initrd.path,
+      append: ["devgen.level=fuzz", `devgen.test=${path.basename(fuzzer.binary)}`, `devgen.seconds=${seconds}`, `devgen.seed=${seed}`, `devgen.vcpus=${vcpus}`],
+      accel,
+      timeoutMs,
+      runDir: options.runDir,
+      onLine: (line) => {
+        const check = /^(?:not )?ok\b(?:\s+\d+)?(?:\s+-)?\s*(.*)$/.exec(line);
+        if (check) task.note(check[1]!.slice(0, 60));
+      },
+    });
+  } catch (err) {
+    task.fail();
+    throw err;
+  }
+  const { checks, status } = vmChecks(vm, timeoutMs);
+  checks.push(splatCheck(vm.consoleLog));
+  const parsed = parseFuzzSummary(vm.lines.map((l) => l.text));
+  const fuzz = parsed && { ...parsed, splats: findSplats(fs.readFileSync(vm.consoleLog, "utf8")).length };
+  const ok = status === "pass" && fuzz !== null && checks.every((c) => c.ok);
+  const failed = checks.filter((c) => !c.ok).length;
+  if (ok) task.done(`${formatFuzzSummary(fuzz)}; ${checks.length} checks passed in ${formatDuration(vm.durationMs)}`);
+  else task.fail(`${failed} of ${checks.length} checks failed${fuzz ? "" : ", no fuzzing summary"}; console log: ${vm.consoleLog}`);
+
+  const initAt = lineTime(vm, (t) => t.startsWith("# init:"));
+  const endAt = lineTime(vm, (t) => /^DEVGEN-RESULT\b/.test(t));
+  const result: FuzzLevelResult = {
+    level: "fuzz",
+    implementation: `kvm (in-kernel ${device.name}, ${options.kernel.release}, fuzzed)`,
+    ok,
+    checks,
+    consoleLog: vm.consoleLog,
+    resultsLog: vm.resultsLog,
+    accel,
+    timings: {
+      prepareMs,
+      bootMs: initAt,
+      testMs: initAt !== null && endAt !== null ? endAt - initAt : null,
+      totalMs: Date.now() - started,
+    },
+    fuzz,
+  };
+  fs.writeFileSync(path.join(options.runDir, "result.json"), `${JSON.stringify(result, null, 2)}\n`);
+  return result;
+}
