@@ -15,6 +15,7 @@ import { formatFetch, runFetch } from "./commands/fetch.js";
 import { formatTestInVm, LEVELS, runTestInVm, type Level } from "./commands/test-in-vm.js";
 import { DEFAULT_DEVICES_DIR, deviceDirs } from "./devices.js";
 import { cacheRoot } from "../cache/index.js";
+import { DEFAULT_FUZZ_SECONDS, DEFAULT_FUZZ_SEED } from "../harness/fuzz-level.js";
 import { createProgress } from "../util/progress.js";
 import { EXIT } from "./exit-codes.js";
 
@@ -150,6 +151,11 @@ await yargs(hideBin(process.argv))
         .option("qemu", { type: "string", choices: ["7.2", "10.0"], default: "7.2", describe: "Debian QEMU series when no --qemu-src" })
         .option("only", { type: "string", choices: ["kernel", "qemu"], describe: "Build one side only" })
         .option("full", { type: "boolean", describe: "Build a minimal bootable kernel (bzImage + modules) from the tree instead of modules for Debian's image" })
+        .option("debug", {
+          type: "boolean",
+          implies: "full",
+          describe: "With --full: a debug kernel (KASAN, lockdep, atomic-sleep checks, kmemleak, UBSAN), built in its own directory",
+        })
         .option("emit-patch", { type: "string", describe: "Also write each tree's change as a git format-patch mail into this directory" })
         .option("force", { type: "boolean", describe: "Patch even if the files devgen edits have uncommitted changes" })
         .example("$0 build", "Fetch Debian's 6.1 and QEMU 7.2, patch every device in, build kvm.ko and QEMU")
@@ -169,6 +175,7 @@ await yargs(hideBin(process.argv))
               kernel: argv.kernel,
               force: argv.force,
               full: argv.full,
+              debug: argv.debug,
               emitPatch: patchFile("kernel"),
               progress,
             });
@@ -229,14 +236,22 @@ await yargs(hideBin(process.argv))
           array: true,
           choices: LEVELS,
           default: ["all"],
-          describe: "kvm: the in-kernel device from a VMM test program; qemu: QEMU's emulated device from a Linux guest",
+          describe:
+            "kvm: the in-kernel device from a VMM test program; qemu: QEMU's emulated device from a Linux guest; full: QEMU with -accel kvm in the VM, the device in the kernel and then emulated, driven by a bare-metal guest; fuzz: random guest accesses and ioctls against the in-kernel device (not part of all)",
         })
         .option("kernel", { type: "string", choices: ["6.1", "6.12"], default: "6.1", describe: "Debian kernel series" })
         .option("qemu", { type: "string", choices: ["7.2", "10.0"], default: "7.2", describe: "Debian QEMU series" })
         .option("full", { type: "boolean", describe: "Level kvm boots a minimal kernel built from the tree (devgen build --full)" })
+        .option("debug", {
+          type: "boolean",
+          implies: "full",
+          describe: "With --full: boot the debug kernel (devgen build --full --debug); any kernel splat in the console fails the run",
+        })
         .option("keep", { type: "boolean", describe: "Keep the run directory (console logs, results) even on success" })
         .option("junit", { type: "string", describe: "Write the checks as JUnit XML to this file" })
         .option("leak-cycles", { type: "number", describe: "VMs the kvm level creates and destroys to look for leaks (default 1000)" })
+        .option("seconds", { type: "number", describe: `Level fuzz: how long the fuzzer runs (default ${DEFAULT_FUZZ_SECONDS})` })
+        .option("seed", { type: "number", describe: `Level fuzz: the seed of every random choice, to replay a run (default ${DEFAULT_FUZZ_SEED})` })
         .example("$0 test-in-vm --level kvm", "Build if needed, boot the stock kernel with the built kvm modules, run every check"),
     guarded(async (argv) => {
       const compiled = compileAll(deviceDirs(argv.devices));
@@ -246,10 +261,13 @@ await yargs(hideBin(process.argv))
         levels: argv.level as Level[],
         kernel: argv.kernel,
         full: argv.full,
+        debug: argv.debug,
         qemu: argv.qemu,
         keep: argv.keep,
         junit: argv.junit,
         leakCycles: argv.leakCycles,
+        fuzzSeconds: argv.seconds,
+        fuzzSeed: argv.seed,
         progress: progressFor(argv),
       });
       print(argv.json, result, formatTestInVm(result));

@@ -239,6 +239,19 @@ export async function loadOrder(
   return order;
 }
 
+/** A module's name in the archive: decompressed, since busybox insmod wants a plain .ko. */
+export function archiveName(file: string): string {
+  return path.basename(file).replace(/\.ko\.(xz|zst)$/, ".ko");
+}
+
+/** `modules/<list>.list` (names in load order, for /init's load_modules) and the modules. */
+export function moduleListEntries(list: string, order: readonly ModuleToLoad[]): InitramfsEntry[] {
+  return [
+    { path: `modules/${list}.list`, contents: `${order.map((m) => archiveName(m.file)).join("\n")}\n` },
+    ...order.map((m) => ({ path: `modules/${archiveName(m.file)}`, from: m.file, stripDebug: m.built })),
+  ];
+}
+
 /** `modinfo -F depends`, as a list. */
 export async function modinfoDepends(file: string, log: string): Promise<string[]> {
   const { stdout } = await run("modinfo", ["-F", "depends", file], { step: `modinfo ${path.basename(file)}`, log, hint: "modinfo is in the kmod package" });

@@ -26,7 +26,8 @@ import { DevgenError } from "../util/diagnostics.js";
 import { formatDuration, type Progress } from "../util/progress.js";
 import { run } from "../util/run.js";
 import { chooseAccel, type Accel } from "./accel.js";
-import { buildInitramfs, indexModules, loadOrder, modinfoDepends, moduleName, staticBusybox, type InitramfsEntry, type ModuleToLoad } from "./initramfs.js";
+import { archiveName, buildInitramfs, indexModules, loadOrder, modinfoDepends, moduleName, staticBusybox, type InitramfsEntry, type ModuleToLoad } from "./initramfs.js";
+import { splatCheck } from "./splats.js";
 import { bootVm, tailLines, timeoutMessage, type VmRun } from "./vm.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -36,6 +37,11 @@ export const KERNEL_HARNESS_DIR = path.resolve(here, here.includes(`${path.sep}d
 /** What building and booting the test VM needs on the host. */
 export const HARNESS_PACKAGES = ["qemu-system-x86", "gcc", "libc6-dev", "binutils", "cpio", "gzip", "kmod"];
 export const DEFAULT_LEAK_CYCLES = 1000;
+/**
+ * Debug kernels (KASAN, lockdep, kmemleak) are slow: under TCG, 40 s to /init instead of 1 s,
+ * twice the time per leak cycle, and /init's two kmemleak scans take about a minute.
+ */
+const DEBUG_KERNEL_SLOWDOWN = 3;
 const CFLAGS = ["-static", "-O2", "-Wall", "-Wextra"];
 
 
@@ -44,7 +50,7 @@ export interface KvmLevelOptions {
   /** The device's generated tree (core/, kvm/, tests/), e.g. generated/xche. */
   generatedDir: string;
   /** What `devgen build` produced: kvm.ko, kvm-amd.ko, kvm-intel.ko for `release`. */
-  kernel: { tree: string; release: string; modules: string[] };
+  kernel: { tree: string; release: string; modules: string[]; debug?: boolean };
   /** The stock image's /lib/modules/<release>, for the built modules' dependencies. */
   stockModulesDir: string;
   /** The stock image's kernel. */
@@ -143,18 +149,22 @@ export function generatedHeaders(device: Device, generatedDir: string): Record<s
   return files;
 }
 
-/** Compiles <name>_kvm_test (static), unless the same sources were compiled before. */
+/** Compiles <name>_<program> (static), unless the same sources were compiled before. */
 export async function buildKvmTest(options: {
   device: Device;
   generatedDir: string;
   dir: string;
   log: string;
   progress: Progress;
+  /** The guest-side program, kernel-harness/<program>.c (default kvm_test). */
+  program?: "kvm_test" | "kvm_fuzz";
 }): Promise<{ binary: string; reused: boolean }> {
   const { device } = options;
+  const program = options.program ?? "kvm_test";
   const sources: Record<string, string | Buffer> = {
-    "kvm_test.c": fs.readFileSync(path.join(KERNEL_HARNESS_DIR, "kvm_test.c")),
+    [`${program}.c`]: fs.readFileSync(path.join(KERNEL_HARNESS_DIR, `${program}.c`)),
     "tap.h": fs.readFileSync(path.join(KERNEL_HARNESS_DIR, "tap.h")),
+    "vm.h": fs.readFileSync(path.join(KERNEL_HARNESS_DIR, "vm.h")),
     "device.h": renderDeviceHeader(device),
   };
   for (const [name, file] of Object.entries(generatedHeaders(device, options.generatedDir))) sources[name] = fs.readFileSync(file);
@@ -163,17 +173,17 @@ export async function buildKvmTest(options: {
   const hash = createHash("sha256").update(`${gccVersion.split("\n")[0]}\n${CFLAGS.join(" ")}\n`);
   for (const name of Object.keys(sources).sort()) hash.update(`${name}\n`).update(sources[name]!).update("\n");
   const buildDir = path.join(options.dir, `${device.name}-${hash.digest("hex").slice(0, 16)}`);
-  const binary = path.join(buildDir, `${device.name}_kvm_test`);
+  const binary = path.join(buildDir, `${device.name}_${program}`);
   if (fs.existsSync(binary)) return { binary, reused: true };
 
-  const task = options.progress.task(`compiling ${device.name}_kvm_test`);
+  const task = options.progress.task(`compiling ${device.name}_${program}`);
   const tmp = `${buildDir}.${process.pid}.tmp`;
   try {
     fs.rmSync(tmp, { recursive: true, force: true });
     fs.mkdirSync(tmp, { recursive: true });
     for (const [name, contents] of Object.entries(sources)) fs.writeFileSync(path.join(tmp, name), contents);
-    await run("gcc", [...CFLAGS, "-I.", "-o", path.basename(binary), "kvm_test.c"], {
-      step: `compile ${device.name}_kvm_test`,
+    await run("gcc", [...CFLAGS, "-I.", "-o", path.basename(binary), `${program}.c`], {
+      step: `compile ${device.name}_${program}`,
       log: options.log,
       cwd: tmp,
       hint: "the static test needs gcc and libc6-dev",
@@ -266,24 +276,19 @@ function lineTime(vm: VmRun, test: (text: string) => boolean): number | null {
 // ---------------------------------------------------------------------------------------
 // The level.
 
-function archiveName(file: string): string {
-  return path.basename(file).replace(/\.ko\.(xz|zst)$/, ".ko");
-}
-
-/** The initramfs contents: /init, busybox, the test, and per vendor the modules in load order. */
-async function initramfsEntries(options: KvmLevelOptions, test: string, busybox: string, log: string): Promise<InitramfsEntry[]> {
-  const built = new Map(options.kernel.modules.map((m) => [moduleName(m), m]));
-  const stock = indexModules(options.stockModulesDir);
+/**
+ * The kvm modules `devgen build` made, with what they need from the stock image, and per
+ * vendor a list (`modules/kvm-amd.list`...) in load order for /init's load_kvm.
+ */
+export async function kvmModuleEntries(builtModules: readonly string[], stockModulesDir: string, log: string): Promise<InitramfsEntry[]> {
+  const built = new Map(builtModules.map((m) => [moduleName(m), m]));
+  const stock = indexModules(stockModulesDir);
   const depends = new Map<string, Promise<string[]>>();
   const dependsOf = (file: string): Promise<string[]> => {
     if (!depends.has(file)) depends.set(file, modinfoDepends(file, log));
     return depends.get(file)!;
   };
-  const entries: InitramfsEntry[] = [
-    { path: "init", from: path.join(KERNEL_HARNESS_DIR, "init") },
-    { path: "bin/busybox", from: busybox },
-    { path: `bin/${path.basename(test)}`, from: test },
-  ];
+  const entries: InitramfsEntry[] = [];
   const modules = new Map<string, ModuleToLoad>();
   for (const vendor of ["kvm-amd", "kvm-intel"]) {
     if (!built.has(moduleName(vendor))) continue;
@@ -296,6 +301,16 @@ async function initramfsEntries(options: KvmLevelOptions, test: string, busybox:
   }
   for (const m of modules.values()) entries.push({ path: `modules/${archiveName(m.file)}`, from: m.file, stripDebug: m.built });
   return entries;
+}
+
+/** The initramfs contents: /init, busybox, the test, and the kvm modules. */
+async function initramfsEntries(options: KvmLevelOptions, test: string, busybox: string, log: string): Promise<InitramfsEntry[]> {
+  return [
+    { path: "init", from: path.join(KERNEL_HARNESS_DIR, "init") },
+    { path: "bin/busybox", from: busybox },
+    { path: `bin/${path.basename(test)}`, from: test },
+    ...(await kvmModuleEntries(options.kernel.modules, options.stockModulesDir, log)),
+  ];
 }
 
 /** Default VM timeout: boot and vectors, plus the leak check's VMs. */
@@ -323,7 +338,7 @@ export async function runKvmLevel(options: KvmLevelOptions): Promise<KvmLevelRes
   const accel = options.accel ?? (await chooseAccel({ kernel: options.vmlinuz, initrd: initrd.path, cacheDir, progress }));
   const prepareMs = Date.now() - started;
 
-  const timeoutMs = options.timeoutMs ?? defaultTimeoutMs(accel, leakCycles);
+  const timeoutMs = options.timeoutMs ?? defaultTimeoutMs(accel, leakCycles) * (options.kernel.debug ? DEBUG_KERNEL_SLOWDOWN : 1);
   const task = progress.task(`level kvm: ${device.name} in a ${options.kernel.release} VM (${accel.name})`);
   let vm: VmRun;
   try {
@@ -345,6 +360,8 @@ export async function runKvmLevel(options: KvmLevelOptions): Promise<KvmLevelRes
     throw err;
   }
   const { checks, status } = vmChecks(vm, timeoutMs);
+  // The host reads the whole console: a splat counts even if /init never got to check dmesg.
+  checks.push(splatCheck(vm.consoleLog));
   const ok = status === "pass" && checks.length > 0 && checks.every((c) => c.ok);
   const failed = checks.filter((c) => !c.ok).length;
   if (ok) task.done(`${checks.length} checks passed in ${formatDuration(vm.durationMs)}`);

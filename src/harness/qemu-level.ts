@@ -28,7 +28,7 @@ import { DevgenError } from "../util/diagnostics.js";
 import { formatDuration, type Progress } from "../util/progress.js";
 import { run } from "../util/run.js";
 import type { Accel } from "./accel.js";
-import { buildInitramfs, indexModules, loadOrder, modinfoDepends, staticBusybox, type InitramfsEntry } from "./initramfs.js";
+import { buildInitramfs, indexModules, moduleListEntries, loadOrder, modinfoDepends, staticBusybox, type InitramfsEntry } from "./initramfs.js";
 import { KERNEL_HARNESS_DIR, vmChecks } from "./kvm-level.js";
 import type { LevelResult } from "./level-result.js";
 import { DEFAULT_FIRMWARE_DIRS } from "./qtest.js";
@@ -182,10 +182,6 @@ export function pciIdsParam(device: Device): string {
   return `devgen.ids=${hex(device.pci.vendorId)}:${hex(device.pci.deviceId)}`;
 }
 
-function archiveName(file: string): string {
-  return path.basename(file).replace(/\.ko\.(xz|zst)$/, ".ko");
-}
-
 async function initramfsEntries(options: QemuLevelOptions, test: string, busybox: string, log: string): Promise<InitramfsEntry[]> {
   const stock = indexModules(options.stockModulesDir);
   const order = await loadOrder(GUEST_MODULE, new Map(), stock, (file) => modinfoDepends(file, log));
@@ -193,8 +189,7 @@ async function initramfsEntries(options: QemuLevelOptions, test: string, busybox
     { path: "init", from: path.join(QEMU_HARNESS_DIR, "init") },
     { path: "bin/busybox", from: busybox },
     { path: `bin/${path.basename(test)}`, from: test },
-    { path: "modules/qemu.list", contents: `${order.map((m) => archiveName(m.file)).join("\n")}\n` },
-    ...order.map((m) => ({ path: `modules/${archiveName(m.file)}`, from: m.file })),
+    ...moduleListEntries("qemu", order),
   ];
 }
 

@@ -3,22 +3,26 @@
  * VMs and runs each device's conformance vectors against each implementation.
  * Level kvm: the in-kernel device alone, driven by a VMM test program in the outer VM.
  * Level qemu: QEMU's emulated device, driven by a program in a Linux guest.
+ * Level full: QEMU on KVM inside the outer VM, the device handled in the kernel, driven by
+ * a bare-metal L3 guest; then the same with QEMU's emulation.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { fetchKernel } from "../../fetch/kernel.js";
 import { junitXml } from "../../harness/junit.js";
+import { runFullLevel, type FullLevelResult } from "../../harness/full-level.js";
+import { formatFuzzSummary, runFuzzLevel, type FuzzLevelResult } from "../../harness/fuzz-level.js";
 import { runKvmLevel, type KvmLevelResult } from "../../harness/kvm-level.js";
 import { runQemuLevel, type QemuLevelResult } from "../../harness/qemu-level.js";
-import { DevgenError } from "../../util/diagnostics.js";
 import type { Progress } from "../../util/progress.js";
 import type { CompiledDevice } from "../../validate/index.js";
 import { buildKernel, buildQemuTree } from "./build.js";
 
-export const LEVELS = ["kvm", "qemu", "full", "all"] as const;
+export const LEVELS = ["kvm", "qemu", "full", "fuzz", "all"] as const;
 export type Level = (typeof LEVELS)[number];
-const IMPLEMENTED: Level[] = ["kvm", "qemu"];
+/** What --level all runs: not fuzz, which runs for minutes per device. */
+const ALL: Level[] = ["kvm", "qemu", "full"];
 
 export interface TestInVmOptions {
   devices: CompiledDevice[];
@@ -26,35 +30,33 @@ export interface TestInVmOptions {
   kernel?: string;
   /** Boot a minimal kernel built from the tree (devgen build --full) instead of the stock image. */
   full?: boolean;
+  /** With full: the debug kernel (KASAN, lockdep, kmemleak, UBSAN); a splat in its console fails level kvm. */
+  debug?: boolean;
   qemu?: string;
   keep?: boolean;
   junit?: string;
   /** VMs the kvm level's leak check creates and destroys. */
   leakCycles?: number;
+  /** Level fuzz: how long the fuzzer runs, and its seed. */
+  fuzzSeconds?: number;
+  fuzzSeed?: number;
   progress: Progress;
 }
 
 export interface TestInVmResult {
   ok: boolean;
   runDir: string | null;
-  results: (KvmLevelResult | QemuLevelResult)[];
+  results: (KvmLevelResult | QemuLevelResult | FullLevelResult | FuzzLevelResult)[];
 }
 
 export async function runTestInVm(options: TestInVmOptions): Promise<TestInVmResult> {
-  const levels = options.levels.includes("all") ? IMPLEMENTED : options.levels;
-  const missing = levels.filter((l) => !IMPLEMENTED.includes(l));
-  if (missing.length) {
-    throw DevgenError.single(
-      `level ${missing.join(", ")} is not implemented yet`,
-      `run --level ${IMPLEMENTED.join(" or ")}; the full level (nested: QEMU with -accel kvm on the patched modules) comes next`,
-    );
-  }
+  const levels = options.levels.includes("all") ? ALL : options.levels;
   const { devices, progress } = options;
   const stock = await fetchKernel({ version: (options.kernel ?? "6.1") as "6.1" | "6.12", progress });
   const runDir = fs.mkdtempSync(path.join(os.tmpdir(), "devgen-vm-"));
-  const results: (KvmLevelResult | QemuLevelResult)[] = [];
+  const results: TestInVmResult["results"] = [];
   if (levels.includes("kvm")) {
-    const kernel = await buildKernel({ devices, kernel: options.kernel, full: options.full, progress });
+    const kernel = await buildKernel({ devices, kernel: options.kernel, full: options.full, debug: options.debug, progress });
     for (const compiled of devices) {
       results.push(
         await runKvmLevel({
@@ -86,6 +88,42 @@ export async function runTestInVm(options: TestInVmOptions): Promise<TestInVmRes
       );
     }
   }
+  if (levels.includes("full")) {
+    const kernel = await buildKernel({ devices, kernel: options.kernel, full: options.full, debug: options.debug, progress });
+    const qemu = await buildQemuTree({ devices, qemu: options.qemu, progress });
+    for (const compiled of devices) {
+      results.push(
+        await runFullLevel({
+          device: compiled.device,
+          generatedDir: path.join("generated", compiled.device.name),
+          kernel,
+          stockModulesDir: kernel.modulesDir ?? stock.modulesDir,
+          vmlinuz: kernel.bzImage ?? stock.vmlinuz,
+          qemuBinary: qemu.binary,
+          runDir: path.join(runDir, `full-${compiled.device.name}`),
+          progress,
+        }),
+      );
+    }
+  }
+  if (levels.includes("fuzz")) {
+    const kernel = await buildKernel({ devices, kernel: options.kernel, full: options.full, debug: options.debug, progress });
+    for (const compiled of devices) {
+      results.push(
+        await runFuzzLevel({
+          device: compiled.device,
+          generatedDir: path.join("generated", compiled.device.name),
+          kernel,
+          stockModulesDir: kernel.modulesDir ?? stock.modulesDir,
+          vmlinuz: kernel.bzImage ?? stock.vmlinuz,
+          runDir: path.join(runDir, `fuzz-${compiled.device.name}`),
+          seconds: options.fuzzSeconds,
+          seed: options.fuzzSeed,
+          progress,
+        }),
+      );
+    }
+  }
   const ok = results.every((r) => r.ok);
   if (options.junit) {
     fs.writeFileSync(
@@ -103,6 +141,7 @@ export function formatTestInVm(result: TestInVmResult): string {
   for (const r of result.results) {
     lines.push(`level ${r.level}, ${r.implementation} (${r.accel.name}):`);
     for (const check of r.checks) lines.push(`  ${check.ok ? "ok  " : "FAIL"} ${check.name}${check.ok ? "" : `: ${check.detail}`}`);
+    if ("fuzz" in r && r.fuzz) lines.push(`  fuzzing: ${formatFuzzSummary(r.fuzz)}`);
     if (!r.ok) lines.push(`  console log: ${r.consoleLog}`);
   }
   const checks = result.results.flatMap((r) => r.checks);

@@ -100,6 +100,11 @@ export function mesonSnippet(device: Device, hasHooks: boolean): string {
 }
 
 /** `xche` -> `Xche`, `my_dev` -> `MyDev`: QEMU's CamelCase for type names. */
+/** The name of the BAR's MemoryRegion: what QEMU's memory_region_ops_* trace events show. */
+export function qemuBarRegionName(device: Device): string {
+  return `${device.name}-${device.bar.space === "io" ? "io" : "mmio"}`;
+}
+
 function camel(name: string): string {
   return name
     .split(/[_-]/)
@@ -128,7 +133,7 @@ export function qemuView(device: Device, target: QemuTarget) {
       index: `${p}_BAR_INDEX`,
       size: `${p}_BAR_SIZE`,
       space: device.bar.space === "io" ? "PCI_BASE_ADDRESS_SPACE_IO" : "PCI_BASE_ADDRESS_SPACE_MEMORY",
-      regionName: `${n}-${device.bar.space === "io" ? "io" : "mmio"}`,
+      regionName: qemuBarRegionName(device),
     },
     access: { min: minSize, max: maxSize },
     /** Continuation lines of wrapped signatures line up after the opening parenthesis. */

@@ -1,0 +1,177 @@
+/**
+ * Level "full": the path devgen exists for. QEMU with the device runs on KVM with the
+ * device's in-kernel twin, and a guest drives it.
+ *
+ *   L1 (this host)  boots the outer VM: the stock kernel, the kvm modules `devgen build` made,
+ *                   and the host's root exported read-only over virtio-9p
+ *   L2 (outer VM)   /init loads kvm and 9p, mounts the host's root, and from it runs the QEMU
+ *                   `devgen build` made: -accel kvm -device <name>,in-kernel=on|off
+ *   L3 (payload)    qemu-harness/payload/, QEMU's -bios: finds the device behind a PCI bridge,
+ *                   places the BAR, runs every vector, moves the BAR, runs them again
+ *
+ * Each twice: in-kernel=on and in-kernel=off. Then migration, also both ways: a second
+ * payload runs half the vectors, L2 migrates the guest to a file and starts a destination
+ * QEMU from it, and the other half runs there, on state that crossed the migration.
+ *
+ * The proof that accesses stayed in L2's kernel: QEMU traces every call into the BAR's
+ * MemoryRegion (memory_region_ops_read/write); with in-kernel=on there are none, with
+ * in-kernel=off there is one at least per access. Results come back as TAP on ttyS1.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { ensurePackages } from "../build/packages.js";
+import { cacheRoot } from "../cache/index.js";
+import { qemuBarRegionName } from "../gen/qemu/index.js";
+import type { Device } from "../ir/types.js";
+import { DevgenError } from "../util/diagnostics.js";
+import { formatDuration, type Progress } from "../util/progress.js";
+import { chooseAccel, type Accel } from "./accel.js";
+import { buildInitramfs, indexModules, loadOrder, modinfoDepends, moduleListEntries, staticBusybox, type InitramfsEntry, type ModuleToLoad } from "./initramfs.js";
+import { HARNESS_PACKAGES, KERNEL_HARNESS_DIR, kvmModuleEntries, vmChecks } from "./kvm-level.js";
+import type { LevelResult } from "./level-result.js";
+import { buildPayload } from "./payload.js";
+import { bootVm, type VmRun } from "./vm.js";
+
+/** What L2 needs to mount the host's root: virtio over PCI and the 9p filesystem. */
+const MOUNT_MODULES = ["virtio_pci", "9pnet_virtio", "9p"];
+/** The 9p export's tag, as /init mounts it. */
+const HOST_ROOT_TAG = "hostroot";
+/** L2 runs QEMU and its L3 guest: room for both and the page cache of QEMU's binary. */
+const OUTER_MEMORY_MB = 1024;
+export const DEFAULT_FULL_LEVEL_TIMEOUT_MS = 600_000;
+
+export interface FullLevelOptions {
+  device: Device;
+  /** The device's generated tree (core/, tests/), e.g. generated/xche. */
+  generatedDir: string;
+  /** What `devgen build` produced: the kvm modules for `release`. */
+  kernel: { release: string; modules: string[] };
+  /** The stock image's /lib/modules/<release>: the kvm modules' and 9p's dependencies. */
+  stockModulesDir: string;
+  vmlinuz: string;
+  /** qemu-system-x86_64 that `devgen build` made, with the device. */
+  qemuBinary: string;
+  runDir: string;
+  progress: Progress;
+  cacheDir?: string;
+  timeoutMs?: number;
+  accel?: Accel;
+}
+
+export type FullLevelResult = LevelResult<"full">;
+
+/** What the outer QEMU needs besides the accelerator: the host's root, read-only. */
+export function fullLevelMachineArgs(): string[] {
+  return ["-virtfs", `local,path=/,mount_tag=${HOST_ROOT_TAG},security_model=none,readonly=on`];
+}
+
+/** The kernel command line that tells /init what to run (paths are the host's). */
+export function fullLevelAppend(device: Device, qemuBinary: string, payloads: { vectors: string; migration: string }): string[] {
+  return [
+    "devgen.level=full",
+    `devgen.device=${device.name}`,
+    `devgen.qemu=${qemuBinary}`,
+    `devgen.payload=${payloads.vectors}`,
+    `devgen.migrate_payload=${payloads.migration}`,
+    `devgen.region=${qemuBarRegionName(device)}`,
+  ];
+}
+
+async function mountModuleEntries(stockModulesDir: string, log: string): Promise<InitramfsEntry[]> {
+  const stock = indexModules(stockModulesDir);
+  const order = new Map<string, ModuleToLoad>();
+  for (const top of MOUNT_MODULES) {
+    for (const m of await loadOrder(top, new Map(), stock, (file) => modinfoDepends(file, log))) order.set(m.name, m);
+  }
+  return moduleListEntries("9p", [...order.values()]);
+}
+
+function lineTime(vm: VmRun, test: (text: string) => boolean): number | null {
+  return vm.lines.find((l) => test(l.text))?.atMs ?? null;
+}
+
+/** A path the outer VM sees at the same place through the host's root. */
+function hostPath(file: string): string {
+  const real = fs.realpathSync(file);
+  if (/\s/.test(real)) {
+    throw DevgenError.single(`level full: ${real} contains white space, which the kernel command line cannot carry`, "use a cache directory without spaces (DEVGEN_CACHE)");
+  }
+  return real;
+}
+
+export async function runFullLevel(options: FullLevelOptions): Promise<FullLevelResult> {
+  const started = Date.now();
+  const { device, progress } = options;
+  const cacheDir = options.cacheDir ?? path.join(cacheRoot(), "harness");
+  fs.mkdirSync(options.runDir, { recursive: true });
+  const log = path.join(options.runDir, "harness.log");
+  if (!fs.existsSync(options.qemuBinary)) {
+    throw DevgenError.single(`level full: the QEMU binary ${options.qemuBinary} does not exist`, "run `devgen build` first");
+  }
+
+  await ensurePackages([...HARNESS_PACKAGES, "seabios", "qemu-system-data"], "the full-level test VM", log, progress);
+  const payloadOptions = { device, generatedDir: options.generatedDir, dir: path.join(cacheDir, "payload"), log, progress };
+  const payload = await buildPayload(payloadOptions);
+  const migrationPayload = await buildPayload({ ...payloadOptions, migration: true });
+  const busybox = await staticBusybox({ dir: cacheDir, log, progress });
+  const initrd = await buildInitramfs(
+    [
+      { path: "init", from: path.join(KERNEL_HARNESS_DIR, "init") },
+      { path: "bin/busybox", from: busybox },
+      ...(await kvmModuleEntries(options.kernel.modules, options.stockModulesDir, log)),
+      ...(await mountModuleEntries(options.stockModulesDir, log)),
+    ],
+    { dir: path.join(cacheDir, "initramfs"), name: "full", log, progress },
+  );
+  const accel = options.accel ?? (await chooseAccel({ kernel: options.vmlinuz, initrd: initrd.path, cacheDir, progress }));
+  const prepareMs = Date.now() - started;
+
+  const timeoutMs = options.timeoutMs ?? DEFAULT_FULL_LEVEL_TIMEOUT_MS;
+  const task = progress.task(`level full: ${device.name} in QEMU on KVM in a ${options.kernel.release} VM (${accel.name})`);
+  let vm: VmRun;
+  try {
+    vm = await bootVm({
+      level: "full",
+      kernel: options.vmlinuz,
+      initrd: initrd.path,
+      append: fullLevelAppend(device, hostPath(options.qemuBinary), { vectors: hostPath(payload.file), migration: hostPath(migrationPayload.file) }),
+      accel,
+      extraArgs: fullLevelMachineArgs(),
+      memoryMb: OUTER_MEMORY_MB,
+      timeoutMs,
+      runDir: options.runDir,
+      onLine: (line) => {
+        const check = /^(?:not )?ok\b(?:\s+\d+)?(?:\s+-)?\s*(.*)$/.exec(line);
+        if (check) task.note(check[1]!.slice(0, 60));
+      },
+    });
+  } catch (err) {
+    task.fail();
+    throw err;
+  }
+  const { checks, status } = vmChecks(vm, timeoutMs);
+  const ok = status === "pass" && checks.length > 0 && checks.every((c) => c.ok);
+  const failed = checks.filter((c) => !c.ok).length;
+  if (ok) task.done(`${checks.length} checks passed in ${formatDuration(vm.durationMs)}`);
+  else task.fail(`${failed} of ${checks.length} checks failed; console log: ${vm.consoleLog}`);
+
+  const initAt = lineTime(vm, (t) => t.startsWith("# init:"));
+  const endAt = lineTime(vm, (t) => /^DEVGEN-RESULT\b/.test(t));
+  const result: FullLevelResult = {
+    level: "full",
+    implementation: `qemu -accel kvm -device ${device.name} (in-kernel on and off, ${options.kernel.release})`,
+    ok,
+    checks,
+    consoleLog: vm.consoleLog,
+    resultsLog: vm.resultsLog,
+    accel,
+    timings: {
+      prepareMs,
+      bootMs: initAt,
+      testMs: initAt !== null && endAt !== null ? endAt - initAt : null,
+      totalMs: Date.now() - started,
+    },
+  };
+  fs.writeFileSync(path.join(options.runDir, "result.json"), `${JSON.stringify(result, null, 2)}\n`);
+  return result;
+}

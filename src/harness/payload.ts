@@ -1,0 +1,101 @@
+/**
+ * The L3 guest of level full: qemu-harness/payload/, a flat binary QEMU boots as its BIOS.
+ *
+ *   boot.S (reset vector, real → protected → long mode) + payload.c (PCI, vectors, TAP on
+ *   COM1) + device.h (rendered here) + the generated <name>_types.h, <name>_vectors.h
+ *     ──gcc -ffreestanding, payload.ld──▶ ELF linked at 1 MiB ──objcopy -O binary──▶ BIOS image
+ *
+ * Freestanding: no libc, only the compiler's own <stdint.h>, <stdbool.h>, <stdarg.h>.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import Handlebars from "handlebars";
+import { cHex } from "../gen/c.js";
+import type { Device } from "../ir/types.js";
+import type { Progress } from "../util/progress.js";
+import { compileCached } from "./compile-cache.js";
+import { generatedHeaders, testPlacement } from "./kvm-level.js";
+import { QEMU_HARNESS_DIR } from "./qemu-level.js";
+
+const PAYLOAD_DIR = path.join(QEMU_HARNESS_DIR, "payload");
+
+export const PAYLOAD_CFLAGS = [
+  "-m64",
+  "-ffreestanding",
+  "-fno-pic",
+  "-fno-pie",
+  "-mno-red-zone",
+  "-mgeneral-regs-only",
+  "-fno-stack-protector",
+  "-fno-asynchronous-unwind-tables",
+  "-O2",
+  "-Wall",
+  "-Wextra",
+];
+const PAYLOAD_LDFLAGS = ["-nostdlib", "-static", "-no-pie", "-Wl,--build-id=none", "-Wl,-T,payload.ld", "-Wl,--no-warn-rwx-segments"];
+
+export function payloadDeviceHeaderView(device: Device) {
+  const place = testPlacement(device);
+  return {
+    name: device.name,
+    prefix: device.prefix,
+    source: device.source,
+    vendorId: cHex(device.pci.vendorId),
+    deviceId: cHex(device.pci.deviceId),
+    barIndex: device.bar.index,
+    mmio: device.bar.space === "mmio" ? 1 : 0,
+    barSize: cHex(device.bar.size),
+    base: cHex(place.base),
+    movedBase: cHex(place.moved),
+  };
+}
+
+const handlebars = Handlebars.create();
+let headerTemplate: HandlebarsTemplateDelegate | null = null;
+
+/** qemu-harness/templates/payload-device.h.hbs rendered for the device. */
+export function renderPayloadDeviceHeader(device: Device): string {
+  headerTemplate ??= handlebars.compile(fs.readFileSync(path.join(QEMU_HARNESS_DIR, "templates", "payload-device.h.hbs"), "utf8"), {
+    strict: true,
+    noEscape: true,
+  });
+  return headerTemplate(payloadDeviceHeaderView(device));
+}
+
+/**
+ * Builds `<name>-payload.bin`, or with `migration` `<name>-migration-payload.bin` (half the
+ * vectors, a wait while the harness migrates the guest, the other half), unless the same
+ * sources were built before.
+ */
+export async function buildPayload(options: {
+  device: Device;
+  generatedDir: string;
+  dir: string;
+  log: string;
+  progress: Progress;
+  migration?: boolean;
+}): Promise<{ file: string; reused: boolean }> {
+  const { device } = options;
+  const generated = generatedHeaders(device, options.generatedDir);
+  const sources: Record<string, string | Buffer> = {
+    "boot.S": fs.readFileSync(path.join(PAYLOAD_DIR, "boot.S")),
+    "payload.c": fs.readFileSync(path.join(PAYLOAD_DIR, "payload.c")),
+    "payload.ld": fs.readFileSync(path.join(PAYLOAD_DIR, "payload.ld")),
+    "device.h": renderPayloadDeviceHeader(device),
+    [`${device.name}_types.h`]: fs.readFileSync(generated[`${device.name}_types.h`]!),
+    [`${device.name}_vectors.h`]: fs.readFileSync(generated[`${device.name}_vectors.h`]!),
+  };
+  const product = `${device.name}-${options.migration ? "migration-" : ""}payload.bin`;
+  return compileCached({
+    product,
+    sources,
+    commands: [
+      ["gcc", ...PAYLOAD_CFLAGS, ...(options.migration ? ["-DDEVGEN_MIGRATE"] : []), ...PAYLOAD_LDFLAGS, "-I.", "-o", "payload.elf", "boot.S", "payload.c"],
+      ["objcopy", "-O", "binary", "payload.elf", product],
+    ],
+    dir: options.dir,
+    log: options.log,
+    progress: options.progress,
+    hint: "the payload needs gcc and binutils",
+  });
+}

@@ -1,0 +1,192 @@
+/**
+ * The VM harness, level full. Always: the payload builds for every device without a warning
+ * and is a BIOS image QEMU accepts (whole 64 KiB units, the reset vector's jump in its last
+ * 16 bytes); the outer VM's arguments and /init's parameters. With DEVGEN_REAL=1: the
+ * payload against QEMU's emulated device under TCG on the host (port I/O devices: TCG
+ * splits misaligned MMIO, which is why MMIO needs KVM), a tampered vector that must fail
+ * there, and the full level itself (QEMU on the built kvm modules in the outer VM, the
+ * device in the kernel and then emulated) for a port I/O and an MMIO device.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { fetchKernel, type KernelTree } from "../src/fetch/kernel.js";
+import { fullLevelAppend, fullLevelMachineArgs, runFullLevel } from "../src/harness/full-level.js";
+import { buildPayload, PAYLOAD_CFLAGS, payloadDeviceHeaderView } from "../src/harness/payload.js";
+import { createProgress, quietProgress } from "../src/util/progress.js";
+import { generateInto, removeGenerated, type Generated } from "./helpers/native.js";
+
+const EXAMPLES = fs
+  .readdirSync("examples")
+  .filter((entry) => fs.existsSync(path.join("examples", entry, "device.ts")))
+  .sort()
+  .map((entry) => path.join("examples", entry));
+const DEVICES = ["devices/xche", ...EXAMPLES];
+const TEN_MINUTES = 10 * 60 * 1000;
+
+const generated: Generated[] = [];
+const scratch: string[] = [];
+afterAll(() => {
+  generated.forEach(removeGenerated);
+  for (const dir of scratch) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function tmpDir(prefix: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  scratch.push(dir);
+  return dir;
+}
+
+function generate(dir: string): Generated {
+  const out = generateInto(dir);
+  generated.push(out);
+  return out;
+}
+
+async function payloadFor(out: Generated, generatedDir = out.dir): Promise<string> {
+  const cache = tmpDir("devgen-payload-");
+  const built = await buildPayload({ device: out.device, generatedDir, dir: cache, log: path.join(cache, "build.log"), progress: quietProgress });
+  return built.file;
+}
+
+describe("what the outer VM and /init are told", () => {
+  test("xche: the BAR placed at 0xc000 and moved next to it; the trace names xche-io", () => {
+    const xche = generate("devices/xche").device;
+    expect(payloadDeviceHeaderView(xche)).toMatchObject({ vendorId: "0x1b36", deviceId: "0x100", barIndex: 1, mmio: 0, base: "0xc000", movedBase: "0xc800" });
+    expect(fullLevelAppend(xche, "/q/qemu-system-x86_64", { vectors: "/p/xche-payload.bin", migration: "/p/xche-migration-payload.bin" })).toEqual([
+      "devgen.level=full",
+      "devgen.device=xche",
+      "devgen.qemu=/q/qemu-system-x86_64",
+      "devgen.payload=/p/xche-payload.bin",
+      "devgen.migrate_payload=/p/xche-migration-payload.bin",
+      "devgen.region=xche-io",
+    ]);
+  });
+
+  test("hpet_timer: a memory BAR, below the IOAPIC; the trace names hpet_timer-mmio", () => {
+    const hpet = generate("examples/hpet_timer").device;
+    expect(payloadDeviceHeaderView(hpet)).toMatchObject({ mmio: 1, base: "0xe0000000", movedBase: "0xe0000400" });
+    expect(fullLevelAppend(hpet, "/q", { vectors: "/p", migration: "/m" })).toContain("devgen.region=hpet_timer-mmio");
+  });
+
+  test("the host's root goes to the outer VM read-only", () => {
+    expect(fullLevelMachineArgs()).toEqual(["-virtfs", "local,path=/,mount_tag=hostroot,security_model=none,readonly=on"]);
+  });
+});
+
+const hasGcc = spawnSync("gcc", ["--version"]).status === 0;
+(hasGcc ? describe.each(DEVICES) : describe.skip.each(DEVICES))("the L3 payload for %s", (dir) => {
+  test("compiles without a warning into a BIOS image QEMU accepts, and is reused", async () => {
+    const out = generate(dir);
+    const cache = tmpDir("devgen-payload-");
+    const log = path.join(cache, "build.log");
+    const first = await buildPayload({ device: out.device, generatedDir: out.dir, dir: cache, log, progress: quietProgress });
+    expect(first.reused).toBe(false);
+    const image = fs.readFileSync(first.file);
+    expect(image.length % 0x10000).toBe(0);
+    // jmp rel16 (0xe9) at 0xfffffff0, to the start of the boot block 4 KiB below 4 GiB.
+    expect(image[image.length - 16]).toBe(0xe9);
+    expect((0xfff3 + image.readUInt16LE(image.length - 15)) & 0xffff).toBe(0xf000);
+    execFileSync("gcc", [...PAYLOAD_CFLAGS, "-Werror", "-fsyntax-only", "-I.", "payload.c"], { cwd: path.dirname(first.file), stdio: "pipe" });
+    const again = await buildPayload({ device: out.device, generatedDir: out.dir, dir: cache, log, progress: quietProgress });
+    expect(again).toEqual({ file: first.file, reused: true });
+  }, 60_000);
+});
+
+// ---------------------------------------------------------------------------------------
+
+const real = process.env.DEVGEN_REAL === "1" ? describe : describe.skip;
+const CLI = path.resolve("dist/src/cli/main.js");
+
+interface L3Run {
+  status: number | null;
+  lines: string[];
+}
+
+/** The payload as QEMU's BIOS under TCG on the host: the emulated device, no KVM. */
+function runPayloadUnderTcg(qemuBinary: string, device: string, payload: string): L3Run {
+  const result = spawnSync(
+    qemuBinary,
+    [
+      ...["-accel", "tcg", "-machine", "pc", "-cpu", "qemu64", "-m", "32", "-nodefaults", "-no-reboot"],
+      ...["-display", "none", "-monitor", "none", "-serial", "stdio", "-L", "/usr/share/seabios", "-L", "/usr/share/qemu"],
+      ...["-bios", payload, "-device", "pci-bridge,id=br,chassis_nr=1,shpc=off", "-device", `${device},bus=br,addr=0x1`],
+      ...["-device", "isa-debug-exit,iobase=0xf4,iosize=4"],
+    ],
+    { encoding: "utf8", timeout: 120_000 },
+  );
+  return { status: result.status, lines: result.stdout.replace(/\r/g, "").split("\n") };
+}
+
+real("level full for real (DEVGEN_REAL=1)", () => {
+  let kernel: KernelTree;
+  let built: { release: string; modules: string[]; modulesDir?: string };
+  let qemuBinary: string;
+
+  beforeAll(async () => {
+    const result = spawnSync(process.execPath, [CLI, "build", "devices/xche", ...EXAMPLES, "--json"], { encoding: "utf8", env: { ...process.env } });
+    if (result.status !== 0) throw new Error(`devgen build failed:\n${result.stderr}`);
+    const json = JSON.parse(result.stdout);
+    built = json.kernel;
+    qemuBinary = json.qemu.binary;
+    kernel = await fetchKernel({ version: "6.1", progress: quietProgress });
+  }, 2 * TEN_MINUTES);
+
+  test.each(["devices/xche", "examples/uart16550"])("the payload passes against QEMU's emulated %s under TCG", async (dir) => {
+    const out = generate(dir);
+    const run = runPayloadUnderTcg(qemuBinary, out.name, await payloadFor(out));
+    expect(run.lines.filter((l) => l.startsWith("not ok"))).toEqual([]);
+    expect(run.lines.filter((l) => /^ok \d+ - BAR at 0x[0-9a-f]+: \d+ reads return/.test(l))).toHaveLength(2);
+    expect(run.status).toBe(1);
+  }, 120_000);
+
+  test("a tampered vector fails the payload, naming the vector, expected and actual", async () => {
+    const xche = generate("devices/xche");
+    const copy = tmpDir("devgen-full-tampered-");
+    fs.cpSync(xche.dir, copy, { recursive: true });
+    const header = path.join(copy, "tests", "xche_vectors.h");
+    const lines = fs.readFileSync(header, "utf8").split("\n");
+    const first = lines.findIndex((l) => l.includes("xche_vectors[XCHE_NR_VECTORS] = {"));
+    const target = lines.findIndex((l, i) => i > first && l.includes("{ XCHE_VEC_READ, 4, 1, 0x0, 0x58434845ULL, 0xffffffffULL }"));
+    expect(target).toBeGreaterThan(first);
+    lines[target] = lines[target]!.replace("0x58434845ULL", "0x58434846ULL");
+    fs.writeFileSync(header, lines.join("\n"));
+
+    const run = runPayloadUnderTcg(qemuBinary, "xche", await payloadFor(xche, copy));
+    expect(run.status).toBe(3);
+    expect(run.lines).toContain("not ok 3 - BAR at 0xc000: 723 reads return the reference model's values");
+    expect(run.lines).toContain(`# vector ${target - first - 1} (read size 4 at BAR+0x0): expected 0x58434846 (mask 0xffffffff), got 0x58434845`);
+  }, 120_000);
+
+  const options = (out: Generated, runDir: string) => ({
+    device: out.device,
+    generatedDir: out.dir,
+    kernel: built,
+    stockModulesDir: built.modulesDir ?? kernel.modulesDir,
+    vmlinuz: kernel.vmlinuz,
+    qemuBinary,
+    runDir,
+    progress: createProgress({ mode: "plain" }),
+  });
+
+  test.each(["devices/xche", "examples/hpet_timer"])(
+    "%s: QEMU on KVM in the outer VM; in-kernel, no access reaches QEMU; emulated, every one does",
+    async (dir) => {
+      const out = generate(dir);
+      const result = await runFullLevel(options(out, tmpDir("devgen-full-run-")));
+      expect(result.checks.filter((c) => !c.ok)).toEqual([]);
+      expect(result.ok).toBe(true);
+      const names = result.checks.map((c) => c.name);
+      const region = `${out.name}-${out.device.bar.space === "io" ? "io" : "mmio"}`;
+      expect(names.some((n) => new RegExp(`^in-kernel=on: none of the payload's [1-9]\\d* accesses reached QEMU \\(${region}\\)$`).test(n))).toBe(true);
+      expect(names.some((n) => new RegExp(`^in-kernel=off: QEMU emulated all [1-9]\\d* accesses \\([1-9]\\d* calls into ${region}\\)$`).test(n))).toBe(true);
+      for (const mode of ["on", "off"]) {
+        expect(names).toContain(`in-kernel=${mode}: the L3 payload ran to its end and passed`);
+        expect(names.filter((n) => n.startsWith(`in-kernel=${mode}: BAR at `) && n.includes("reads return the reference model's values"))).toHaveLength(2);
+        expect(names).toContain(`in-kernel=${mode}: the old address ${out.device.bar.space === "io" ? "0xc000" : "0xe0000000"} no longer answers`);
+      }
+    },
+    TEN_MINUTES,
+  );
+});
