@@ -1,6 +1,7 @@
 /**
  * One benchmark sample in a fresh process, so peak memory is this run's alone:
- * load + validate + generate a synthetic device, print JSON timings.
+ * load + validate + generate a synthetic device, print JSON timings. The device file's
+ * type-check is cached in `$DEVGEN_CACHE` (run.ts gives each cold sample an empty one).
  */
 import * as fs from "node:fs";
 import * as os from "node:os";

@@ -75,28 +75,25 @@ function columns(line: string): number {
  * continuation lines aligned with the opening parenthesis as kernel style asks.
  */
 export function wrapSignatures(c: string, maxColumns: number): string {
-  const signature = /^[a-z][^\t(]*\((.*)\);?$/;
-  return c
-    .split("\n")
-    .map((line) => {
-      const match = signature.exec(line);
-      if (!match || columns(line) <= maxColumns) return line;
-      const head = line.slice(0, line.indexOf("(") + 1);
-      const tail = line.slice(head.length);
-      const params = tail.split(", ");
-      const lines: string[] = [];
-      let current = head + params[0];
-      for (let i = 1; i < params.length; i++) {
-        const candidate = `${current}, ${params[i]}`;
-        if (columns(candidate) <= maxColumns) {
-          current = candidate;
-        } else {
-          lines.push(`${current},`);
-          current = alignTo(head) + params[i];
-        }
+  // One pass over the whole text: splitting a 10,000-register core into lines costs more.
+  const signature = /^[a-z][^\t(\n]*\(.*\);?$/gm;
+  return c.replace(signature, (line) => {
+    if (columns(line) <= maxColumns) return line;
+    const head = line.slice(0, line.indexOf("(") + 1);
+    const tail = line.slice(head.length);
+    const params = tail.split(", ");
+    const lines: string[] = [];
+    let current = head + params[0];
+    for (let i = 1; i < params.length; i++) {
+      const candidate = `${current}, ${params[i]}`;
+      if (columns(candidate) <= maxColumns) {
+        current = candidate;
+      } else {
+        lines.push(`${current},`);
+        current = alignTo(head) + params[i];
       }
-      lines.push(current);
-      return lines.join("\n");
-    })
-    .join("\n");
+    }
+    lines.push(current);
+    return lines.join("\n");
+  });
 }

@@ -11,7 +11,19 @@ export interface RegmapBlock {
   defines: string[];
 }
 
+const blocksOf = new WeakMap<Device, RegmapBlock[]>();
+
+/** Made once per device: the core header and the guest header print the same blocks. */
 export function regmapBlocks(device: Device): RegmapBlock[] {
+  let blocks = blocksOf.get(device);
+  if (!blocks) {
+    blocks = registerBlocks(device);
+    blocksOf.set(device, blocks);
+  }
+  return blocks;
+}
+
+function registerBlocks(device: Device): RegmapBlock[] {
   const blocks: RegmapBlock[] = [];
   for (const r of device.registers) {
     if (r.arrayIndex !== null && r.arrayIndex > 0) continue;

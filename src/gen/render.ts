@@ -6,12 +6,14 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import Handlebars from "handlebars";
+import { contentKey, readEntry, storeEntry } from "../util/content-cache.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** `templates/` at the package root, whether running from `src/` or `dist/src/`. */
 export const TEMPLATES_DIR = path.resolve(here, here.includes(`${path.sep}dist${path.sep}`) ? "../../.." : "../..", "templates");
 
 const handlebars = Handlebars.create();
+const OPTIONS: CompileOptions = { strict: true, noEscape: true, preventIndent: true };
 const cache = new Map<string, HandlebarsTemplateDelegate>();
 let partialsLoaded = false;
 
@@ -20,7 +22,7 @@ function loadPartials(): void {
   const dir = path.join(TEMPLATES_DIR, "partials");
   for (const file of fs.readdirSync(dir)) {
     if (file.endsWith(".hbs")) {
-      handlebars.registerPartial(file.slice(0, -4), fs.readFileSync(path.join(dir, file), "utf8"));
+      handlebars.registerPartial(file.slice(0, -4), compiled(fs.readFileSync(path.join(dir, file), "utf8")));
     }
   }
   partialsLoaded = true;
@@ -31,9 +33,23 @@ export function render(name: string, view: object): string {
   loadPartials();
   let template = cache.get(name);
   if (!template) {
-    const source = fs.readFileSync(path.join(TEMPLATES_DIR, name), "utf8");
-    template = handlebars.compile(source, { strict: true, noEscape: true, preventIndent: true });
+    template = compiled(fs.readFileSync(path.join(TEMPLATES_DIR, name), "utf8"));
     cache.set(name, template);
   }
   return template(view);
+}
+
+/**
+ * A template from its source, compiled once per template version: compiling the templates
+ * costs a tenth of a second per run, loading their compiled form a few milliseconds.
+ */
+function compiled(source: string): HandlebarsTemplateDelegate {
+  const key = contentKey([Handlebars.VERSION, JSON.stringify(OPTIONS), source]);
+  let specification = readEntry("templates", key);
+  if (specification === null) {
+    specification = handlebars.precompile(source, { ...OPTIONS }) as string;
+    storeEntry("templates", key, specification);
+  }
+  // The compiled form is the source of an object literal, as Handlebars' own loader evaluates it.
+  return handlebars.template(new Function(`return ${specification};`)() as TemplateSpecification);
 }
