@@ -46,6 +46,8 @@ real(
     expect(result.stdout).toMatch(/^demo passed in \d+ s$/m);
     expect(result.stdout).toContain("level kvm, kvm (in-kernel xche");
     expect(result.stdout).toContain("level qemu, qemu (emulated xche");
+    expect(result.stdout).toContain("level full, qemu -accel kvm -device xche (in-kernel on and off");
+    expect(result.stdout).toContain("  ok   in-kernel=on, migrated: the L3 payload ran to its end and passed");
     fs.rmSync(work, { recursive: true, force: true });
   },
   30 * 60 * 1000,
