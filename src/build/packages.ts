@@ -6,6 +6,7 @@ import { execFileSync } from "node:child_process";
 import { DevgenError } from "../util/diagnostics.js";
 import type { Progress } from "../util/progress.js";
 import { run } from "../util/run.js";
+import { hasApt, missingEvidence } from "./package-evidence.js";
 
 /** Kernel module and full builds (make, gcc, Kconfig tools, objtool's and signing's libraries). */
 export const KERNEL_BUILD_PACKAGES = ["gcc", "make", "flex", "bison", "bc", "libelf-dev", "libssl-dev", "kmod", "xz-utils", "perl"];
@@ -31,7 +32,26 @@ export function missingPackages(packages: readonly string[]): string[] {
   return packages.filter((p) => !installed.has(p));
 }
 
+/**
+ * Installs what `packages` (Debian's names) provide when it is missing: with apt-get as
+ * root; otherwise an error (exit 3) with the exact list, and on a machine without apt what
+ * is missing of each, to install with its own package manager.
+ */
 export async function ensurePackages(packages: readonly string[], why: string, log: string, progress: Progress): Promise<void> {
+  if (!hasApt()) {
+    const lacking = packages.map((p) => ({ p, what: missingEvidence(p) })).filter((m) => m.what);
+    if (!lacking.length) return;
+    throw new DevgenError(
+      [
+        {
+          location: null,
+          message: `${why} needs what these Debian packages provide: ${lacking.map((m) => `${m.p} (${m.what})`).join(", ")}`,
+          hint: `this machine has no apt-get: install their equivalents with its package manager (${lacking.map((m) => m.p).join(" ")})`,
+        },
+      ],
+      3,
+    );
+  }
   const missing = missingPackages(packages);
   if (!missing.length) return;
   if (process.getuid?.() !== 0) {
