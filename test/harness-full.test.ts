@@ -159,6 +159,15 @@ real("level full for real (DEVGEN_REAL=1)", () => {
     expect(run.lines).toContain(`# vector ${target - first - 1} (read size 4 at BAR+0x0): expected 0x58434846 (mask 0xffffffff), got 0x58434845`);
   }, 120_000);
 
+  test("in-kernel=on without KVM stops QEMU with a message instead of emulating", () => {
+    const result = spawnSync(qemuBinary, ["-accel", "tcg", "-machine", "pc", "-nodefaults", "-display", "none", "-device", "xche,in-kernel=on"], {
+      encoding: "utf8",
+      timeout: 60_000,
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("xche: in-kernel=on, but KVM is not in use");
+  });
+
   const options = (out: Generated, runDir: string) => ({
     device: out.device,
     generatedDir: out.dir,
@@ -181,8 +190,11 @@ real("level full for real (DEVGEN_REAL=1)", () => {
       const region = `${out.name}-${out.device.bar.space === "io" ? "io" : "mmio"}`;
       expect(names.some((n) => new RegExp(`^in-kernel=on: none of the payload's [1-9]\\d* accesses reached QEMU \\(${region}\\)$`).test(n))).toBe(true);
       expect(names.some((n) => new RegExp(`^in-kernel=off: QEMU emulated all [1-9]\\d* accesses \\([1-9]\\d* calls into ${region}\\)$`).test(n))).toBe(true);
+      expect(names).toContain("in-kernel=on with a split irqchip: QEMU refuses to start and says why");
       for (const mode of ["on", "off"]) {
         expect(names).toContain(`in-kernel=${mode}: the L3 payload ran to its end and passed`);
+        expect(names).toContain(`in-kernel=${mode}, migrated: the L3 payload ran to its end and passed`);
+        expect(names.filter((n) => n.startsWith(`in-kernel=${mode}, migrated: after migration: BAR at `))).not.toHaveLength(0);
         expect(names.filter((n) => n.startsWith(`in-kernel=${mode}: BAR at `) && n.includes("reads return the reference model's values"))).toHaveLength(2);
         expect(names).toContain(`in-kernel=${mode}: the old address ${out.device.bar.space === "io" ? "0xc000" : "0xe0000000"} no longer answers`);
       }
