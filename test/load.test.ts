@@ -13,6 +13,8 @@ const scratch = new Scratch();
 afterAll(() => scratch.remove());
 
 const TYPE_HINT = "fix the type error; your editor shows the same message with the DSL's documentation";
+const SYNTAX_HINT = "fix the syntax error; errors after one often follow from it, so only the first is shown";
+const IMPORT_HINT = 'write everything in this file, or use `import { defineDevice } from "devgen";`';
 
 interface Case {
   given: string;
@@ -48,12 +50,33 @@ ${BODY}
 });
 `,
       want: [
-        {
-          message: 'device files may only import "devgen", not "node:fs"',
-          at: "fs",
-          hint: 'write everything in this file, or use `import { defineDevice } from "devgen";`',
-        },
-        { message: 'device files may only import "devgen", not "./shared"', at: "local" },
+        { message: 'device files may only import "devgen", not "node:fs"', at: "fs", hint: IMPORT_HINT },
+        { message: 'device files may only import "devgen", not "./shared"', at: "local", hint: IMPORT_HINT },
+      ],
+    },
+  ],
+  [
+    "require(), import() and `import = require()` of other modules, named or computed (not what TypeScript says of them)",
+    {
+      given: `import { defineDevice } from "devgen";
+import os = require(/*@equals*/"node:os");
+
+const name: string = "node:fs";
+void import("devgen");
+void import(/*@dynamic*/"node:child_process");
+const fs = require(/*@require*/\`node:fs\`);
+const computed = require(/*@computed*/name);
+
+export default defineDevice({
+${BODY}
+  registers: [{ name: "CTRL", offset: 0x0 }],
+});
+`,
+      want: [
+        { message: 'device files may only import "devgen", not "node:os"', at: "equals", hint: IMPORT_HINT },
+        { message: 'device files may only import "devgen", not "node:child_process"', at: "dynamic" },
+        { message: 'device files may only import "devgen", not "node:fs"', at: "require" },
+        { message: 'device files may only import "devgen", not a module named at run time', at: "computed" },
       ],
     },
   ],
@@ -61,7 +84,14 @@ ${BODY}
     "syntax error",
     {
       given: deviceSource({ registers: `[{ name: "CTRL" /*@*/offset: 0x0 }]` }),
-      want: [{ message: "',' expected.", hint: TYPE_HINT }],
+      want: [{ message: "',' expected.", hint: SYNTAX_HINT }],
+    },
+  ],
+  [
+    "syntax errors: only the first, without the type errors of the tree the parser guessed",
+    {
+      given: deviceSource({ registers: `[{ name: "CTRL", offset: "0x0" }, { name: /*@*/\`DATA, offset: 0x4 }]` }),
+      want: [{ message: "Unterminated template literal.", hint: SYNTAX_HINT }],
     },
   ],
   [
@@ -87,6 +117,32 @@ ${BODY}
           at: "typo",
         },
         { message: `Type '"rx"' is not assignable to type 'AccessKind | undefined'.`, at: "access" },
+      ],
+    },
+  ],
+  [
+    "number literals above 2^53 - 1, with the type errors, in source order (fractions and exponents are not exact anyway)",
+    {
+      given: deviceSource({
+        prelude: "const far = 1.5e300 + 9007199254740991.5 + 2 ** 64;",
+        registers: `[
+    { name: "CTRL", offset: 0x0, /*@width*/width: 12 },
+    { name: "BIG", offset: 0x8, width: 64, reset: /*@big*/0x8000_0000_0000_0001 },
+    { name: "EDGE", offset: 0x10, width: 64, reset: 9007199254740991, fields: [{ name: "F", bits: [63, 0], reset: /*@edge*/9007199254740992 }] },
+  ]`,
+      }),
+      want: [
+        { message: "Type '12' is not assignable to type 'Width | undefined'.", at: "width", hint: TYPE_HINT },
+        {
+          message: "number 0x8000_0000_0000_0001 is above Number.MAX_SAFE_INTEGER (2^53 - 1), where a number cannot hold every integer",
+          at: "big",
+          hint: "write it as a bigint: 0x8000_0000_0000_0001n",
+        },
+        {
+          message: "number 9007199254740992 is above Number.MAX_SAFE_INTEGER (2^53 - 1), where a number cannot hold every integer",
+          at: "edge",
+          hint: "write it as a bigint: 9007199254740992n",
+        },
       ],
     },
   ],
@@ -137,6 +193,26 @@ ${BODY}
     },
   ],
   [
+    "a thrown value that is not an Error: no stack to place it by, and the hint says so",
+    {
+      given: deviceSource({ prelude: `const ready: boolean = false;\nif (!ready) throw { reason: "not ready", code: 7 };` }),
+      want: [
+        {
+          message: "the device file threw while being evaluated: { reason: 'not ready', code: 7 }",
+          at: { line: 1, column: 1 },
+          hint: "the description must evaluate without throwing; only a thrown Error records where it was thrown",
+        },
+      ],
+    },
+  ],
+  [
+    "an Error whose message says it timed out is not the loader's timeout",
+    {
+      given: deviceSource({ prelude: `const up: boolean = false;\nif (!up) throw /*@*/new Error("link timed out");` }),
+      want: [{ message: "the device file threw while being evaluated: link timed out", hint: "the description must evaluate without throwing" }],
+    },
+  ],
+  [
     "evaluation that does not end (timeout)",
     {
       // Bounded, so that this test ends even while the timeout does not work.
@@ -157,7 +233,7 @@ ${BODY}
         {
           message: "evaluating the device file took longer than 2000 ms",
           at: { line: 1, column: 1 },
-          hint: "look for a loop that does not end",
+          hint: "look for a loop that does not end; a timeout cannot tell where the file was",
         },
       ],
     },
@@ -182,16 +258,17 @@ ${BODY}
     },
   ],
   [
-    "a default export that is not a description",
+    "a default export that is not a description: at the exported expression",
     {
-      given: `export default "foo";\n`,
-      want: [
-        {
-          message: "the default export is not a device description",
-          at: { line: 1, column: 1 },
-          hint: "export the result of defineDevice({ ... })",
-        },
-      ],
+      given: `export default /*@*/"foo";\n`,
+      want: [{ message: "the default export is not a device description", hint: "export the result of defineDevice({ ... })" }],
+    },
+  ],
+  [
+    "a default export that is an object, but not a plain one",
+    {
+      given: `const device = new Map<string, string>([["name", "foo"]]);\nexport default /*@*/device;\n`,
+      want: [{ message: "the default export is not a device description", hint: "export the result of defineDevice({ ... })" }],
     },
   ],
 ];

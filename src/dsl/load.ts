@@ -11,8 +11,9 @@ import * as fs from "node:fs";
 import { createRequire } from "node:module";
 import * as path from "node:path";
 import * as vm from "node:vm";
+import { inspect } from "node:util";
 import { fileURLToPath } from "node:url";
-import type { Node, Project, SourceFile, ts } from "ts-morph";
+import type { Project, SourceFile, ts } from "ts-morph";
 import * as dsl from "./index.js";
 import type { DeviceSpec } from "./types.js";
 import { contentKey, readEntry, storeEntry } from "../util/content-cache.js";
@@ -62,21 +63,36 @@ export function loadDevice(file: string): LoadedDevice {
   } catch {
     throw DevgenError.single(`cannot read device file '${file}'`, "check the path", null);
   }
-  const spec = evaluate(checkedJavaScript(file, text), text, file);
+  const exported = evaluate(checkedJavaScript(file, text), text, file);
   let places: Places | undefined;
-  return {
-    spec,
-    file,
-    locate(specPath) {
-      // Only errors ask for places: a file that loads and validates never parses for them.
-      places ??= mapPlaces(file, text);
-      for (let n = specPath.length; n >= 0; n--) {
-        const place = places.offsets.get(keyOf(specPath.slice(0, n)));
-        if (place !== undefined) return places.locationOf(place);
-      }
-      return places.locationOf(places.fallback);
-    },
+  const locate = (specPath: SpecPath): SourceLocation => {
+    // Only errors ask for places: a file that loads and validates never parses for them.
+    places ??= mapPlaces(file, text);
+    for (let n = specPath.length; n >= 0; n--) {
+      const place = places.offsets.get(keyOf(specPath.slice(0, n)));
+      if (place !== undefined) return places.locationOf(place);
+    }
+    return places.locationOf(places.fallback);
   };
+  if (!isPlainObject(exported)) {
+    throw DevgenError.single(
+      "the default export is not a device description",
+      "export the result of defineDevice({ ... })",
+      locate([]),
+    );
+  }
+  return { spec: exported as unknown as DeviceSpec, file, locate };
+}
+
+/**
+ * An object written as `{ ... }` (or made by Object.create(null)), not an array, a function
+ * or a class instance: lowering reads a description's properties and nothing else. The
+ * value comes from the sandbox's realm, so its prototype is compared by shape, not identity.
+ */
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const prototype: unknown = Object.getPrototypeOf(value);
+  return prototype === null || Object.getPrototypeOf(prototype) === null;
 }
 
 /**
@@ -99,12 +115,13 @@ function checkedJavaScript(file: string, text: string): string {
   const project = new Project({ compilerOptions: options });
   const source = project.createSourceFile(file, text, { overwrite: true });
   const compilerSource = source.compilerNode;
-  const at = (node: Node): SourceLocation => {
-    const { line, character } = ts.getLineAndCharacterOfPosition(compilerSource, node.getStart());
+  const at = (position: number): SourceLocation => {
+    const { line, character } = ts.getLineAndCharacterOfPosition(compilerSource, position);
     return { file, line: line + 1, column: character + 1 };
   };
-  checkImports(source, at);
-  typeCheck(source, file);
+  checkSyntax(project, compilerSource, at);
+  checkImports(compilerSource, at);
+  typeCheck(source, at);
   findDefaultExport(source, file);
   const javascript = emitted(project, source);
   if (onlyKnownInputs(project, source)) storeEntry("typecheck", key, javascript);
@@ -147,34 +164,113 @@ function onlyKnownInputs(project: Project, source: SourceFile): boolean {
     );
 }
 
-function checkImports(source: SourceFile, at: (node: Node) => SourceLocation): void {
-  const bad = source
-    .getImportDeclarations()
-    .filter((d) => d.getModuleSpecifierValue() !== "devgen")
-    .map((d) => ({
-      location: at(d.getModuleSpecifier()),
-      message: `device files may only import "devgen", not "${d.getModuleSpecifierValue()}"`,
-      hint: 'write everything in this file, or use `import { defineDevice } from "devgen";`',
-    }));
+/** Every node of the file, parents before children, in source order. */
+function forEachNode(node: ts.Node, visit: (node: ts.Node) => void): void {
+  visit(node);
+  node.forEachChild((child) => forEachNode(child, visit));
+}
+
+/**
+ * Only the first syntax error: the parser recovers by guessing what was meant, and what it
+ * reports after one (and every type error in the tree it guessed) mostly follows from it.
+ */
+function checkSyntax(project: Project, source: ts.SourceFile, at: (position: number) => SourceLocation): void {
+  const { ts } = compiler();
+  const [first] = project.getProgram().compilerObject.getSyntacticDiagnostics(source);
+  if (!first) return;
+  throw DevgenError.single(
+    ts.flattenDiagnosticMessageText(first.messageText, " "),
+    "fix the syntax error; errors after one often follow from it, so only the first is shown",
+    at(unterminatedLiteralStart(source, first.start ?? 0) ?? first.start ?? 0),
+  );
+}
+
+/**
+ * The compiler reports a string or template that is never closed where the line ends; its
+ * opening quote is what tells which one it is.
+ */
+function unterminatedLiteralStart(source: ts.SourceFile, reportedAt: number): number | null {
+  let start: number | null = null;
+  forEachNode(source, (node) => {
+    if ((node as ts.LiteralLikeNode).isUnterminated && node.end === reportedAt) start = node.getStart(source);
+  });
+  return start;
+}
+
+const IMPORT_HINT = 'write everything in this file, or use `import { defineDevice } from "devgen";`';
+
+/**
+ * The sandbox gives a device file "devgen" and nothing else: every other module it names,
+ * by declaration, `require()` or `import()`, is reported here rather than as whatever the
+ * compiler or the sandbox would make of it.
+ */
+function checkImports(source: ts.SourceFile, at: (position: number) => SourceLocation): void {
+  const { ts } = compiler();
+  const bad: { location: SourceLocation; message: string; hint: string }[] = [];
+  const check = (specifier: ts.Node | undefined): void => {
+    if (!specifier) return;
+    const named = ts.isStringLiteralLike(specifier) ? specifier.text : null;
+    if (named === "devgen") return;
+    bad.push({
+      location: at(specifier.getStart(source)),
+      message: `device files may only import "devgen", not ${named === null ? "a module named at run time" : `"${named}"`}`,
+      hint: IMPORT_HINT,
+    });
+  };
+  forEachNode(source, (node) => {
+    if (ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) {
+      check(node.moduleSpecifier);
+    } else if (ts.isExternalModuleReference(node)) {
+      check(node.expression);
+    } else if (
+      ts.isCallExpression(node) &&
+      (node.expression.kind === ts.SyntaxKind.ImportKeyword ||
+        (ts.isIdentifier(node.expression) && node.expression.text === "require"))
+    ) {
+      check(node.arguments[0] ?? node);
+    }
+  });
   if (bad.length) throw new DevgenError(bad);
 }
 
-function typeCheck(source: SourceFile, file: string): void {
+/** The type errors, and the number literals that are not what they say, in source order. */
+function typeCheck(source: SourceFile, at: (position: number) => SourceLocation): void {
   const { ts } = compiler();
   // The file's own diagnostics: the DSL's declarations are not checked again on every load.
-  const diagnostics = source.getPreEmitDiagnostics().filter((d) => d.getSourceFile()?.getFilePath() === source.getFilePath());
-  if (!diagnostics.length) return;
-  throw new DevgenError(
-    diagnostics.map((d) => {
-      const { line, character } = ts.getLineAndCharacterOfPosition(source.compilerNode, d.getStart() ?? 0);
-      const text = ts.flattenDiagnosticMessageText(d.getMessageText() as string | ts.DiagnosticMessageChain, " ");
-      return {
-        location: { file, line: line + 1, column: character + 1 },
-        message: text,
-        hint: "fix the type error; your editor shows the same message with the DSL's documentation",
-      };
-    }),
-  );
+  const typeErrors = source
+    .getPreEmitDiagnostics()
+    .filter((d) => d.getSourceFile()?.getFilePath() === source.getFilePath())
+    .map((d) => ({
+      position: d.getStart() ?? 0,
+      message: ts.flattenDiagnosticMessageText(d.getMessageText() as string | ts.DiagnosticMessageChain, " "),
+      hint: "fix the type error; your editor shows the same message with the DSL's documentation",
+    }));
+  const problems = [...typeErrors, ...impreciseNumbers(source.compilerNode)].sort((a, b) => a.position - b.position);
+  if (!problems.length) return;
+  throw new DevgenError(problems.map(({ position, message, hint }) => ({ location: at(position), message, hint })));
+}
+
+/**
+ * Integer literals above Number.MAX_SAFE_INTEGER, by the rule of the compiler's suggestion
+ * 80008, made an error: such a literal may already be another number when devgen sees it
+ * (0x8000000000000001 is 0x8000000000000000), and only here is the literal still known.
+ */
+function impreciseNumbers(source: ts.SourceFile): { position: number; message: string; hint: string }[] {
+  const { ts } = compiler();
+  const found: { position: number; message: string; hint: string }[] = [];
+  forEachNode(source, (node) => {
+    if (!ts.isNumericLiteral(node)) return;
+    const literal = node.getText(source);
+    // Fractions and exponents are not meant as exact integers (the compiler skips them too).
+    if (/[.eE]/.test(literal) && !/^0[xX]/.test(literal)) return;
+    if (Number(node.text) <= Number.MAX_SAFE_INTEGER) return;
+    found.push({
+      position: node.getStart(source),
+      message: `number ${literal} is above Number.MAX_SAFE_INTEGER (2^53 - 1), where a number cannot hold every integer`,
+      hint: `write it as a bigint: ${literal}n`,
+    });
+  });
+  return found;
 }
 
 function findDefaultExport(source: SourceFile, file: string): void {
@@ -207,7 +303,8 @@ function emitted(project: Project, source: SourceFile): string {
   return text;
 }
 
-function evaluate(javascript: string, text: string, file: string): DeviceSpec {
+/** Runs the module and returns its default export, whatever it is. */
+function evaluate(javascript: string, text: string, file: string): unknown {
   const module = { exports: {} as Record<string, unknown> };
   const require = (name: string): unknown => {
     if (name === "devgen") return dsl;
@@ -225,39 +322,45 @@ function evaluate(javascript: string, text: string, file: string): DeviceSpec {
   try {
     script = new vm.Script(code, { filename: generatedName, cachedData });
     script.runInNewContext({ exports: module.exports, require, module }, { timeout: EVALUATION_TIMEOUT_MS });
-  } catch (err) {
-    const error = err as Error;
-    const mappings = decodeMappings(JSON.parse(sourceMapOf(text, file)).mappings ?? "");
-    const location = locateThrow(error, generatedName, mappings, file);
-    const timedOut = /timed out/.test(String(error.message));
-    throw DevgenError.single(
-      timedOut
-        ? `evaluating the device file took longer than ${EVALUATION_TIMEOUT_MS} ms`
-        : `the device file threw while being evaluated: ${error.message ?? String(err)}`,
-      timedOut ? "look for a loop that does not end" : "the description must evaluate without throwing",
-      location,
-    );
+  } catch (thrown) {
+    throw evaluationError(thrown, generatedName, text, file);
   }
   if (!cachedData || script.cachedDataRejected) storeEntry("v8", codeKey, script.createCachedData());
-  const value = module.exports.default;
-  if (typeof value !== "object" || value === null) {
-    throw DevgenError.single(
-      "the default export is not a device description",
-      "export the result of defineDevice({ ... })",
-      { file, line: 1, column: 1 },
+  return module.exports.default;
+}
+
+/**
+ * Why evaluation failed, placed where the file threw. Only an Error has a stack to place it
+ * by; a timeout's error is raised from outside the script, so neither has a place in the file.
+ */
+function evaluationError(thrown: unknown, generatedName: string, text: string, file: string): DevgenError {
+  const start = { file, line: 1, column: 1 };
+  const { code, message, stack } = (typeof thrown === "object" && thrown !== null ? thrown : {}) as Record<string, unknown>;
+  if (code === "ERR_SCRIPT_EXECUTION_TIMEOUT") {
+    return DevgenError.single(
+      `evaluating the device file took longer than ${EVALUATION_TIMEOUT_MS} ms`,
+      "look for a loop that does not end; a timeout cannot tell where the file was",
+      start,
     );
   }
-  return value as DeviceSpec;
+  const what = `the device file threw while being evaluated: ${
+    typeof message === "string" ? message : typeof thrown === "string" ? thrown : inspect(thrown, { breakLength: Infinity })
+  }`;
+  if (typeof stack !== "string") {
+    return DevgenError.single(what, "the description must evaluate without throwing; only a thrown Error records where it was thrown", start);
+  }
+  const mappings = decodeMappings(JSON.parse(sourceMapOf(text, file)).mappings ?? "");
+  return DevgenError.single(what, "the description must evaluate without throwing", locateThrow(stack, generatedName, mappings, file));
 }
 
 function locateThrow(
-  error: Error,
+  stack: string,
   generatedName: string,
   mappings: ReturnType<typeof decodeMappings>,
   file: string,
 ): SourceLocation {
   const escaped = generatedName.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  const match = new RegExp(`${escaped}:(\\d+):(\\d+)`).exec(String(error?.stack ?? ""));
+  const match = new RegExp(`${escaped}:(\\d+):(\\d+)`).exec(stack);
   if (!match) return { file, line: 1, column: 1 };
   // The wrapper function shares the first line with the module; its prefix shifts columns.
   const line = Number(match[1]) - 1;

@@ -7,5 +7,5 @@ export default defineDevice({
   pci: { vendorId: 0x1b36, deviceId: 0x0101 },
   bar: { index: 0, space: "mmio", size: 0x100 },
   kvm: { ioctl: { number: 0xe4 }, capability: { number: 1000 } },
-  registers: [{ name: "CTRL", offset: /*@*/require("node:fs").statSync("/").size }],
+  registers: [{ name: "CTRL", offset: require(/*@*/"node:fs").statSync("/").size }],
 });

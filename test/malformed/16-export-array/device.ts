@@ -1,2 +1,2 @@
-// exports an array (typeof "object", so it passes the loader's check)
+// exports an array: typeof "object", yet not a device description
 export default /*@*/[{ name: "foo" }];

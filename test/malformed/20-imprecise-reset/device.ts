@@ -1,4 +1,4 @@
-// 0x8000000000000001 as a number is 0x8000000000000000 by the time devgen sees it
+// 0x8000000000000001 as a number is 0x8000000000000000: only the literal still says what was meant
 import { defineDevice } from "devgen";
 
 export default defineDevice({
