@@ -450,6 +450,8 @@ static void shrink_slabs(void)
 	}
 	if (dir)
 		closedir(dir);
+	/* The files opened here are freed after an RCU grace period: let them go first. */
+	usleep(500 * 1000);
 	if (failed)
 		tap_diag("%u slab caches could not be shrunk: their counts may include freed objects",
 			 failed);

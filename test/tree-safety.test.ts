@@ -26,7 +26,7 @@ import { cacheRoot } from "../src/cache/index.js";
 import { cachedKernel, fetchKernel } from "../src/fetch/kernel.js";
 import { generateAll } from "../src/gen/index.js";
 import { KERNEL_EDITED_FILES, kernelEdits } from "../src/tree/kernel.js";
-import { applyPlan, planPatch, planUnpatch, stripOwner, type Edit } from "../src/tree/patch.js";
+import { applyPlan, planPatch, planUnpatch, stripOwner } from "../src/tree/patch.js";
 import { DevgenError } from "../src/util/diagnostics.js";
 import { createProgress } from "../src/util/progress.js";
 import { compileDevice } from "../src/validate/index.js";

@@ -24,13 +24,13 @@ import { cacheRoot } from "../cache/index.js";
 import { qemuBarRegionName } from "../gen/qemu/index.js";
 import type { Device } from "../ir/types.js";
 import { DevgenError } from "../util/diagnostics.js";
-import { formatDuration, type Progress } from "../util/progress.js";
+import type { Progress } from "../util/progress.js";
 import { chooseAccel, type Accel } from "./accel.js";
 import { buildInitramfs, indexModules, loadOrder, modinfoDepends, moduleListEntries, staticBusybox, type InitramfsEntry, type ModuleToLoad } from "./initramfs.js";
-import { HARNESS_PACKAGES, KERNEL_HARNESS_DIR, kvmModuleEntries, vmChecks } from "./kvm-level.js";
+import { HARNESS_PACKAGES, KERNEL_HARNESS_DIR, kvmModuleEntries } from "./kvm-level.js";
+import { runLevelVm, saveResult } from "./level-vm.js";
 import type { LevelResult } from "./level-result.js";
 import { buildPayload } from "./payload.js";
-import { bootVm, type VmRun } from "./vm.js";
 
 /** What L2 needs to mount the host's root: virtio over PCI and the 9p filesystem. */
 const MOUNT_MODULES = ["virtio_pci", "9pnet_virtio", "9p"];
@@ -86,10 +86,6 @@ async function mountModuleEntries(stockModulesDir: string, log: string): Promise
   return moduleListEntries("9p", [...order.values()]);
 }
 
-function lineTime(vm: VmRun, test: (text: string) => boolean): number | null {
-  return vm.lines.find((l) => test(l.text))?.atMs ?? null;
-}
-
 /** A path the outer VM sees at the same place through the host's root. */
 function hostPath(file: string): string {
   const real = fs.realpathSync(file);
@@ -124,54 +120,21 @@ export async function runFullLevel(options: FullLevelOptions): Promise<FullLevel
     { dir: path.join(cacheDir, "initramfs"), name: "full", log, progress },
   );
   const accel = options.accel ?? (await chooseAccel({ kernel: options.vmlinuz, initrd: initrd.path, cacheDir, progress }));
-  const prepareMs = Date.now() - started;
-
-  const timeoutMs = options.timeoutMs ?? DEFAULT_FULL_LEVEL_TIMEOUT_MS;
-  const task = progress.task(`level full: ${device.name} in QEMU on KVM in a ${options.kernel.release} VM (${accel.name})`);
-  let vm: VmRun;
-  try {
-    vm = await bootVm({
-      level: "full",
-      kernel: options.vmlinuz,
-      initrd: initrd.path,
-      append: fullLevelAppend(device, hostPath(options.qemuBinary), { vectors: hostPath(payload.file), migration: hostPath(migrationPayload.file) }),
-      accel,
-      extraArgs: fullLevelMachineArgs(),
-      memoryMb: OUTER_MEMORY_MB,
-      timeoutMs,
-      runDir: options.runDir,
-      onLine: (line) => {
-        const check = /^(?:not )?ok\b(?:\s+\d+)?(?:\s+-)?\s*(.*)$/.exec(line);
-        if (check) task.note(check[1]!.slice(0, 60));
-      },
-    });
-  } catch (err) {
-    task.fail();
-    throw err;
-  }
-  const { checks, status } = vmChecks(vm, timeoutMs);
-  const ok = status === "pass" && checks.length > 0 && checks.every((c) => c.ok);
-  const failed = checks.filter((c) => !c.ok).length;
-  if (ok) task.done(`${checks.length} checks passed in ${formatDuration(vm.durationMs)}`);
-  else task.fail(`${failed} of ${checks.length} checks failed; console log: ${vm.consoleLog}`);
-
-  const initAt = lineTime(vm, (t) => t.startsWith("# init:"));
-  const endAt = lineTime(vm, (t) => /^DEVGEN-RESULT\b/.test(t));
-  const result: FullLevelResult = {
+  const { result } = await runLevelVm({
     level: "full",
     implementation: `qemu -accel kvm -device ${device.name} (in-kernel on and off, ${options.kernel.release})`,
-    ok,
-    checks,
-    consoleLog: vm.consoleLog,
-    resultsLog: vm.resultsLog,
+    label: `level full: ${device.name} in QEMU on KVM in a ${options.kernel.release} VM (${accel.name})`,
+    progress,
+    started,
+    kernel: options.vmlinuz,
+    initrd: initrd.path,
+    append: fullLevelAppend(device, hostPath(options.qemuBinary), { vectors: hostPath(payload.file), migration: hostPath(migrationPayload.file) }),
     accel,
-    timings: {
-      prepareMs,
-      bootMs: initAt,
-      testMs: initAt !== null && endAt !== null ? endAt - initAt : null,
-      totalMs: Date.now() - started,
-    },
-  };
-  fs.writeFileSync(path.join(options.runDir, "result.json"), `${JSON.stringify(result, null, 2)}\n`);
+    extraArgs: fullLevelMachineArgs(),
+    memoryMb: OUTER_MEMORY_MB,
+    timeoutMs: options.timeoutMs ?? DEFAULT_FULL_LEVEL_TIMEOUT_MS,
+    runDir: options.runDir,
+  });
+  saveResult(options.runDir, result);
   return result;
 }

@@ -17,13 +17,12 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { ensurePackages } from "../build/packages.js";
 import { cacheRoot } from "../cache/index.js";
-import { formatDuration } from "../util/progress.js";
 import { chooseAccel, type Accel } from "./accel.js";
 import { buildInitramfs, staticBusybox } from "./initramfs.js";
-import { buildKvmTest, HARNESS_PACKAGES, KERNEL_HARNESS_DIR, kvmModuleEntries, vmChecks, type KvmLevelOptions } from "./kvm-level.js";
+import { buildKvmTest, HARNESS_PACKAGES, KERNEL_HARNESS_DIR, kvmModuleEntries, type KvmLevelOptions } from "./kvm-level.js";
+import { runLevelVm, saveResult } from "./level-vm.js";
 import type { LevelResult } from "./level-result.js";
-import { findSplats, splatCheck } from "./splats.js";
-import { bootVm, type VmRun } from "./vm.js";
+import { findSplats } from "./splats.js";
 
 /**
  * Long enough for a run to reach 1,000,000 guest accesses and 100,000 ioctls under nested
@@ -83,10 +82,6 @@ export function defaultFuzzTimeoutMs(accel: Accel, seconds: number): number {
   return accel.name === "tcg" ? 240_000 + seconds * 2000 : 60_000 + seconds * 1500;
 }
 
-function lineTime(vm: VmRun, test: (text: string) => boolean): number | null {
-  return vm.lines.find((l) => test(l.text))?.atMs ?? null;
-}
-
 export async function runFuzzLevel(options: FuzzLevelOptions): Promise<FuzzLevelResult> {
   const started = Date.now();
   const { device, progress } = options;
@@ -110,56 +105,26 @@ export async function runFuzzLevel(options: FuzzLevelOptions): Promise<FuzzLevel
     { dir: path.join(cacheDir, "initramfs"), name: `fuzz-${device.name}`, log, progress },
   );
   const accel = options.accel ?? (await chooseAccel({ kernel: options.vmlinuz, initrd: initrd.path, cacheDir, progress }));
-  const prepareMs = Date.now() - started;
-
-  const timeoutMs = options.timeoutMs ?? defaultFuzzTimeoutMs(accel, seconds);
-  const task = progress.task(`level fuzz: ${device.name} for ${seconds} s, seed ${seed}, in a ${options.kernel.release} VM (${accel.name})`);
-  let vm: VmRun;
-  try {
-    vm = await bootVm({
-      level: "fuzz",
-      kernel: options.vmlinuz,
-      initrd: initrd.path,
-      append: ["devgen.level=fuzz", `devgen.test=${path.basename(fuzzer.binary)}`, `devgen.seconds=${seconds}`, `devgen.seed=${seed}`, `devgen.vcpus=${vcpus}`],
-      accel,
-      timeoutMs,
-      runDir: options.runDir,
-      onLine: (line) => {
-        const check = /^(?:not )?ok\b(?:\s+\d+)?(?:\s+-)?\s*(.*)$/.exec(line);
-        if (check) task.note(check[1]!.slice(0, 60));
-      },
-    });
-  } catch (err) {
-    task.fail();
-    throw err;
-  }
-  const { checks, status } = vmChecks(vm, timeoutMs);
-  checks.push(splatCheck(vm.consoleLog));
-  const parsed = parseFuzzSummary(vm.lines.map((l) => l.text));
-  const fuzz = parsed && { ...parsed, splats: findSplats(fs.readFileSync(vm.consoleLog, "utf8")).length };
-  const ok = status === "pass" && fuzz !== null && checks.every((c) => c.ok);
-  const failed = checks.filter((c) => !c.ok).length;
-  if (ok) task.done(`${formatFuzzSummary(fuzz)}; ${checks.length} checks passed in ${formatDuration(vm.durationMs)}`);
-  else task.fail(`${failed} of ${checks.length} checks failed${fuzz ? "" : ", no fuzzing summary"}; console log: ${vm.consoleLog}`);
-
-  const initAt = lineTime(vm, (t) => t.startsWith("# init:"));
-  const endAt = lineTime(vm, (t) => /^DEVGEN-RESULT\b/.test(t));
-  const result: FuzzLevelResult = {
+  let fuzz: FuzzLevelResult["fuzz"] = null;
+  const { result } = await runLevelVm({
     level: "fuzz",
     implementation: `kvm (in-kernel ${device.name}, ${options.kernel.release}, fuzzed)`,
-    ok,
-    checks,
-    consoleLog: vm.consoleLog,
-    resultsLog: vm.resultsLog,
+    label: `level fuzz: ${device.name} for ${seconds} s, seed ${seed}, in a ${options.kernel.release} VM (${accel.name})`,
+    progress,
+    started,
+    kernel: options.vmlinuz,
+    initrd: initrd.path,
+    append: ["devgen.level=fuzz", `devgen.test=${path.basename(fuzzer.binary)}`, `devgen.seconds=${seconds}`, `devgen.seed=${seed}`, `devgen.vcpus=${vcpus}`],
     accel,
-    timings: {
-      prepareMs,
-      bootMs: initAt,
-      testMs: initAt !== null && endAt !== null ? endAt - initAt : null,
-      totalMs: Date.now() - started,
+    timeoutMs: options.timeoutMs ?? defaultFuzzTimeoutMs(accel, seconds),
+    runDir: options.runDir,
+    verdict: (vm) => {
+      const parsed = parseFuzzSummary(vm.lines.map((l) => l.text));
+      fuzz = parsed && { ...parsed, splats: findSplats(fs.readFileSync(vm.consoleLog, "utf8")).length };
+      return fuzz ? { ok: true, summary: formatFuzzSummary(fuzz) } : { ok: false, missing: "no fuzzing summary" };
     },
-    fuzz,
-  };
-  fs.writeFileSync(path.join(options.runDir, "result.json"), `${JSON.stringify(result, null, 2)}\n`);
-  return result;
+  });
+  const fuzzed: FuzzLevelResult = { ...result, fuzz };
+  saveResult(options.runDir, fuzzed);
+  return fuzzed;
 }

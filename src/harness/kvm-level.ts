@@ -12,7 +12,7 @@
  * Both build products are cached under <cache>/harness and rebuilt only when an input
  * changes. Everything the VM printed stays in runDir (console.log, results.log, qemu.log).
  */
-import type { Check, LevelResult } from "./level-result.js";
+import type { LevelResult } from "./level-result.js";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -23,12 +23,11 @@ import { cacheRoot } from "../cache/index.js";
 import { cHex } from "../gen/c.js";
 import type { Device } from "../ir/types.js";
 import { DevgenError } from "../util/diagnostics.js";
-import { formatDuration, type Progress } from "../util/progress.js";
+import type { Progress } from "../util/progress.js";
 import { run } from "../util/run.js";
 import { chooseAccel, type Accel } from "./accel.js";
 import { archiveName, buildInitramfs, indexModules, loadOrder, modinfoDepends, moduleName, staticBusybox, type InitramfsEntry, type ModuleToLoad } from "./initramfs.js";
-import { splatCheck } from "./splats.js";
-import { bootVm, tailLines, timeoutMessage, type VmRun } from "./vm.js";
+import { runLevelVm, saveResult } from "./level-vm.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** `kernel-harness/` at the package root, whether running from `src/` or `dist/src/`. */
@@ -200,80 +199,6 @@ export async function buildKvmTest(options: {
 }
 
 // ---------------------------------------------------------------------------------------
-// Results.
-
-export interface ParsedResults {
-  checks: Check[];
-  /** From the DEVGEN-RESULT line; null when the guest never printed it. */
-  status: "pass" | "fail" | null;
-}
-
-const CHECK_LINE = /^(not )?ok\b(?:\s+\d+)?(?:\s+-)?\s*(.*)$/;
-const RESULT_LINE = /^DEVGEN-RESULT\b.*\bstatus=(pass|fail)\b/;
-
-/** TAP lines (numbered or not) with their "# " diagnostics, and the final result line. */
-export function parseResults(lines: readonly string[]): ParsedResults {
-  const checks: Check[] = [];
-  let status: ParsedResults["status"] = null;
-  let current: Check | null = null;
-  for (const raw of lines) {
-    const line = raw.replace(/\r/g, "").trimEnd();
-    const result = RESULT_LINE.exec(line);
-    if (result) {
-      status = result[1] as "pass" | "fail";
-      current = null;
-      continue;
-    }
-    // A new TAP stream (the test program after /init's own lines), its plan, and /init's
-    // progress notes belong to no check.
-    if (/^TAP version\b/.test(line) || /^1\.\.\d+$/.test(line) || line.startsWith("# init:")) {
-      current = null;
-      continue;
-    }
-    const check = CHECK_LINE.exec(line);
-    if (check) {
-      current = { name: check[2]!.trim(), ok: check[1] === undefined, detail: "" };
-      checks.push(current);
-      continue;
-    }
-    if (line.startsWith("#") && current) {
-      const text = line.replace(/^#\s?/, "");
-      current.detail = current.detail ? `${current.detail}\n${text}` : text;
-    }
-  }
-  return { checks, status };
-}
-
-/** The checks of one VM run, plus one for the VM itself when it did not run to the end. */
-export function vmChecks(vm: VmRun, timeoutMs: number): { checks: Check[]; status: ParsedResults["status"] } {
-  let lines = vm.lines.map((l) => l.text);
-  // No second serial port in the guest: fall back to the console.
-  if (!lines.some((l) => RESULT_LINE.test(l) || CHECK_LINE.test(l))) lines = tailLines(vm.consoleLog, 100_000);
-  const parsed = parseResults(lines);
-  const checks = [...parsed.checks];
-  if (vm.timedOut) {
-    checks.push({ name: "the test VM finishes in time", ok: false, detail: timeoutMessage(vm, timeoutMs) });
-  } else if (parsed.status === null) {
-    const tail = tailLines(vm.consoleLog, 15).map((l) => `  ${l}`);
-    const qemuTail = tailLines(vm.qemuLog, 5).filter((l) => !l.startsWith("$ "));
-    checks.push({
-      name: "the test VM runs to the end",
-      ok: false,
-      detail: [
-        `level ${vm.level}: the VM stopped (QEMU ${vm.signal ? `killed by ${vm.signal}` : `exit code ${vm.exitCode}`}) before the test printed its result; console log: ${vm.consoleLog}`,
-        ...(qemuTail.length ? [`QEMU: ${qemuTail.join(" / ")}`] : []),
-        ...(tail.length ? ["last lines of the console:", ...tail] : []),
-      ].join("\n"),
-    });
-  }
-  return { checks, status: parsed.status };
-}
-
-function lineTime(vm: VmRun, test: (text: string) => boolean): number | null {
-  return vm.lines.find((l) => test(l.text))?.atMs ?? null;
-}
-
-// ---------------------------------------------------------------------------------------
 // The level.
 
 /**
@@ -336,54 +261,19 @@ export async function runKvmLevel(options: KvmLevelOptions): Promise<KvmLevelRes
     progress,
   });
   const accel = options.accel ?? (await chooseAccel({ kernel: options.vmlinuz, initrd: initrd.path, cacheDir, progress }));
-  const prepareMs = Date.now() - started;
-
-  const timeoutMs = options.timeoutMs ?? defaultTimeoutMs(accel, leakCycles) * (options.kernel.debug ? DEBUG_KERNEL_SLOWDOWN : 1);
-  const task = progress.task(`level kvm: ${device.name} in a ${options.kernel.release} VM (${accel.name})`);
-  let vm: VmRun;
-  try {
-    vm = await bootVm({
-      level: "kvm",
-      kernel: options.vmlinuz,
-      initrd: initrd.path,
-      append: ["devgen.level=kvm", `devgen.test=${path.basename(test.binary)}`, `devgen.leak_cycles=${leakCycles}`],
-      accel,
-      timeoutMs,
-      runDir: options.runDir,
-      onLine: (line) => {
-        const check = CHECK_LINE.exec(line);
-        if (check) task.note(check[2]!.slice(0, 60));
-      },
-    });
-  } catch (err) {
-    task.fail();
-    throw err;
-  }
-  const { checks, status } = vmChecks(vm, timeoutMs);
-  // The host reads the whole console: a splat counts even if /init never got to check dmesg.
-  checks.push(splatCheck(vm.consoleLog));
-  const ok = status === "pass" && checks.length > 0 && checks.every((c) => c.ok);
-  const failed = checks.filter((c) => !c.ok).length;
-  if (ok) task.done(`${checks.length} checks passed in ${formatDuration(vm.durationMs)}`);
-  else task.fail(`${failed} of ${checks.length} checks failed; console log: ${vm.consoleLog}`);
-
-  const initAt = lineTime(vm, (t) => t.startsWith("# init:"));
-  const endAt = lineTime(vm, (t) => RESULT_LINE.test(t));
-  const result: KvmLevelResult = {
+  const { result } = await runLevelVm({
     level: "kvm",
     implementation: `kvm (in-kernel ${device.name}, ${options.kernel.release})`,
-    ok,
-    checks,
-    consoleLog: vm.consoleLog,
-    resultsLog: vm.resultsLog,
+    label: `level kvm: ${device.name} in a ${options.kernel.release} VM (${accel.name})`,
+    progress,
+    started,
+    kernel: options.vmlinuz,
+    initrd: initrd.path,
+    append: ["devgen.level=kvm", `devgen.test=${path.basename(test.binary)}`, `devgen.leak_cycles=${leakCycles}`],
     accel,
-    timings: {
-      prepareMs,
-      bootMs: initAt,
-      testMs: initAt !== null && endAt !== null ? endAt - initAt : null,
-      totalMs: Date.now() - started,
-    },
-  };
-  fs.writeFileSync(path.join(options.runDir, "result.json"), `${JSON.stringify(result, null, 2)}\n`);
+    timeoutMs: options.timeoutMs ?? defaultTimeoutMs(accel, leakCycles) * (options.kernel.debug ? DEBUG_KERNEL_SLOWDOWN : 1),
+    runDir: options.runDir,
+  });
+  saveResult(options.runDir, result);
   return result;
 }

@@ -25,14 +25,14 @@ import { cacheRoot } from "../cache/index.js";
 import { cHex } from "../gen/c.js";
 import type { Device } from "../ir/types.js";
 import { DevgenError } from "../util/diagnostics.js";
-import { formatDuration, type Progress } from "../util/progress.js";
+import type { Progress } from "../util/progress.js";
 import { run } from "../util/run.js";
 import type { Accel } from "./accel.js";
 import { buildInitramfs, indexModules, moduleListEntries, loadOrder, modinfoDepends, staticBusybox, type InitramfsEntry } from "./initramfs.js";
-import { KERNEL_HARNESS_DIR, vmChecks } from "./kvm-level.js";
+import { KERNEL_HARNESS_DIR } from "./kvm-level.js";
+import { runLevelVm, saveResult } from "./level-vm.js";
 import type { LevelResult } from "./level-result.js";
 import { DEFAULT_FIRMWARE_DIRS } from "./qtest.js";
-import { bootVm, type VmRun } from "./vm.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** `qemu-harness/` at the package root, whether running from `src/` or `dist/src/`. */
@@ -193,10 +193,6 @@ async function initramfsEntries(options: QemuLevelOptions, test: string, busybox
   ];
 }
 
-function lineTime(vm: VmRun, test: (text: string) => boolean): number | null {
-  return vm.lines.find((l) => test(l.text))?.atMs ?? null;
-}
-
 export async function runQemuLevel(options: QemuLevelOptions): Promise<QemuLevelResult> {
   const started = Date.now();
   const { device, progress } = options;
@@ -218,56 +214,23 @@ export async function runQemuLevel(options: QemuLevelOptions): Promise<QemuLevel
   });
   const firmwareDirs = (options.firmwareDirs ?? DEFAULT_FIRMWARE_DIRS).filter((dir) => fs.existsSync(dir));
   const accel: Accel = { name: "tcg", args: ["-accel", "tcg", "-cpu", "qemu64", "-machine", "pc"], reason: "level qemu emulates the device: TCG" };
-  const prepareMs = Date.now() - started;
-
-  const timeoutMs = options.timeoutMs ?? DEFAULT_QEMU_LEVEL_TIMEOUT_MS;
-  const task = progress.task(`level qemu: ${device.name} emulated by ${path.basename(options.qemuBinary)} (tcg)`);
-  let vm: VmRun;
-  try {
-    vm = await bootVm({
-      level: "qemu",
-      kernel: options.vmlinuz,
-      initrd: initrd.path,
-      append: [`devgen.test=${path.basename(test.binary)}`, ...(device.interrupt ? [pciIdsParam(device)] : [])],
-      accel,
-      extraArgs: qemuLevelMachineArgs(device, firmwareDirs),
-      memoryMb: 512,
-      timeoutMs,
-      runDir: options.runDir,
-      qemu: options.qemuBinary,
-      onLine: (line) => {
-        const check = /^(?:not )?ok\b(?:\s+\d+)?(?:\s+-)?\s*(.*)$/.exec(line);
-        if (check) task.note(check[1]!.slice(0, 60));
-      },
-    });
-  } catch (err) {
-    task.fail();
-    throw err;
-  }
-  const { checks, status } = vmChecks(vm, timeoutMs);
-  const ok = status === "pass" && checks.length > 0 && checks.every((c) => c.ok);
-  const failed = checks.filter((c) => !c.ok).length;
-  if (ok) task.done(`${checks.length} checks passed in ${formatDuration(vm.durationMs)}`);
-  else task.fail(`${failed} of ${checks.length} checks failed; console log: ${vm.consoleLog}`);
-
-  const initAt = lineTime(vm, (t) => t.startsWith("# init:"));
-  const endAt = lineTime(vm, (t) => /^DEVGEN-RESULT\b/.test(t));
-  const result: QemuLevelResult = {
+  const { result } = await runLevelVm({
     level: "qemu",
     implementation: `qemu (emulated ${device.name}, ${path.basename(options.qemuBinary)})`,
-    ok,
-    checks,
-    consoleLog: vm.consoleLog,
-    resultsLog: vm.resultsLog,
+    label: `level qemu: ${device.name} emulated by ${path.basename(options.qemuBinary)} (tcg)`,
+    progress,
+    started,
+    kernel: options.vmlinuz,
+    initrd: initrd.path,
+    append: [`devgen.test=${path.basename(test.binary)}`, ...(device.interrupt ? [pciIdsParam(device)] : [])],
     accel,
-    timings: {
-      prepareMs,
-      bootMs: initAt,
-      testMs: initAt !== null && endAt !== null ? endAt - initAt : null,
-      totalMs: Date.now() - started,
-    },
-  };
-  fs.writeFileSync(path.join(options.runDir, "result.json"), `${JSON.stringify(result, null, 2)}\n`);
+    extraArgs: qemuLevelMachineArgs(device, firmwareDirs),
+    memoryMb: 512,
+    timeoutMs: options.timeoutMs ?? DEFAULT_QEMU_LEVEL_TIMEOUT_MS,
+    runDir: options.runDir,
+    qemu: options.qemuBinary,
+  });
+  saveResult(options.runDir, result);
   return result;
 }
 
