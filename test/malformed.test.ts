@@ -22,13 +22,7 @@ const CLI = path.resolve("dist/src/cli/main.js");
  * in a file this corpus does not own. They run as failing tests, so a fix shows up as a
  * failure here: then move the case out of this list.
  */
-const KNOWN_WRONG: Record<string, string> = {
-  "02-syntax-unterminated-string": "load.ts: the type errors a syntax error causes are reported with it",
-  "08-require-call": "load.ts: require() is not an import declaration; TypeScript's advice to install @types/node is shown",
-  "09-dynamic-import": "load.ts: import() is not an import declaration; TypeScript's \"Cannot find name 'node:fs'\" is shown",
-  "15-export-function": "load.ts: points at 1:1 although the default export's place is known",
-  "16-export-array": "load.ts: an array passes as a description; lowering reports five unrelated errors",
-};
+const KNOWN_WRONG: Record<string, string> = {};
 
 /** In-process, an evaluation timeout that does not work would hang the test worker for good. */
 const CLI_ONLY = new Set(["13-infinite-loop"]);
@@ -110,9 +104,12 @@ describe("compileDevice reports exactly expected.txt, with exit code 2", () => {
     expect(reported(name)).toEqual({ text: expectedText(name), exitCode: 2 });
   });
 
-  test.failing.each(Object.entries(KNOWN_WRONG))("%s (known wrong: %s)", (name) => {
-    expect(reported(name)).toEqual({ text: expectedText(name), exitCode: 2 });
-  });
+  // jest refuses an empty table, and the list is empty while every case is right.
+  if (Object.keys(KNOWN_WRONG).length) {
+    test.failing.each(Object.entries(KNOWN_WRONG))("%s (known wrong: %s)", (name) => {
+      expect(reported(name)).toEqual({ text: expectedText(name), exitCode: 2 });
+    });
+  }
 });
 
 describe("devgen generate <dir> --out <tmp>", () => {
