@@ -150,7 +150,7 @@ describe("patches of several devices and of the kernel side", () => {
     ]);
     expect(changes.map((c) => c.path)).toEqual(["arch/x86/kvm/Makefile", "arch/x86/kvm/uart.c", "arch/x86/kvm/x86.c", "arch/x86/kvm/xche.c"]);
     expect(changes.find((c) => c.path === "arch/x86/kvm/x86.c")!.after).toBe(
-      "int f(int ioctl)\n{\n\tswitch (ioctl) {\n\tcase KVM_CREATE_XCHE:\n\t\tbreak;\n\tcase KVM_CREATE_UART:\n\t\tbreak;\n\tcase KVM_CREATE_PIT2:\n\t\tbreak;\n\t}\n}\n",
+      "int f(int ioctl)\n{\n\tswitch (ioctl) {\n\tcase KVM_CREATE_UART:\n\t\tbreak;\n\tcase KVM_CREATE_XCHE:\n\t\tbreak;\n\tcase KVM_CREATE_PIT2:\n\t\tbreak;\n\t}\n}\n",
     );
   });
 

@@ -89,6 +89,20 @@ test("several devices share a tree; unpatching one keeps the other", () => {
   expect(treeHash(tree)).toBe(before);
 });
 
+test("re-patching one of several devices writes nothing: blocks at an anchor sit in owner order", () => {
+  for (const order of [["xche", "abc", "zed"], ["zed", "xche", "abc"]]) {
+    const tree = makeTree();
+    for (const owner of order) applyPlan(planPatch(tree, owner, edits(owner)));
+    const makefile = fs.readFileSync(path.join(tree, "Makefile"), "utf8");
+    expect(makefile.indexOf("abc.o")).toBeLessThan(makefile.indexOf("xche.o"));
+    expect(makefile.indexOf("xche.o")).toBeLessThan(makefile.indexOf("zed.o"));
+    const x86 = fs.readFileSync(path.join(tree, "x86.c"), "utf8");
+    expect(x86.indexOf("KVM_CREATE_ABC")).toBeLessThan(x86.indexOf("KVM_CREATE_XCHE"));
+    expect(x86.indexOf("KVM_CREATE_XCHE")).toBeLessThan(x86.indexOf("KVM_CREATE_ZED"));
+    for (const owner of order) expect({ owner, writes: [...planPatch(tree, owner, edits(owner)).writes.keys()] }).toEqual({ owner, writes: [] });
+  }
+});
+
 test("a missing anchor fails the whole plan, names file and anchor, and writes nothing", () => {
   const tree = makeTree();
   fs.writeFileSync(path.join(tree, "x86.c"), "int f(void) { return 0; }\n");

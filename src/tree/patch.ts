@@ -75,6 +75,32 @@ export function endMarker(owner: string, style: CommentStyle): string {
   return style === "c" ? `/* devgen:${owner} end */` : `# devgen:${owner} end`;
 }
 
+const MARKER = /^\s*(?:\/\*|#) devgen:(\S+) (begin|end)(?: \*\/)?\s*$/;
+
+/**
+ * Where `owner`'s block goes at an anchor other devices' blocks already sit at: among them
+ * in order of owner, whatever order the devices were patched in. Re-patching one device of
+ * several then leaves the shared files byte for byte as they were, so make rebuilds
+ * nothing that includes them.
+ */
+function amongBlocks(lines: readonly string[], at: number, owner: string, where: "before" | "after"): number {
+  if (where === "after") {
+    for (let m = MARKER.exec(lines[at] ?? ""); m && m[2] === "begin" && m[1]! < owner; m = MARKER.exec(lines[at] ?? "")) {
+      const end = lines.findIndex((line, i) => i > at && MARKER.exec(line)?.[1] === m![1] && MARKER.exec(line)?.[2] === "end");
+      if (end < 0) break;
+      at = end + 1;
+    }
+    return at;
+  }
+  for (let m = MARKER.exec(lines[at - 1] ?? ""); m && m[2] === "end" && m[1]! > owner; m = MARKER.exec(lines[at - 1] ?? "")) {
+    let begin = at - 2;
+    while (begin >= 0 && !(MARKER.exec(lines[begin]!)?.[1] === m[1] && MARKER.exec(lines[begin]!)?.[2] === "begin")) begin--;
+    if (begin < 0) break;
+    at = begin;
+  }
+  return at;
+}
+
 /** Removes `owner`'s marked blocks (markers included) from a file's text. */
 export function stripOwner(text: string, owner: string): string {
   const lines = text.split("\n");
@@ -207,7 +233,8 @@ export function planPatch(tree: string, owner: string, edits: Edit[]): Plan {
       ...edit.text.replace(/\n$/, "").split("\n"),
       `${indent}${endMarker(owner, edit.comment)}`,
     ];
-    lines.splice(edit.where === "after" ? matches[0]! + anchor.length : matches[0]!, 0, ...block);
+    const at = edit.where === "after" ? matches[0]! + anchor.length : matches[0]!;
+    lines.splice(amongBlocks(lines, at, owner, edit.where), 0, ...block);
     writes.set(edit.file, lines.join("\n"));
   }
   if (problems.length) throw new DevgenError(problems);
