@@ -4,6 +4,7 @@
  * under 300 MB. Each size is measured cold (an empty type-check cache: the compiler checks
  * the file) and warm (the same file again: its check is cached). `-- --kernel` and
  * `-- --qemu` add the build timings of each side (`--cold`: from a fresh fetch).
+ * `-- --vm` adds `devgen bench` on the four example devices (bench/vm.ts).
  */
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -12,6 +13,7 @@ import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { benchKernel } from "./kernel.js";
 import { benchQemu } from "./qemu.js";
+import { benchVm } from "./vm.js";
 
 const SIZES = [10, 1000, 10000];
 const REPEATS = 3;
@@ -73,3 +75,4 @@ for (const size of SIZES) {
 
 if (process.argv.includes("--kernel")) benchKernel(process.argv.includes("--cold"));
 if (process.argv.includes("--qemu")) benchQemu(process.argv.includes("--cold"));
+if (process.argv.includes("--vm")) await benchVm();

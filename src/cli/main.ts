@@ -13,9 +13,11 @@ import { formatDocs, runDocs } from "./commands/docs.js";
 import { runDemo } from "./commands/demo.js";
 import { formatFetch, runFetch } from "./commands/fetch.js";
 import { formatTestInVm, LEVELS, runTestInVm, type Level } from "./commands/test-in-vm.js";
+import { formatBench, runBench } from "./commands/bench.js";
 import { DEFAULT_DEVICES_DIR, deviceDirs } from "./devices.js";
 import { cacheRoot } from "../cache/index.js";
 import { DEFAULT_FUZZ_SECONDS, DEFAULT_FUZZ_SEED } from "../harness/fuzz-level.js";
+import { DEFAULT_BENCH_QEMU_ROUNDS, DEFAULT_BENCH_READS, DEFAULT_BENCH_ROUNDS } from "../harness/bench-level.js";
 import { createProgress } from "../util/progress.js";
 import { EXIT } from "./exit-codes.js";
 
@@ -272,6 +274,37 @@ await yargs(hideBin(process.argv))
       });
       print(argv.json, result, formatTestInVm(result));
       if (!result.ok) process.exitCode = EXIT.testFailure;
+    }),
+  )
+  .command(
+    "bench [devices..]",
+    "Measure guest reads/s through the generated in-kernel device, a hand-written baseline, a userspace VMM and QEMU, and the edit→tested loop",
+    (y) =>
+      y
+        .positional("devices", { type: "string", array: true, describe: "Device directories (default: every devices/*)" })
+        .option("kernel", { type: "string", choices: ["6.1", "6.12"], default: "6.1", describe: "Debian kernel series" })
+        .option("qemu", { type: "string", choices: ["7.2", "10.0"], default: "7.2", describe: "Debian QEMU series" })
+        .option("skip-qemu", { type: "boolean", describe: "Measure only the paths inside the outer VM's kernel and the userspace VMM" })
+        .option("skip-loop", { type: "boolean", describe: "Skip the edit→tested loop" })
+        .option("rounds", { type: "number", describe: `Interleaved rounds, each measuring every path once (default ${DEFAULT_BENCH_ROUNDS})` })
+        .option("reads", { type: "number", describe: `Guest reads per sample (default ${DEFAULT_BENCH_READS})` })
+        .option("qemu-rounds", { type: "number", describe: `Rounds that also start QEMU, in-kernel off and on (default ${DEFAULT_BENCH_QEMU_ROUNDS})` })
+        .example("$0 bench devices/xche examples/uart16550", "Both devices, every path, then the edit loop on xche"),
+    guarded(async (argv) => {
+      const compiled = compileAll(deviceDirs(argv.devices));
+      writeGenerated(compiled);
+      const result = await runBench({
+        devices: compiled,
+        kernel: argv.kernel as "6.1" | "6.12",
+        qemu: argv.qemu,
+        noQemu: argv.skipQemu,
+        noLoop: argv.skipLoop,
+        rounds: argv.rounds,
+        reads: argv.reads,
+        qemuRounds: argv.qemuRounds,
+        progress: progressFor(argv),
+      });
+      print(argv.json, result, formatBench(result));
     }),
   )
   .command(

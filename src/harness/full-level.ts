@@ -30,7 +30,7 @@ import { buildInitramfs, indexModules, loadOrder, modinfoDepends, moduleListEntr
 import { HARNESS_PACKAGES, KERNEL_HARNESS_DIR, kvmModuleEntries } from "./kvm-level.js";
 import { runLevelVm, saveResult } from "./level-vm.js";
 import type { LevelResult } from "./level-result.js";
-import { buildPayload } from "./payload.js";
+import { buildPayload, MIGRATION_PAYLOAD } from "./payload.js";
 
 /** What L2 needs to mount the host's root: virtio over PCI and the 9p filesystem. */
 const MOUNT_MODULES = ["virtio_pci", "9pnet_virtio", "9p"];
@@ -77,7 +77,8 @@ export function fullLevelAppend(device: Device, qemuBinary: string, payloads: { 
   ];
 }
 
-async function mountModuleEntries(stockModulesDir: string, log: string): Promise<InitramfsEntry[]> {
+/** The modules /init's mount_host_root loads, in order (`modules/9p.list`). */
+export async function hostRootModuleEntries(stockModulesDir: string, log: string): Promise<InitramfsEntry[]> {
   const stock = indexModules(stockModulesDir);
   const order = new Map<string, ModuleToLoad>();
   for (const top of MOUNT_MODULES) {
@@ -108,14 +109,14 @@ export async function runFullLevel(options: FullLevelOptions): Promise<FullLevel
   await ensurePackages([...HARNESS_PACKAGES, "seabios", "qemu-system-data"], "the full-level test VM", log, progress);
   const payloadOptions = { device, generatedDir: options.generatedDir, dir: path.join(cacheDir, "payload"), log, progress };
   const payload = await buildPayload(payloadOptions);
-  const migrationPayload = await buildPayload({ ...payloadOptions, migration: true });
+  const migrationPayload = await buildPayload({ ...payloadOptions, variant: MIGRATION_PAYLOAD });
   const busybox = await staticBusybox({ dir: cacheDir, log, progress });
   const initrd = await buildInitramfs(
     [
       { path: "init", from: path.join(KERNEL_HARNESS_DIR, "init") },
       { path: "bin/busybox", from: busybox },
       ...(await kvmModuleEntries(options.kernel.modules, options.stockModulesDir, log)),
-      ...(await mountModuleEntries(options.stockModulesDir, log)),
+      ...(await hostRootModuleEntries(options.stockModulesDir, log)),
     ],
     { dir: path.join(cacheDir, "initramfs"), name: "full", log, progress },
   );

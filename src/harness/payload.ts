@@ -32,7 +32,7 @@ export const PAYLOAD_CFLAGS = [
   "-Wall",
   "-Wextra",
 ];
-const PAYLOAD_LDFLAGS = ["-nostdlib", "-static", "-no-pie", "-Wl,--build-id=none", "-Wl,-T,payload.ld", "-Wl,--no-warn-rwx-segments"];
+export const PAYLOAD_LDFLAGS = ["-nostdlib", "-static", "-no-pie", "-Wl,--build-id=none", "-Wl,-T,payload.ld", "-Wl,--no-warn-rwx-segments"];
 
 export function payloadDeviceHeaderView(device: Device) {
   const place = testPlacement(device);
@@ -62,18 +62,23 @@ export function renderPayloadDeviceHeader(device: Device): string {
   return headerTemplate(payloadDeviceHeaderView(device));
 }
 
-/**
- * Builds `<name>-payload.bin`, or with `migration` `<name>-migration-payload.bin` (half the
- * vectors, a wait while the harness migrates the guest, the other half), unless the same
- * sources were built before.
- */
+/** The same sources built with other macros: `<name>-<variant.name>.bin`. */
+export interface PayloadVariant {
+  name: string;
+  defines: readonly string[];
+}
+
+/** Half the vectors, a wait while the harness migrates the guest, the other half. */
+export const MIGRATION_PAYLOAD: PayloadVariant = { name: "migration-payload", defines: ["-DDEVGEN_MIGRATE"] };
+
+/** Builds `<name>-payload.bin` (or a variant), unless the same sources were built before. */
 export async function buildPayload(options: {
   device: Device;
   generatedDir: string;
   dir: string;
   log: string;
   progress: Progress;
-  migration?: boolean;
+  variant?: PayloadVariant;
 }): Promise<{ file: string; reused: boolean }> {
   const { device } = options;
   const generated = generatedHeaders(device, options.generatedDir);
@@ -85,12 +90,12 @@ export async function buildPayload(options: {
     [`${device.name}_types.h`]: fs.readFileSync(generated[`${device.name}_types.h`]!),
     [`${device.name}_vectors.h`]: fs.readFileSync(generated[`${device.name}_vectors.h`]!),
   };
-  const product = `${device.name}-${options.migration ? "migration-" : ""}payload.bin`;
+  const product = `${device.name}-${options.variant?.name ?? "payload"}.bin`;
   return compileCached({
     product,
     sources,
     commands: [
-      ["gcc", ...PAYLOAD_CFLAGS, ...(options.migration ? ["-DDEVGEN_MIGRATE"] : []), ...PAYLOAD_LDFLAGS, "-I.", "-o", "payload.elf", "boot.S", "payload.c"],
+      ["gcc", ...PAYLOAD_CFLAGS, ...(options.variant?.defines ?? []), ...PAYLOAD_LDFLAGS, "-I.", "-o", "payload.elf", "boot.S", "payload.c"],
       ["objcopy", "-O", "binary", "payload.elf", product],
     ],
     dir: options.dir,

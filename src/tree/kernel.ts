@@ -114,3 +114,43 @@ export function kernelEdits(device: Device, generated: readonly GeneratedFile[])
     },
   ];
 }
+
+/**
+ * `devgen bench`'s hand-written baseline device (bench/baseline/), wired in like a device
+ * (its files, a Makefile line, its ioctl case) but only into the bench's own copy of the
+ * tree. It frees itself with the VM's I/O bus, so it needs nothing in `struct kvm_arch`.
+ */
+export function baselineEdits(source: { c: string; h: string }): Edit[] {
+  return [
+    { kind: "file", file: `${KVM_DIR}/kvm_baseline.c`, contents: source.c },
+    { kind: "file", file: `${KVM_DIR}/kvm_baseline.h`, contents: source.h },
+    {
+      kind: "insert",
+      file: `${KVM_DIR}/Makefile`,
+      anchor: line("\t\t\t   mmu/spte.o"),
+      anchorLabel: "mmu/spte.o (end of the first kvm-y list)",
+      where: "after",
+      text: "kvm-y\t\t\t+= kvm_baseline.o",
+      comment: "hash",
+    },
+    {
+      kind: "insert",
+      file: `${KVM_DIR}/x86.c`,
+      anchor: line('#include "i8254.h"'),
+      anchorLabel: '#include "i8254.h"',
+      where: "after",
+      text: '#include "kvm_baseline.h"',
+      comment: "c",
+    },
+    {
+      kind: "insert",
+      file: `${KVM_DIR}/x86.c`,
+      anchor: [line("\tdefault:"), line("\t\tr = -ENOTTY;"), line("\t}"), line("out:"), line("\treturn r;"), line("}")],
+      anchorLabel: "default: r = -ENOTTY; } out: return r; } (end of kvm_arch_vm_ioctl)",
+      where: "before",
+      text: ["\tcase KVM_CREATE_BASELINE:", "\t\tr = kvm_baseline_create(kvm, argp);", "\t\tbreak;"].join("\n"),
+      comment: "c",
+      indent: "\t",
+    },
+  ];
+}
