@@ -9,40 +9,15 @@
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { fetchKernel, type KernelTree } from "../src/fetch/kernel.js";
 import { fullLevelAppend, fullLevelMachineArgs, runFullLevel } from "../src/harness/full-level.js";
 import { buildPayload, PAYLOAD_CFLAGS, payloadDeviceHeaderView } from "../src/harness/payload.js";
 import { createProgress, quietProgress } from "../src/util/progress.js";
-import { generateInto, removeGenerated, type Generated } from "./helpers/native.js";
+import { DEVICES, EXAMPLES, TEN_MINUTES, useScratch } from "./helpers/harness.js";
+import type { Generated } from "./helpers/native.js";
 
-const EXAMPLES = fs
-  .readdirSync("examples")
-  .filter((entry) => fs.existsSync(path.join("examples", entry, "device.ts")))
-  .sort()
-  .map((entry) => path.join("examples", entry));
-const DEVICES = ["devices/xche", ...EXAMPLES];
-const TEN_MINUTES = 10 * 60 * 1000;
-
-const generated: Generated[] = [];
-const scratch: string[] = [];
-afterAll(() => {
-  generated.forEach(removeGenerated);
-  for (const dir of scratch) fs.rmSync(dir, { recursive: true, force: true });
-});
-
-function tmpDir(prefix: string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  scratch.push(dir);
-  return dir;
-}
-
-function generate(dir: string): Generated {
-  const out = generateInto(dir);
-  generated.push(out);
-  return out;
-}
+const { tmpDir, generate } = useScratch();
 
 async function payloadFor(out: Generated, generatedDir = out.dir): Promise<string> {
   const cache = tmpDir("devgen-payload-");

@@ -5,42 +5,16 @@
  * devices/xche, every check passing with a non-trivial number of accesses and ioctls.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { fetchKernel, type KernelTree } from "../src/fetch/kernel.js";
 import { tcgAccel } from "../src/harness/accel.js";
 import { defaultFuzzTimeoutMs, formatFuzzSummary, parseFuzzSummary, runFuzzLevel } from "../src/harness/fuzz-level.js";
 import { buildKvmTest } from "../src/harness/kvm-level.js";
 import { createProgress, quietProgress } from "../src/util/progress.js";
-import { generateInto, removeGenerated, type Generated } from "./helpers/native.js";
+import { DEVICES, TEN_MINUTES, useScratch } from "./helpers/harness.js";
+import type { Generated } from "./helpers/native.js";
 
-const EXAMPLES = fs
-  .readdirSync("examples")
-  .filter((entry) => fs.existsSync(path.join("examples", entry, "device.ts")))
-  .sort()
-  .map((entry) => path.join("examples", entry));
-const DEVICES = ["devices/xche", ...EXAMPLES];
-const TEN_MINUTES = 10 * 60 * 1000;
-
-const generated: Generated[] = [];
-const scratch: string[] = [];
-afterAll(() => {
-  generated.forEach(removeGenerated);
-  for (const dir of scratch) fs.rmSync(dir, { recursive: true, force: true });
-});
-
-function tmpDir(prefix: string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  scratch.push(dir);
-  return dir;
-}
-
-function generate(dir: string): Generated {
-  const out = generateInto(dir);
-  generated.push(out);
-  return out;
-}
+const { tmpDir, generate } = useScratch();
 
 describe("the fuzzer's summary", () => {
   test("is read from its '# fuzz:' line among the other results", () => {
