@@ -135,7 +135,8 @@ real("level full for real (DEVGEN_REAL=1)", () => {
   }, 120_000);
 
   test("in-kernel=on without KVM stops QEMU with a message instead of emulating", () => {
-    const result = spawnSync(qemuBinary, ["-accel", "tcg", "-machine", "pc", "-nodefaults", "-display", "none", "-device", "xche,in-kernel=on"], {
+    const firmware = ["-L", "/usr/share/seabios", "-L", "/usr/share/qemu"];
+    const result = spawnSync(qemuBinary, ["-accel", "tcg", "-machine", "pc", "-nodefaults", "-display", "none", ...firmware, "-device", "xche,in-kernel=on"], {
       encoding: "utf8",
       timeout: 60_000,
     });
