@@ -13,19 +13,18 @@
  * changes. Everything the VM printed stays in runDir (console.log, results.log, qemu.log).
  */
 import type { LevelResult } from "./level-result.js";
-import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
-import Handlebars from "handlebars";
 import { ensurePackages } from "../build/packages.js";
 import { cacheRoot } from "../cache/index.js";
 import { cHex } from "../gen/c.js";
 import type { Device } from "../ir/types.js";
 import { DevgenError } from "../util/diagnostics.js";
 import type { Progress } from "../util/progress.js";
-import { run } from "../util/run.js";
 import { chooseAccel, type Accel } from "./accel.js";
+import { compileCached } from "./compile-cache.js";
+import { renderHarnessTemplate } from "./harness-template.js";
 import { archiveName, buildInitramfs, indexModules, loadOrder, modinfoDepends, moduleName, staticBusybox, type InitramfsEntry, type ModuleToLoad } from "./initramfs.js";
 import { runLevelVm, saveResult } from "./level-vm.js";
 
@@ -118,16 +117,9 @@ export function deviceHeaderView(device: Device) {
   };
 }
 
-const handlebars = Handlebars.create();
-let headerTemplate: HandlebarsTemplateDelegate | null = null;
-
 /** kernel-harness/templates/device.h.hbs rendered for the device. */
 export function renderDeviceHeader(device: Device): string {
-  headerTemplate ??= handlebars.compile(fs.readFileSync(path.join(KERNEL_HARNESS_DIR, "templates", "device.h.hbs"), "utf8"), {
-    strict: true,
-    noEscape: true,
-  });
-  return headerTemplate(deviceHeaderView(device));
+  return renderHarnessTemplate(path.join(KERNEL_HARNESS_DIR, "templates", "device.h.hbs"), deviceHeaderView(device));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -168,34 +160,17 @@ export async function buildKvmTest(options: {
   };
   for (const [name, file] of Object.entries(generatedHeaders(device, options.generatedDir))) sources[name] = fs.readFileSync(file);
 
-  const { stdout: gccVersion } = await run("gcc", ["--version"], { step: "gcc --version", log: options.log });
-  const hash = createHash("sha256").update(`${gccVersion.split("\n")[0]}\n${CFLAGS.join(" ")}\n`);
-  for (const name of Object.keys(sources).sort()) hash.update(`${name}\n`).update(sources[name]!).update("\n");
-  const buildDir = path.join(options.dir, `${device.name}-${hash.digest("hex").slice(0, 16)}`);
-  const binary = path.join(buildDir, `${device.name}_${program}`);
-  if (fs.existsSync(binary)) return { binary, reused: true };
-
-  const task = options.progress.task(`compiling ${device.name}_${program}`);
-  const tmp = `${buildDir}.${process.pid}.tmp`;
-  try {
-    fs.rmSync(tmp, { recursive: true, force: true });
-    fs.mkdirSync(tmp, { recursive: true });
-    for (const [name, contents] of Object.entries(sources)) fs.writeFileSync(path.join(tmp, name), contents);
-    await run("gcc", [...CFLAGS, "-I.", "-o", path.basename(binary), `${program}.c`], {
-      step: `compile ${device.name}_${program}`,
-      log: options.log,
-      cwd: tmp,
-      hint: "the static test needs gcc and libc6-dev",
-    });
-    fs.rmSync(buildDir, { recursive: true, force: true });
-    fs.renameSync(tmp, buildDir);
-    task.done();
-  } catch (err) {
-    task.fail();
-    fs.rmSync(tmp, { recursive: true, force: true });
-    throw err;
-  }
-  return { binary, reused: false };
+  const product = `${device.name}_${program}`;
+  const built = await compileCached({
+    product,
+    sources,
+    commands: [["gcc", ...CFLAGS, "-I.", "-o", product, `${program}.c`]],
+    dir: options.dir,
+    log: options.log,
+    progress: options.progress,
+    hint: "the static test needs gcc and libc6-dev",
+  });
+  return { binary: built.file, reused: built.reused };
 }
 
 // ---------------------------------------------------------------------------------------

@@ -9,11 +9,11 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import Handlebars from "handlebars";
 import { cHex } from "../gen/c.js";
 import type { Device } from "../ir/types.js";
 import type { Progress } from "../util/progress.js";
 import { compileCached } from "./compile-cache.js";
+import { renderHarnessTemplate } from "./harness-template.js";
 import { generatedHeaders, testPlacement } from "./kvm-level.js";
 import { QEMU_HARNESS_DIR } from "./qemu-level.js";
 
@@ -50,16 +50,9 @@ export function payloadDeviceHeaderView(device: Device) {
   };
 }
 
-const handlebars = Handlebars.create();
-let headerTemplate: HandlebarsTemplateDelegate | null = null;
-
 /** qemu-harness/templates/payload-device.h.hbs rendered for the device. */
 export function renderPayloadDeviceHeader(device: Device): string {
-  headerTemplate ??= handlebars.compile(fs.readFileSync(path.join(QEMU_HARNESS_DIR, "templates", "payload-device.h.hbs"), "utf8"), {
-    strict: true,
-    noEscape: true,
-  });
-  return headerTemplate(payloadDeviceHeaderView(device));
+  return renderHarnessTemplate(path.join(QEMU_HARNESS_DIR, "templates", "payload-device.h.hbs"), payloadDeviceHeaderView(device));
 }
 
 /** The same sources built with other macros: `<name>-<variant.name>.bin`. */

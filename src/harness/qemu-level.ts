@@ -15,19 +15,18 @@
  * QEMU then resets the device as at power-on, and Linux restores its configuration space.
  * See qemu-harness/README.md for the rest (interrupt protocol, what is not checked).
  */
-import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
-import Handlebars from "handlebars";
 import { ensurePackages } from "../build/packages.js";
 import { cacheRoot } from "../cache/index.js";
 import { cHex } from "../gen/c.js";
 import type { Device } from "../ir/types.js";
 import { DevgenError } from "../util/diagnostics.js";
 import type { Progress } from "../util/progress.js";
-import { run } from "../util/run.js";
 import type { Accel } from "./accel.js";
+import { compileCached } from "./compile-cache.js";
+import { renderHarnessTemplate } from "./harness-template.js";
 import { buildInitramfs, indexModules, moduleListEntries, loadOrder, modinfoDepends, staticBusybox, type InitramfsEntry } from "./initramfs.js";
 import { KERNEL_HARNESS_DIR } from "./kvm-level.js";
 import { runLevelVm, saveResult } from "./level-vm.js";
@@ -90,16 +89,9 @@ export function qemuDeviceHeaderView(device: Device) {
   };
 }
 
-const handlebars = Handlebars.create();
-let headerTemplate: HandlebarsTemplateDelegate | null = null;
-
 /** qemu-harness/templates/device.h.hbs rendered for the device. */
 export function renderQemuDeviceHeader(device: Device): string {
-  headerTemplate ??= handlebars.compile(fs.readFileSync(path.join(QEMU_HARNESS_DIR, "templates", "device.h.hbs"), "utf8"), {
-    strict: true,
-    noEscape: true,
-  });
-  return headerTemplate(qemuDeviceHeaderView(device));
+  return renderHarnessTemplate(path.join(QEMU_HARNESS_DIR, "templates", "device.h.hbs"), qemuDeviceHeaderView(device));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -128,34 +120,16 @@ export async function buildQemuTest(options: {
   };
   for (const [name, file] of Object.entries(headers)) sources[name] = fs.readFileSync(file);
 
-  const { stdout: gccVersion } = await run("gcc", ["--version"], { step: "gcc --version", log: options.log });
-  const hash = createHash("sha256").update(`${gccVersion.split("\n")[0]}\n${CFLAGS.join(" ")}\n`);
-  for (const name of Object.keys(sources).sort()) hash.update(`${name}\n`).update(sources[name]!).update("\n");
-  const buildDir = path.join(options.dir, `${n}-${hash.digest("hex").slice(0, 16)}`);
-  const binary = path.join(buildDir, `${n}_qemu_test`);
-  if (fs.existsSync(binary)) return { binary, reused: true };
-
-  const task = options.progress.task(`compiling ${n}_qemu_test`);
-  const tmp = `${buildDir}.${process.pid}.tmp`;
-  try {
-    fs.rmSync(tmp, { recursive: true, force: true });
-    fs.mkdirSync(tmp, { recursive: true });
-    for (const [name, contents] of Object.entries(sources)) fs.writeFileSync(path.join(tmp, name), contents);
-    await run("gcc", [...CFLAGS, "-I.", "-o", path.basename(binary), "qemu_test.c"], {
-      step: `compile ${n}_qemu_test`,
-      log: options.log,
-      cwd: tmp,
-      hint: "the static test needs gcc and libc6-dev",
-    });
-    fs.rmSync(buildDir, { recursive: true, force: true });
-    fs.renameSync(tmp, buildDir);
-    task.done();
-  } catch (err) {
-    task.fail();
-    fs.rmSync(tmp, { recursive: true, force: true });
-    throw err;
-  }
-  return { binary, reused: false };
+  const built = await compileCached({
+    product: `${n}_qemu_test`,
+    sources,
+    commands: [["gcc", ...CFLAGS, "-I.", "-o", `${n}_qemu_test`, "qemu_test.c"]],
+    dir: options.dir,
+    log: options.log,
+    progress: options.progress,
+    hint: "the static test needs gcc and libc6-dev",
+  });
+  return { binary: built.file, reused: built.reused };
 }
 
 // ---------------------------------------------------------------------------------------
