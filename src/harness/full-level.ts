@@ -82,6 +82,8 @@ export async function hostRootModuleEntries(stockModulesDir: string, log: string
   const stock = indexModules(stockModulesDir);
   const order = new Map<string, ModuleToLoad>();
   for (const top of MOUNT_MODULES) {
+    // A --full kernel has them built in: nothing to load.
+    if (!stock.has(top.replace(/-/g, "_"))) continue;
     for (const m of await loadOrder(top, new Map(), stock, (file) => modinfoDepends(file, log))) order.set(m.name, m);
   }
   return moduleListEntries("9p", [...order.values()]);
