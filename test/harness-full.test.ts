@@ -36,6 +36,7 @@ describe("what the outer VM and /init are told", () => {
       "devgen.payload=/p/xche-payload.bin",
       "devgen.migrate_payload=/p/xche-migration-payload.bin",
       "devgen.region=xche-io",
+      "devgen.irq=1",
     ]);
   });
 

@@ -74,6 +74,7 @@ export function fullLevelAppend(device: Device, qemuBinary: string, payloads: { 
     `devgen.payload=${payloads.vectors}`,
     `devgen.migrate_payload=${payloads.migration}`,
     `devgen.region=${qemuBarRegionName(device)}`,
+    `devgen.irq=${device.interrupt ? 1 : 0}`,
   ];
 }
 
