@@ -12,6 +12,7 @@ import * as path from "node:path";
 import { DevgenError } from "../util/diagnostics.js";
 import type { Progress, ProgressTask } from "../util/progress.js";
 import { run } from "../util/run.js";
+import { removeTornCmdFiles } from "./torn-cmd.js";
 import { ensurePackages, KERNEL_BUILD_PACKAGES } from "./packages.js";
 
 export interface StockKernel {
@@ -87,6 +88,8 @@ export async function buildKvmModules(options: {
   const { tree, stock, release, log, progress } = options;
   await ensurePackages(KERNEL_BUILD_PACKAGES, "building the kernel modules", log, progress);
   if (stock) await prepare(tree, stock, log, progress);
+  const torn = removeTornCmdFiles(tree, ["arch/x86/kvm", "virt/kvm"]);
+  if (torn.length) progress.info(`an interrupted build left ${torn.join(", ")} half-written: rebuilding them`);
   const task = progress.task("building arch/x86/kvm", { unit: "percent" });
   let result;
   try {
