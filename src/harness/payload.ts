@@ -15,7 +15,7 @@ import type { Progress } from "../util/progress.js";
 import { compileCached } from "./compile-cache.js";
 import { renderHarnessTemplate } from "./harness-template.js";
 import { generatedHeaders, testPlacement } from "./kvm-level.js";
-import { QEMU_HARNESS_DIR } from "./qemu-level.js";
+import { pciDeviceView, QEMU_HARNESS_DIR } from "./qemu-level.js";
 
 const PAYLOAD_DIR = path.join(QEMU_HARNESS_DIR, "payload");
 
@@ -37,14 +37,7 @@ export const PAYLOAD_LDFLAGS = ["-nostdlib", "-static", "-no-pie", "-Wl,--build-
 export function payloadDeviceHeaderView(device: Device) {
   const place = testPlacement(device);
   return {
-    name: device.name,
-    prefix: device.prefix,
-    source: device.source,
-    vendorId: cHex(device.pci.vendorId),
-    deviceId: cHex(device.pci.deviceId),
-    barIndex: device.bar.index,
-    mmio: device.bar.space === "mmio" ? 1 : 0,
-    barSize: cHex(device.bar.size),
+    ...pciDeviceView(device),
     base: cHex(place.base),
     movedBase: cHex(place.moved),
   };

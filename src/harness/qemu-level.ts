@@ -72,7 +72,8 @@ export const DEFAULT_QEMU_LEVEL_TIMEOUT_MS = 240_000;
 // ---------------------------------------------------------------------------------------
 // device.h
 
-export function qemuDeviceHeaderView(device: Device) {
+/** What a guest needs to find the device on PCI and reach its BAR: both guest headers have it. */
+export function pciDeviceView(device: Device) {
   return {
     name: device.name,
     prefix: device.prefix,
@@ -82,6 +83,12 @@ export function qemuDeviceHeaderView(device: Device) {
     barIndex: device.bar.index,
     mmio: device.bar.space === "mmio" ? 1 : 0,
     barSize: cHex(device.bar.size),
+  };
+}
+
+export function qemuDeviceHeaderView(device: Device) {
+  return {
+    ...pciDeviceView(device),
     hasIrq: device.interrupt ? 1 : 0,
     unalignedRegs: device.registers
       .filter((r) => r.policy.unaligned === "split" || r.policy.unaligned === "combine")

@@ -55,73 +55,32 @@ export async function runTestInVm(options: TestInVmOptions): Promise<TestInVmRes
   const stock = await fetchKernel({ version: (options.kernel ?? "6.1") as "6.1" | "6.12", progress });
   const runDir = fs.mkdtempSync(path.join(os.tmpdir(), "devgen-vm-"));
   const results: TestInVmResult["results"] = [];
-  if (levels.includes("kvm")) {
-    const kernel = await buildKernel({ devices, kernel: options.kernel, full: options.full, debug: options.debug, progress });
+  // Each tree is patched and built once, however many levels use it.
+  let kernelBuild: ReturnType<typeof buildKernel> | undefined;
+  let qemuBuild: ReturnType<typeof buildQemuTree> | undefined;
+  const builtKernel = async () => {
+    const kernel = await (kernelBuild ??= buildKernel({ devices, kernel: options.kernel, full: options.full, debug: options.debug, progress }));
+    return { kernel, stockModulesDir: kernel.modulesDir ?? stock.modulesDir, vmlinuz: kernel.bzImage ?? stock.vmlinuz };
+  };
+  const builtQemu = async () => (await (qemuBuild ??= buildQemuTree({ devices, qemu: options.qemu, progress }))).binary;
+  const each = (level: string, compiled: CompiledDevice) => ({
+    device: compiled.device,
+    generatedDir: path.join("generated", compiled.device.name),
+    runDir: path.join(runDir, `${level}-${compiled.device.name}`),
+    progress,
+  });
+
+  for (const level of LEVELS.filter((l) => levels.includes(l))) {
     for (const compiled of devices) {
-      results.push(
-        await runKvmLevel({
-          device: compiled.device,
-          generatedDir: path.join("generated", compiled.device.name),
-          kernel,
-          stockModulesDir: kernel.modulesDir ?? stock.modulesDir,
-          vmlinuz: kernel.bzImage ?? stock.vmlinuz,
-          runDir: path.join(runDir, `kvm-${compiled.device.name}`),
-          leakCycles: options.leakCycles,
-          progress,
-        }),
-      );
-    }
-  }
-  if (levels.includes("qemu")) {
-    const qemu = await buildQemuTree({ devices, qemu: options.qemu, progress });
-    for (const compiled of devices) {
-      results.push(
-        await runQemuLevel({
-          device: compiled.device,
-          generatedDir: path.join("generated", compiled.device.name),
-          qemuBinary: qemu.binary,
-          stockModulesDir: stock.modulesDir,
-          vmlinuz: stock.vmlinuz,
-          runDir: path.join(runDir, `qemu-${compiled.device.name}`),
-          progress,
-        }),
-      );
-    }
-  }
-  if (levels.includes("full")) {
-    const kernel = await buildKernel({ devices, kernel: options.kernel, full: options.full, debug: options.debug, progress });
-    const qemu = await buildQemuTree({ devices, qemu: options.qemu, progress });
-    for (const compiled of devices) {
-      results.push(
-        await runFullLevel({
-          device: compiled.device,
-          generatedDir: path.join("generated", compiled.device.name),
-          kernel,
-          stockModulesDir: kernel.modulesDir ?? stock.modulesDir,
-          vmlinuz: kernel.bzImage ?? stock.vmlinuz,
-          qemuBinary: qemu.binary,
-          runDir: path.join(runDir, `full-${compiled.device.name}`),
-          progress,
-        }),
-      );
-    }
-  }
-  if (levels.includes("fuzz")) {
-    const kernel = await buildKernel({ devices, kernel: options.kernel, full: options.full, debug: options.debug, progress });
-    for (const compiled of devices) {
-      results.push(
-        await runFuzzLevel({
-          device: compiled.device,
-          generatedDir: path.join("generated", compiled.device.name),
-          kernel,
-          stockModulesDir: kernel.modulesDir ?? stock.modulesDir,
-          vmlinuz: kernel.bzImage ?? stock.vmlinuz,
-          runDir: path.join(runDir, `fuzz-${compiled.device.name}`),
-          seconds: options.fuzzSeconds,
-          seed: options.fuzzSeed,
-          progress,
-        }),
-      );
+      if (level === "kvm") {
+        results.push(await runKvmLevel({ ...each(level, compiled), ...(await builtKernel()), leakCycles: options.leakCycles }));
+      } else if (level === "qemu") {
+        results.push(await runQemuLevel({ ...each(level, compiled), qemuBinary: await builtQemu(), stockModulesDir: stock.modulesDir, vmlinuz: stock.vmlinuz }));
+      } else if (level === "full") {
+        results.push(await runFullLevel({ ...each(level, compiled), ...(await builtKernel()), qemuBinary: await builtQemu() }));
+      } else if (level === "fuzz") {
+        results.push(await runFuzzLevel({ ...each(level, compiled), ...(await builtKernel()), seconds: options.fuzzSeconds, seed: options.fuzzSeed }));
+      }
     }
   }
   const ok = results.every((r) => r.ok);
