@@ -43,11 +43,10 @@
 
 #include "device.h"
 #include "tap.h"
+#include "vector_tally.h"
 
 #define SYSFS_PCI		"/sys/bus/pci/devices"
 #define PATH_LEN		320
-#define MAX_SHOWN		20
-#define TEXT_LEN		512
 
 #define PCI_COMMAND		0x04
 #define PCI_COMMAND_IO		0x0001
@@ -315,53 +314,7 @@ static int irq_unmask(const struct pci_fn *fn)
 
 /* ---- vectors ---------------------------------------------------------------------- */
 
-static const char *op_name(u8 op)
-{
-	return op == DEV_VEC_READ ? "read" : op == DEV_VEC_WRITE ? "write" :
-	       op == DEV_VEC_IRQ ? "irq" : "reset";
-}
-
-/* One kind of check over all vectors: how many ran and failed, the first failures. */
-struct tally {
-	unsigned int total, failed;
-	char shown[MAX_SHOWN][TEXT_LEN];
-};
-
 static struct tally values, levels, deliveries, resets;
-
-static __printf(4, 5) void tally_fail(struct tally *t, unsigned int i, const dev_vector_t *v,
-				      const char *fmt, ...)
-{
-	char *text = t->shown[t->failed < MAX_SHOWN ? t->failed : 0];
-	va_list ap;
-	int n;
-
-	if (t->failed++ >= MAX_SHOWN)
-		return;
-	if (v->op == DEV_VEC_READ || v->op == DEV_VEC_WRITE)
-		n = snprintf(text, TEXT_LEN, "vector %u (%s size %u at BAR+0x%x): ", i,
-			     op_name(v->op), v->size, v->offset);
-	else
-		n = snprintf(text, TEXT_LEN, "vector %u (%s): ", i, op_name(v->op));
-	va_start(ap, fmt);
-	vsnprintf(text + n, TEXT_LEN - n, fmt, ap);
-	va_end(ap);
-}
-
-static void tally_report(const struct tally *t, const char *what)
-{
-	unsigned int i;
-
-	if (!t->total)
-		return;
-	tap_check(!t->failed, "vectors: %u %s", t->total, what);
-	if (t->failed)
-		tap_diag("%u of %u failed", t->failed, t->total);
-	for (i = 0; i < t->failed && i < MAX_SHOWN; i++)
-		tap_diag("%s", t->shown[i]);
-	if (t->failed > MAX_SHOWN)
-		tap_diag("... and %u more", t->failed - MAX_SHOWN);
-}
 
 /* A secondary bus reset through sysfs; the BAR must come back where it was. */
 static void run_reset(struct pci_fn *fn, unsigned int i, const dev_vector_t *v)

@@ -155,6 +155,7 @@ export async function buildKvmTest(options: {
   const sources: Record<string, string | Buffer> = {
     [`${program}.c`]: fs.readFileSync(path.join(KERNEL_HARNESS_DIR, `${program}.c`)),
     "tap.h": fs.readFileSync(path.join(KERNEL_HARNESS_DIR, "tap.h")),
+    "vector_tally.h": fs.readFileSync(path.join(KERNEL_HARNESS_DIR, "vector_tally.h")),
     "vm.h": fs.readFileSync(path.join(KERNEL_HARNESS_DIR, "vm.h")),
     "device.h": renderDeviceHeader(device),
   };

@@ -2,7 +2,7 @@
  * Level "qemu": the QEMU device alone, emulated (`in-kernel=off`, TCG), driven from a Linux
  * guest the way a driver would drive it.
  *
- *   qemu-harness/qemu_test.c + device.h (rendered here from the IR) + kernel-harness/tap.h
+ *   qemu-harness/qemu_test.c + device.h (rendered here from the IR) + kernel-harness/{tap,vector_tally}.h
  *     + the generated <name>_types.h, <name>_vectors.h ──gcc -static──▶ <name>_qemu_test
  *   busybox-static, qemu-harness/init, the test, uio.ko + uio_pci_generic.ko ──cpio──▶ initramfs
  *   the QEMU `devgen build` made boots the stock kernel with the device behind its own
@@ -123,6 +123,7 @@ export async function buildQemuTest(options: {
   const sources: Record<string, string | Buffer> = {
     "qemu_test.c": fs.readFileSync(path.join(QEMU_HARNESS_DIR, "qemu_test.c")),
     "tap.h": fs.readFileSync(path.join(KERNEL_HARNESS_DIR, "tap.h")),
+    "vector_tally.h": fs.readFileSync(path.join(KERNEL_HARNESS_DIR, "vector_tally.h")),
     "device.h": renderQemuDeviceHeader(device),
   };
   for (const [name, file] of Object.entries(headers)) sources[name] = fs.readFileSync(file);
