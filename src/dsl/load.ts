@@ -238,11 +238,12 @@ function typeCheck(source: SourceFile, at: (position: number) => SourceLocation)
   const { ts } = compiler();
   // The file's own diagnostics: the DSL's declarations are not checked again on every load.
   const typeErrors = source
-    .getPreEmitDiagnostics()
-    .filter((d) => d.getSourceFile()?.getFilePath() === source.getFilePath())
+    .getProject()
+    .getProgram()
+    .compilerObject.getSemanticDiagnostics(source.compilerNode)
     .map((d) => ({
-      position: d.getStart() ?? 0,
-      message: ts.flattenDiagnosticMessageText(d.getMessageText() as string | ts.DiagnosticMessageChain, " "),
+      position: d.start ?? 0,
+      message: ts.flattenDiagnosticMessageText(d.messageText, " "),
       hint: "fix the type error; your editor shows the same message with the DSL's documentation",
     }));
   const problems = [...typeErrors, ...impreciseNumbers(source.compilerNode)].sort((a, b) => a.position - b.position);
