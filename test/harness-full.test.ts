@@ -14,7 +14,7 @@ import { fetchKernel, type KernelTree } from "../src/fetch/kernel.js";
 import { fullLevelAppend, fullLevelMachineArgs, runFullLevel } from "../src/harness/full-level.js";
 import { buildPayload, PAYLOAD_CFLAGS, payloadDeviceHeaderView } from "../src/harness/payload.js";
 import { createProgress, quietProgress } from "../src/util/progress.js";
-import { DEVICES, EXAMPLES, TEN_MINUTES, useScratch } from "./helpers/harness.js";
+import { DEVICES, devgenBuild, EXAMPLES, tamperedXche, TEN_MINUTES, useScratch } from "./helpers/harness.js";
 import type { Generated } from "./helpers/native.js";
 
 const { tmpDir, generate } = useScratch();
@@ -73,7 +73,6 @@ const hasGcc = spawnSync("gcc", ["--version"]).status === 0;
 // ---------------------------------------------------------------------------------------
 
 const real = process.env.DEVGEN_REAL === "1" ? describe : describe.skip;
-const CLI = path.resolve("dist/src/cli/main.js");
 
 interface L3Run {
   status: number | null;
@@ -101,9 +100,7 @@ real("level full for real (DEVGEN_REAL=1)", () => {
   let qemuBinary: string;
 
   beforeAll(async () => {
-    const result = spawnSync(process.execPath, [CLI, "build", "devices/xche", ...EXAMPLES, "--json"], { encoding: "utf8", env: { ...process.env } });
-    if (result.status !== 0) throw new Error(`devgen build failed:\n${result.stderr}`);
-    const json = JSON.parse(result.stdout);
+    const json = devgenBuild(["devices/xche", ...EXAMPLES]);
     built = json.kernel;
     qemuBinary = json.qemu.binary;
     kernel = await fetchKernel({ version: "6.1", progress: quietProgress });
@@ -119,20 +116,12 @@ real("level full for real (DEVGEN_REAL=1)", () => {
 
   test("a tampered vector fails the payload, naming the vector, expected and actual", async () => {
     const xche = generate("devices/xche");
-    const copy = tmpDir("devgen-full-tampered-");
-    fs.cpSync(xche.dir, copy, { recursive: true });
-    const header = path.join(copy, "tests", "xche_vectors.h");
-    const lines = fs.readFileSync(header, "utf8").split("\n");
-    const first = lines.findIndex((l) => l.includes("xche_vectors[XCHE_NR_VECTORS] = {"));
-    const target = lines.findIndex((l, i) => i > first && l.includes("{ XCHE_VEC_READ, 4, 1, 0x0, 0x58434845ULL, 0xffffffffULL }"));
-    expect(target).toBeGreaterThan(first);
-    lines[target] = lines[target]!.replace("0x58434845ULL", "0x58434846ULL");
-    fs.writeFileSync(header, lines.join("\n"));
+    const { dir: copy, index } = tamperedXche(xche.dir, tmpDir("devgen-full-tampered-"));
 
     const run = runPayloadUnderTcg(qemuBinary, "xche", await payloadFor(xche, copy));
     expect(run.status).toBe(3);
     expect(run.lines).toContain("not ok 3 - BAR at 0xc000: 723 reads return the reference model's values");
-    expect(run.lines).toContain(`# vector ${target - first - 1} (read size 4 at BAR+0x0): expected 0x58434846 (mask 0xffffffff), got 0x58434845`);
+    expect(run.lines).toContain(`# vector ${index} (read size 4 at BAR+0x0): expected 0x58434846 (mask 0xffffffff), got 0x58434845`);
   }, 120_000);
 
   test("in-kernel=on without KVM stops QEMU with a message instead of emulating", () => {

@@ -11,7 +11,7 @@ import { tcgAccel } from "../src/harness/accel.js";
 import { defaultFuzzTimeoutMs, formatFuzzSummary, parseFuzzSummary, runFuzzLevel } from "../src/harness/fuzz-level.js";
 import { buildKvmTest } from "../src/harness/kvm-level.js";
 import { createProgress, quietProgress } from "../src/util/progress.js";
-import { DEVICES, TEN_MINUTES, useScratch } from "./helpers/harness.js";
+import { devgenBuild, DEVICES, TEN_MINUTES, useScratch } from "./helpers/harness.js";
 import type { Generated } from "./helpers/native.js";
 
 const { tmpDir, generate } = useScratch();
@@ -75,7 +75,6 @@ const hasGcc = spawnSync("gcc", ["--version"]).status === 0;
 // ---------------------------------------------------------------------------------------
 
 const real = process.env.DEVGEN_REAL === "1" ? describe : describe.skip;
-const CLI = path.resolve("dist/src/cli/main.js");
 
 real("level fuzz in a real VM (DEVGEN_REAL=1)", () => {
   let kernel: KernelTree;
@@ -83,9 +82,7 @@ real("level fuzz in a real VM (DEVGEN_REAL=1)", () => {
   let xche: Generated;
 
   beforeAll(async () => {
-    const result = spawnSync(process.execPath, [CLI, "build", "devices/xche", "--only", "kernel", "--json"], { encoding: "utf8", env: { ...process.env } });
-    if (result.status !== 0) throw new Error(`devgen build failed:\n${result.stderr}`);
-    built = JSON.parse(result.stdout).kernel;
+    built = devgenBuild(["devices/xche", "--only", "kernel"]).kernel;
     kernel = await fetchKernel({ progress: quietProgress });
     xche = generate("devices/xche");
   }, TEN_MINUTES);

@@ -5,7 +5,7 @@
  * for devices/xche, all checks passing, and a run with a tampered vector that must fail
  * and name that vector.
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { fetchKernel, type KernelTree } from "../src/fetch/kernel.js";
@@ -14,7 +14,7 @@ import { buildKvmTest, deviceHeaderView, runKvmLevel, testPlacement } from "../s
 import { parseResults, vmChecks } from "../src/harness/level-vm.js";
 import type { VmRun } from "../src/harness/vm.js";
 import { createProgress, quietProgress } from "../src/util/progress.js";
-import { DEVICES, EXAMPLES, TEN_MINUTES, useScratch } from "./helpers/harness.js";
+import { devgenBuild, DEVICES, EXAMPLES, expectWarningFreeAndReused, tamperedXche, TEN_MINUTES, useScratch } from "./helpers/harness.js";
 import type { Generated } from "./helpers/native.js";
 
 const { tmpDir, generate } = useScratch();
@@ -113,19 +113,15 @@ const hasGcc = spawnSync("gcc", ["--version"]).status === 0;
     const out = generate(dir);
     const cache = tmpDir("devgen-kvm-test-");
     const log = path.join(cache, "build.log");
-    const first = await buildKvmTest({ device: out.device, generatedDir: out.dir, dir: cache, log, progress: quietProgress });
-    expect(first.reused).toBe(false);
-    expect(fs.existsSync(first.binary)).toBe(true);
-    execFileSync("gcc", ["-fsyntax-only", "-Wall", "-Wextra", "-Werror", "-I.", "kvm_test.c"], { cwd: path.dirname(first.binary), stdio: "pipe" });
-    const again = await buildKvmTest({ device: out.device, generatedDir: out.dir, dir: cache, log, progress: quietProgress });
-    expect(again).toEqual({ binary: first.binary, reused: true });
+    await expectWarningFreeAndReused("kvm_test.c", () =>
+      buildKvmTest({ device: out.device, generatedDir: out.dir, dir: cache, log, progress: quietProgress }),
+    );
   }, 60_000);
 });
 
 // ---------------------------------------------------------------------------------------
 
 const real = process.env.DEVGEN_REAL === "1" ? describe : describe.skip;
-const CLI = path.resolve("dist/src/cli/main.js");
 
 real("level kvm in a real VM (DEVGEN_REAL=1)", () => {
   let kernel: KernelTree;
@@ -133,9 +129,7 @@ real("level kvm in a real VM (DEVGEN_REAL=1)", () => {
   let xche: Generated;
 
   beforeAll(async () => {
-    const result = spawnSync(process.execPath, [CLI, "build", "devices/xche", "--only", "kernel", "--json"], { encoding: "utf8", env: { ...process.env } });
-    if (result.status !== 0) throw new Error(`devgen build failed:\n${result.stderr}`);
-    built = JSON.parse(result.stdout).kernel;
+    built = devgenBuild(["devices/xche", "--only", "kernel"]).kernel;
     kernel = await fetchKernel({ progress: quietProgress });
     xche = generate("devices/xche");
   }, TEN_MINUTES);
@@ -175,16 +169,7 @@ real("level kvm in a real VM (DEVGEN_REAL=1)", () => {
   }, TEN_MINUTES);
 
   test("a tampered vector fails, naming the vector, expected and actual", async () => {
-    const copy = tmpDir("devgen-kvm-tampered-");
-    fs.cpSync(xche.dir, copy, { recursive: true });
-    const header = path.join(copy, "tests", "xche_vectors.h");
-    const lines = fs.readFileSync(header, "utf8").split("\n");
-    const first = lines.findIndex((l) => l.includes("xche_vectors[XCHE_NR_VECTORS] = {"));
-    const target = lines.findIndex((l, i) => i > first && l.includes("{ XCHE_VEC_READ, 4, 1, 0x0, 0x58434845ULL, 0xffffffffULL }"));
-    expect(target).toBeGreaterThan(first);
-    lines[target] = lines[target]!.replace("0x58434845ULL", "0x58434846ULL");
-    fs.writeFileSync(header, lines.join("\n"));
-    const index = target - first - 1;
+    const { dir: copy, index } = tamperedXche(xche.dir, tmpDir("devgen-kvm-tampered-"));
 
     const result = await runKvmLevel({ ...options(copy, tmpDir("devgen-kvm-run-")), leakCycles: 0 });
     expect(result.ok).toBe(false);

@@ -5,13 +5,12 @@
  * (port I/O, interrupt) and examples/hpet_timer (MMIO) with every check passing, and a run
  * with a tampered vector that must fail and name that vector.
  */
-import { execFileSync, spawnSync } from "node:child_process";
-import * as fs from "node:fs";
+import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { fetchKernel, type KernelTree } from "../src/fetch/kernel.js";
 import { buildQemuTest, pciIdsParam, qemuDeviceHeaderView, qemuLevelMachineArgs, runQemuLevel } from "../src/harness/qemu-level.js";
 import { createProgress, quietProgress } from "../src/util/progress.js";
-import { DEVICES, EXAMPLES, TEN_MINUTES, useScratch } from "./helpers/harness.js";
+import { devgenBuild, DEVICES, EXAMPLES, expectWarningFreeAndReused, tamperedXche, TEN_MINUTES, useScratch } from "./helpers/harness.js";
 import type { Generated } from "./helpers/native.js";
 
 const { tmpDir, generate } = useScratch();
@@ -55,32 +54,22 @@ const hasGcc = spawnSync("gcc", ["--version"]).status === 0;
     const out = generate(dir);
     const cache = tmpDir("devgen-qemu-test-");
     const log = path.join(cache, "build.log");
-    const first = await buildQemuTest({ device: out.device, generatedDir: out.dir, dir: cache, log, progress: quietProgress });
-    expect(first.reused).toBe(false);
-    expect(fs.existsSync(first.binary)).toBe(true);
-    execFileSync("gcc", ["-fsyntax-only", "-Wall", "-Wextra", "-Werror", "-I.", "qemu_test.c"], { cwd: path.dirname(first.binary), stdio: "pipe" });
-    const again = await buildQemuTest({ device: out.device, generatedDir: out.dir, dir: cache, log, progress: quietProgress });
-    expect(again).toEqual({ binary: first.binary, reused: true });
+    await expectWarningFreeAndReused("qemu_test.c", () =>
+      buildQemuTest({ device: out.device, generatedDir: out.dir, dir: cache, log, progress: quietProgress }),
+    );
   }, 60_000);
 });
 
 // ---------------------------------------------------------------------------------------
 
 const real = process.env.DEVGEN_REAL === "1" ? describe : describe.skip;
-const CLI = path.resolve("dist/src/cli/main.js");
 
 real("level qemu in a real VM (DEVGEN_REAL=1)", () => {
   let kernel: KernelTree;
   let qemuBinary: string;
 
   beforeAll(async () => {
-    const result = spawnSync(
-      process.execPath,
-      [CLI, "build", "devices/xche", ...EXAMPLES, "--only", "qemu", "--json"],
-      { encoding: "utf8", env: { ...process.env } },
-    );
-    if (result.status !== 0) throw new Error(`devgen build failed:\n${result.stderr}`);
-    qemuBinary = JSON.parse(result.stdout).qemu.binary;
+    qemuBinary = devgenBuild(["devices/xche", ...EXAMPLES, "--only", "qemu"]).qemu.binary;
     kernel = await fetchKernel({ version: "6.1", progress: quietProgress });
   }, TEN_MINUTES);
 
@@ -118,16 +107,7 @@ real("level qemu in a real VM (DEVGEN_REAL=1)", () => {
 
   test("a tampered vector fails, naming the vector, expected and actual", async () => {
     const xche = generate("devices/xche");
-    const copy = tmpDir("devgen-qemu-tampered-");
-    fs.cpSync(xche.dir, copy, { recursive: true });
-    const header = path.join(copy, "tests", "xche_vectors.h");
-    const lines = fs.readFileSync(header, "utf8").split("\n");
-    const first = lines.findIndex((l) => l.includes("xche_vectors[XCHE_NR_VECTORS] = {"));
-    const target = lines.findIndex((l, i) => i > first && l.includes("{ XCHE_VEC_READ, 4, 1, 0x0, 0x58434845ULL, 0xffffffffULL }"));
-    expect(target).toBeGreaterThan(first);
-    lines[target] = lines[target]!.replace("0x58434845ULL", "0x58434846ULL");
-    fs.writeFileSync(header, lines.join("\n"));
-    const index = target - first - 1;
+    const { dir: copy, index } = tamperedXche(xche.dir, tmpDir("devgen-qemu-tampered-"));
 
     const result = await runQemuLevel(options(xche, copy, tmpDir("devgen-qemu-run-")));
     expect(result.ok).toBe(false);

@@ -1,7 +1,9 @@
 /**
- * What the VM harness tests share: the devices they run on, and the generated trees and
- * scratch directories they make, removed after the test file.
+ * What the VM harness tests share: the devices they run on, the generated trees and
+ * scratch directories they make (removed after the test file), the trees `devgen build`
+ * makes for the real levels, and the checks every level and guest program must pass.
  */
+import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -35,4 +37,48 @@ export function useScratch(): { tmpDir: (prefix: string) => string; generate: (d
       return out;
     },
   };
+}
+
+const CLI = path.resolve("dist/src/cli/main.js");
+
+/** What `devgen build <args> --json` printed; the real levels build through the CLI as a user would. */
+export function devgenBuild(args: readonly string[]): {
+  kernel: { tree: string; release: string; modules: string[]; modulesDir?: string };
+  qemu: { binary: string };
+} {
+  const result = spawnSync(process.execPath, [CLI, "build", ...args, "--json"], { encoding: "utf8", env: { ...process.env } });
+  if (result.status !== 0) throw new Error(`devgen build failed:\n${result.stderr}`);
+  return JSON.parse(result.stdout);
+}
+
+/**
+ * A copy of xche's generated tree whose first read of ID (0x58434845, "XCHE") expects
+ * 0x58434846: every level must fail on it and name the vector by `index`.
+ */
+export function tamperedXche(generatedDir: string, into: string): { dir: string; index: number } {
+  fs.cpSync(generatedDir, into, { recursive: true });
+  const header = path.join(into, "tests", "xche_vectors.h");
+  const lines = fs.readFileSync(header, "utf8").split("\n");
+  const first = lines.findIndex((l) => l.includes("xche_vectors[XCHE_NR_VECTORS] = {"));
+  const target = lines.findIndex((l, i) => i > first && l.includes("{ XCHE_VEC_READ, 4, 1, 0x0, 0x58434845ULL, 0xffffffffULL }"));
+  expect(target).toBeGreaterThan(first);
+  lines[target] = lines[target]!.replace("0x58434845ULL", "0x58434846ULL");
+  fs.writeFileSync(header, lines.join("\n"));
+  return { dir: into, index: target - first - 1 };
+}
+
+/**
+ * A guest program's build contract: it compiles without a warning, and a second build of
+ * the same sources reuses the first binary.
+ */
+export async function expectWarningFreeAndReused(
+  main: string,
+  build: () => Promise<{ binary: string; reused: boolean }>,
+): Promise<{ binary: string }> {
+  const first = await build();
+  expect(first.reused).toBe(false);
+  expect(fs.existsSync(first.binary)).toBe(true);
+  execFileSync("gcc", ["-fsyntax-only", "-Wall", "-Wextra", "-Werror", "-I.", main], { cwd: path.dirname(first.binary), stdio: "pipe" });
+  expect(await build()).toEqual({ binary: first.binary, reused: true });
+  return first;
 }
