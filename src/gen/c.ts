@@ -1,4 +1,5 @@
 /** Small C formatting helpers shared by the C backends. */
+import { oneLine } from "./text.js";
 
 /** A C integer constant, typed wide enough that `~` and shifts stay in 64 bits when needed. */
 export function cConst(value: bigint, registerWidth: number): string {
@@ -43,7 +44,7 @@ export function commentLines(text: string, width = 72): string[] {
 
 /** Makes free text safe inside a C comment. */
 export function commentText(text: string): string {
-  return text.replace(/\*\//g, "* /").replace(/\s+/g, " ").trim();
+  return oneLine(text.replace(/\*\//g, "* /"));
 }
 
 /** A C comment: one line when it fits in 80 columns, else a block wrapped at 72. */

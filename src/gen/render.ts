@@ -7,13 +7,68 @@ import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import Handlebars from "handlebars";
 import { contentKey, readEntry, storeEntry } from "../util/content-cache.js";
+import { joinMapped } from "./join.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** `templates/` at the package root, whether running from `src/` or `dist/src/`. */
 export const TEMPLATES_DIR = path.resolve(here, here.includes(`${path.sep}dist${path.sep}`) ? "../../.." : "../..", "templates");
 
 const handlebars = Handlebars.create();
-const OPTIONS: CompileOptions = { strict: true, noEscape: true, preventIndent: true };
+// knownHelpersOnly: templates call no helper but Handlebars' own (`each`, `if`), so a
+// `{{name}}` is always the view's value, not first looked up among the helpers.
+const OPTIONS: CompileOptions = { strict: true, noEscape: true, preventIndent: true, knownHelpersOnly: true };
+
+/**
+ * A list for `{{#each}}` whose items' views are made as it renders them. Made up front, the
+ * views of a large device's registers outlive many collections, each one moving them;
+ * made one at a time, they die young. Iterating it makes the views as well.
+ */
+export class LazyViews<T, V> implements Iterable<V> {
+  constructor(
+    readonly items: readonly T[],
+    readonly view: (item: T, index: number) => V,
+  ) {}
+
+  get length(): number {
+    return this.items.length;
+  }
+
+  *[Symbol.iterator](): Iterator<V> {
+    for (let i = 0; i < this.items.length; i++) yield this.view(this.items[i]!, i);
+  }
+}
+
+const builtinEach = handlebars.helpers.each!;
+
+/**
+ * `{{#each}}` over an array or `LazyViews`, with the text Handlebars' own helper would
+ * produce. Its helper appends each item's text to one growing string; this one joins them
+ * a few dozen at a time (see `joinMapped`). Anything else (objects, iterables, an empty
+ * list's `{{else}}`) goes to Handlebars' helper.
+ */
+function eachList(this: unknown, context: unknown, options: Handlebars.HelperOptions): string {
+  const lazy = context instanceof LazyViews ? context : null;
+  const items: unknown = lazy ? lazy.items : context;
+  if (!Array.isArray(items) || items.length === 0) return builtinEach.call(this, items, options) as string;
+  const data = options.data ? handlebars.createFrame(options.data) : undefined;
+  // The item's program reads these when called and keeps neither: one object serves every item.
+  const itemOptions: { data: unknown; blockParams?: unknown[] } = { data };
+  const declaresBlockParams = (options.fn as { blockParams?: number }).blockParams;
+  return joinMapped(items, (item: unknown, i) => {
+    if (!(i in items)) return ""; // a hole, which Handlebars' helper skips
+    if (data) {
+      data.key = i;
+      data.index = i;
+      data.first = i === 0;
+      data.last = i === items.length - 1;
+    }
+    const view = lazy ? lazy.view(item, i) : item;
+    if (declaresBlockParams) itemOptions.blockParams = [view, i];
+    return options.fn(view, itemOptions);
+  });
+}
+handlebars.registerHelper("each", eachList);
+
 const cache = new Map<string, HandlebarsTemplateDelegate>();
 let partialsLoaded = false;
 

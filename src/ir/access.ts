@@ -15,14 +15,14 @@ export function wholeRegisterAccess(r: Register): AccessKind {
 
 /** The runs of bits no field defines (reserved), lsb first; none for a register without fields. */
 export function reservedRanges(r: Register): { msb: number; lsb: number }[] {
-  if (r.fields.length === 0) return [];
-  const defined = (bit: number) => ((r.masks.defined >> BigInt(bit)) & 1n) === 1n;
   const ranges: { msb: number; lsb: number }[] = [];
-  for (let bit = 0; bit < r.width; bit++) {
-    if (defined(bit)) continue;
-    const lsb = bit;
-    while (bit + 1 < r.width && !defined(bit + 1)) bit++;
-    ranges.push({ msb: bit, lsb });
+  if (r.fields.length === 0) return ranges;
+  // Fields are in lsb order and never overlap (see Register.fields): the gaps between them.
+  let next = 0;
+  for (const f of r.fields) {
+    if (f.lsb > next) ranges.push({ msb: f.lsb - 1, lsb: next });
+    next = f.msb + 1;
   }
+  if (next < r.width) ranges.push({ msb: r.width - 1, lsb: next });
   return ranges;
 }

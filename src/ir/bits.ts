@@ -1,7 +1,10 @@
 /** Bit arithmetic on bigint, shared by lowering, the model and the generators. */
 
+/** Masks of 0..64 bits made once: the model asks for them on every access, and each bigint is an allocation. */
+const MASKS = Array.from({ length: 65 }, (_, width) => (1n << BigInt(width)) - 1n);
+
 export function bitMask(width: number): bigint {
-  return (1n << BigInt(width)) - 1n;
+  return MASKS[width] ?? (1n << BigInt(width)) - 1n;
 }
 
 export function isPowerOfTwo(n: number): boolean {

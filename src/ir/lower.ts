@@ -326,23 +326,25 @@ function lowerRegister(l: Lowering, spec: RegisterSpec, path: SpecPath, devicePo
     addAccess(masks, access, widthMask);
   }
   fieldSpecs.forEach((f, i) => {
-    const field = lowerField(l, f, [...path, "fields", i], width, access, reset);
+    const fieldPath = [...path, "fields", i];
+    const field = lowerField(l, f, fieldPath, width, access, reset);
     if (!field) return;
     const clash = fields.find((other) => other.mask & field.mask);
     if (clash) {
-      report.error([...path, "fields", i, "bits"], `field ${field.name} [${field.msb}:${field.lsb}] overlaps field ${clash.name} [${clash.msb}:${clash.lsb}]`, "give each bit to one field");
+      report.error([...fieldPath, "bits"], `field ${field.name} [${field.msb}:${field.lsb}] overlaps field ${clash.name} [${clash.msb}:${clash.lsb}]`, "give each bit to one field");
       return;
     }
     if (fields.some((other) => other.name === field.name)) {
-      report.error([...path, "fields", i, "name"], `field name "${field.name}" is used twice in ${name}`, "field names must be unique within a register");
+      report.error([...fieldPath, "name"], `field name "${field.name}" is used twice in ${name}`, "field names must be unique within a register");
       return;
     }
     reset = (reset & ~field.mask) | (field.reset << BigInt(field.lsb));
     addAccess(masks, field.access, field.mask);
     fields.push(field);
-    l.origins.field.set(field, [...path, "fields", i]);
+    l.origins.field.set(field, fieldPath);
   });
-  fields.sort((a, b) => a.lsb - b.lsb);
+  // Fields are often written in order already, and sort() allocates even then.
+  if (fields.some((f, i) => i > 0 && fields[i - 1]!.lsb > f.lsb)) fields.sort((a, b) => a.lsb - b.lsb);
   if (fieldSpecs.length > 0 && reset & ~masks.defined) {
     report.error([...path, "reset"], `reset value sets reserved bits ${hex(reset & ~masks.defined)} of ${name}`, "reserved bits read as zero; clear them or define a field");
   }

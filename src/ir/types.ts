@@ -74,6 +74,7 @@ export interface Register {
   bytes: number;
   reset: bigint;
   description: string;
+  /** In lsb order, none overlapping another; `masks.defined` is their union. */
   fields: Field[];
   masks: BitMasks;
   policy: Policy;

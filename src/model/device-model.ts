@@ -18,12 +18,26 @@ export interface ReadResult {
 
 type Decision = "lanes" | "ignore" | "error";
 
+/** `8n * byte` for each byte of a register: made once, as every bigint is an allocation. */
+const BYTE_SHIFTS = Array.from({ length: 8 }, (_, byte) => BigInt(8 * byte));
+
 interface Lane {
   /** Byte of the access. */
   byte: number;
   /** Byte within the register. */
   registerByte: number;
 }
+
+/**
+ * What an access does: only its fixed result ("ignore", "error"), or lanes. Lanes are one
+ * register's consecutive bytes (byte 0 of the access is bit `shift` of `register`), the
+ * case of nearly every access, or bytes grouped by the register holding them.
+ */
+type Plan =
+  | { decision: "ignore" }
+  | { decision: "error" }
+  | { decision: "lanes"; register: Register; shift: bigint }
+  | { decision: "lanes"; groups: Map<Register, Lane[]> };
 
 export class DeviceModel {
   readonly regs: bigint[];
@@ -48,6 +62,12 @@ export class DeviceModel {
     if (plan === null) return { claimed: false, value: 0n, unknown: 0n };
     if (plan.decision === "ignore") return { claimed: true, value: 0n, unknown: 0n };
     if (plan.decision === "error") return { claimed: true, value: bitMask(size * 8), unknown: 0n };
+    if ("register" in plan) {
+      const { register, shift } = plan;
+      const accessMask = bitMask(size * 8);
+      const result = this.readRegister(register, accessMask << shift);
+      return { claimed: true, value: (result.value >> shift) & accessMask, unknown: (result.unknown >> shift) & accessMask };
+    }
     let value = 0n;
     let unknown = 0n;
     for (const [register, lanes] of plan.groups) {
@@ -65,6 +85,12 @@ export class DeviceModel {
     const plan = this.plan(offset, size);
     if (plan === null) return false;
     if (plan.decision !== "lanes") return true;
+    if ("register" in plan) {
+      const { register, shift } = plan;
+      const accessMask = bitMask(size * 8);
+      this.writeRegister(register, accessMask << shift, (value & accessMask) << shift);
+      return true;
+    }
     for (const [register, lanes] of plan.groups) {
       let positioned = 0n;
       for (const lane of lanes) {
@@ -89,14 +115,19 @@ export class DeviceModel {
     return false;
   }
 
-  private plan(offset: number, size: number): { decision: Decision; groups: Map<Register, Lane[]> } | null {
+  private plan(offset: number, size: number): Plan | null {
     const { bar, busSizes } = this.device;
     if (!Number.isInteger(offset) || offset < 0 || offset + size > bar.size) return null;
-    const groups = new Map<Register, Lane[]>();
-    if (!busSizes.includes(size)) return { decision: "error", groups };
-    const first = registerAt(this.device, offset & bar.decodeMask);
+    if (!busSizes.includes(size)) return { decision: "error" };
+    const start = offset & bar.decodeMask;
+    const first = registerAt(this.device, start);
     const decision = first === null ? "lanes" : policyFor(first, offset, size);
-    if (decision !== "lanes") return { decision, groups };
+    if (decision !== "lanes") return { decision };
+    // Within one register and not wrapping around the decode window: no lane list to build.
+    if (first !== null && start + size <= first.offset + first.bytes && start + size <= bar.decodeMask + 1) {
+      return { decision, register: first, shift: BYTE_SHIFTS[start - first.offset]! };
+    }
+    const groups = new Map<Register, Lane[]>();
     for (let byte = 0; byte < size; byte++) {
       const decoded = (offset + byte) & bar.decodeMask;
       const register = registerAt(this.device, decoded);
@@ -130,8 +161,11 @@ export class DeviceModel {
         this.act(action, fires);
       }
     }
-    this.regs[r.index]! &= ~(r.masks.readClear & lanes);
-    this.unknown[r.index]! &= ~(r.masks.readClear & lanes);
+    const cleared = r.masks.readClear & lanes;
+    if (cleared) {
+      this.regs[r.index]! &= ~cleared;
+      this.unknown[r.index]! &= ~cleared;
+    }
     return { value, unknown };
   }
 

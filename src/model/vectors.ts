@@ -46,13 +46,14 @@ export function generateVectors(device: Device, options: VectorOptions = {}): Ve
   };
   const read = (offset: number, size: number): void => {
     const result = model.read(offset, size);
+    const allBits = bitMask(size * 8);
     vectors.push({
       op: "read",
       offset,
       size,
       claimed: result.claimed,
       expect: result.value,
-      mask: result.claimed ? bitMask(size * 8) & ~result.unknown : 0n,
+      mask: !result.claimed ? 0n : result.unknown ? allBits & ~result.unknown : allBits,
     });
     checkIrq(false);
   };

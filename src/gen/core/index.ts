@@ -6,8 +6,8 @@ import { hookSignature } from "../../validate/hooks-file.js";
 import { fieldMacro, indexName, offsetExpression } from "../../ir/names.js";
 import type { Action, BitTarget, Device, Register } from "../../ir/types.js";
 import { cConst, wrapSignatures } from "../c.js";
-import { deviceDefines, regmapBlocks } from "../regmap.js";
-import { render } from "../render.js";
+import { regmapText } from "../regmap.js";
+import { LazyViews, render } from "../render.js";
 import type { GeneratedFile, Generator } from "../types.js";
 
 export const generateCore: Generator = ({ device, hooks }) => {
@@ -36,11 +36,10 @@ function coreView(device: Device, guardSuffix: string) {
     prefix: device.prefix,
     guard: `${device.prefix}_${guardSuffix}`,
     banner: banner(device, "register core"),
-    deviceDefines: deviceDefines(device),
-    regmap: regmapBlocks(device),
-    registers: device.registers.map((r) => ({ index: indexName(device, r) })),
+    regmap: regmapText(device),
+    registers: new LazyViews(device.registers, (r) => ({ index: indexName(device, r) })),
     hooks: device.hooks.map((h) => ({ prototype: hookSignature(device, h.direction, h.cName) })),
-    descriptors: device.registers.map((r) => ({
+    descriptors: new LazyViews(device.registers, (r) => ({
       index: indexName(device, r),
       offset: offsetExpression(device, r),
       size: r.bytes,

@@ -5,8 +5,10 @@
  * The declarations themselves come from `uapiBlock()` (the block both kernel and QEMU
  * headers get); this file restates what the kvm/ glue does with them.
  */
+import { arrayElements } from "../../ir/arrays.js";
 import { indexName } from "../../ir/names.js";
 import type { Device } from "../../ir/types.js";
+import { LazyViews } from "../render.js";
 import { uapiBlock } from "../uapi.js";
 import { cell, code, hexPad } from "./markdown.js";
 
@@ -77,17 +79,16 @@ export function abiView(device: Device) {
   ];
 
   // Arrays collapse to one row: their elements are consecutive in the state array.
-  const order: { index: string; register: string; name: string }[] = [];
-  for (const r of device.registers) {
-    if (r.arrayIndex !== null && r.arrayIndex > 0) continue;
-    const elements = r.arrayName === null ? [r] : device.registers.filter((e) => e.arrayName === r.arrayName);
+  const firsts = device.registers.filter((r) => r.arrayIndex === null || r.arrayIndex === 0);
+  const order = new LazyViews(firsts, (r) => {
+    const elements = arrayElements(device, r);
     const last = elements[elements.length - 1]!;
-    order.push({
+    return {
       index: elements.length > 1 ? `${r.index}–${last.index}` : String(r.index),
       register: elements.length > 1 ? `${r.name}..${last.name}` : r.name,
       name: code(elements.length > 1 ? `${indexName(device, r)}..${indexName(device, last)}` : indexName(device, r)),
-    });
-  }
+    };
+  });
 
   return {
     uapi: uapiBlock(device).trimEnd(),

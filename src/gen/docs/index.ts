@@ -1,16 +1,17 @@
 /**
  * docs/: the register map a reviewer reads (`<name>.md`) and the standalone C header a
  * guest driver includes (`<name>_regs.h`, the same names as the core's through
- * `regmapBlocks`). The views below decide every word; the templates only lay them out.
+ * `regmapText`). The views below decide every word; the templates only lay them out.
  */
 import { reservedRanges, wholeRegisterAccess } from "../../ir/access.js";
+import { arrayElements } from "../../ir/arrays.js";
 import * as path from "node:path";
 import { fieldMacro, offsetExpression, registerStem, valueMacro } from "../../ir/names.js";
-import type { Device, Field, Policy, Register } from "../../ir/types.js";
+import type { Action, Device, Field, Policy, Register } from "../../ir/types.js";
 import { defineLine } from "../c.js";
 import { banner } from "../core/index.js";
-import { deviceDefines, regmapBlocks } from "../regmap.js";
-import { render } from "../render.js";
+import { regmapText } from "../regmap.js";
+import { LazyViews, render } from "../render.js";
 import type { Generator } from "../types.js";
 import { abiView } from "./abi.js";
 import { anchor, bitRange, cell, code, hexPad, list, sentence, small } from "./markdown.js";
@@ -47,8 +48,7 @@ export function headerView(device: Device) {
       defineLine(`${device.prefix}_PCI_CLASS`, id(device.pci.classCode)),
       defineLine(`${device.prefix}_PCI_REVISION`, hexPad(device.pci.revision, 2)),
     ],
-    deviceDefines: deviceDefines(device),
-    regmap: regmapBlocks(device),
+    regmap: regmapText(device),
   };
 }
 
@@ -90,7 +90,7 @@ function groups(device: Device): Group[] {
   return device.registers
     .filter((r) => r.arrayIndex === null || r.arrayIndex === 0)
     .map((first) => {
-      const elements = first.arrayName === null ? [first] : device.registers.filter((e) => e.arrayName === first.arrayName);
+      const elements = arrayElements(device, first);
       const last = elements[elements.length - 1]!;
       return {
         first,
@@ -131,8 +131,10 @@ function commonPolicy(device: Device): Policy {
 
 /** The access kinds of a register's fields, or the one kind of a register without fields. */
 function registerAccess(r: Register): string {
-  if (r.fields.length > 0) return [...new Set(r.fields.map((f) => f.access))].join(", ");
-  return wholeRegisterAccess(r);
+  if (r.fields.length === 0) return wholeRegisterAccess(r);
+  const kinds: string[] = [];
+  for (const f of r.fields) if (!kinds.includes(f.access)) kinds.push(f.access);
+  return kinds.join(", ");
 }
 
 function byteRange(start: number, end: number, digits: number): string {
@@ -165,7 +167,7 @@ function fieldRows(r: Register, enables: Register | null) {
       access: f.access,
       reset: cell(resetName ? `${small(f.reset)} (${resetName})` : small(f.reset)),
       description: cell(f.description || enableText(f, enables)),
-      values: cell(f.values.map((v) => `${small(v.value)} = ${v.name}`).join(", ")),
+      values: f.values.length ? cell(f.values.map((v) => `${small(v.value)} = ${v.name}`).join(", ")) : "",
     });
   }
   for (const { msb, lsb } of reservedRanges(r)) {
@@ -188,23 +190,35 @@ export function docsView(device: Device) {
   const { pci, bar } = device;
   const heading = (g: Group) => `${g.title} (${hexPad(g.first.offset, digits)})`;
 
-  const usedKinds = new Set(device.registers.flatMap((r) => (r.fields.length ? r.fields.map((f) => f.access) : [registerAccess(r)])));
+  const usedKinds = new Set<string>();
+  for (const r of device.registers) {
+    if (r.fields.length === 0) usedKinds.add(registerAccess(r));
+    for (const f of r.fields) usedKinds.add(f.access);
+  }
   const hasReserved = device.registers.some((r) => r.fields.length > 0 && r.masks.defined !== (1n << BigInt(r.width)) - 1n);
 
   const hookTriggers = new Map<string, string[]>();
-  for (const g of all) {
-    for (const [direction, actions] of [["read", g.first.onRead], ["write", g.first.onWrite]] as const) {
-      for (const a of actions) {
-        if (a.kind !== "hook") continue;
-        const triggers = hookTriggers.get(a.hook) ?? [];
-        triggers.push(trigger(g.first, direction, a.when).replace(/^./, (c) => c.toLowerCase()));
-        hookTriggers.set(a.hook, triggers);
-      }
+  const addTriggers = (r: Register, direction: "read" | "write", actions: Action[]): void => {
+    for (const a of actions) {
+      if (a.kind !== "hook") continue;
+      const triggers = hookTriggers.get(a.hook) ?? [];
+      triggers.push(trigger(r, direction, a.when).replace(/^./, (c) => c.toLowerCase()));
+      hookTriggers.set(a.hook, triggers);
     }
+  };
+  for (const g of all) {
+    addTriggers(g.first, "read", g.first.onRead);
+    addTriggers(g.first, "write", g.first.onWrite);
   }
 
-  const mapRows = [
-    ...all.map((g) => {
+  // The map's rows: registers and the holes between them, in offset order.
+  const mapEntries = [
+    ...all.map((group) => ({ at: group.first.offset, group })),
+    ...holes.map((hole) => ({ at: hole.start, hole })),
+  ].sort((a, b) => a.at - b.at);
+  const mapRows = new LazyViews(mapEntries, (entry) => {
+    if ("group" in entry) {
+      const g = entry.group;
       const r = g.first;
       const isArray = g.elements.length > 1;
       const elements = isArray
@@ -212,7 +226,6 @@ export function docsView(device: Device) {
           (g.stride > r.bytes ? " The bytes between elements hold no register." : "")
         : "";
       return {
-        at: r.offset,
         offset: isArray ? `${code(hexPad(r.offset, digits))} + n × ${code(hexPad(g.stride, 1))}` : code(hexPad(r.offset, digits)),
         register: `[${isArray ? `${registerWord(r)} (n = 0..${g.elements.length - 1})` : r.name}](#${anchor(heading(g))})`,
         width: String(r.width),
@@ -220,17 +233,17 @@ export function docsView(device: Device) {
         reset: code(hexPad(r.reset, r.width / 4)),
         description: cell(`${sentence(r.description)}${elements}`),
       };
-    }),
-    ...holes.map((h) => ({
-      at: h.start,
+    }
+    const h = entry.hole;
+    return {
       offset: byteRange(h.start, h.end, digits),
       register: "—",
       width: "—",
       access: "reserved",
       reset: "—",
       description: cell(`No register (${h.end - h.start} byte${h.end - h.start > 1 ? "s" : ""}): reads as zero, writes ignored.`),
-    })),
-  ].sort((a, b) => a.at - b.at);
+    };
+  });
 
   const aliasExample = device.registers.find((r) => r.offset > 0) ?? device.registers[0]!;
   const decode =
@@ -296,7 +309,7 @@ export function docsView(device: Device) {
     ].map((k) => ({ kind: k.kind, read: cell(k.read), write: cell(k.write) })),
     window: hexPad(window, 1),
     mapRows,
-    registers: all.map((g) => {
+    registers: new LazyViews(all, (g) => {
       const r = g.first;
       const isArray = g.elements.length > 1;
       const facts = [
@@ -307,11 +320,11 @@ export function docsView(device: Device) {
       ];
       if (isArray) facts.push(`Each element: ${r.width} bits, reset ${code(hexPad(r.reset, r.width / 4))}.`);
       if (r.fields.length === 0) facts.push(`No fields: the whole register is ${code(registerAccess(r))}.`);
-      const effects = [...accessEffects(r)];
+      const effects = accessEffects(r);
       if (status === r) effects.push(`Drives the interrupt: the line is asserted while a bit here and the same bit of ${enable!.name} are both set.`);
       if (enable === r) effects.push(`Enables each interrupt cause of ${status!.name}, bit by bit.`);
-      effects.push(...r.onRead.map((a) => actionSentence(device, r, a, "read")));
-      effects.push(...r.onWrite.map((a) => actionSentence(device, r, a, "write")));
+      for (const a of r.onRead) effects.push(actionSentence(device, r, a, "read"));
+      for (const a of r.onWrite) effects.push(actionSentence(device, r, a, "write"));
       return {
         heading: heading(g),
         description: sentence(r.description) || null,

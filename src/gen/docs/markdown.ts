@@ -1,13 +1,14 @@
 /** Markdown formatting helpers for the docs backend: table cells, code spans, numbers, anchors. */
+import { oneLine } from "../text.js";
 
 /** Free text on one line, safe inside a table cell (GFM splits cells on unescaped `|`). */
 export function cell(text: string): string {
-  return text.replace(/\s+/g, " ").trim().replace(/\|/g, "\\|");
+  return oneLine(text).replace(/\|/g, "\\|");
 }
 
 /** Free text as one paragraph line, ending with a full stop. */
 export function sentence(text: string): string {
-  const clean = text.replace(/\s+/g, " ").trim();
+  const clean = oneLine(text);
   return !clean || /[.!?:]$/.test(clean) ? clean : `${clean}.`;
 }
 

@@ -131,6 +131,7 @@ function plainKind(kind: string): string {
 
 export function htmlView(device: Device) {
   const docs = docsView(device);
+  const sections = Array.from(docs.registers);
   const firsts = device.registers.filter((r) => r.arrayIndex === null || r.arrayIndex === 0);
   const digits = Math.max(2, device.bar.decodeMask.toString(16).length);
   const { pci, bar } = device;
@@ -166,7 +167,7 @@ export function htmlView(device: Device) {
       value: inlineHtml(docs.macros.value),
       example: inlineHtml(docs.macros.example),
     },
-    mapRows: docs.mapRows.map((m) => ({
+    mapRows: Array.from(docs.mapRows, (m) => ({
       offsetHtml: inlineHtml(m.offset),
       registerHtml: inlineHtml(m.register),
       width: m.width,
@@ -176,7 +177,7 @@ export function htmlView(device: Device) {
       gap: m.register === "—",
     })),
     registers: firsts.map((r, i) => {
-      const section = docs.registers[i]!;
+      const section = sections[i]!;
       const fieldRows = (section.fields ?? []).map((row) => {
         const field = r.fields.find((f) => f.lsb === row.lsb && row.access !== "reserved") ?? null;
         return {
@@ -251,7 +252,7 @@ export function htmlView(device: Device) {
       size: docs.abi.size,
       nrRegs: docs.abi.nrRegs,
       nrRegsHtml: inlineHtml(docs.abi.nrRegsName),
-      order: docs.abi.order.map((o) => ({ index: o.index, register: o.register, nameHtml: inlineHtml(o.name) })),
+      order: Array.from(docs.abi.order, (o) => ({ index: o.index, register: o.register, nameHtml: inlineHtml(o.name) })),
       errors: [
         { titleHtml: inlineHtml(docs.abi.create), rows: docs.abi.createErrors },
         { titleHtml: inlineHtml(docs.abi.configure), rows: docs.abi.configureErrors },

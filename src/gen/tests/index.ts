@@ -7,7 +7,8 @@ import { generateVectors, type Vector } from "../../model/vectors.js";
 import type { Device } from "../../ir/types.js";
 import { cHex } from "../c.js";
 import { banner } from "../core/index.js";
-import { render } from "../render.js";
+import { joinMapped } from "../join.js";
+import { LazyViews, render } from "../render.js";
 import type { Generator } from "../types.js";
 
 export const generateTests: Generator = ({ device }) => {
@@ -18,7 +19,7 @@ export const generateTests: Generator = ({ device }) => {
     guard: `${device.prefix}_VECTORS_H`,
     banner: banner(device, "conformance vectors from the reference model"),
     count: vectors.length,
-    vectors: vectors.map((v) => vectorC(device, v)),
+    vectors: new LazyViews(vectors, (v) => vectorC(device, v)),
     irqLevel: device.interrupt ? `${device.name}_core_irq_level(&s)` : "0",
   };
   return [
@@ -48,17 +49,21 @@ function vectorC(device: Device, v: Vector): string {
 /** One vector per line, values as hex strings (JSON has no 64-bit integers). */
 function vectorsJson(vectors: Vector[]): string {
   // Written out rather than through JSON.stringify's replacer, which costs a call per value.
-  const lines = vectors.map((v) => {
-    switch (v.op) {
-      case "reset":
-        return `{"op":"reset"}`;
-      case "read":
-        return `{"op":"read","offset":${v.offset},"size":${v.size},"claimed":${v.claimed},"expect":"${cHex(v.expect)}","mask":"${cHex(v.mask)}"}`;
-      case "write":
-        return `{"op":"write","offset":${v.offset},"size":${v.size},"claimed":${v.claimed},"value":"${cHex(v.value)}"}`;
-      case "irq":
-        return `{"op":"irq","expect":${v.expect}}`;
-    }
-  });
-  return `[\n${lines.join(",\n")}\n]\n`;
+  const lines = joinMapped(
+    vectors,
+    (v) => {
+      switch (v.op) {
+        case "reset":
+          return `{"op":"reset"}`;
+        case "read":
+          return `{"op":"read","offset":${v.offset},"size":${v.size},"claimed":${v.claimed},"expect":"${cHex(v.expect)}","mask":"${cHex(v.mask)}"}`;
+        case "write":
+          return `{"op":"write","offset":${v.offset},"size":${v.size},"claimed":${v.claimed},"value":"${cHex(v.value)}"}`;
+        case "irq":
+          return `{"op":"irq","expect":${v.expect}}`;
+      }
+    },
+    ",\n",
+  );
+  return `[\n${lines}\n]\n`;
 }
