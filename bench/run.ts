@@ -17,6 +17,8 @@ import { benchVm } from "./vm.js";
 
 const SIZES = [10, 1000, 10000];
 const REPEATS = 3;
+/** The issue's target, checked on the largest size: load+validate+generate time and peak memory. */
+const TARGET = { registers: 10000, totalMs: 1000, peakRssMb: 300 };
 const one = path.join(path.dirname(fileURLToPath(import.meta.url)), "one.js");
 
 interface Sample {
@@ -45,6 +47,7 @@ console.log(`devgen bench: load+validate+generate, median of ${REPEATS} fresh pr
 console.log("cold: the device file is type-checked; warm: unchanged, its check comes from the cache\n");
 console.log("registers | cache | load+validate ms | generate ms | total ms | process ms | output MB | peak RSS MB");
 console.log("--------- | ----- | ---------------- | ----------- | -------- | ---------- | --------- | -----------");
+const verdicts: string[] = [];
 for (const size of SIZES) {
   const runs: Record<"cold" | "warm", Sample[]> = { cold: [], warm: [] };
   for (let i = 0; i < REPEATS; i++) {
@@ -70,8 +73,14 @@ for (const size of SIZES) {
         m("peakRssMb").toFixed(0).padStart(11),
       ].join(" | "),
     );
+    if (size === TARGET.registers) {
+      const met = m("totalMs") < TARGET.totalMs && m("peakRssMb") < TARGET.peakRssMb;
+      verdicts.push(`${cache}: ${m("totalMs").toFixed(0)} ms, ${m("peakRssMb").toFixed(0)} MB: ${met ? "PASS" : "MISS"}`);
+    }
   }
 }
+console.log(`\ntarget for ${TARGET.registers} registers: under ${TARGET.totalMs} ms and under ${TARGET.peakRssMb} MB`);
+for (const verdict of verdicts) console.log(`  ${verdict}`);
 
 if (process.argv.includes("--kernel")) benchKernel(process.argv.includes("--cold"));
 if (process.argv.includes("--qemu")) benchQemu(process.argv.includes("--cold"));
