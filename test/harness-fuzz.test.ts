@@ -5,11 +5,13 @@
  * devices/xche, every check passing with a non-trivial number of accesses and ioctls.
  */
 import { execFileSync, spawnSync } from "node:child_process";
+import * as os from "node:os";
 import * as path from "node:path";
 import { fetchKernel, type KernelTree } from "../src/fetch/kernel.js";
-import { tcgAccel } from "../src/harness/accel.js";
-import { defaultFuzzTimeoutMs, formatFuzzSummary, parseFuzzSummary, runFuzzLevel } from "../src/harness/fuzz-level.js";
+import { accelArgs, kvmAccel, tcgAccel } from "../src/harness/accel.js";
+import { defaultFuzzTimeoutMs, formatFuzzSummary, fuzzVmCpus, parseFuzzSummary, runFuzzLevel } from "../src/harness/fuzz-level.js";
 import { buildKvmTest } from "../src/harness/kvm-level.js";
+import { qemuArgs } from "../src/harness/vm.js";
 import { createProgress, quietProgress } from "../src/util/progress.js";
 import { devgenBuild, DEVICES, TEN_MINUTES, useScratch } from "./helpers/harness.js";
 import type { Generated } from "./helpers/native.js";
@@ -38,6 +40,17 @@ describe("the fuzzer's summary", () => {
       "1,234,567 guest accesses on 4 vCPUs, 161,234 ioctls in 90.3 s (seed 0x2a), 0 kernel splats",
     );
     expect(formatFuzzSummary({ accesses: 1, vcpus: 1, seconds: 1, ioctls: 1, seed: "0x1", splats: 1 })).toMatch(/, 1 kernel splat$/);
+  });
+
+  test("the VM gets a CPU per fuzzer thread, up to the host's, on one TCG thread", () => {
+    expect(fuzzVmCpus(4)).toBe(Math.min(os.availableParallelism(), 5));
+    expect(fuzzVmCpus(1)).toBeLessThanOrEqual(2);
+    const args = qemuArgs({ level: "fuzz", kernel: "k", initrd: "i", accel: tcgAccel("test"), timeoutMs: 1, runDir: "r", cpus: 2 }, "c");
+    expect(args.slice(0, 2)).toEqual(["-accel", "tcg,thread=single"]);
+    expect(args[args.indexOf("-smp") + 1]).toBe("2");
+    // One CPU, or hardware virtualization: QEMU's own default threading.
+    expect(accelArgs(tcgAccel("test"), 1)).toEqual(tcgAccel("test").args);
+    expect(accelArgs(kvmAccel("test"), 4)).toEqual(kvmAccel("test").args);
   });
 
   test("the VM's timeout leaves room for boot and teardown beyond the fuzzing itself", () => {

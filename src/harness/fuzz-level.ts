@@ -14,6 +14,7 @@
  * running vCPUs going away.
  */
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { ensurePackages } from "../build/packages.js";
 import { cacheRoot } from "../cache/index.js";
@@ -78,6 +79,11 @@ export function formatFuzzSummary(summary: FuzzSummary): string {
 }
 
 /** Boot, modules and the fuzzer's own timeouts on top of its seconds, slower under TCG. */
+/** CPUs of the fuzzing VM: the host's, up to one per fuzzer thread (its vCPUs and the host thread). */
+export function fuzzVmCpus(vcpus: number): number {
+  return Math.max(1, Math.min(os.availableParallelism(), vcpus + 1));
+}
+
 export function defaultFuzzTimeoutMs(accel: Accel, seconds: number): number {
   return accel.name === "tcg" ? 240_000 + seconds * 2000 : 60_000 + seconds * 1500;
 }
@@ -88,6 +94,7 @@ export async function runFuzzLevel(options: FuzzLevelOptions): Promise<FuzzLevel
   const seconds = options.seconds ?? DEFAULT_FUZZ_SECONDS;
   const seed = options.seed ?? DEFAULT_FUZZ_SEED;
   const vcpus = options.vcpus ?? DEFAULT_FUZZ_VCPUS;
+  const cpus = fuzzVmCpus(vcpus);
   const cacheDir = options.cacheDir ?? path.join(cacheRoot(), "harness");
   fs.mkdirSync(options.runDir, { recursive: true });
   const log = path.join(options.runDir, "harness.log");
@@ -109,13 +116,16 @@ export async function runFuzzLevel(options: FuzzLevelOptions): Promise<FuzzLevel
   const { result } = await runLevelVm({
     level: "fuzz",
     implementation: `kvm (in-kernel ${device.name}, ${options.kernel.release}, fuzzed)`,
-    label: `level fuzz: ${device.name} for ${seconds} s, seed ${seed}, in a ${options.kernel.release} VM (${accel.name})`,
+    label: `level fuzz: ${device.name} for ${seconds} s, seed ${seed}, in a ${cpus}-CPU ${options.kernel.release} VM (${accel.name})`,
     progress,
     started,
     kernel: options.vmlinuz,
     initrd: initrd.path,
     append: ["devgen.level=fuzz", `devgen.test=${path.basename(fuzzer.binary)}`, `devgen.seconds=${seconds}`, `devgen.seed=${seed}`, `devgen.vcpus=${vcpus}`],
     accel,
+    // One CPU would only interleave the fuzzer's vCPU threads and its host thread; with
+    // one per host core (TCG runs one thread per vCPU) they race as a real host's would.
+    cpus,
     timeoutMs: options.timeoutMs ?? defaultFuzzTimeoutMs(accel, seconds),
     runDir: options.runDir,
     verdict: (vm) => {

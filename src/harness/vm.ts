@@ -14,7 +14,7 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { DevgenError } from "../util/diagnostics.js";
-import type { Accel } from "./accel.js";
+import { accelArgs, type Accel } from "./accel.js";
 
 export const QEMU = "qemu-system-x86_64";
 export const DEFAULT_MEMORY_MB = 1024;
@@ -30,6 +30,8 @@ export interface VmOptions {
   /** Further QEMU arguments: firmware directories, devices. */
   extraArgs?: string[];
   memoryMb?: number;
+  /** Virtual CPUs (default 1). */
+  cpus?: number;
   timeoutMs: number;
   /** Where console.log, results.log and qemu.log go (created if missing). */
   runDir: string;
@@ -73,13 +75,14 @@ export function kernelCommandLine(extra: readonly string[] = []): string {
 }
 
 export function qemuArgs(options: VmOptions, consoleLog: string): string[] {
+  const cpus = options.cpus ?? 1;
   return [
-    ...options.accel.args,
+    ...accelArgs(options.accel, cpus),
     ...(options.extraArgs ?? []),
     "-m",
     String(options.memoryMb ?? DEFAULT_MEMORY_MB),
     "-smp",
-    "1",
+    String(cpus),
     "-nodefaults",
     "-no-reboot",
     "-display",
