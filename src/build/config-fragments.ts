@@ -52,6 +52,7 @@ export const BASE_FRAGMENT: ConfigFragment = {
     y("MODULE_UNLOAD", "the harness unloads and reloads kvm"),
     y("VIRTUALIZATION", "the menu KVM lives in"),
     y("HIGH_RES_TIMERS", "KVM depends on it (6.1)"),
+    y("SMP", "the fuzz level's vCPU threads and host thread race on several CPUs"),
     y("FUTEX", "threaded test programs"),
     y("EPOLL", "busybox and VMMs"),
     y("SHMEM", "tmpfs and memfd for guest memory"),
