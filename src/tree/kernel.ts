@@ -24,6 +24,12 @@ export const KERNEL_EDITED_FILES = [
 
 const line = (text: string): RegExp => new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`);
 
+/** Where a new VM ioctl's case goes: before the default case of kvm_arch_vm_ioctl's switch. */
+const END_OF_VM_IOCTL = {
+  anchor: [line("\tdefault:"), line("\t\tr = -ENOTTY;"), line("\t}"), line("out:"), line("\treturn r;"), line("}")],
+  anchorLabel: "default: r = -ENOTTY; } out: return r; } (end of kvm_arch_vm_ioctl)",
+};
+
 export function kernelEdits(device: Device, generated: readonly GeneratedFile[]): Edit[] {
   const { name, kvm } = device;
   const file = (from: string): Edit => {
@@ -88,8 +94,7 @@ export function kernelEdits(device: Device, generated: readonly GeneratedFile[])
     {
       kind: "insert",
       file: `${KVM_DIR}/x86.c`,
-      anchor: [line("\tdefault:"), line("\t\tr = -ENOTTY;"), line("\t}"), line("out:"), line("\treturn r;"), line("}")],
-      anchorLabel: "default: r = -ENOTTY; } out: return r; } (end of kvm_arch_vm_ioctl)",
+      ...END_OF_VM_IOCTL,
       where: "before",
       text: [
         `\tcase ${kvm.create.name}:`,
@@ -145,8 +150,7 @@ export function baselineEdits(source: { c: string; h: string }): Edit[] {
     {
       kind: "insert",
       file: `${KVM_DIR}/x86.c`,
-      anchor: [line("\tdefault:"), line("\t\tr = -ENOTTY;"), line("\t}"), line("out:"), line("\treturn r;"), line("}")],
-      anchorLabel: "default: r = -ENOTTY; } out: return r; } (end of kvm_arch_vm_ioctl)",
+      ...END_OF_VM_IOCTL,
       where: "before",
       text: ["\tcase KVM_CREATE_BASELINE:", "\t\tr = kvm_baseline_create(kvm, argp);", "\t\tbreak;"].join("\n"),
       comment: "c",
