@@ -4,6 +4,7 @@
  * under 300 MB. Each size is measured cold (an empty type-check cache: the compiler checks
  * the file) and warm (the same file again: its check is cached). `-- --kernel` and
  * `-- --qemu` add the build timings of each side (`--cold`: from a fresh fetch).
+ * `-- --phases` adds where the cold load's time goes on the largest size (bench/compiler-phases.ts).
  * `-- --vm` adds `devgen bench` on the four example devices (bench/vm.ts).
  */
 import { execFileSync } from "node:child_process";
@@ -11,6 +12,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
+import { benchCompilerPhases } from "./compiler-phases.js";
 import { benchKernel } from "./kernel.js";
 import { benchQemu } from "./qemu.js";
 import { benchVm } from "./vm.js";
@@ -82,6 +84,7 @@ for (const size of SIZES) {
 console.log(`\ntarget for ${TARGET.registers} registers: under ${TARGET.totalMs} ms and under ${TARGET.peakRssMb} MB`);
 for (const verdict of verdicts) console.log(`  ${verdict}`);
 
+if (process.argv.includes("--phases")) benchCompilerPhases(TARGET.registers);
 if (process.argv.includes("--kernel")) benchKernel(process.argv.includes("--cold"));
 if (process.argv.includes("--qemu")) benchQemu(process.argv.includes("--cold"));
 if (process.argv.includes("--vm")) await benchVm();

@@ -28,7 +28,7 @@ export interface LoadedDevice {
   locate(path: SpecPath): SourceLocation;
 }
 
-const DSL_DIR = path.join(
+export const DSL_DIR = path.join(
   path.dirname(fileURLToPath(import.meta.url)),
   // Run from dist/src/dsl or from src/dsl: the declarations are always the sources.
   ...(import.meta.url.includes("/dist/") ? ["..", "..", "..", "src", "dsl"] : []),
@@ -36,7 +36,7 @@ const DSL_DIR = path.join(
 const DSL_ENTRY = path.join(DSL_DIR, "index.ts");
 
 /** As in a tsconfig.json, so that the check cache can key on them without loading the compiler. */
-const COMPILER_OPTIONS = {
+export const COMPILER_OPTIONS = {
   strict: true,
   target: "ES2022",
   module: "commonjs",
