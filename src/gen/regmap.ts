@@ -2,7 +2,7 @@
  * The register map as C `#define`s: offsets, field masks and shifts, enumerated values.
  * Shared by the core header and the guest driver header so both spell the same names.
  */
-import { arrayElements } from "../ir/arrays.js";
+import { arrayElements, declaredRegisters } from "../ir/arrays.js";
 import { offsetExpression, registerStem, fieldMacro, valueMacro } from "../ir/names.js";
 import type { Device, Register } from "../ir/types.js";
 import { cComment, cConst, cHex, commentText, defineLine } from "./c.js";
@@ -23,7 +23,7 @@ const textOf = new WeakMap<Device, string>();
 export function regmapText(device: Device): string {
   let text = textOf.get(device);
   if (text === undefined) {
-    const firsts = device.registers.filter((r) => r.arrayIndex === null || r.arrayIndex === 0);
+    const firsts = declaredRegisters(device);
     const regmap = new LazyViews(firsts, (r) => registerBlock(device, r));
     text = render("partials/regmap.hbs", { deviceDefines: deviceDefines(device), regmap }).replace(/\n$/, "");
     textOf.set(device, text);

@@ -1,6 +1,11 @@
 /** Register arrays: the elements that one DSL register with a `count` unrolled into. */
 import type { Device, Register } from "./types.js";
 
+/** The registers as the DSL declared them: each plain one, and each array as its first element. */
+export function declaredRegisters(device: Device): Register[] {
+  return device.registers.filter((r) => r.arrayIndex === null || r.arrayIndex === 0);
+}
+
 const elementsOf = new WeakMap<Device, Map<string, Register[]>>();
 
 /**

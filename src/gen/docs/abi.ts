@@ -5,7 +5,7 @@
  * The declarations themselves come from `uapiBlock()` (the block both kernel and QEMU
  * headers get); this file restates what the kvm/ glue does with them.
  */
-import { arrayElements } from "../../ir/arrays.js";
+import { arrayElements, declaredRegisters } from "../../ir/arrays.js";
 import { indexName } from "../../ir/names.js";
 import type { Device } from "../../ir/types.js";
 import { LazyViews } from "../render.js";
@@ -79,7 +79,7 @@ export function abiView(device: Device) {
   ];
 
   // Arrays collapse to one row: their elements are consecutive in the state array.
-  const firsts = device.registers.filter((r) => r.arrayIndex === null || r.arrayIndex === 0);
+  const firsts = declaredRegisters(device);
   const order = new LazyViews(firsts, (r) => {
     const elements = arrayElements(device, r);
     const last = elements[elements.length - 1]!;

@@ -4,7 +4,7 @@
  * `regmapText`). The views below decide every word; the templates only lay them out.
  */
 import { reservedRanges, wholeRegisterAccess } from "../../ir/access.js";
-import { arrayElements } from "../../ir/arrays.js";
+import { arrayElements, declaredRegisters } from "../../ir/arrays.js";
 import * as path from "node:path";
 import { fieldMacro, offsetExpression, registerStem, valueMacro } from "../../ir/names.js";
 import type { Action, Device, Field, Policy, Register } from "../../ir/types.js";
@@ -87,19 +87,17 @@ interface Group {
 }
 
 function groups(device: Device): Group[] {
-  return device.registers
-    .filter((r) => r.arrayIndex === null || r.arrayIndex === 0)
-    .map((first) => {
-      const elements = arrayElements(device, first);
-      const last = elements[elements.length - 1]!;
-      return {
-        first,
-        elements,
-        title: elements.length > 1 ? `${first.name}..${last.name}` : first.name,
-        stride: elements.length > 1 ? elements[1]!.offset - first.offset : first.bytes,
-        end: last.offset + last.bytes,
-      };
-    });
+  return declaredRegisters(device).map((first) => {
+    const elements = arrayElements(device, first);
+    const last = elements[elements.length - 1]!;
+    return {
+      first,
+      elements,
+      title: elements.length > 1 ? `${first.name}..${last.name}` : first.name,
+      stride: elements.length > 1 ? elements[1]!.offset - first.offset : first.bytes,
+      end: last.offset + last.bytes,
+    };
+  });
 }
 
 /** Byte ranges of the decode window that no register holds, outside arrays' spans. */

@@ -5,6 +5,7 @@
  * bits msb→lsb with the fields as coloured spans, their access kinds and the reset value.
  */
 import { reservedRanges, wholeRegisterAccess } from "../../ir/access.js";
+import { declaredRegisters } from "../../ir/arrays.js";
 import type { AccessKind } from "../../dsl/types.js";
 import type { Device, Field, Register } from "../../ir/types.js";
 import { docsView } from "../docs/index.js";
@@ -132,7 +133,7 @@ function plainKind(kind: string): string {
 export function htmlView(device: Device) {
   const docs = docsView(device);
   const sections = Array.from(docs.registers);
-  const firsts = device.registers.filter((r) => r.arrayIndex === null || r.arrayIndex === 0);
+  const firsts = declaredRegisters(device);
   const digits = Math.max(2, device.bar.decodeMask.toString(16).length);
   const { pci, bar } = device;
   const irq = device.interrupt;
