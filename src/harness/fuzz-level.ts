@@ -78,12 +78,12 @@ export function formatFuzzSummary(summary: FuzzSummary): string {
   return `${n(summary.accesses)} guest accesses on ${summary.vcpus} vCPUs, ${n(summary.ioctls)} ioctls in ${summary.seconds.toFixed(1)} s (seed ${summary.seed}), ${summary.splats} kernel splat${summary.splats === 1 ? "" : "s"}`;
 }
 
-/** Boot, modules and the fuzzer's own timeouts on top of its seconds, slower under TCG. */
 /** CPUs of the fuzzing VM: the host's, up to one per fuzzer thread (its vCPUs and the host thread). */
 export function fuzzVmCpus(vcpus: number): number {
   return Math.max(1, Math.min(os.availableParallelism(), vcpus + 1));
 }
 
+/** Boot, modules and the fuzzer's own timeouts on top of its seconds, slower under TCG. */
 export function defaultFuzzTimeoutMs(accel: Accel, seconds: number): number {
   return accel.name === "tcg" ? 240_000 + seconds * 2000 : 60_000 + seconds * 1500;
 }
@@ -123,8 +123,9 @@ export async function runFuzzLevel(options: FuzzLevelOptions): Promise<FuzzLevel
     initrd: initrd.path,
     append: ["devgen.level=fuzz", `devgen.test=${path.basename(fuzzer.binary)}`, `devgen.seconds=${seconds}`, `devgen.seed=${seed}`, `devgen.vcpus=${vcpus}`],
     accel,
-    // One CPU would only interleave the fuzzer's vCPU threads and its host thread; with
-    // one per host core (TCG runs one thread per vCPU) they race as a real host's would.
+    // On one CPU the fuzzer's vCPU threads and its host thread only take turns at the
+    // guest scheduler's ticks; on several they run in parallel under KVM, and under TCG
+    // QEMU interleaves the CPUs at any instruction (one thread: see accelArgs).
     cpus,
     timeoutMs: options.timeoutMs ?? defaultFuzzTimeoutMs(accel, seconds),
     runDir: options.runDir,
