@@ -135,12 +135,13 @@ real("level full for real (DEVGEN_REAL=1)", () => {
     expect(result.stderr).toContain("xche: in-kernel=on, but KVM is not in use");
   });
 
-  const options = (out: Generated, runDir: string) => ({
+  /** The run on the 6.1 tree built above, unless another built tree and its stock kernel are given. */
+  const options = (out: Generated, runDir: string, on = { built, kernel }) => ({
     device: out.device,
     generatedDir: out.dir,
-    kernel: built,
-    stockModulesDir: built.modulesDir ?? kernel.modulesDir,
-    vmlinuz: kernel.vmlinuz,
+    kernel: on.built,
+    stockModulesDir: on.built.modulesDir ?? on.kernel.modulesDir,
+    vmlinuz: on.kernel.vmlinuz,
     qemuBinary,
     runDir,
     progress: createProgress({ mode: "plain" }),
@@ -175,11 +176,12 @@ real("level full for real (DEVGEN_REAL=1)", () => {
 
   // 6.12 tears io devices down differently (DESIGN.md): its modules must load, serve and unload the same.
   test("devices/xche on Linux 6.12: the same checks pass", async () => {
-    const built612 = devgenBuild(["devices/xche", "--only", "kernel", "--kernel", "6.12"]).kernel;
-    const kernel612 = await fetchKernel({ version: "6.12", progress: quietProgress });
+    const on612 = {
+      built: devgenBuild(["devices/xche", "--only", "kernel", "--kernel", "6.12"]).kernel,
+      kernel: await fetchKernel({ version: "6.12", progress: quietProgress }),
+    };
     const out = generate("devices/xche");
-    const run = { ...options(out, tmpDir("devgen-full-run-")), kernel: built612, stockModulesDir: built612.modulesDir ?? kernel612.modulesDir, vmlinuz: kernel612.vmlinuz };
-    expectFullLevelPassed(await runFullLevel(run), out);
+    expectFullLevelPassed(await runFullLevel(options(out, tmpDir("devgen-full-run-"), on612)), out);
   }, 2 * TEN_MINUTES);
 
   // QEMU 10.0 changed the APIs the glue uses (DESIGN.md): its delegation must work the same.
