@@ -7,17 +7,13 @@ import {
   checkNode,
   compareVersions,
   evaluate,
-  installCommand,
-  missingFrom,
-  shortVersion,
   type KvmProbe,
   type Probe,
 } from "../src/doctor/checks.js";
-import { elfIsStatic, which } from "../src/doctor/probe.js";
-import { REQUIREMENTS } from "../src/doctor/requirements.js";
+import { installCommand, unmetNeeds, type UnmetNeed } from "../src/build/packages.js";
+import { needsOf, SCOPES, STEPS } from "../src/build/step-needs.js";
 import { doctorExitCode, formatDoctor, runDoctor } from "../src/cli/commands/doctor.js";
 import { quietProgress } from "../src/util/progress.js";
-import { closeSync, openSync, readSync } from "node:fs";
 
 const STANDARD_KVM: KvmProbe = {
   devKvm: "ok",
@@ -26,21 +22,11 @@ const STANDARD_KVM: KvmProbe = {
   nested: { kvm_intel: null, kvm_amd: "1" },
 };
 
-/** A machine where everything is in place. */
-function healthy(overrides: Partial<Probe> = {}): Probe {
-  const tools: Probe["tools"] = {};
-  const headers: Probe["headers"] = {};
-  for (const r of REQUIREMENTS) {
-    if (r.command) tools[r.command] = { path: `/usr/bin/${r.command}`, version: `${r.command} 1.2.3`, static: r.static ? true : null };
-    for (const h of r.headers ?? []) headers[h] = true;
-  }
+/** A machine where everything is in place: every package of every step, new enough. */
+function healthy(overrides: Partial<Probe> = {}, packages: Partial<Probe["packages"]> = {}): Probe {
   return {
     node: "20.20.2",
-    dpkg: Object.fromEntries(REQUIREMENTS.map((r) => [r.package, true])),
-    tools,
-    headers,
-    apt: true,
-    root: false,
+    packages: { apt: true, root: false, versions: Object.fromEntries(needsOf(STEPS).map((n) => [n.package, "99.0-1"])), evidence: {}, ...packages },
     disk: { path: "/home/me/.cache/devgen", freeBytes: 80e9 },
     kvm: STANDARD_KVM,
     cache: { root: "/home/me/.cache/devgen", exists: true, writable: true, entries: [{ name: "kernel 6.1 (6.1.192-2)", size: 2.2e9, complete: true }] },
@@ -48,26 +34,30 @@ function healthy(overrides: Partial<Probe> = {}): Probe {
   };
 }
 
-function byName(probe: Probe, name: string) {
-  const found = evaluate(probe).find((c) => c.name === name);
+function byName(probe: Probe, name: string, scope: keyof typeof SCOPES = "demo") {
+  const found = evaluate(probe, scope).find((c) => c.name === name);
   if (!found) throw new Error(`no check ${name}`);
   return found;
 }
 
 test("a healthy machine: every check ok, in the documented order", () => {
-  const checks = evaluate(healthy());
-  expect(checks.map((c) => c.name)).toEqual([
-    "node",
-    ...REQUIREMENTS.map((r) => r.package),
-    "disk",
-    "kvm",
-    "nested",
-    "cache",
-  ]);
+  const checks = evaluate(healthy(), "demo");
+  expect(checks.map((c) => c.name)).toEqual(["node", ...needsOf(SCOPES.demo).map((n) => n.package), "disk", "kvm", "nested", "cache"]);
   expect(checks.filter((c) => c.status !== "ok")).toEqual([]);
-  for (const name of ["gcc", "make", "flex", "bison", "bc", "libelf-dev", "libssl-dev", "cpio", "busybox-static", "qemu-system-x86", "perl", "git"]) {
+  // The packages the fresh machine lacked (meson, dwarves) are the demo's; busybox is fetched, not installed.
+  for (const name of ["gcc", "make", "flex", "bison", "meson", "dwarves", "libelf-dev", "cpio", "qemu-system-x86", "seabios"]) {
     expect(checks.map((c) => c.name)).toContain(name);
   }
+  expect(checks.map((c) => c.name)).not.toContain("busybox-static");
+  expect(checks.map((c) => c.name)).not.toContain("python3-pycotap");
+});
+
+test("scopes narrow the packages: build needs no VM, all adds QEMU 10.0's backports", () => {
+  const names = (scope: keyof typeof SCOPES) => evaluate(healthy(), scope).map((c) => c.name);
+  expect(names("build")).toContain("dwarves");
+  expect(names("build")).not.toContain("qemu-system-x86");
+  expect(names("test-in-vm")).toContain("qemu-system-x86");
+  expect(names("all")).toContain("python3-pycotap");
 });
 
 test.each([
@@ -82,41 +72,36 @@ test.each([
   if (status === "fail") expect(c.fix).toMatch(/Node\.js 20\.5\.0 or later/);
 });
 
-test("versions: comparison and the short form shown", () => {
+test("versions: numeric comparison", () => {
   expect(compareVersions("20.5.0", "20.5")).toBe(0);
   expect(compareVersions("v20.10.0", "20.5.0")).toBe(1);
-  expect(shortVersion("gcc (Debian 12.2.0-14) 12.2.0")).toBe("12.2.0-14");
-  expect(shortVersion("kmod version 30")).toBe("30");
-  expect(shortVersion("QEMU emulator version 7.2.19 (Debian 1:7.2+dfsg-7+deb12u18)")).toBe("7.2.19");
 });
 
-test("a missing command fails with the apt-get line (sudo unless root)", () => {
+test("a missing package fails with the apt-get line (sudo unless root)", () => {
   const probe = healthy();
-  probe.tools.flex = null;
-  probe.dpkg!.flex = false;
+  probe.packages.versions.flex = null;
   const flex = byName(probe, "flex");
-  expect(flex).toMatchObject({ status: "fail", ok: false, packages: ["flex"], fix: "sudo apt-get install -y flex" });
-  expect(flex.found).toContain("no flex on PATH");
-  expect(byName({ ...probe, root: true }, "flex").fix).toBe("apt-get install -y flex");
-  expect(byName({ ...probe, apt: false }, "flex").fix).toBe("install flex (Debian's names) with your distribution's package manager");
+  expect(flex).toMatchObject({ status: "fail", ok: false, fix: "sudo apt-get install -y flex" });
+  expect(flex.found).toBe("not installed: needed for building the kvm modules for Debian's image, building QEMU 7.2");
+  expect(byName({ ...probe, packages: { ...probe.packages, root: true } }, "flex").fix).toBe("apt-get install -y flex");
 });
 
-test("a dynamically linked busybox is not busybox-static", () => {
+test("a package too old for a step is missing for that step only, with its suite", () => {
   const probe = healthy();
-  probe.tools.busybox = { path: "/usr/bin/busybox", version: "BusyBox v1.35.0", static: false };
-  probe.dpkg!["busybox-static"] = false;
-  const c = byName(probe, "busybox-static");
-  expect(c.status).toBe("fail");
-  expect(c.found).toMatch(/dynamically linked/);
-  expect(c.packages).toEqual(["busybox-static"]);
+  probe.packages.versions.meson = "1.0.1-5";
+  expect(byName(probe, "meson", "demo").status).toBe("ok");
+  const all = byName(probe, "meson", "all");
+  expect(all.status).toBe("fail");
+  expect(all.found).toBe("1.0.1-5 is older than 1.5 (needed from bookworm-backports): needed for building QEMU 7.2, building QEMU 10.0");
+  expect(all.fix).toBe("sudo apt-get install -y -t bookworm-backports meson");
 });
 
-test("-dev packages: found by header without dpkg, missing when neither says so", () => {
-  const probe = healthy({ dpkg: null });
-  expect(byName(probe, "libelf-dev")).toMatchObject({ status: "ok", found: "/usr/include/libelf.h" });
-  const none = healthy({ dpkg: null, headers: {} });
-  expect(byName(none, "libssl-dev")).toMatchObject({ status: "fail", packages: ["libssl-dev"] });
-  expect(byName(none, "libssl-dev").found).toContain("/usr/include/openssl/ssl.h");
+test("without apt, the evidence (a command or a file) decides", () => {
+  const probe = healthy({}, { apt: false, versions: {}, evidence: { "libssl-dev": "no /usr/include/openssl/ssl.h" } });
+  expect(byName(probe, "libelf-dev")).toMatchObject({ status: "ok", found: "found" });
+  const ssl = byName(probe, "libssl-dev");
+  expect(ssl).toMatchObject({ status: "fail", fix: "install libssl-dev (Debian's names) with your distribution's package manager" });
+  expect(ssl.found).toContain("no /usr/include/openssl/ssl.h");
 });
 
 test("disk: warn below 15 GB, fail below 5 GB", () => {
@@ -177,27 +162,25 @@ test("cache: empty, with trees, with an interrupted fetch, not writable", () => 
   expect(checkCache({ root: "/c", exists: true, writable: false, entries: [] }).status).toBe("fail");
 });
 
-test("installCommand and missingFrom gather the packages of failing checks only", () => {
+test("installCommand: one apt-get per suite, nothing when nothing is missing", () => {
   const probe = healthy();
-  probe.tools.bc = null;
-  probe.dpkg!.bc = false;
-  probe.tools["qemu-system-x86_64"] = null;
-  probe.dpkg!["qemu-system-x86"] = false;
-  probe.disk = { path: "/c", freeBytes: 1e9 };
-  const checks = evaluate(probe);
-  expect(missingFrom(checks)).toEqual(["bc", "qemu-system-x86"]);
-  expect(installCommand(["bc", "qemu-system-x86"], probe)).toBe("sudo apt-get install -y bc qemu-system-x86");
-  expect(installCommand([], probe)).toBe("");
+  probe.packages.versions.bc = null;
+  probe.packages.versions["qemu-system-x86"] = null;
+  probe.packages.versions["python3-pycotap"] = null;
+  const unmet: UnmetNeed[] = unmetNeeds(needsOf(SCOPES.all), probe.packages);
+  expect(unmet.map((u) => u.need.package)).toEqual(["bc", "python3-pycotap", "qemu-system-x86"]);
+  expect(installCommand(unmet, probe.packages)).toBe("sudo apt-get install -y bc qemu-system-x86 && sudo apt-get install -y -t bookworm-backports python3-pycotap");
+  expect(installCommand([], probe.packages)).toBe("");
 });
 
 describe("runDoctor", () => {
   function broken(root: boolean, apt = true): () => Probe {
     let installed = false;
     const probe = () => {
-      const p = healthy({ root, apt });
+      const p = apt ? healthy({}, { root }) : healthy({}, { root, apt, versions: {}, evidence: {} });
       if (!installed) {
-        p.tools.cpio = null;
-        p.dpkg!.cpio = false;
+        if (apt) p.packages.versions.cpio = null;
+        else p.packages.evidence.cpio = "no cpio on PATH";
       }
       return p;
     };
@@ -221,7 +204,7 @@ describe("runDoctor", () => {
     expect(result.missing).toEqual(["cpio"]);
     expect(result.install).toBe("sudo apt-get install -y cpio");
     const text = formatDoctor(result);
-    expect(text).toMatch(/^✗ cpio +not found/m);
+    expect(text).toMatch(/^✗ cpio +not installed: needed for the kvm-level test VM/m);
     expect(text).toMatch(/→ sudo apt-get install -y cpio/);
     expect(text).toContain("1 problem: cpio");
   });
@@ -233,8 +216,8 @@ describe("runDoctor", () => {
       fix: true,
       probe,
       progress: quietProgress,
-      install: async (packages) => {
-        calls.push(packages);
+      install: async (unmet) => {
+        calls.push(unmet.map((u) => u.need.package));
         (probe as unknown as { install: () => void }).install();
       },
     });
@@ -256,39 +239,5 @@ describe("runDoctor", () => {
     expect(noApt.notFixed).toBe("this machine has no apt-get");
     expect(calls).toBe(0);
     expect(noApt.install).toBe("install cpio (Debian's names) with your distribution's package manager");
-  });
-});
-
-describe("elfIsStatic", () => {
-  /** A little-endian ELF64 header with one program header of type `type`. */
-  function elf64(type: number): Buffer {
-    const b = Buffer.alloc(0x40 + 0x38);
-    b.writeUInt32BE(0x7f454c46, 0);
-    b[4] = 2; // ELFCLASS64
-    b[5] = 1; // little endian
-    b.writeBigUInt64LE(0x40n, 0x20); // e_phoff
-    b.writeUInt16LE(0x38, 0x36); // e_phentsize
-    b.writeUInt16LE(1, 0x38); // e_phnum
-    b.writeUInt32LE(type, 0x40);
-    return b;
-  }
-
-  test("PT_INTERP means dynamic; without it, static; not ELF: unknown", () => {
-    expect(elfIsStatic(elf64(1))).toBe(true);
-    expect(elfIsStatic(elf64(3))).toBe(false);
-    expect(elfIsStatic(Buffer.from("#!/bin/sh\necho hi\n".padEnd(80)))).toBeNull();
-  });
-
-  test("node itself is dynamically linked", () => {
-    const head = Buffer.alloc(4096);
-    const fd = openSync(process.execPath, "r");
-    readSync(fd, head, 0, head.length, 0);
-    closeSync(fd);
-    expect(elfIsStatic(head)).toBe(false);
-  });
-
-  test("which finds executables on the given PATH only", () => {
-    expect(which("node", `/nonexistent:${process.execPath.replace(/\/node$/, "")}`)).toBe(process.execPath);
-    expect(which("no-such-command-devgen", "/usr/bin")).toBeNull();
   });
 });

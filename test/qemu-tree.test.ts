@@ -248,7 +248,7 @@ describe("buildQemu's pure parts", () => {
     expect(configureArgs(qemuBuildNeeds("7.2"))).toEqual(lean);
     expect(configureArgs(qemuBuildNeeds("10.0"))).toEqual([...lean, "--python=/usr/bin/python3"]);
     expect(configureArgs(qemuBuildNeeds("10.1"))).toEqual([...lean, "--python=/usr/bin/python3"]);
-    expect(qemuBuildNeeds("10.1").minMeson).toBe("1.5");
+    expect(qemuBuildNeeds("10.1").codename).toBe("trixie");
   });
 
   test("reads ninja's [N/M] status lines", () => {

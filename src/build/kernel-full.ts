@@ -38,7 +38,7 @@ import {
   renderFragment,
   type ConfigFragment,
 } from "./config-fragments.js";
-import { ensurePackages, KERNEL_BUILD_PACKAGES } from "./packages.js";
+import { ensureStep } from "./packages.js";
 
 export interface FullKernelOptions {
   /** The kernel source tree, already patched with the devices. Only read. */
@@ -382,7 +382,7 @@ export async function configureFullKernel(
   if (!fs.existsSync(path.join(tree, "arch/x86/kvm")) || !fs.existsSync(path.join(tree, "scripts/kconfig/merge_config.sh"))) {
     throw DevgenError.single(`${tree} is not a Linux source tree (no arch/x86/kvm or scripts/kconfig/merge_config.sh)`, "pass the top of a kernel tree");
   }
-  await ensurePackages(KERNEL_BUILD_PACKAGES, "building the kernel", log, progress);
+  await ensureStep("kernel-full", log, progress);
   const { root, srcDir, buildDir } = fullBuildPaths(tree, debug, options.cache);
   fs.mkdirSync(root, { recursive: true });
   await updateMirror(tree, srcDir, path.join(root, STATE_FILE), log, progress);

@@ -6,14 +6,16 @@
  * once, and only `arch/x86/kvm` is built; after a regenerate, make rebuilds only the files
  * that changed. DESIGN.md: ~25 s prepare, ~50 s cold kvm build, ~3 s after a one-file change.
  */
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { DevgenError } from "../util/diagnostics.js";
 import type { Progress, ProgressTask } from "../util/progress.js";
 import { run } from "../util/run.js";
+import { configDrift, describeDrift } from "./config-drift.js";
 import { removeTornCmdFiles } from "./torn-cmd.js";
-import { ensurePackages, KERNEL_BUILD_PACKAGES } from "./packages.js";
+import { ensureStep } from "./packages.js";
 
 export interface StockKernel {
   /** `uname -r` of the image the modules must load into. */
@@ -51,22 +53,52 @@ function kbuildProgress(task: ProgressTask, total: number): (line: string) => vo
   };
 }
 
-/** Configures the tree like the stock image and runs modules_prepare, once per release. */
-async function prepare(tree: string, stock: StockKernel, log: string, progress: Progress): Promise<void> {
+/** What the tree was prepared for: the image's release and a hash of its config. */
+function preparedFor(stock: StockKernel): string {
+  const config = createHash("sha256").update(fs.readFileSync(stock.config)).digest("hex");
+  return `${JSON.stringify({ release: stock.release, config })}\n`;
+}
+
+/** Stops before anything is built when olddefconfig changed the image's config (config-drift.ts). */
+function checkConfigDrift(tree: string, stock: StockKernel, log: string): void {
+  const changes = configDrift(fs.readFileSync(stock.config, "utf8"), fs.readFileSync(path.join(tree, ".config"), "utf8"));
+  if (!changes.length) return;
+  const lines = describeDrift(changes);
+  fs.appendFileSync(log, `### config drift against ${stock.config}:\n${lines.join("\n")}\n`);
+  throw new DevgenError(
+    [
+      {
+        location: null,
+        message: `make olddefconfig changed ${changes.length} symbol${changes.length > 1 ? "s" : ""} of ${stock.release}'s config, so the modules would not match the image:\n  ${lines.join("\n  ")}`,
+        hint: `install what is named above (devgen doctor --for build) and run again; the full list is in ${log}`,
+      },
+    ],
+    3,
+  );
+}
+
+/**
+ * Configures the tree like the stock image and runs modules_prepare, once per image. The
+ * marker is written last, so an interrupted or refused prepare runs again next time.
+ */
+export async function prepareKernelTree(tree: string, stock: StockKernel, log: string, progress: Progress): Promise<void> {
   const marker = path.join(tree, PREPARED_MARKER);
-  if (fs.existsSync(marker) && fs.readFileSync(marker, "utf8") === stock.release) return;
+  const wanted = preparedFor(stock);
+  if (fs.existsSync(marker) && fs.readFileSync(marker, "utf8") === wanted) return;
+  fs.rmSync(marker, { force: true });
   const task = progress.task(`preparing ${path.basename(tree)} for ${stock.release}`, { unit: "percent" });
   try {
     fs.copyFileSync(stock.config, path.join(tree, ".config"));
     fs.copyFileSync(stock.symvers, path.join(tree, "Module.symvers"));
     await run("make", ["olddefconfig"], { step: "make olddefconfig", log, cwd: tree });
+    checkConfigDrift(tree, stock, log);
     await run("make", [jobs(), `KERNELRELEASE=${stock.release}`, "modules_prepare"], {
       step: "make modules_prepare",
       log,
       cwd: tree,
       onLine: kbuildProgress(task, 60),
     });
-    fs.writeFileSync(marker, stock.release);
+    fs.writeFileSync(marker, wanted);
     task.done();
   } catch (err) {
     task.fail();
@@ -86,8 +118,8 @@ export async function buildKvmModules(options: {
   progress: Progress;
 }): Promise<KernelModulesBuild> {
   const { tree, stock, release, log, progress } = options;
-  await ensurePackages(KERNEL_BUILD_PACKAGES, "building the kernel modules", log, progress);
-  if (stock) await prepare(tree, stock, log, progress);
+  await ensureStep("kernel-modules", log, progress);
+  if (stock) await prepareKernelTree(tree, stock, log, progress);
   const torn = removeTornCmdFiles(tree, ["arch/x86/kvm", "virt/kvm"]);
   if (torn.length) progress.info(`an interrupted build left ${torn.join(", ")} half-written: rebuilding them`);
   const task = progress.task("building arch/x86/kvm", { unit: "percent" });

@@ -14,36 +14,17 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { cacheRoot, logsDir } from "../cache/index.js";
-import { compareDebianVersions } from "../fetch/apt.js";
 import { QEMU_BUILD_NEEDS, type QemuBuildNeeds } from "../fetch/qemu.js";
-import { findDebianMirrors, readAptSources } from "../fetch/sources.js";
 import type { QemuTarget } from "../gen/qemu/index.js";
 import { DevgenError } from "../util/diagnostics.js";
 import { quietProgress, type Progress, type ProgressTask } from "../util/progress.js";
 import { run } from "../util/run.js";
-import { aptInstall, ensurePackages, missingPackages } from "./packages.js";
-
-/** What configuring and building a lean x86_64 QEMU needs from Debian, whatever the release. */
-export const QEMU_BASE_PACKAGES = [
-  "gcc",
-  "make",
-  "ninja-build",
-  "pkg-config",
-  "python3",
-  "python3-venv",
-  "flex",
-  "bison",
-  "bzip2",
-  "libglib2.0-dev",
-  "libpixman-1-dev",
-  "zlib1g-dev",
-  "libfdt-dev",
-];
+import { ensureStep } from "./packages.js";
+import { qemuStep } from "./step-needs.js";
 
 export const QEMU_BINARY = "qemu-system-x86_64";
 /** Written into the build directory after a successful configure: what it was configured with. */
 const STAMP = "devgen-configure.json";
-const BACKPORTS_SOURCES = "/etc/apt/sources.list.d/devgen-backports.sources";
 
 export interface QemuBuildOptions {
   /** The QEMU source tree (patched or not). */
@@ -103,68 +84,12 @@ function systemFirstPath(): string {
   return ["/usr/bin", "/bin", "/usr/sbin", "/sbin", ...rest].join(":");
 }
 
-function installedVersion(pkg: string): string | null {
-  try {
-    const out = execFileSync("dpkg-query", ["-W", "-f", "${db:Status-Status} ${Version}", pkg], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
-    const [status, version] = out.trim().split(" ");
-    return status === "installed" && version ? version : null;
-  } catch {
-    return null;
-  }
-}
-
 function mesonVersion(): string | null {
   try {
     return execFileSync("meson", ["--version"], { encoding: "utf8", env: { ...process.env, PATH: systemFirstPath() }, stdio: ["ignore", "pipe", "ignore"] }).trim();
   } catch {
     return null;
   }
-}
-
-/** Adds a `deb` entry for `suite` (e.g. bookworm-backports) on the mirror apt already uses. */
-function ensureSuite(suite: string): boolean {
-  const sources = readAptSources();
-  if (sources.some((s) => s.types.includes("deb") && s.suites.includes(suite) && s.components.includes("main"))) return false;
-  const { archive } = findDebianMirrors(sources, suite.replace(/-.*$/, ""));
-  const text = [
-    "# Written by devgen (`devgen build --qemu ...`): newer meson for building recent QEMU.",
-    "# Safe to delete; devgen writes it again when it needs it.",
-    "",
-    "Types: deb",
-    `URIs: ${archive.uri}`,
-    `Suites: ${suite}`,
-    "Components: main",
-    ...(archive.signedBy ? [`Signed-By: ${archive.signedBy}`] : []),
-    "",
-  ].join("\n");
-  fs.writeFileSync(BACKPORTS_SOURCES, text);
-  return true;
-}
-
-/** Installs what the release needs: the base packages, and a newer meson from a suite when required. */
-export async function ensureQemuBuildDeps(needs: QemuBuildNeeds, log: string, progress: Progress = quietProgress): Promise<void> {
-  await ensurePackages(QEMU_BASE_PACKAGES, "building QEMU", log, progress);
-  const extra = needs.aptPackages;
-  if (!extra) return;
-  const meson = installedVersion("meson");
-  const mesonOk = meson !== null && compareDebianVersions(meson, needs.minMeson) >= 0;
-  const missing = [...(mesonOk ? [] : ["meson"]), ...missingPackages(extra.packages.filter((p) => p !== "meson"))];
-  if (!missing.length) return;
-  const command = `apt-get install -t ${extra.suite} ${missing.join(" ")}`;
-  if (process.getuid?.() !== 0) {
-    throw new DevgenError(
-      [
-        {
-          location: null,
-          message: `building this QEMU needs ${missing.join(" ")} from ${extra.suite}${meson ? ` (meson ${meson} is older than ${needs.minMeson})` : ""}`,
-          hint: `add ${extra.suite} to apt's sources and run: sudo ${command}`,
-        },
-      ],
-      3,
-    );
-  }
-  if (ensureSuite(extra.suite)) progress.info(`added ${extra.suite} to apt's sources (${BACKPORTS_SOURCES})`);
-  await aptInstall(missing, log, progress, extra.suite);
 }
 
 interface Stamp {
@@ -210,8 +135,21 @@ function ninjaProgress(task: ProgressTask): { onLine: (line: string) => void; st
   };
 }
 
-export async function buildQemu(options: QemuBuildOptions): Promise<QemuBuildResult> {
-  const started = Date.now();
+interface ConfiguredQemu {
+  version: string;
+  buildDir: string;
+  log: string;
+  env: Record<string, string>;
+  /** Whether configure ran this time. */
+  configured: boolean;
+}
+
+/**
+ * Installs what the release needs and configures the tree into its build directory, unless
+ * it is already configured the same way. A failed configure leaves no stamp, so the next run
+ * configures again from scratch.
+ */
+export async function configureQemu(options: QemuBuildOptions): Promise<ConfiguredQemu> {
   const progress = options.progress ?? quietProgress;
   const srcDir = path.resolve(options.srcDir);
   if (!fs.existsSync(path.join(srcDir, "configure")) || !fs.existsSync(path.join(srcDir, "VERSION"))) {
@@ -223,39 +161,43 @@ export async function buildQemu(options: QemuBuildOptions): Promise<QemuBuildRes
   const log = options.log ?? path.join(logsDir(), `build-qemu-${path.basename(srcDir)}.log`);
   fs.mkdirSync(path.dirname(log), { recursive: true });
 
-  await ensureQemuBuildDeps(needs, log, progress);
+  await ensureStep(qemuStep(version), log, progress);
   const env = { PATH: systemFirstPath() };
   const args = configureArgs(needs);
   const wanted: Stamp = { srcDir, args, meson: mesonVersion() };
+  const result = { version, buildDir, log, env, configured: false };
+  if (!needsConfigure(buildDir, wanted)) return result;
 
-  let configured = false;
-  if (needsConfigure(buildDir, wanted)) {
-    // A directory configured otherwise (other options, meson or tree) starts from scratch:
-    // meson refuses a build directory made by another meson version.
-    fs.rmSync(buildDir, { recursive: true, force: true });
-    fs.mkdirSync(buildDir, { recursive: true });
-    const task = progress.task(`configuring QEMU ${version} (${path.basename(srcDir)})`, { unit: "percent" });
-    try {
-      await run(path.join(srcDir, "configure"), args, {
-        step: `configure QEMU ${version}`,
-        log,
-        cwd: buildDir,
-        env,
-        hint: needs.python ? `QEMU ${version} needs meson >= ${needs.minMeson} and the packages in QEMU_BUILD_NEEDS` : "",
-        onLine: (line) => {
-          const m = /^(Project name|Checking for|Run-time dependency|Program|Build targets)\b.{0,60}/.exec(line);
-          if (m) task.note(m[0]);
-        },
-      });
-      fs.writeFileSync(path.join(buildDir, STAMP), `${JSON.stringify(wanted, null, 2)}\n`);
-      task.done();
-    } catch (err) {
-      task.fail();
-      throw err;
-    }
-    configured = true;
+  // A directory configured otherwise (other options, meson or tree) starts from scratch:
+  // meson refuses a build directory made by another meson version.
+  fs.rmSync(buildDir, { recursive: true, force: true });
+  fs.mkdirSync(buildDir, { recursive: true });
+  const task = progress.task(`configuring QEMU ${version} (${path.basename(srcDir)})`, { unit: "percent" });
+  try {
+    await run(path.join(srcDir, "configure"), args, {
+      step: `configure QEMU ${version}`,
+      log,
+      cwd: buildDir,
+      env,
+      hint: `devgen doctor --for all names what each QEMU release needs (src/build/step-needs.ts)`,
+      onLine: (line) => {
+        const m = /^(Project name|Checking for|Run-time dependency|Program|Build targets)\b.{0,60}/.exec(line);
+        if (m) task.note(m[0]);
+      },
+    });
+    fs.writeFileSync(path.join(buildDir, STAMP), `${JSON.stringify(wanted, null, 2)}\n`);
+    task.done();
+  } catch (err) {
+    task.fail();
+    throw err;
   }
+  return { ...result, configured: true };
+}
 
+export async function buildQemu(options: QemuBuildOptions): Promise<QemuBuildResult> {
+  const started = Date.now();
+  const progress = options.progress ?? quietProgress;
+  const { version, buildDir, log, env, configured } = await configureQemu(options);
   const task = progress.task(`building ${QEMU_BINARY} (QEMU ${version})`, { unit: "percent" });
   const watch = ninjaProgress(task);
   try {

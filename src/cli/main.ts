@@ -20,6 +20,7 @@ import { DEFAULT_FUZZ_SECONDS, DEFAULT_FUZZ_SEED } from "../harness/fuzz-level.j
 import { DEFAULT_BENCH_QEMU_ROUNDS, DEFAULT_BENCH_READS, DEFAULT_BENCH_ROUNDS } from "../harness/bench-level.js";
 import { createProgress } from "../util/progress.js";
 import { EXIT } from "./exit-codes.js";
+import { DEFAULT_SCOPE, SCOPES, type Scope } from "../build/step-needs.js";
 
 interface Common {
   json?: boolean;
@@ -327,11 +328,18 @@ await yargs(hideBin(process.argv))
     "Check this machine for what devgen needs, and say what to do",
     (y) =>
       y
+        .option("for", {
+          type: "string",
+          choices: Object.keys(SCOPES),
+          default: DEFAULT_SCOPE,
+          describe: "Check the packages of this command's steps (all: every step, every kernel and QEMU)",
+        })
         .option("fix", { type: "boolean", describe: "Install missing Debian packages with apt-get (as root), or print the command" })
-        .example("$0 doctor", "Check tools, packages, disk, KVM, nesting and the cache")
+        .example("$0 doctor", "Check node, the packages the demo needs, disk, KVM, nesting and the cache")
+        .example("$0 doctor --for build", "Only what devgen build needs")
         .example("sudo $0 doctor --fix", "Install what is missing"),
     guarded(async (argv) => {
-      const result = await runDoctor({ fix: argv.fix, json: argv.json });
+      const result = await runDoctor({ scope: argv.for as Scope, fix: argv.fix, json: argv.json });
       print(argv.json, result, formatDoctor(result));
       process.exitCode = doctorExitCode(result);
     }),

@@ -3,8 +3,10 @@
  * checks with a status, what was found and what to do. No file, process or environment is
  * read here, so every case is a unit test with a made-up probe.
  */
+import { installCommand, unmetNeeds, type PackageState, type UnmetNeed } from "../build/packages.js";
+import { needsOf, SCOPES, STEP_NEEDS, stepsNeeding, type PackageNeed, type Scope } from "../build/step-needs.js";
 import { formatBytes } from "../util/progress.js";
-import { DISK_FAIL_BYTES, DISK_WARN_BYTES, MIN_NODE, REQUIREMENTS, type Requirement } from "./requirements.js";
+import { DISK_FAIL_BYTES, DISK_WARN_BYTES, MIN_NODE } from "./requirements.js";
 
 /** `warn`: devgen works, slower or with less coverage; `fail`: a command will stop. */
 export type CheckStatus = "ok" | "warn" | "fail";
@@ -17,16 +19,6 @@ export interface Check {
   found: string;
   /** What to do, one sentence or a command; "" when there is nothing to do. */
   fix: string;
-  /** Debian packages that fix it (what `--fix` installs). */
-  packages: string[];
-}
-
-export interface ToolProbe {
-  path: string;
-  /** First line of its version output, null when it printed none. */
-  version: string | null;
-  /** Whether the executable is static (only probed when a requirement asks). */
-  static: boolean | null;
 }
 
 export interface KvmProbe {
@@ -49,34 +41,16 @@ export interface CacheProbe {
 
 export interface Probe {
   node: string;
-  /** dpkg's view of each requirement's package (installed or not); null without dpkg. */
-  dpkg: Record<string, boolean> | null;
-  /** Each requirement's command: where it is on PATH, or null. */
-  tools: Record<string, ToolProbe | null>;
-  /** Each requirement's header: whether it exists. */
-  headers: Record<string, boolean>;
-  apt: boolean;
-  root: boolean;
+  /** What the machine has of every package any step needs (apt, root, versions or evidence). */
+  packages: PackageState;
   /** Free space of the filesystem the cache is on (its nearest existing ancestor). */
   disk: { path: string; freeBytes: number } | null;
   kvm: KvmProbe;
   cache: CacheProbe;
 }
 
-function check(name: string, status: CheckStatus, found: string, fix = "", packages: string[] = []): Check {
-  return { name, status, ok: status !== "fail", found, fix, packages };
-}
-
-/** `sudo apt-get install -y a b` (no sudo as root), or the packages to install without apt. */
-export function installCommand(packages: readonly string[], probe: Pick<Probe, "apt" | "root">): string {
-  if (!packages.length) return "";
-  if (!probe.apt) return `install ${packages.join(" ")} (Debian's names) with your distribution's package manager`;
-  return `${probe.root ? "" : "sudo "}apt-get install -y ${packages.join(" ")}`;
-}
-
-/** "12.2.0-14" from "gcc (Debian 12.2.0-14) 12.2.0", "30" from "kmod version 30". */
-export function shortVersion(line: string): string {
-  return line.match(/\d+(?:\.\d+)+[\w.+~:-]*/)?.[0] ?? line.match(/\b\d+\b/)?.[0] ?? line.trim();
+function check(name: string, status: CheckStatus, found: string, fix = ""): Check {
+  return { name, status, ok: status !== "fail", found, fix };
 }
 
 /** -1, 0 or 1 as `a` is below, equal to or above `b` (numeric dotted versions). */
@@ -95,22 +69,19 @@ export function checkNode(version: string): Check {
   return check("node", "fail", `${version}: devgen needs ${MIN_NODE} or later`, `install Node.js ${MIN_NODE} or later (Debian 12's nodejs is 18: use NodeSource or nvm)`);
 }
 
-export function checkRequirement(req: Requirement, probe: Probe): Check {
-  const byDpkg = probe.dpkg ? probe.dpkg[req.package] === true : false;
-  const missing = (found: string) => check(req.package, "fail", found, installCommand([req.package], probe), [req.package]);
-  if (req.command) {
-    const tool = probe.tools[req.command] ?? null;
-    if (!tool) return byDpkg ? check(req.package, "ok", "installed (dpkg)") : missing(`not found: no ${req.command} on PATH (needed for ${req.why})`);
-    const where = `${tool.version ? `${shortVersion(tool.version)} ` : ""}(${tool.path})`;
-    if (req.static && tool.static === false && !byDpkg) {
-      return missing(`${req.command} at ${tool.path} is dynamically linked; ${req.why} needs a static one`);
-    }
-    return check(req.package, "ok", where);
-  }
-  const header = (req.headers ?? []).find((h) => probe.headers[h]);
-  if (header) return check(req.package, "ok", header);
-  if (byDpkg) return check(req.package, "ok", "installed (dpkg)");
-  return missing(`not found: no ${(req.headers ?? []).join(" or ")} (needed for ${req.why})`);
+/** One package a step in scope needs: ok with its version (or evidence), fail with what it lacks. */
+export function checkPackage(need: PackageNeed, unmet: UnmetNeed | undefined, state: PackageState, scope: Scope): Check {
+  const why = stepsNeeding(need.package, SCOPES[scope]).map((s) => STEP_NEEDS[s].does).join(", ");
+  if (unmet) return check(need.package, "fail", `${unmet.found}${need.suite ? ` (needed from ${need.suite})` : ""}: needed for ${why}`, installCommand([unmet], state));
+  const version = state.versions[need.package];
+  return check(need.package, "ok", version ? `${version}${need.minVersion ? ` (≥ ${need.minVersion})` : ""}` : "found");
+}
+
+/** The package checks of a scope, in the order its steps declare them. */
+export function checkPackages(state: PackageState, scope: Scope): Check[] {
+  const needs = needsOf(SCOPES[scope]);
+  const unmet = new Map(unmetNeeds(needs, state).map((u) => [u.need.package, u]));
+  return needs.map((need) => checkPackage(need, unmet.get(need.package), state, scope));
 }
 
 export function checkDisk(disk: Probe["disk"]): Check {
@@ -201,18 +172,13 @@ export function checkCache(cache: CacheProbe): Check {
   return check("cache", "ok", found);
 }
 
-export function evaluate(probe: Probe): Check[] {
+export function evaluate(probe: Probe, scope: Scope): Check[] {
   return [
     checkNode(probe.node),
-    ...REQUIREMENTS.map((r) => checkRequirement(r, probe)),
+    ...checkPackages(probe.packages, scope),
     checkDisk(probe.disk),
     checkKvm(probe.kvm),
     checkNested(probe.kvm),
     checkCache(probe.cache),
   ];
-}
-
-/** The packages that would fix every failing check, in the order of the checks. */
-export function missingFrom(checks: readonly Check[]): string[] {
-  return [...new Set(checks.filter((c) => c.status === "fail").flatMap((c) => c.packages))];
 }

@@ -25,6 +25,7 @@ import {
   type Stanza,
 } from "./apt.js";
 import { buildOnce, extractDeb, extractTarXz, sweepStale, writeJsonAtomic } from "./extract.js";
+import { ensureStep } from "../build/packages.js";
 
 export const KERNEL_SERIES = ["6.1", "6.12"] as const;
 export type KernelSeries = (typeof KERNEL_SERIES)[number];
@@ -273,6 +274,7 @@ export async function fetchKernel(options: FetchKernelOptions = {}): Promise<Ker
   }
   const ctx: AptContext = { log: join(logsDir(cache), `fetch-kernel-${series}.log`) };
   mkdirSync(logsDir(cache), { recursive: true });
+  await ensureStep("fetch-kernel", ctx.log, progress);
 
   const resolving = progress.task(`look up linux-source-${series} and its image in apt`);
   let r: Resolved;

@@ -15,21 +15,18 @@ import { run } from "../util/run.js";
 import { aptCache, aptSourceDownload, aptUpdate, compareDebianVersions, parseDeb822, sourceFiles, withoutEpoch, type AptContext, type Stanza } from "./apt.js";
 import { buildOnce, sweepStale, writeJsonAtomic } from "./extract.js";
 import { ensureDebSrc } from "./sources.js";
+import { ensureStep } from "../build/packages.js";
 
 export const QEMU_SERIES = ["7.2", "10.0"] as const;
 export type QemuSeries = (typeof QEMU_SERIES)[number];
 export const DEFAULT_QEMU: QemuSeries = "7.2";
 
-/** What building each series needs beyond the tree (measured; see DESIGN.md). */
+/** How each series is configured (its packages are in src/build/step-needs.ts). */
 export interface QemuBuildNeeds {
   /** Debian release whose `qemu` source package provides the series. */
   codename: string;
   /** Pass `--python=<this>` to configure (the first python3 on PATH may not see Debian's modules). */
   python: string | null;
-  /** Minimum meson version configure accepts. */
-  minMeson: string;
-  /** Debian packages to install before configuring, and the suite they must come from. */
-  aptPackages: { suite: string; packages: string[] } | null;
   /** Configure options devgen uses for a small x86_64 build. */
   configureArgs: string[];
 }
@@ -47,17 +44,12 @@ export const QEMU_BUILD_NEEDS: Record<QemuSeries, QemuBuildNeeds> = {
   "7.2": {
     codename: "bookworm",
     python: null,
-    minMeson: "0.61.3",
-    aptPackages: null,
     configureArgs: CONFIGURE_ARGS,
   },
   "10.0": {
     codename: "trixie",
     // /usr/bin/python3 sees Debian's meson and pycotap; a pyenv python3 first on PATH does not.
     python: "/usr/bin/python3",
-    minMeson: "1.5",
-    // The dfsg tarball lacks python/wheels, so configure cannot bring its own meson/pycotap.
-    aptPackages: { suite: "bookworm-backports", packages: ["meson", "python3-pycotap"] },
     configureArgs: CONFIGURE_ARGS,
   },
 };
@@ -175,6 +167,7 @@ export async function fetchQemu(options: FetchQemuOptions = {}): Promise<QemuTre
   }
   mkdirSync(logsDir(cache), { recursive: true });
   const ctx: AptContext = { log: join(logsDir(cache), `fetch-qemu-${series}.log`) };
+  await ensureStep("fetch-qemu", ctx.log, progress);
   const needs = QEMU_BUILD_NEEDS[series];
 
   let updated = false;

@@ -16,7 +16,7 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { buildKvmModules, type KernelModulesBuild } from "../build/kernel.js";
-import { ensurePackages } from "../build/packages.js";
+import { ensureStep } from "../build/packages.js";
 import { cacheRoot } from "../cache/index.js";
 import type { KernelTree } from "../fetch/kernel.js";
 import { generateAll } from "../gen/index.js";
@@ -31,7 +31,7 @@ import { chooseAccel, type Accel } from "./accel.js";
 import { compileCached } from "./compile-cache.js";
 import { fullLevelMachineArgs, hostRootModuleEntries } from "./full-level.js";
 import { buildInitramfs, staticBusybox, type InitramfsEntry } from "./initramfs.js";
-import { generatedHeaders, HARNESS_PACKAGES, KERNEL_HARNESS_DIR, kvmModuleEntries, renderDeviceHeader } from "./kvm-level.js";
+import { generatedHeaders, KERNEL_HARNESS_DIR, kvmModuleEntries, renderDeviceHeader } from "./kvm-level.js";
 import { buildPayload } from "./payload.js";
 import { bootVm, tailLines } from "./vm.js";
 
@@ -360,7 +360,7 @@ export async function runBenchVm(options: BenchVmOptions): Promise<BenchVmResult
   const cacheDir = options.cacheDir ?? path.join(cacheRoot(), "harness");
   fs.mkdirSync(options.runDir, { recursive: true });
   const log = path.join(options.runDir, "harness.log");
-  await ensurePackages([...HARNESS_PACKAGES, "seabios", "qemu-system-data"], "the bench VM", log, progress);
+  await ensureStep("bench", log, progress);
 
   const programs: InitramfsEntry[] = [];
   for (const { device, generatedDir } of options.devices) {

@@ -19,7 +19,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { ensurePackages } from "../build/packages.js";
+import { ensureStep } from "../build/packages.js";
 import { cacheRoot } from "../cache/index.js";
 import { qemuBarRegionName } from "../gen/qemu/index.js";
 import type { Device } from "../ir/types.js";
@@ -27,7 +27,7 @@ import { DevgenError } from "../util/diagnostics.js";
 import type { Progress } from "../util/progress.js";
 import { chooseAccel, type Accel } from "./accel.js";
 import { buildInitramfs, indexModules, loadOrder, modinfoDepends, moduleListEntries, staticBusybox, type InitramfsEntry, type ModuleToLoad } from "./initramfs.js";
-import { HARNESS_PACKAGES, KERNEL_HARNESS_DIR, kvmModuleEntries } from "./kvm-level.js";
+import { KERNEL_HARNESS_DIR, kvmModuleEntries } from "./kvm-level.js";
 import { runLevelVm, saveResult } from "./level-vm.js";
 import type { LevelResult } from "./level-result.js";
 import { buildPayload, MIGRATION_PAYLOAD } from "./payload.js";
@@ -109,7 +109,7 @@ export async function runFullLevel(options: FullLevelOptions): Promise<FullLevel
     throw DevgenError.single(`level full: the QEMU binary ${options.qemuBinary} does not exist`, "run `devgen build` first");
   }
 
-  await ensurePackages([...HARNESS_PACKAGES, "seabios", "qemu-system-data"], "the full-level test VM", log, progress);
+  await ensureStep("level-full", log, progress);
   const payloadOptions = { device, generatedDir: options.generatedDir, dir: path.join(cacheDir, "payload"), log, progress };
   const payload = await buildPayload(payloadOptions);
   const migrationPayload = await buildPayload({ ...payloadOptions, variant: MIGRATION_PAYLOAD });

@@ -16,11 +16,11 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { ensurePackages } from "../build/packages.js";
+import { ensureStep } from "../build/packages.js";
 import { cacheRoot } from "../cache/index.js";
 import { chooseAccel, type Accel } from "./accel.js";
 import { buildInitramfs, staticBusybox } from "./initramfs.js";
-import { buildKvmTest, HARNESS_PACKAGES, KERNEL_HARNESS_DIR, kvmModuleEntries, type KvmLevelOptions } from "./kvm-level.js";
+import { buildKvmTest, KERNEL_HARNESS_DIR, kvmModuleEntries, type KvmLevelOptions } from "./kvm-level.js";
 import { runLevelVm, saveResult } from "./level-vm.js";
 import type { LevelResult } from "./level-result.js";
 import { findSplats } from "./splats.js";
@@ -99,7 +99,7 @@ export async function runFuzzLevel(options: FuzzLevelOptions): Promise<FuzzLevel
   fs.mkdirSync(options.runDir, { recursive: true });
   const log = path.join(options.runDir, "harness.log");
 
-  await ensurePackages(HARNESS_PACKAGES, "the KVM fuzzing VM", log, progress);
+  await ensureStep("level-fuzz", log, progress);
   const fuzzer = await buildKvmTest({ device, generatedDir: options.generatedDir, dir: path.join(cacheDir, "kvm-test"), log, progress, program: "kvm_fuzz" });
   const busybox = await staticBusybox({ dir: cacheDir, log, progress });
   const initrd = await buildInitramfs(

@@ -11,7 +11,7 @@
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { missingPackages } from "../build/packages.js";
+import { installedVersions } from "../build/packages.js";
 import { DevgenError } from "../util/diagnostics.js";
 import type { Progress } from "../util/progress.js";
 import { run } from "../util/run.js";
@@ -135,7 +135,7 @@ function pruneOld(dir: string, name: string): void {
  * initramfs-tools hosts have, so it is not installed).
  */
 export async function staticBusybox(options: { dir: string; log: string; progress: Progress }): Promise<string> {
-  if (missingPackages(["busybox-static"]).length === 0 && fs.existsSync("/bin/busybox")) return "/bin/busybox";
+  if (installedVersions(["busybox-static"])["busybox-static"] && fs.existsSync("/bin/busybox")) return "/bin/busybox";
   const extracted = path.join(options.dir, "busybox-static", "bin", "busybox");
   if (fs.existsSync(extracted)) return extracted;
 

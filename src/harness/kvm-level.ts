@@ -16,7 +16,7 @@ import type { LevelResult } from "./level-result.js";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
-import { ensurePackages } from "../build/packages.js";
+import { ensureStep } from "../build/packages.js";
 import { cacheRoot } from "../cache/index.js";
 import { cHex } from "../gen/c.js";
 import type { Device } from "../ir/types.js";
@@ -32,8 +32,6 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 /** `kernel-harness/` at the package root, whether running from `src/` or `dist/src/`. */
 export const KERNEL_HARNESS_DIR = path.resolve(here, here.includes(`${path.sep}dist${path.sep}`) ? "../../.." : "../..", "kernel-harness");
 
-/** What building and booting the test VM needs on the host. */
-export const HARNESS_PACKAGES = ["qemu-system-x86", "gcc", "libc6-dev", "binutils", "cpio", "gzip", "kmod"];
 export const DEFAULT_LEAK_CYCLES = 1000;
 /**
  * Debug kernels (KASAN, lockdep, kmemleak) are slow: under TCG, 40 s to /init instead of 1 s,
@@ -227,7 +225,7 @@ export async function runKvmLevel(options: KvmLevelOptions): Promise<KvmLevelRes
   fs.mkdirSync(options.runDir, { recursive: true });
   const log = path.join(options.runDir, "harness.log");
 
-  await ensurePackages(HARNESS_PACKAGES, "the KVM test VM", log, progress);
+  await ensureStep("level-kvm", log, progress);
   const test = await buildKvmTest({ device, generatedDir: options.generatedDir, dir: path.join(cacheDir, "kvm-test"), log, progress });
   const busybox = await staticBusybox({ dir: cacheDir, log, progress });
   const initrd = await buildInitramfs(await initramfsEntries(options, test.binary, busybox, log), {

@@ -18,7 +18,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
-import { ensurePackages } from "../build/packages.js";
+import { ensureStep } from "../build/packages.js";
 import { cacheRoot } from "../cache/index.js";
 import { cHex } from "../gen/c.js";
 import type { Device } from "../ir/types.js";
@@ -37,7 +37,6 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 /** `qemu-harness/` at the package root, whether running from `src/` or `dist/src/`. */
 export const QEMU_HARNESS_DIR = path.resolve(here, here.includes(`${path.sep}dist${path.sep}`) ? "../../.." : "../..", "qemu-harness");
 
-export const QEMU_LEVEL_PACKAGES = ["gcc", "libc6-dev", "cpio", "gzip", "kmod", "seabios", "qemu-system-data"];
 const CFLAGS = ["-static", "-O2", "-Wall", "-Wextra"];
 /** The guest's modules: uio_pci_generic and what it needs. */
 const GUEST_MODULE = "uio_pci_generic";
@@ -185,7 +184,7 @@ export async function runQemuLevel(options: QemuLevelOptions): Promise<QemuLevel
     throw DevgenError.single(`level qemu: the QEMU binary ${options.qemuBinary} does not exist`, "run `devgen build --only qemu` first");
   }
 
-  await ensurePackages(QEMU_LEVEL_PACKAGES, "the QEMU-level test VM", log, progress);
+  await ensureStep("level-qemu", log, progress);
   const test = await buildQemuTest({ device, generatedDir: options.generatedDir, dir: path.join(cacheDir, "qemu-test"), log, progress });
   const busybox = await staticBusybox({ dir: cacheDir, log, progress });
   const initrd = await buildInitramfs(await initramfsEntries(options, test.binary, busybox, log), {

@@ -1,29 +1,35 @@
 /**
- * `devgen doctor [--fix]`: is this machine ready to build and test devices? One line per
- * check (tools, packages, disk, KVM, nesting, cache) with what was found and what to do.
- * `--fix` installs the missing Debian packages as root, or prints the exact command.
+ * `devgen doctor [--for SCOPE] [--fix]`: is this machine ready to build and test devices? One
+ * line per check (node, every package the scope's steps need, disk, KVM, nesting, cache) with
+ * what was found and what to do. The packages are judged exactly as the steps judge them
+ * (src/build/step-needs.ts), so what doctor reports missing is what the next step would install.
+ * `--fix` installs them as root, or prints the exact command.
  * Exit code: 0 when nothing fails (warnings allowed), 3 when a problem remains.
  */
 import { join } from "node:path";
-import { ensurePackages } from "../../build/packages.js";
+import { installCommand, installNeeds, unmetNeeds, type UnmetNeed } from "../../build/packages.js";
+import { DEFAULT_SCOPE, needsOf, SCOPES, type Scope } from "../../build/step-needs.js";
 import { logsDir } from "../../cache/index.js";
-import { evaluate, installCommand, missingFrom, type Check, type Probe } from "../../doctor/checks.js";
+import { evaluate, type Check, type Probe } from "../../doctor/checks.js";
 import { probeMachine } from "../../doctor/probe.js";
 import { createProgress, type Progress } from "../../util/progress.js";
 import { EXIT } from "../exit-codes.js";
 
 export interface DoctorOptions {
+  /** Which command's steps to check the packages of (default: the demo's). */
+  scope?: Scope;
   fix?: boolean;
   json?: boolean;
   progress?: Progress;
   /** Reads the machine; tests pass a fake. */
   probe?: () => Probe;
   /** Installs packages as root; tests pass a fake. */
-  install?: (packages: string[], progress: Progress) => Promise<void>;
+  install?: (unmet: UnmetNeed[], progress: Progress) => Promise<void>;
 }
 
 export interface DoctorResult {
   ok: boolean;
+  scope: Scope;
   checks: Check[];
   /** Debian packages still missing. */
   missing: string[];
@@ -35,37 +41,37 @@ export interface DoctorResult {
   notFixed: string;
 }
 
-const defaultInstall = async (packages: string[], progress: Progress): Promise<void> => {
-  await ensurePackages(packages, "devgen doctor --fix", join(logsDir(), "doctor.log"), progress);
-};
+const defaultInstall = (unmet: UnmetNeed[], progress: Progress): Promise<void> => installNeeds(unmet, join(logsDir(), "doctor.log"), progress);
 
 export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorResult> {
   const probe = options.probe ?? probeMachine;
+  const scope = options.scope ?? DEFAULT_SCOPE;
+  const needs = needsOf(SCOPES[scope]);
   let probed = probe();
-  let checks = evaluate(probed);
-  let missing = missingFrom(checks);
+  let unmet = unmetNeeds(needs, probed.packages);
   const installed: string[] = [];
   let notFixed = "";
-  if (options.fix && missing.length) {
-    if (!probed.apt) {
+  if (options.fix && unmet.length) {
+    if (!probed.packages.apt) {
       notFixed = "this machine has no apt-get";
-    } else if (!probed.root) {
+    } else if (!probed.packages.root) {
       notFixed = "installing packages needs root";
     } else {
       const progress = options.progress ?? createProgress({ mode: options.json ? "plain" : "auto" });
-      await (options.install ?? defaultInstall)(missing, progress);
-      const before = missing;
+      await (options.install ?? defaultInstall)(unmet, progress);
+      const before = unmet.map((u) => u.need.package);
       probed = probe();
-      checks = evaluate(probed);
-      missing = missingFrom(checks);
-      installed.push(...before.filter((p) => !missing.includes(p)));
+      unmet = unmetNeeds(needs, probed.packages);
+      installed.push(...before.filter((p) => !unmet.some((u) => u.need.package === p)));
     }
   }
+  const checks = evaluate(probed, scope);
   return {
     ok: checks.every((c) => c.ok),
+    scope,
     checks,
-    missing,
-    install: installCommand(missing, probed),
+    missing: unmet.map((u) => u.need.package),
+    install: installCommand(unmet, probed.packages),
     installed,
     notFixed,
   };

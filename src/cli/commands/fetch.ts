@@ -72,7 +72,6 @@ export function formatFetch(result: FetchResult): string {
     const q = result.qemu;
     lines.push(`qemu ${q.series}: ${q.sourceVersion} (${formatDuration(q.seconds * 1000)})`, `  source:  ${q.srcDir}`);
     const needs = q.buildNeeds;
-    if (needs.aptPackages) lines.push(`  to build: apt-get install -t ${needs.aptPackages.suite} ${needs.aptPackages.packages.join(" ")}`);
     if (needs.python) lines.push(`  configure with --python=${needs.python}`);
   }
   return lines.join("\n");

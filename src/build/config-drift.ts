@@ -1,0 +1,75 @@
+/**
+ * Config drift: `make olddefconfig` silently turns off what the build machine cannot do
+ * (no pahole: no CONFIG_DEBUG_INFO_BTF; another compiler: other CC_HAS_* answers), and
+ * modules built from such a config may not load into the image whose config it started from.
+ * So after olddefconfig the tree's config must equal the image's, but for the version texts
+ * of the tools, and every other difference is named with the tool that explains it.
+ */
+
+/** The symbols that record which tools configured the tree: expected to differ. */
+const TOOL_VERSION_SYMBOLS = new Set([
+  "CC_VERSION_TEXT",
+  "GCC_VERSION",
+  "CLANG_VERSION",
+  "AS_VERSION",
+  "LD_VERSION",
+  "LLD_VERSION",
+  "PAHOLE_VERSION",
+  "RUSTC_VERSION",
+  "RUSTC_VERSION_TEXT",
+  "RUSTC_LLVM_VERSION",
+  "BINDGEN_VERSION_TEXT",
+]);
+
+/** What usually explains a symbol that changed, first match wins. */
+const EXPLANATIONS: readonly { symbol: RegExp; cause: string }[] = [
+  { symbol: /^(DEBUG_INFO_BTF|PAHOLE_HAS_|MODULE_ALLOW_BTF_MISMATCH)/, cause: "pahole is missing or too old (Debian package dwarves)" },
+  { symbol: /^(RUST|HAVE_RUST|BINDGEN)/, cause: "Rust support differs from the image's (it needs the rustc and bindgen that built it)" },
+  { symbol: /^(CC_|GCC_|CLANG_|HAVE_GCC_)/, cause: "the compiler differs from the one that built the image" },
+  { symbol: /^(AS_|LD_|TOOLS_SUPPORT_|OBJTOOL)/, cause: "binutils differ from the ones that built the image" },
+];
+const UNEXPLAINED = "the build machine's tools differ from the image's";
+
+export interface ConfigChange {
+  symbol: string;
+  /** The value in the image's config, null when not set. */
+  stock: string | null;
+  /** The value after olddefconfig, null when not set. */
+  now: string | null;
+  cause: string;
+}
+
+/** `CONFIG_X=value` lines as a map from X to value; `# CONFIG_X is not set` is absent. */
+export function parseConfig(text: string): Map<string, string> {
+  const symbols = new Map<string, string>();
+  for (const line of text.split("\n")) {
+    const m = /^CONFIG_(\w+)=(.*)$/.exec(line);
+    if (m) symbols.set(m[1]!, m[2]!);
+  }
+  return symbols;
+}
+
+/** Every symbol whose value differs between the image's config and the tree's, sorted. */
+export function configDrift(stockText: string, nowText: string): ConfigChange[] {
+  const stock = parseConfig(stockText);
+  const now = parseConfig(nowText);
+  const symbols = [...new Set([...stock.keys(), ...now.keys()])].filter((s) => !TOOL_VERSION_SYMBOLS.has(s)).sort();
+  return symbols
+    .filter((s) => stock.get(s) !== now.get(s))
+    .map((symbol) => ({
+      symbol,
+      stock: stock.get(symbol) ?? null,
+      now: now.get(symbol) ?? null,
+      cause: EXPLANATIONS.find((e) => e.symbol.test(symbol))?.cause ?? UNEXPLAINED,
+    }));
+}
+
+/** "CONFIG_DEBUG_INFO_BTF (y → not set), CONFIG_DEBUG_INFO_BTF_MODULES (y → not set): pahole ..." per cause. */
+export function describeDrift(changes: readonly ConfigChange[]): string[] {
+  const value = (v: string | null) => v ?? "not set";
+  const byCause = new Map<string, ConfigChange[]>();
+  for (const c of changes) byCause.set(c.cause, [...(byCause.get(c.cause) ?? []), c]);
+  return [...byCause].map(
+    ([cause, list]) => `${list.map((c) => `CONFIG_${c.symbol} (${value(c.stock)} → ${value(c.now)})`).join(", ")}: ${cause}`,
+  );
+}

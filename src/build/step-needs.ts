@@ -1,0 +1,110 @@
+/**
+ * What each step needs from the machine, declared once: the Debian packages (with a minimum
+ * version and the suite to take them from, where bookworm's own is too old). The steps install
+ * exactly this (`ensureStep` in packages.ts) and `devgen doctor` reports exactly this, so the
+ * doctor's verdict is what the next step would install.
+ *
+ * Measured on a fresh Debian 12 root (test/fresh-root.test.ts): a package missing here is a
+ * step that fails there.
+ */
+
+export interface PackageNeed {
+  /** Debian's package name. */
+  package: string;
+  /** The lowest Debian version that will do. */
+  minVersion?: string;
+  /** The suite to install it from when bookworm's own is too old. */
+  suite?: string;
+}
+
+export interface StepNeeds {
+  /** For people: "building QEMU 7.2". */
+  does: string;
+  packages: readonly PackageNeed[];
+}
+
+const pkgs = (...names: string[]): PackageNeed[] => names.map((name) => ({ package: name }));
+
+/** Kconfig, objtool, module signing, compressed modules, the kernel's build scripts. */
+const KERNEL_BUILD = pkgs("gcc", "make", "flex", "bison", "bc", "libelf-dev", "libssl-dev", "kmod", "xz-utils", "perl");
+
+/** A lean x86_64 QEMU, whatever the release (meson comes per release). */
+const QEMU_BUILD = pkgs(
+  "gcc",
+  "make",
+  "ninja-build",
+  "pkg-config",
+  "python3",
+  "python3-venv",
+  "flex",
+  "bison",
+  "bzip2",
+  "libglib2.0-dev",
+  "libpixman-1-dev",
+  "zlib1g-dev",
+  "libfdt-dev",
+);
+
+/** The outer test VM (Debian's QEMU), guest programs compiled static, the initramfs. */
+const TEST_VM = pkgs("qemu-system-x86", "gcc", "libc6-dev", "binutils", "cpio", "gzip", "kmod", "xz-utils");
+/** The firmware a self-built QEMU loads (it is built with --disable-install-blobs). */
+const FIRMWARE = pkgs("seabios", "qemu-system-data");
+
+const BACKPORTS = "bookworm-backports";
+
+const TABLE = {
+  "fetch-kernel": { does: "fetching Debian's kernel", packages: pkgs("xz-utils") },
+  "fetch-qemu": { does: "fetching Debian's QEMU", packages: pkgs("dpkg-dev", "xz-utils") },
+  // Debian's images have CONFIG_DEBUG_INFO_BTF: without pahole, olddefconfig drops it and
+  // the modules no longer load into the image (6.12: "Invalid relocation target").
+  "kernel-modules": { does: "building the kvm modules for Debian's image", packages: [...KERNEL_BUILD, ...pkgs("dwarves")] },
+  "kernel-full": { does: "building a minimal kernel (--full)", packages: KERNEL_BUILD },
+  "qemu-7.2": { does: "building QEMU 7.2", packages: [...QEMU_BUILD, ...pkgs("meson")] },
+  // The dfsg tarball lacks python/wheels: configure cannot bring its own meson and pycotap.
+  "qemu-10.0": {
+    does: "building QEMU 10.0",
+    packages: [...QEMU_BUILD, { package: "meson", minVersion: "1.5", suite: BACKPORTS }, { package: "python3-pycotap", suite: BACKPORTS }],
+  },
+  "level-kvm": { does: "the kvm-level test VM", packages: TEST_VM },
+  "level-qemu": { does: "the qemu-level test VM", packages: [...pkgs("gcc", "libc6-dev", "cpio", "gzip", "kmod", "xz-utils"), ...FIRMWARE] },
+  "level-full": { does: "the full-level test VM", packages: [...TEST_VM, ...FIRMWARE] },
+  "level-fuzz": { does: "the fuzzing VM", packages: TEST_VM },
+  bench: { does: "the bench VM", packages: [...TEST_VM, ...FIRMWARE] },
+} satisfies Record<string, StepNeeds>;
+
+export type Step = keyof typeof TABLE;
+export const STEP_NEEDS: Readonly<Record<Step, StepNeeds>> = TABLE;
+export const STEPS = Object.keys(STEP_NEEDS) as Step[];
+
+/** The QEMU build step of a release: 7.x builds like 7.2, everything newer like 10.0. */
+export function qemuStep(version: string): "qemu-7.2" | "qemu-10.0" {
+  return Number(version.split(".")[0]) < 8 ? "qemu-7.2" : "qemu-10.0";
+}
+
+/** What `devgen doctor --for` can ask about, as the steps each command runs with its defaults. */
+export const SCOPES = {
+  build: ["fetch-kernel", "fetch-qemu", "kernel-modules", "qemu-7.2"],
+  "test-in-vm": ["fetch-kernel", "fetch-qemu", "kernel-modules", "qemu-7.2", "level-kvm", "level-qemu", "level-full"],
+  demo: ["fetch-kernel", "fetch-qemu", "kernel-modules", "qemu-7.2", "level-kvm", "level-qemu", "level-full"],
+  all: STEPS,
+} as const satisfies Record<string, readonly Step[]>;
+
+export type Scope = keyof typeof SCOPES;
+export const DEFAULT_SCOPE: Scope = "demo";
+
+/** One need per package across `steps`; where one step asks for a minimum version, that need wins. */
+export function needsOf(steps: readonly Step[]): PackageNeed[] {
+  const merged = new Map<string, PackageNeed>();
+  for (const step of steps) {
+    for (const need of STEP_NEEDS[step].packages) {
+      const seen = merged.get(need.package);
+      if (!seen || (need.minVersion && !seen.minVersion)) merged.set(need.package, need);
+    }
+  }
+  return [...merged.values()];
+}
+
+/** The steps that need `pkg`, for saying why. */
+export function stepsNeeding(pkg: string, steps: readonly Step[] = STEPS): Step[] {
+  return steps.filter((s) => STEP_NEEDS[s].packages.some((n) => n.package === pkg));
+}
