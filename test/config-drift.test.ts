@@ -15,11 +15,17 @@ CONFIG_LOCALVERSION=""
 # CONFIG_KVM_WERROR is not set
 `;
 
-test("parses set symbols; 'is not set' is absent", () => {
+test("parses set symbols and recorded 'is not set' ones; others are not recorded", () => {
   const symbols = parseConfig(STOCK);
   expect(symbols.get("KVM")).toBe("m");
   expect(symbols.get("LOCALVERSION")).toBe('""');
-  expect(symbols.has("KVM_WERROR")).toBe(false);
+  expect(symbols.get("KVM_WERROR")).toBeNull();
+  expect(symbols.has("BUILD_SALT")).toBe(false);
+});
+
+test("symbols Debian strips from the shipped config get their defaults: no drift", () => {
+  const now = `${STOCK}CONFIG_BUILD_SALT=""\nCONFIG_MODULE_SIG_ALL=y\nCONFIG_MODULE_SIG_KEY="certs/signing_key.pem"\nCONFIG_SYSTEM_TRUSTED_KEYS=""\n`;
+  expect(configDrift(STOCK, now)).toEqual([]);
 });
 
 test("the same config, or only other tool versions: no drift", () => {
@@ -42,8 +48,9 @@ test("no pahole: the BTF symbols dropped, named with dwarves", () => {
 });
 
 test("a compiler answer and an unexplained symbol are each named with their cause", () => {
+  const stock = `${STOCK}# CONFIG_RUST is not set\n`;
   const now = `${STOCK.replace("CONFIG_CC_HAS_ASM_GOTO_OUTPUT=y\n", "").replace("CONFIG_KVM=m", "CONFIG_KVM=y")}CONFIG_RUST=y\n`;
-  expect(describeDrift(configDrift(STOCK, now))).toEqual([
+  expect(describeDrift(configDrift(stock, now))).toEqual([
     "CONFIG_CC_HAS_ASM_GOTO_OUTPUT (y → not set): the compiler differs from the one that built the image",
     "CONFIG_KVM (m → y): the build machine's tools differ from the image's",
     "CONFIG_RUST (not set → y): Rust support differs from the image's (it needs the rustc and bindgen that built it)",

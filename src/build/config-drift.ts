@@ -39,23 +39,33 @@ export interface ConfigChange {
   cause: string;
 }
 
-/** `CONFIG_X=value` lines as a map from X to value; `# CONFIG_X is not set` is absent. */
-export function parseConfig(text: string): Map<string, string> {
-  const symbols = new Map<string, string>();
+/**
+ * The symbols a config records: `CONFIG_X=value` as X → value, `# CONFIG_X is not set` as
+ * X → null. A symbol with neither line is not recorded.
+ */
+export function parseConfig(text: string): Map<string, string | null> {
+  const symbols = new Map<string, string | null>();
   for (const line of text.split("\n")) {
-    const m = /^CONFIG_(\w+)=(.*)$/.exec(line);
-    if (m) symbols.set(m[1]!, m[2]!);
+    const set = /^CONFIG_(\w+)=(.*)$/.exec(line);
+    const unset = /^# CONFIG_(\w+) is not set$/.exec(line);
+    if (set) symbols.set(set[1]!, set[2]!);
+    else if (unset) symbols.set(unset[1]!, null);
   }
   return symbols;
 }
 
-/** Every symbol whose value differs between the image's config and the tree's, sorted. */
+/**
+ * Every symbol the image's config records whose value the tree's config does not keep,
+ * sorted. Symbols the image's config leaves out are not compared: Debian strips some from the
+ * config it ships (BUILD_SALT, MODULE_SIG_KEY, SYSTEM_TRUSTED_KEYS...), and olddefconfig
+ * giving them their defaults is not drift.
+ */
 export function configDrift(stockText: string, nowText: string): ConfigChange[] {
   const stock = parseConfig(stockText);
   const now = parseConfig(nowText);
-  const symbols = [...new Set([...stock.keys(), ...now.keys()])].filter((s) => !TOOL_VERSION_SYMBOLS.has(s)).sort();
-  return symbols
-    .filter((s) => stock.get(s) !== now.get(s))
+  return [...stock.keys()]
+    .filter((s) => !TOOL_VERSION_SYMBOLS.has(s) && stock.get(s) !== (now.get(s) ?? null))
+    .sort()
     .map((symbol) => ({
       symbol,
       stock: stock.get(symbol) ?? null,

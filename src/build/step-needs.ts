@@ -56,8 +56,9 @@ const TABLE = {
   "fetch-kernel": { does: "fetching Debian's kernel", packages: pkgs("xz-utils") },
   "fetch-qemu": { does: "fetching Debian's QEMU", packages: pkgs("dpkg-dev", "xz-utils") },
   // Debian's images have CONFIG_DEBUG_INFO_BTF: without pahole, olddefconfig drops it and
-  // the modules no longer load into the image (6.12: "Invalid relocation target").
-  "kernel-modules": { does: "building the kvm modules for Debian's image", packages: [...KERNEL_BUILD, ...pkgs("dwarves")] },
+  // the modules no longer load into the image (6.12: "Invalid relocation target"). With it,
+  // 6.12's modules_prepare builds resolve_btfids, whose libbpf runs a python3 script.
+  "kernel-modules": { does: "building the kvm modules for Debian's image", packages: [...KERNEL_BUILD, ...pkgs("dwarves", "python3")] },
   "kernel-full": { does: "building a minimal kernel (--full)", packages: KERNEL_BUILD },
   "qemu-7.2": { does: "building QEMU 7.2", packages: [...QEMU_BUILD, ...pkgs("meson")] },
   // The dfsg tarball lacks python/wheels: configure cannot bring its own meson and pycotap.

@@ -188,7 +188,7 @@ function benchDefines(register: BenchRegister, reads: number): string[] {
   ];
 }
 
-async function buildBenchPrograms(options: {
+export async function buildBenchPrograms(options: {
   device: Device;
   generatedDir: string;
   reads: number;
