@@ -48,6 +48,10 @@ real(
     expect(result.stdout).toContain("level qemu, qemu (emulated xche");
     expect(result.stdout).toContain("level full, qemu -accel kvm -device xche (in-kernel on and off");
     expect(result.stdout).toContain("  ok   in-kernel=on, migrated: the L3 payload ran to its end and passed");
+    // Doctor judges packages as the demo's steps do: after a demo that passed, nothing is missing.
+    const doctor = spawnSync("bash", ["-c", "npx devgen doctor"], { cwd: path.join(work, "devgen"), encoding: "utf8", env: { ...process.env, HOME: home, DEVGEN_CACHE: cacheRoot() } });
+    expect(doctor.stdout).not.toMatch(/^✗/m);
+    expect(doctor.status).toBe(0);
     fs.rmSync(work, { recursive: true, force: true });
   },
   30 * 60 * 1000,

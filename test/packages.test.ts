@@ -73,3 +73,34 @@ test("files count as evidence for -dev packages", () => {
   const header = PACKAGE_EVIDENCE["libc6-dev"]!.files!;
   expect(missingEvidence("libc6-dev")).toBe(header.some((f) => fs.existsSync(f)) ? "" : `no ${header.join(" or ")}`);
 });
+
+/** A PATH with a dpkg-query that knows nothing and an apt-get whose install fails as apt does. */
+function failingApt(): void {
+  fs.writeFileSync(path.join(bin, "dpkg-query"), "#!/bin/sh\nexit 1\n", { mode: 0o755 });
+  const aptGet = [
+    "#!/bin/sh",
+    'if [ "$1" = update ]; then exit 0; fi',
+    'echo "Reading package lists..."',
+    'echo "E: Unable to locate package xz-utils" >&2',
+    "exit 100",
+  ].join("\n");
+  fs.writeFileSync(path.join(bin, "apt-get"), `${aptGet}\n`, { mode: 0o755 });
+  process.env.PATH = `${bin}:/usr/bin:/bin`;
+}
+
+const asRoot = process.getuid?.() === 0 ? test : test.skip;
+
+asRoot("a package apt cannot install stops the step: the package, apt's own last lines, the log, exit 3", async () => {
+  failingApt();
+  const log = path.join(bin, "apt.log");
+  const failure = await ensureStep("fetch-kernel", log, quietProgress).then(
+    () => null,
+    (err: { exitCode: number; diagnostics: { message: string; hint: string }[] }) => err,
+  );
+  expect(failure?.exitCode).toBe(3);
+  const [{ message, hint }] = failure!.diagnostics as [{ message: string; hint: string }];
+  expect(message).toMatch(/^installing xz-utils \(apt-get install\) failed: `apt-get` exited with code 100/);
+  expect(message).toContain(`full log: ${log}`);
+  expect(message).toContain("E: Unable to locate package xz-utils");
+  expect(hint).toContain("apt could not install xz-utils");
+});

@@ -36,6 +36,8 @@ export function installedVersions(packages: readonly string[]): Record<string, s
   try {
     out = execFileSync("dpkg-query", ["-W", "-f", "${Package} ${db:Status-Status} ${Version}\\n", ...packages], {
       encoding: "utf8",
+      // The PATH as this module sees it: jest gives each test file a process.env of its own.
+      env: process.env,
       stdio: ["ignore", "pipe", "ignore"],
     });
   } catch (err) {
