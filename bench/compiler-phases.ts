@@ -9,7 +9,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
-import { COMPILER_OPTIONS, DSL_DIR } from "../src/dsl/load.js";
+import { COMPILER_OPTIONS, DSL_DIR } from "../src/compile/load.js";
 import { syntheticDevice } from "./synthetic.js";
 
 interface Phase {

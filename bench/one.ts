@@ -8,7 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import { generateAll } from "../src/gen/index.js";
-import { compileDevice } from "../src/validate/index.js";
+import { compileDevice } from "../src/compile/index.js";
 import { syntheticDevice } from "./synthetic.js";
 
 const count = Number(process.argv[2]);

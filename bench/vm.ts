@@ -6,8 +6,8 @@
  * override the defaults.
  */
 import * as path from "node:path";
-import { formatBench, runBench } from "../src/cli/commands/bench.js";
-import { compileAll, writeGenerated } from "../src/cli/commands/generate.js";
+import { formatBench, runBench } from "../src/pipeline/bench.js";
+import { compileAll, writeGenerated } from "../src/pipeline/generate.js";
 import { createProgress } from "../src/util/progress.js";
 import { ROOT } from "./steps.js";
 

@@ -7,9 +7,9 @@ import { jest } from "@jest/globals";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { formatBench, formatNumber, formatTable, TARGETS, verdict, type BenchResult } from "../src/cli/commands/bench.js";
+import { formatBench, formatNumber, formatTable, TARGETS, verdict, type BenchResult } from "../src/pipeline/bench.js";
 import { benchRegister, parseBenchLines, patchBenchTree, repatchBenchDevice, spread, summarizeBench, type BenchSample } from "../src/harness/bench-level.js";
-import { compileDevice } from "../src/validate/index.js";
+import { compileDevice } from "../src/compile/index.js";
 
 jest.setTimeout(60_000);
 

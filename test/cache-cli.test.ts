@@ -2,8 +2,8 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { formatCache, runCache, table } from "../src/cli/commands/cache.js";
-import { cacheRoot } from "../src/cache/index.js";
+import { formatCache, runCache, table } from "../src/pipeline/cache.js";
+import { cacheRoot } from "../src/util/cache-dir.js";
 import { DevgenError } from "../src/util/diagnostics.js";
 
 function write(file: string, contents: string): void {

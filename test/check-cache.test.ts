@@ -1,11 +1,11 @@
 /**
- * The type-check cache (src/dsl/load.ts through src/util/content-cache.ts): a device file
+ * The type-check cache (src/compile/load.ts through src/util/content-cache.ts): a device file
  * that passed the check is not checked again while it is unchanged; anything else still goes
  * through the compiler, and a cached file loads, locates and fails exactly like a fresh one.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { loadDevice } from "../src/dsl/load.js";
+import { loadDevice } from "../src/compile/load.js";
 import { DevgenError } from "../src/util/diagnostics.js";
 import { compileError, deviceSource, markers, Scratch } from "./helpers/fixtures.js";
 

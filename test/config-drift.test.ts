@@ -1,5 +1,5 @@
 /** Config drift after olddefconfig: what differs from the image's config, and what explains it. */
-import { configDrift, describeDrift, parseConfig } from "../src/build/config-drift.js";
+import { configDrift, describeDrift, parseConfig } from "../src/toolchain/config-drift.js";
 
 const STOCK = `#
 # Automatically generated file; DO NOT EDIT.

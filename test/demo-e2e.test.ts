@@ -7,7 +7,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { cacheRoot } from "../src/cache/index.js";
+import { cacheRoot } from "../src/util/cache-dir.js";
 
 const real = process.env.DEVGEN_REAL === "1" ? test : test.skip;
 

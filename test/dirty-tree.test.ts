@@ -3,7 +3,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { checkClean } from "../src/cli/commands/build.js";
+import { checkClean } from "../src/pipeline/build.js";
 
 function gitTree(): string {
   const tree = fs.mkdtempSync(path.join(os.tmpdir(), "devgen-dirty-"));

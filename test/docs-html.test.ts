@@ -4,8 +4,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { diagramRows, renderHtmlPage } from "../src/gen/html/index.js";
 import { escapeHtml, inlineHtml } from "../src/gen/html/render.js";
-import { compileDevice } from "../src/validate/index.js";
-import { formatDocs, runDocs } from "../src/cli/commands/docs.js";
+import { compileDevice } from "../src/compile/index.js";
+import { formatDocs, runDocs } from "../src/pipeline/docs.js";
 
 const xche = compileDevice("devices/xche").device;
 const html = renderHtmlPage(xche);

@@ -9,10 +9,10 @@ import {
   evaluate,
   type KvmProbe,
   type Probe,
-} from "../src/doctor/checks.js";
-import { installCommand, unmetNeeds, type UnmetNeed } from "../src/build/packages.js";
-import { needsOf, SCOPES, STEPS } from "../src/build/step-needs.js";
-import { doctorExitCode, formatDoctor, runDoctor } from "../src/cli/commands/doctor.js";
+} from "../src/toolchain/doctor-checks.js";
+import { installCommand, unmetNeeds, type UnmetNeed } from "../src/toolchain/packages.js";
+import { needsOf, SCOPES, STEPS } from "../src/toolchain/step-needs.js";
+import { doctorExitCode, formatDoctor, runDoctor } from "../src/pipeline/doctor.js";
 import { quietProgress } from "../src/util/progress.js";
 
 const STANDARD_KVM: KvmProbe = {

@@ -7,11 +7,11 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { generateAll } from "../src/gen/index.js";
-import { changesFromPlan, formatPatch, patchChanges, withoutMarkers, type FileChange } from "../src/tree/emit-patch.js";
-import { applyPlan, planPatch, type Edit } from "../src/tree/patch.js";
-import { qemuEdits } from "../src/tree/qemu.js";
+import { changesFromPlan, formatPatch, patchChanges, withoutMarkers, type FileChange } from "../src/integrate/emit-patch.js";
+import { applyPlan, planPatch, type Edit } from "../src/integrate/patch.js";
+import { qemuEdits } from "../src/integrate/qemu-edits.js";
 import { QEMU_TARGETS } from "../src/gen/qemu/index.js";
-import { compileDevice } from "../src/validate/index.js";
+import { compileDevice } from "../src/compile/index.js";
 import { treeHash } from "./helpers/tree-hash.js";
 
 const compiled = compileDevice("devices/xche");

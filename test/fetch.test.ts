@@ -14,9 +14,9 @@ import {
   sourceFiles,
   sourceOf,
   withoutEpoch,
-} from "../src/fetch/apt.js";
-import { headersCommon, imageCandidates, imageNamePattern, pickKernelImage, fetchKernel } from "../src/fetch/kernel.js";
-import { EMPTY_BZIP2, createEdk2Placeholders, edk2Placeholders, fetchQemu, inSeries, pickQemuSource } from "../src/fetch/qemu.js";
+} from "../src/toolchain/apt.js";
+import { headersCommon, imageCandidates, imageNamePattern, pickKernelImage, fetchKernel } from "../src/toolchain/kernel-fetch.js";
+import { EMPTY_BZIP2, createEdk2Placeholders, edk2Placeholders, fetchQemu, inSeries, pickQemuSource } from "../src/toolchain/qemu-fetch.js";
 import {
   debSrcCodenames,
   ensureDebSrc,
@@ -24,10 +24,11 @@ import {
   parseSourcesDeb822,
   parseSourcesList,
   renderDevgenSources,
-} from "../src/fetch/sources.js";
-import { buildOnce, isComplete } from "../src/fetch/extract.js";
-import { cacheEntries, cacheRoot, COMPLETE_MARKER, removeCacheEntry, TREE_FILE } from "../src/cache/index.js";
-import { runFetch } from "../src/cli/commands/fetch.js";
+} from "../src/toolchain/sources.js";
+import { buildOnce, isComplete } from "../src/toolchain/extract.js";
+import { cacheEntries, COMPLETE_MARKER, removeCacheEntry, TREE_FILE } from "../src/toolchain/cache.js";
+import { cacheRoot } from "../src/util/cache-dir.js";
+import { runFetch } from "../src/pipeline/fetch.js";
 import { DevgenError } from "../src/util/diagnostics.js";
 
 const FIXTURES = join(process.cwd(), "test", "fixtures", "apt");

@@ -5,7 +5,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { cacheRoot } from "../src/cache/index.js";
+import { cacheRoot } from "../src/util/cache-dir.js";
 import { makeFreshRoot, type FreshRoot } from "./helpers/fresh-root.js";
 
 const real = process.env.DEVGEN_REAL === "1" ? describe : describe.skip;

@@ -8,10 +8,10 @@
  * missing before, and nothing after. Runs with DEVGEN_REAL=1.
  */
 import * as path from "node:path";
-import { STEPS, type Step } from "../src/build/step-needs.js";
-import { cacheRoot } from "../src/cache/index.js";
-import { fetchKernel, KERNEL_SERIES } from "../src/fetch/kernel.js";
-import { fetchQemu, QEMU_SERIES } from "../src/fetch/qemu.js";
+import { STEPS, type Step } from "../src/toolchain/step-needs.js";
+import { cacheRoot } from "../src/util/cache-dir.js";
+import { fetchKernel, KERNEL_SERIES } from "../src/toolchain/kernel-fetch.js";
+import { fetchQemu, QEMU_SERIES } from "../src/toolchain/qemu-fetch.js";
 import { createProgress } from "../src/util/progress.js";
 import { makeFreshRoot, type FreshRoot } from "./helpers/fresh-root.js";
 

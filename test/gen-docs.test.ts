@@ -11,7 +11,7 @@ import { generateCore } from "../src/gen/core/index.js";
 import { abiView } from "../src/gen/docs/abi.js";
 import { generateDocs } from "../src/gen/docs/index.js";
 import { uapiBlock } from "../src/gen/uapi.js";
-import { compileDevice } from "../src/validate/index.js";
+import { compileDevice } from "../src/compile/index.js";
 
 const compiled = compileDevice("devices/xche");
 const input = { device: compiled.device, hooks: compiled.hooks };

@@ -1,4 +1,4 @@
-import { compileDevice } from "../src/validate/index.js";
+import { compileDevice } from "../src/compile/index.js";
 import { generateKvm } from "../src/gen/kvm/index.js";
 import { wrapSignatures } from "../src/gen/c.js";
 import { uapiBlock } from "../src/gen/uapi.js";

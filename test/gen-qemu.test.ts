@@ -1,4 +1,4 @@
-import { compileDevice } from "../src/validate/index.js";
+import { compileDevice } from "../src/compile/index.js";
 import { generateQemu, QEMU_TARGETS, renderQemuDevice } from "../src/gen/qemu/index.js";
 import { uapiBlock } from "../src/gen/uapi.js";
 import type { Device } from "../src/ir/types.js";

@@ -5,8 +5,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { generateAll } from "../src/gen/index.js";
-import { compileDevice } from "../src/validate/index.js";
-import { scaffoldFiles } from "../src/cli/commands/new.js";
+import { compileDevice } from "../src/compile/index.js";
+import { scaffoldFiles } from "../src/pipeline/new.js";
 
 const EXAMPLES = [
   "devices/xche",

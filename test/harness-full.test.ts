@@ -11,7 +11,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { fetchKernel, type KernelTree } from "../src/fetch/kernel.js";
+import { fetchKernel, type KernelTree } from "../src/toolchain/kernel-fetch.js";
 import { fullLevelAppend, fullLevelMachineArgs, runFullLevel } from "../src/harness/full-level.js";
 import { buildPayload, PAYLOAD_CFLAGS, payloadDeviceHeaderView } from "../src/harness/payload.js";
 import { createProgress, quietProgress } from "../src/util/progress.js";

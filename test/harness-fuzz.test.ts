@@ -7,7 +7,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import * as os from "node:os";
 import * as path from "node:path";
-import { fetchKernel, type KernelTree } from "../src/fetch/kernel.js";
+import { fetchKernel, type KernelTree } from "../src/toolchain/kernel-fetch.js";
 import { accelArgs, kvmAccel, tcgAccel } from "../src/harness/accel.js";
 import { defaultFuzzTimeoutMs, formatFuzzSummary, fuzzVmCpus, parseFuzzSummary, runFuzzLevel } from "../src/harness/fuzz-level.js";
 import { buildKvmTest } from "../src/harness/kvm-level.js";

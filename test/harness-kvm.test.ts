@@ -8,7 +8,7 @@
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { fetchKernel, type KernelTree } from "../src/fetch/kernel.js";
+import { fetchKernel, type KernelTree } from "../src/toolchain/kernel-fetch.js";
 import { loadOrder } from "../src/harness/initramfs.js";
 import { buildKvmTest, deviceHeaderView, runKvmLevel, testPlacement } from "../src/harness/kvm-level.js";
 import { parseResults, vmChecks } from "../src/harness/level-vm.js";

@@ -7,12 +7,12 @@
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { checkConfig, fragmentsFor, mergeFragments, parseConfig } from "../src/build/config-fragments.js";
-import { fullBuildPaths } from "../src/build/kernel-full.js";
-import { buildKernel } from "../src/cli/commands/build.js";
-import { runTestInVm } from "../src/cli/commands/test-in-vm.js";
+import { checkConfig, fragmentsFor, mergeFragments, parseConfig } from "../src/toolchain/config-fragments.js";
+import { fullBuildPaths } from "../src/toolchain/kernel-full.js";
+import { buildKernel } from "../src/pipeline/build.js";
+import { runTestInVm } from "../src/pipeline/test-in-vm.js";
 import { createProgress } from "../src/util/progress.js";
-import { compileDevice } from "../src/validate/index.js";
+import { compileDevice } from "../src/compile/index.js";
 
 const realFull = process.env.DEVGEN_REAL_FULL === "1" ? describe : describe.skip;
 const HOUR = 60 * 60 * 1000;

@@ -18,14 +18,14 @@ import {
   mergeFragments,
   parseConfig,
   renderFragment,
-} from "../src/build/config-fragments.js";
-import { buildFullKernel, compilerErrors, fullBuildPaths, isBuildOutput, listTree, syncMirror, treeId } from "../src/build/kernel-full.js";
-import { fetchKernel } from "../src/fetch/kernel.js";
+} from "../src/toolchain/config-fragments.js";
+import { buildFullKernel, compilerErrors, fullBuildPaths, isBuildOutput, listTree, syncMirror, treeId } from "../src/toolchain/kernel-full.js";
+import { fetchKernel } from "../src/toolchain/kernel-fetch.js";
 import { generateAll } from "../src/gen/index.js";
-import { kernelEdits } from "../src/tree/kernel.js";
-import { applyPlan, planPatch } from "../src/tree/patch.js";
+import { kernelEdits } from "../src/integrate/kernel-edits.js";
+import { applyPlan, planPatch } from "../src/integrate/patch.js";
 import { createProgress } from "../src/util/progress.js";
-import { compileDevice } from "../src/validate/index.js";
+import { compileDevice } from "../src/compile/index.js";
 
 describe("config fragments", () => {
   test("the base fragment has what the harness needs, and kvm as modules", () => {

@@ -7,13 +7,13 @@ import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { fetchKernel, type KernelTree } from "../src/fetch/kernel.js";
+import { fetchKernel, type KernelTree } from "../src/toolchain/kernel-fetch.js";
 import { generateAll } from "../src/gen/index.js";
-import { KERNEL_EDITED_FILES, kernelEdits } from "../src/tree/kernel.js";
-import { checkNumbers } from "../src/tree/kvm-numbers.js";
-import { applyPlan, planPatch, planUnpatch } from "../src/tree/patch.js";
+import { KERNEL_EDITED_FILES, kernelEdits } from "../src/integrate/kernel-edits.js";
+import { checkNumbers } from "../src/integrate/tree-numbers.js";
+import { applyPlan, planPatch, planUnpatch } from "../src/integrate/patch.js";
 import { createProgress } from "../src/util/progress.js";
-import { compileDevice } from "../src/validate/index.js";
+import { compileDevice } from "../src/compile/index.js";
 import { treeHash } from "./helpers/tree-hash.js";
 
 const real = process.env.DEVGEN_REAL === "1" ? describe : describe.skip;

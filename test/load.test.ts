@@ -1,11 +1,11 @@
 /**
- * The loader (src/dsl/load.ts): errors found before lowering (imports, syntax, types,
+ * The loader (src/compile/load.ts): errors found before lowering (imports, syntax, types,
  * evaluation, the default export), each with its exact message and place, and `locate()`,
  * which maps a path in the description back to where it was written.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { loadDevice } from "../src/dsl/load.js";
+import { loadDevice } from "../src/compile/load.js";
 import { DevgenError } from "../src/util/diagnostics.js";
 import { compileError, deviceSource, expected, find, lineColumn, markers, Scratch, type Want } from "./helpers/fixtures.js";
 

@@ -10,7 +10,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { compileDevice } from "../src/validate/index.js";
+import { compileDevice } from "../src/compile/index.js";
 import { DevgenError, formatDiagnostic } from "../src/util/diagnostics.js";
 import { deviceSource, markers } from "./helpers/fixtures.js";
 

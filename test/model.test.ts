@@ -1,10 +1,10 @@
 /**
- * The reference model (src/model/device-model.ts) against expectations worked out by hand
+ * The reference model (src/reference/device-model.ts) against expectations worked out by hand
  * from the semantics documented in src/dsl/types.ts. Devices are written inline and go
  * through the real lowering and checks (test/helpers/fixtures.ts `build`).
  */
-import { DeviceModel } from "../src/model/device-model.js";
-import { compileDevice } from "../src/validate/index.js";
+import { DeviceModel } from "../src/reference/device-model.js";
+import { compileDevice } from "../src/compile/index.js";
 import type { Device } from "../src/ir/types.js";
 import { build, spec } from "./helpers/fixtures.js";
 

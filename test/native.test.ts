@@ -6,10 +6,10 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { loadDevice } from "../src/dsl/load.js";
+import { loadDevice } from "../src/compile/load.js";
 import type { AccessKind, DeviceSpec, SizePolicy } from "../src/dsl/types.js";
 import type { Device, Register } from "../src/ir/types.js";
-import { compileDevice } from "../src/validate/index.js";
+import { compileDevice } from "../src/compile/index.js";
 import {
   buildNative,
   generateInto,

@@ -2,9 +2,9 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { missingEvidence, PACKAGE_EVIDENCE } from "../src/build/package-evidence.js";
-import { ensureStep, unmetNeeds } from "../src/build/packages.js";
-import { needsOf, qemuStep, STEP_NEEDS, STEPS } from "../src/build/step-needs.js";
+import { missingEvidence, PACKAGE_EVIDENCE } from "../src/toolchain/package-evidence.js";
+import { ensureStep, unmetNeeds } from "../src/toolchain/packages.js";
+import { needsOf, qemuStep, STEP_NEEDS, STEPS } from "../src/toolchain/step-needs.js";
 import { quietProgress } from "../src/util/progress.js";
 
 let bin: string;

@@ -26,9 +26,9 @@ import {
 } from "../src/harness/qtest.js";
 import { pirqOf } from "../src/harness/pci-config.js";
 import type { Device } from "../src/ir/types.js";
-import { DeviceModel } from "../src/model/device-model.js";
-import { generateVectors, type Vector } from "../src/model/vectors.js";
-import { compileDevice } from "../src/validate/index.js";
+import { DeviceModel } from "../src/reference/device-model.js";
+import { generateVectors, type Vector } from "../src/reference/vectors.js";
+import { compileDevice } from "../src/compile/index.js";
 
 const DEVICES = ["devices/xche", "examples/hpet_timer", "examples/dma_engine", "examples/uart16550"];
 const compiled = new Map(DEVICES.map((dir) => [dir, compileDevice(dir).device]));

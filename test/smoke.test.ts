@@ -1,4 +1,4 @@
-import { compileDevice } from "../src/validate/index.js";
+import { compileDevice } from "../src/compile/index.js";
 import { generateAll } from "../src/gen/index.js";
 
 test("xche compiles and generates", () => {

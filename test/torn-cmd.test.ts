@@ -2,7 +2,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { isTornCmdFile, removeTornCmdFiles } from "../src/build/torn-cmd.js";
+import { isTornCmdFile, removeTornCmdFiles } from "../src/toolchain/torn-cmd.js";
 
 const WHOLE = [
   "cmd_arch/x86/kvm/cpuid.o := gcc -c -o arch/x86/kvm/cpuid.o arch/x86/kvm/cpuid.c",

@@ -2,7 +2,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { applyPlan, planPatch, planUnpatch, patchedOwners, recoverInterrupted, type Edit } from "../src/tree/patch.js";
+import { applyPlan, planPatch, planUnpatch, patchedOwners, recoverInterrupted, type Edit } from "../src/integrate/patch.js";
 import { DevgenError } from "../src/util/diagnostics.js";
 import { treeHash } from "./helpers/tree-hash.js";
 

@@ -7,7 +7,7 @@
  * 2. a read-only tree (a read-only bind mount: we run as root, so chmod would not stop us);
  * 3. a tree where the path or the markers devgen would create already belong to someone else;
  * 4. devgen killed with SIGKILL before every single write of a patch and of an unpatch (and
- *    in the middle of each file write). The guarantee tested is the one src/tree/patch.ts
+ *    in the middle of each file write). The guarantee tested is the one src/integrate/patch.ts
  *    states: right after the kill, either no journal index is left and every file outside
  *    .devgen/journal/ is as before or as after; or the index is left, and the very next
  *    devgen run on the tree restores the before state first, so it ends exactly where a run
@@ -22,14 +22,14 @@ import { execFileSync, spawn, spawnSync, type SpawnSyncReturns } from "node:chil
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { cacheRoot } from "../src/cache/index.js";
-import { cachedKernel, fetchKernel } from "../src/fetch/kernel.js";
+import { cacheRoot } from "../src/util/cache-dir.js";
+import { cachedKernel, fetchKernel } from "../src/toolchain/kernel-fetch.js";
 import { generateAll } from "../src/gen/index.js";
-import { KERNEL_EDITED_FILES, kernelEdits } from "../src/tree/kernel.js";
-import { applyPlan, planPatch, planUnpatch, stripOwner } from "../src/tree/patch.js";
+import { KERNEL_EDITED_FILES, kernelEdits } from "../src/integrate/kernel-edits.js";
+import { applyPlan, planPatch, planUnpatch, stripOwner } from "../src/integrate/patch.js";
 import { DevgenError } from "../src/util/diagnostics.js";
 import { createProgress } from "../src/util/progress.js";
-import { compileDevice } from "../src/validate/index.js";
+import { compileDevice } from "../src/compile/index.js";
 import { treeHash } from "./helpers/tree-hash.js";
 
 const CLI = path.resolve("dist/src/cli/main.js");

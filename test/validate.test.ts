@@ -1,9 +1,9 @@
 /**
- * Every diagnostic lowering (src/ir/lower.ts) and validation (src/validate/) can produce,
+ * Every diagnostic lowering (src/compile/lower.ts) and validation (src/compile/) can produce,
  * each from a small device file: the exact message, and the exact place, taken from a
  * marker comment in the fixture (see test/helpers/fixtures.ts).
  */
-import { compileDevice } from "../src/validate/index.js";
+import { compileDevice } from "../src/compile/index.js";
 import { DevgenError, formatDiagnostic } from "../src/util/diagnostics.js";
 import { compileError, deviceSource, expected, Scratch, type DeviceParts, type Want } from "./helpers/fixtures.js";
 

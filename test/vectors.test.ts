@@ -1,12 +1,12 @@
 /**
- * Conformance vectors (src/model/vectors.ts): deterministic, covering every register at
+ * Conformance vectors (src/reference/vectors.ts): deterministic, covering every register at
  * every bus size plus the odd accesses, and consistent with a fresh reference model.
  */
 import { bitMask } from "../src/ir/bits.js";
 import type { Device } from "../src/ir/types.js";
-import { DeviceModel } from "../src/model/device-model.js";
-import { generateVectors, holes, type Vector } from "../src/model/vectors.js";
-import { compileDevice } from "../src/validate/index.js";
+import { DeviceModel } from "../src/reference/device-model.js";
+import { generateVectors, holes, type Vector } from "../src/reference/vectors.js";
+import { compileDevice } from "../src/compile/index.js";
 import { build, spec } from "./helpers/fixtures.js";
 
 type Access = Extract<Vector, { op: "read" | "write" }>;

@@ -2,7 +2,7 @@
  * The device description language: what a user writes in `devices/<name>/device.ts`.
  *
  * Every field is documented here because this file is what an editor shows on hover.
- * Defaults are filled in once, by `src/ir/lower.ts`; nothing downstream sees `undefined`.
+ * Defaults are filled in once, by `src/compile/lower.ts`; nothing downstream sees `undefined`.
  */
 
 /** An integer value. `bigint` lets 64-bit reset values and masks be exact. */

@@ -1,5 +1,5 @@
 /** Every backend, in output order. Each is a pure function of the device. */
-import type { CompiledDevice } from "../validate/index.js";
+import type { CompiledDevice } from "../compile/index.js";
 import { generateCore } from "./core/index.js";
 import { generateDocs } from "./docs/index.js";
 import { generateKvm } from "./kvm/index.js";

@@ -1,5 +1,5 @@
 import type { Device } from "../ir/types.js";
-import type { HooksFile } from "../validate/hooks-file.js";
+import type { HooksFile } from "../compile/hooks-file.js";
 
 /** One output file, its path relative to the device's output directory. */
 export interface GeneratedFile {

@@ -1,24 +1,7 @@
 /**
- * Which accelerator the outer (test) VM uses.
- *
- * With hardware virtualization, `-accel kvm -cpu host` is the fast choice, and the guest
- * sees the host's VMX or SVM for the nested KVM under test. But a /dev/kvm that exists is
- * not one that can run a standard guest: on a paravirtual backend (kvm_pvm) QEMU aborts on
- * an MSR or the guest kernel hangs after SeaBIOS (DESIGN.md). So we probe: boot the stock
- * kernel with `-accel kvm` and the level's initramfs in "probe" mode, which prints one line
- * (saying whether the guest sees SVM or VMX, i.e. whether nested KVM can work) and powers
- * off. If that line comes back in time with SVM or VMX, KVM it is; otherwise TCG with
- * emulated AMD SVM and nested paging, which the stock kernel's kvm-amd accepts.
- *
- * The verdict is cached per host boot (and QEMU version and kernel), so the probe's cost
- * (up to its timeout where KVM hangs) is paid once. DEVGEN_ACCEL=kvm|tcg skips the probe.
+ * The outer (test) VM's accelerator and the QEMU arguments each implies. Which one a run
+ * gets is decided by probing (accel-probe.ts).
  */
-import { execFileSync } from "node:child_process";
-import * as fs from "node:fs";
-import * as path from "node:path";
-import type { Progress } from "../util/progress.js";
-import { bootVm, QEMU, tailLines } from "./vm.js";
-
 export interface Accel {
   name: "kvm" | "tcg";
   /** QEMU arguments: -accel, -cpu, -machine. */
@@ -29,9 +12,6 @@ export interface Accel {
 
 export const KVM_ACCEL_ARGS = ["-accel", "kvm", "-cpu", "host", "-machine", "pc"];
 export const TCG_ACCEL_ARGS = ["-accel", "tcg", "-cpu", "qemu64,+svm,+npt", "-machine", "pc"];
-export const PROBE_TIMEOUT_MS = 30_000;
-/** How the line /init prints in probe mode starts (kernel-harness/init); `virt=` follows. */
-export const PROBE_MARKER = "DEVGEN-PROBE-OK";
 
 export function kvmAccel(reason: string): Accel {
   return { name: "kvm", args: KVM_ACCEL_ARGS, reason };
@@ -52,107 +32,4 @@ export function tcgAccel(reason: string): Accel {
 export function accelArgs(accel: Accel, cpus: number): string[] {
   if (accel.name !== "tcg" || cpus <= 1) return accel.args;
   return accel.args.map((arg) => (arg === "tcg" ? "tcg,thread=single" : arg));
-}
-
-export interface ChooseAccelOptions {
-  /** A kernel and an initramfs whose /init understands devgen.level=probe. */
-  kernel: string;
-  initrd: string;
-  /** Where the verdict is cached and the probe's logs go. */
-  cacheDir: string;
-  progress: Progress;
-  env?: NodeJS.ProcessEnv;
-  qemu?: string;
-  timeoutMs?: number;
-}
-
-/** Verdicts by what they depend on (see verdictKey). */
-type CachedVerdicts = Record<string, Accel>;
-
-/** /dev/kvm is there and we may open it read-write: null, else why not. */
-export function kvmDeviceProblem(device = "/dev/kvm"): string | null {
-  if (!fs.existsSync(device)) return `${device} does not exist`;
-  try {
-    fs.accessSync(device, fs.constants.R_OK | fs.constants.W_OK);
-  } catch {
-    return `${device} is not readable and writable by this user`;
-  }
-  return null;
-}
-
-function firstLine(command: string, args: string[]): string {
-  try {
-    return execFileSync(command, args, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).split("\n")[0]!.trim();
-  } catch {
-    return "";
-  }
-}
-
-/** What the probe's verdict depends on: this boot of the host, QEMU, the guest kernel. */
-function verdictKey(options: ChooseAccelOptions): string {
-  const bootId = (() => {
-    try {
-      return fs.readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim();
-    } catch {
-      return "unknown-boot";
-    }
-  })();
-  return [bootId, firstLine(options.qemu ?? QEMU, ["--version"]), path.basename(options.kernel)].join(" | ");
-}
-
-/** Boots the probe VM with KVM; returns null when it works, else why it does not. */
-export async function probeKvm(options: ChooseAccelOptions): Promise<string | null> {
-  const timeoutMs = options.timeoutMs ?? PROBE_TIMEOUT_MS;
-  const run = await bootVm({
-    level: "accel-probe",
-    kernel: options.kernel,
-    initrd: options.initrd,
-    append: ["devgen.level=probe"],
-    accel: kvmAccel("probe"),
-    memoryMb: 256,
-    timeoutMs,
-    runDir: path.join(options.cacheDir, "accel-probe"),
-    qemu: options.qemu,
-  });
-  const answer = run.lines.map((l) => l.text.trim()).find((l) => l.startsWith(PROBE_MARKER));
-  if (answer !== undefined) {
-    return /virt=(svm|vmx)\b/.test(answer) ? null : `the guest booted with -accel kvm sees no SVM or VMX (nested virtualization is off on the host): ${answer}`;
-  }
-  if (run.timedOut) return `a guest kernel under -accel kvm did not finish booting within ${timeoutMs / 1000} s (see ${run.consoleLog})`;
-  const why = tailLines(run.qemuLog, 3).filter((l) => !l.startsWith("$ "));
-  return `QEMU with -accel kvm exited with ${run.signal ?? `code ${run.exitCode}`} before the guest came up${why.length ? `: ${why.join(" / ")}` : ""}`;
-}
-
-/** KVM when it can run a standard guest (probed, cached per boot), else TCG with SVM. */
-export async function chooseAccel(options: ChooseAccelOptions): Promise<Accel> {
-  const env = options.env ?? process.env;
-  const forced = env.DEVGEN_ACCEL;
-  if (forced === "kvm") return kvmAccel("DEVGEN_ACCEL=kvm");
-  if (forced === "tcg") return tcgAccel("DEVGEN_ACCEL=tcg");
-  const problem = kvmDeviceProblem();
-  if (problem) return tcgAccel(problem);
-
-  const cacheFile = path.join(options.cacheDir, "accel.json");
-  const key = verdictKey(options);
-  const bootId = key.split(" | ")[0]!;
-  let verdicts: CachedVerdicts = {};
-  try {
-    verdicts = JSON.parse(fs.readFileSync(cacheFile, "utf8")) as CachedVerdicts;
-  } catch {
-    // No verdict yet.
-  }
-  const cached = verdicts[key];
-  if (cached?.name === "kvm" || cached?.name === "tcg") return cached;
-
-  const task = options.progress.task("probing whether /dev/kvm runs a standard guest");
-  const failure = await probeKvm(options);
-  const accel = failure === null ? kvmAccel("a standard guest booted with -accel kvm") : tcgAccel(`/dev/kvm cannot run a standard guest: ${failure}`);
-  task.done(failure === null ? "yes: -accel kvm -cpu host" : "no: TCG with emulated SVM");
-  fs.mkdirSync(options.cacheDir, { recursive: true });
-  const tmp = `${cacheFile}.${process.pid}`;
-  // Verdicts of earlier boots of the host are dropped.
-  const kept = Object.fromEntries(Object.entries(verdicts).filter(([k]) => k.startsWith(`${bootId} | `)));
-  fs.writeFileSync(tmp, `${JSON.stringify({ ...kept, [key]: accel } satisfies CachedVerdicts, null, 2)}\n`);
-  fs.renameSync(tmp, cacheFile);
-  return accel;
 }

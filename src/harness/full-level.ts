@@ -19,13 +19,14 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { ensureStep } from "../build/packages.js";
-import { cacheRoot } from "../cache/index.js";
+import { ensureStep } from "../toolchain/packages.js";
+import { cacheRoot } from "../util/cache-dir.js";
 import { qemuBarRegionName } from "../gen/qemu/index.js";
 import type { Device } from "../ir/types.js";
 import { DevgenError } from "../util/diagnostics.js";
 import type { Progress } from "../util/progress.js";
-import { chooseAccel, type Accel } from "./accel.js";
+import type { Accel } from "./accel.js";
+import { chooseAccel } from "./accel-probe.js";
 import { buildInitramfs, indexModules, loadOrder, modinfoDepends, moduleListEntries, staticBusybox, type InitramfsEntry, type ModuleToLoad } from "./initramfs.js";
 import { KERNEL_HARNESS_DIR, kvmModuleEntries } from "./kvm-level.js";
 import { runLevelVm, saveResult } from "./level-vm.js";

@@ -16,9 +16,10 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { ensureStep } from "../build/packages.js";
-import { cacheRoot } from "../cache/index.js";
-import { chooseAccel, type Accel } from "./accel.js";
+import { ensureStep } from "../toolchain/packages.js";
+import { cacheRoot } from "../util/cache-dir.js";
+import type { Accel } from "./accel.js";
+import { chooseAccel } from "./accel-probe.js";
 import { buildInitramfs, staticBusybox } from "./initramfs.js";
 import { buildKvmTest, KERNEL_HARNESS_DIR, kvmModuleEntries, type KvmLevelOptions } from "./kvm-level.js";
 import { runLevelVm, saveResult } from "./level-vm.js";

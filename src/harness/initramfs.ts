@@ -11,7 +11,7 @@
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { installedVersions } from "../build/packages.js";
+import { installedVersions } from "../toolchain/packages.js";
 import { DevgenError } from "../util/diagnostics.js";
 import type { Progress } from "../util/progress.js";
 import { run } from "../util/run.js";

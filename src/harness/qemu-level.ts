@@ -18,8 +18,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
-import { ensureStep } from "../build/packages.js";
-import { cacheRoot } from "../cache/index.js";
+import { ensureStep } from "../toolchain/packages.js";
+import { cacheRoot } from "../util/cache-dir.js";
 import { cHex } from "../gen/c.js";
 import type { Device } from "../ir/types.js";
 import { DevgenError } from "../util/diagnostics.js";

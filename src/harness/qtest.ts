@@ -32,7 +32,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import type { Duplex } from "node:stream";
 import type { Device } from "../ir/types.js";
-import type { Vector } from "../model/vectors.js";
+import type { Vector } from "../reference/vectors.js";
 import { formatBdf, PciConfig, type Bdf, type BarPlacement, type PortIo } from "./pci-config.js";
 
 export const DEFAULT_COMMAND_TIMEOUT_MS = 10_000;

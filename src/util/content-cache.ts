@@ -8,7 +8,7 @@
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { cacheRoot } from "../cache/index.js";
+import { cacheRoot } from "./cache-dir.js";
 
 export type ContentKind = "typecheck" | "templates" | "v8";
 

@@ -9,7 +9,7 @@
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { cacheRoot } from "../cache/index.js";
+import { cacheRoot } from "./cache-dir.js";
 import { DevgenError } from "./diagnostics.js";
 import type { Progress } from "./progress.js";
 

@@ -4,7 +4,7 @@
  * is one task; it prints `ok <task> <seconds>` and exits 3 with devgen's message on the first
  * failure.
  *
- *   packages:<step>   install what src/build/step-needs.ts declares for the step
+ *   packages:<step>   install what src/toolchain/step-needs.ts declares for the step
  *   kernel:<series>   modules_prepare of the cached tree for its stock image (config drift
  *                     checked), installing nothing
  *   qemu:<series>     configure the cached QEMU tree (no build)
@@ -12,14 +12,14 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { prepareKernelTree } from "../../src/build/kernel.js";
-import { ensureStep } from "../../src/build/packages.js";
-import { configureQemu } from "../../src/build/qemu.js";
-import { STEPS, type Step } from "../../src/build/step-needs.js";
-import { cacheRoot, logsDir } from "../../src/cache/index.js";
-import { compileAll } from "../../src/cli/commands/generate.js";
-import { fetchKernel, KERNEL_SERIES, type KernelSeries } from "../../src/fetch/kernel.js";
-import { fetchQemu, QEMU_SERIES, type QemuSeries } from "../../src/fetch/qemu.js";
+import { prepareKernelTree } from "../../src/toolchain/kernel-build.js";
+import { ensureStep } from "../../src/toolchain/packages.js";
+import { configureQemu } from "../../src/toolchain/qemu-build.js";
+import { STEPS, type Step } from "../../src/toolchain/step-needs.js";
+import { cacheRoot, logsDir } from "../../src/util/cache-dir.js";
+import { compileAll } from "../../src/pipeline/generate.js";
+import { fetchKernel, KERNEL_SERIES, type KernelSeries } from "../../src/toolchain/kernel-fetch.js";
+import { fetchQemu, QEMU_SERIES, type QemuSeries } from "../../src/toolchain/qemu-fetch.js";
 import { buildBenchPrograms, DEFAULT_BENCH_READS } from "../../src/harness/bench-level.js";
 import { buildInitramfs, staticBusybox } from "../../src/harness/initramfs.js";
 import { buildKvmTest, KERNEL_HARNESS_DIR } from "../../src/harness/kvm-level.js";

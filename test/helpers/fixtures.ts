@@ -9,11 +9,11 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { compileDevice, type CompiledDevice } from "../../src/validate/index.js";
+import { compileDevice, type CompiledDevice } from "../../src/compile/index.js";
 import { DevgenError, type Diagnostic, type SourceLocation } from "../../src/util/diagnostics.js";
-import { lower } from "../../src/ir/lower.js";
-import { checkLayout } from "../../src/validate/layout.js";
-import { checkMacroNames } from "../../src/validate/macros.js";
+import { lower } from "../../src/compile/lower.js";
+import { checkLayout } from "../../src/compile/layout.js";
+import { checkMacroNames } from "../../src/compile/macros.js";
 import { Reporter } from "../../src/util/diagnostics.js";
 import type { DeviceSpec } from "../../src/dsl/types.js";
 import type { Device } from "../../src/ir/types.js";

@@ -8,7 +8,7 @@
 import { execa } from "execa";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { readAptSources, type AptSource } from "../../src/fetch/sources.js";
+import { readAptSources, type AptSource } from "../../src/toolchain/sources.js";
 
 export interface RunOptions {
   env?: Record<string, string>;

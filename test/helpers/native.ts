@@ -8,7 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { generateAll } from "../../src/gen/index.js";
 import type { Device } from "../../src/ir/types.js";
-import { compileDevice } from "../../src/validate/index.js";
+import { compileDevice } from "../../src/compile/index.js";
 
 /** The flags the generated C must build cleanly with. */
 export const CFLAGS = ["-Wall", "-Wextra", "-Werror"];

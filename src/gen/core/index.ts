@@ -2,7 +2,7 @@
  * core/: the backend-neutral register state machine (state, reset, read, write, IRQ level)
  * that compiles unchanged in the kernel, in QEMU and on the host.
  */
-import { hookSignature } from "../../validate/hooks-file.js";
+import { hookSignature } from "../../compile/hooks-file.js";
 import { fieldMacro, indexName, offsetExpression } from "../../ir/names.js";
 import type { Action, BitTarget, Device, Register } from "../../ir/types.js";
 import { cConst, wrapSignatures } from "../c.js";

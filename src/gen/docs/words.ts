@@ -1,6 +1,6 @@
 /**
  * The register semantics in words. Each phrase restates what the reference model does
- * (src/model/device-model.ts), so the prose and the behaviour cannot drift apart silently:
+ * (src/reference/device-model.ts), so the prose and the behaviour cannot drift apart silently:
  * a new access kind or policy fails to compile here until it is described.
  */
 import type { AccessKind } from "../../dsl/types.js";

@@ -3,7 +3,7 @@
  * and as JSON (for jest-driven harnesses), plus a host program that runs them against the
  * core.
  */
-import { generateVectors, type Vector } from "../../model/vectors.js";
+import { generateVectors, type Vector } from "../../reference/vectors.js";
 import type { Device } from "../../ir/types.js";
 import { cHex } from "../c.js";
 import { banner } from "../core/index.js";

@@ -1,0 +1,67 @@
+/**
+ * Checks devices' ioctl and capability numbers against the kernel (or QEMU) tree they are
+ * patched into: upstream's own kvm.h, devices patched in earlier, and each other.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { CompiledDevice } from "../compile/index.js";
+import { DevgenError, type Diagnostic } from "../util/diagnostics.js";
+import { IOCTL_ROLES } from "../compile/kvm-numbers.js";
+import { stripOwner } from "./patch.js";
+
+export interface UsedNumbers {
+  ioctls: Map<number, string>;
+  capabilities: Map<number, string>;
+}
+
+/** Numbers upstream defines in a kvm.h text, with devgen's own blocks left out. */
+export function usedNumbers(text: string): UsedNumbers {
+  const ioctls = new Map<number, string>();
+  const capabilities = new Map<number, string>();
+  for (const match of text.matchAll(/^#define\s+(\w+)\s+_IO\w*\(\s*KVMIO\s*,\s*(0x[0-9a-fA-F]+|\d+)/gm)) {
+    const number = Number(match[2]);
+    if (!ioctls.has(number)) ioctls.set(number, match[1]!);
+  }
+  for (const match of text.matchAll(/^#define\s+(KVM_CAP_\w+)\s+(0x[0-9a-fA-F]+|\d+)\s*$/gm)) {
+    const number = Number(match[2]);
+    if (!capabilities.has(number)) capabilities.set(number, match[1]!);
+  }
+  return { ioctls, capabilities };
+}
+
+/** Fails, pointing at the device file, when a number is taken in the tree or by another device. */
+export function checkNumbers(tree: string, headerPath: string, devices: CompiledDevice[]): void {
+  const header = path.join(tree, headerPath);
+  let text = fs.readFileSync(header, "utf8");
+  // The devices being patched now may already be in the tree; other devgen devices count as taken.
+  for (const { device } of devices) text = stripOwner(text, device.name);
+  const used = usedNumbers(text);
+  const diagnostics: Diagnostic[] = [];
+  const claimedIoctls = new Map<number, string>();
+  const claimedCaps = new Map<number, string>();
+  for (const { device, locate } of devices) {
+    IOCTL_ROLES.forEach((role) => {
+      const { name, number } = device.kvm[role];
+      const taken = used.ioctls.get(number) ?? claimedIoctls.get(number);
+      if (taken) {
+        diagnostics.push({
+          location: locate(["kvm", "ioctl", "number"]),
+          message: `${name} would be ioctl 0x${number.toString(16)}, which ${headerPath} of this tree already gives to ${taken}`,
+          hint: "choose another kvm.ioctl.number (the device uses it and the next three)",
+        });
+      }
+      claimedIoctls.set(number, `${name} (device ${device.name})`);
+    });
+    const cap = device.kvm.capability;
+    const takenCap = used.capabilities.get(cap.number) ?? claimedCaps.get(cap.number);
+    if (takenCap) {
+      diagnostics.push({
+        location: locate(["kvm", "capability", "number"]),
+        message: `capability ${cap.number} is already ${takenCap} in ${headerPath} of this tree`,
+        hint: "choose another kvm.capability.number",
+      });
+    }
+    claimedCaps.set(cap.number, `${cap.name} (device ${device.name})`);
+  }
+  if (diagnostics.length) throw new DevgenError(diagnostics);
+}

@@ -1,0 +1,53 @@
+/** `devgen check` and `devgen generate`: validate every device first, then write. */
+import * as path from "node:path";
+import { generateAll } from "../gen/index.js";
+import { checkDeviceSet } from "../compile/device-set.js";
+import { compileDevice, type CompiledDevice } from "../compile/index.js";
+import { DevgenError, type Diagnostic } from "../util/diagnostics.js";
+import { replaceDirectory } from "../util/write-tree.js";
+
+export const DEFAULT_OUT = "generated";
+
+/**
+ * Compiles all devices, collecting every device's diagnostics, then the clashes between
+ * them (a name, an ioctl or a capability number), before failing. A directory given twice
+ * is one device.
+ */
+export function compileAll(dirs: readonly string[]): CompiledDevice[] {
+  const compiled: CompiledDevice[] = [];
+  const diagnostics: Diagnostic[] = [];
+  const seen = new Set<string>();
+  for (const dir of dirs) {
+    if (seen.has(path.resolve(dir))) continue;
+    seen.add(path.resolve(dir));
+    try {
+      compiled.push(compileDevice(dir));
+    } catch (err) {
+      if (!(err instanceof DevgenError)) throw err;
+      diagnostics.push(...err.diagnostics);
+    }
+  }
+  diagnostics.push(...checkDeviceSet(compiled));
+  if (diagnostics.length) throw new DevgenError(diagnostics);
+  return compiled;
+}
+
+export interface GenerateResult {
+  device: string;
+  out: string;
+  files: string[];
+}
+
+export function runGenerate(dirs: readonly string[], outRoot = DEFAULT_OUT): GenerateResult[] {
+  return writeGenerated(compileAll(dirs), outRoot);
+}
+
+/** Generates every device in memory first, then writes each output directory in one step. */
+export function writeGenerated(compiled: readonly CompiledDevice[], outRoot = DEFAULT_OUT): GenerateResult[] {
+  const outputs = compiled.map((c) => ({ c, files: generateAll(c) }));
+  return outputs.map(({ c, files }) => {
+    const out = path.join(outRoot, c.device.name);
+    replaceDirectory(out, files);
+    return { device: c.device.name, out, files: files.map((f) => f.path) };
+  });
+}
