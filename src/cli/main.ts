@@ -12,7 +12,8 @@ import { doctorExitCode, formatDoctor, runDoctor } from "../pipeline/doctor.js";
 import { formatDocs, runDocs } from "../pipeline/docs.js";
 import { runDemo } from "../pipeline/demo.js";
 import { formatFetch, runFetch } from "../pipeline/fetch.js";
-import { formatTestInVm, LEVELS, runTestInVm, type Level } from "../pipeline/test-in-vm.js";
+import { formatTestInVm, LEVEL_CHOICES, runTestInVm, type LevelChoice } from "../pipeline/test-in-vm.js";
+import { levelHelp } from "../harness/levels.js";
 import { formatBench, runBench } from "../pipeline/bench.js";
 import { DEFAULT_DEVICES_DIR, deviceDirs } from "../pipeline/devices.js";
 import { cacheRoot } from "../util/cache-dir.js";
@@ -237,10 +238,9 @@ await yargs(hideBin(process.argv))
         .option("level", {
           type: "string",
           array: true,
-          choices: LEVELS,
+          choices: LEVEL_CHOICES,
           default: ["all"],
-          describe:
-            "kvm: the in-kernel device from a VMM test program; qemu: QEMU's emulated device from a Linux guest; full: QEMU with -accel kvm in the VM, the device in the kernel and then emulated, driven by a bare-metal guest; fuzz: random guest accesses and ioctls against the in-kernel device (not part of all)",
+          describe: levelHelp(),
         })
         .option("kernel", { type: "string", choices: ["6.1", "6.12"], default: "6.1", describe: "Debian kernel series" })
         .option("qemu", { type: "string", choices: ["7.2", "10.0"], default: "7.2", describe: "Debian QEMU series" })
@@ -261,7 +261,7 @@ await yargs(hideBin(process.argv))
       writeGenerated(compiled);
       const result = await runTestInVm({
         devices: compiled,
-        levels: argv.level as Level[],
+        levels: argv.level as LevelChoice[],
         kernel: argv.kernel,
         full: argv.full,
         debug: argv.debug,

@@ -1,32 +1,26 @@
 /**
  * `devgen test-in-vm`: builds what is needed (a no-op when nothing changed), then boots
- * VMs and runs each device's conformance vectors against each implementation.
- * Level kvm: the in-kernel device alone, driven by a VMM test program in the outer VM.
- * Level qemu: QEMU's emulated device, driven by a program in a Linux guest.
- * Level full: QEMU on KVM inside the outer VM, the device handled in the kernel, driven by
- * a bare-metal L3 guest; then the same with QEMU's emulation.
+ * VMs and runs each device's conformance vectors against each implementation, one level
+ * after another (the levels and what each tests: src/harness/levels.ts).
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { fetchKernel } from "../toolchain/kernel-fetch.js";
 import { junitXml } from "../harness/junit.js";
-import { runFullLevel, type FullLevelResult } from "../harness/full-level.js";
-import { formatFuzzSummary, runFuzzLevel, type FuzzLevelResult } from "../harness/fuzz-level.js";
-import { runKvmLevel, type KvmLevelResult } from "../harness/kvm-level.js";
-import { runQemuLevel, type QemuLevelResult } from "../harness/qemu-level.js";
+import { formatFuzzSummary } from "../harness/fuzz-level.js";
+import { ALL_LEVELS, LEVEL_NAMES, LEVELS, type AnyLevelResult, type LevelName } from "../harness/levels.js";
 import type { Progress } from "../util/progress.js";
 import type { CompiledDevice } from "../compile/index.js";
 import { buildKernel, buildQemuTree } from "./build.js";
 
-export const LEVELS = ["kvm", "qemu", "full", "fuzz", "all"] as const;
-export type Level = (typeof LEVELS)[number];
-/** What --level all runs: not fuzz, which runs for minutes per device. */
-const ALL: Level[] = ["kvm", "qemu", "full"];
+/** What `--level` takes: a level, or all of those `--level all` runs. */
+export type LevelChoice = LevelName | "all";
+export const LEVEL_CHOICES: readonly LevelChoice[] = [...LEVEL_NAMES, "all"];
 
 export interface TestInVmOptions {
   devices: CompiledDevice[];
-  levels: Level[];
+  levels: LevelChoice[];
   kernel?: string;
   /** Boot a minimal kernel built from the tree (devgen build --full) instead of the stock image. */
   full?: boolean;
@@ -46,15 +40,15 @@ export interface TestInVmOptions {
 export interface TestInVmResult {
   ok: boolean;
   runDir: string | null;
-  results: (KvmLevelResult | QemuLevelResult | FullLevelResult | FuzzLevelResult)[];
+  results: AnyLevelResult[];
 }
 
 export async function runTestInVm(options: TestInVmOptions): Promise<TestInVmResult> {
-  const levels = options.levels.includes("all") ? ALL : options.levels;
+  const levels = options.levels.includes("all") ? ALL_LEVELS : (options.levels as LevelName[]);
   const { devices, progress } = options;
   const stock = await fetchKernel({ version: (options.kernel ?? "6.1") as "6.1" | "6.12", progress });
   const runDir = fs.mkdtempSync(path.join(os.tmpdir(), "devgen-vm-"));
-  const results: TestInVmResult["results"] = [];
+  const results: AnyLevelResult[] = [];
   // Each tree is patched and built once, however many levels use it.
   let kernelBuild: ReturnType<typeof buildKernel> | undefined;
   let qemuBuild: ReturnType<typeof buildQemuTree> | undefined;
@@ -63,24 +57,23 @@ export async function runTestInVm(options: TestInVmOptions): Promise<TestInVmRes
     return { kernel, stockModulesDir: kernel.modulesDir ?? stock.modulesDir, vmlinuz: kernel.bzImage ?? stock.vmlinuz };
   };
   const builtQemu = async () => (await (qemuBuild ??= buildQemuTree({ devices, qemu: options.qemu, progress }))).binary;
-  const each = (level: string, compiled: CompiledDevice) => ({
-    device: compiled.device,
-    generatedDir: path.join("generated", compiled.device.name),
-    runDir: path.join(runDir, `${level}-${compiled.device.name}`),
-    progress,
-  });
 
-  for (const level of LEVELS.filter((l) => levels.includes(l))) {
+  for (const level of LEVEL_NAMES.filter((l) => levels.includes(l))) {
     for (const compiled of devices) {
-      if (level === "kvm") {
-        results.push(await runKvmLevel({ ...each(level, compiled), ...(await builtKernel()), leakCycles: options.leakCycles }));
-      } else if (level === "qemu") {
-        results.push(await runQemuLevel({ ...each(level, compiled), qemuBinary: await builtQemu(), stockModulesDir: stock.modulesDir, vmlinuz: stock.vmlinuz }));
-      } else if (level === "full") {
-        results.push(await runFullLevel({ ...each(level, compiled), ...(await builtKernel()), qemuBinary: await builtQemu() }));
-      } else if (level === "fuzz") {
-        results.push(await runFuzzLevel({ ...each(level, compiled), ...(await builtKernel()), seconds: options.fuzzSeconds, seed: options.fuzzSeed }));
-      }
+      results.push(
+        await LEVELS[level].run({
+          device: compiled.device,
+          generatedDir: path.join("generated", compiled.device.name),
+          runDir: path.join(runDir, `${level}-${compiled.device.name}`),
+          progress,
+          stock,
+          builtKernel,
+          builtQemu,
+          leakCycles: options.leakCycles,
+          fuzzSeconds: options.fuzzSeconds,
+          fuzzSeed: options.fuzzSeed,
+        }),
+      );
     }
   }
   const ok = results.every((r) => r.ok);
