@@ -29,6 +29,8 @@ import type { Device } from "../src/ir/types.js";
 import { DeviceModel } from "../src/reference/device-model.js";
 import { generateVectors, type Vector } from "../src/reference/vectors.js";
 import { compileDevice } from "../src/compile/index.js";
+import { ensureStep } from "../src/toolchain/packages.js";
+import { quietProgress } from "../src/util/progress.js";
 
 const DEVICES = ["devices/xche", "examples/hpet_timer", "examples/dma_engine", "examples/uart16550"];
 const compiled = new Map(DEVICES.map((dir) => [dir, compileDevice(dir).device]));
@@ -365,6 +367,9 @@ if (!binary) {
   test.skip("QEMU qtest conformance: set DEVGEN_REAL=1, or DEVGEN_QEMU_BINARY to a qemu-system-x86_64 built with xche", () => {});
 } else {
   describe(`QEMU qtest conformance (${binary})`, () => {
+    // The firmware the built QEMU loads: what step qtest declares (a fresh machine lacks it).
+    beforeAll(() => ensureStep("qtest", path.join(tmp, "packages.log"), quietProgress), 10 * 60_000);
+
     test("the binary offers the xche device", () => {
       expect([...available]).toContain("xche");
     });
