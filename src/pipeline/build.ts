@@ -12,6 +12,7 @@ import { buildFullKernel } from "../toolchain/kernel-full.js";
 import { buildQemu } from "../toolchain/qemu-build.js";
 import { DEFAULT_QEMU, fetchQemu, QEMU_SERIES, type QemuSeries } from "../toolchain/qemu-fetch.js";
 import { formatPatch, patchChanges } from "../integrate/emit-patch.js";
+import { ensureStep } from "../toolchain/packages.js";
 import { detectQemuTarget, QEMU_EDITED_FILES, qemuEdits } from "../integrate/qemu-edits.js";
 import { DEFAULT_KERNEL, fetchKernel, KERNEL_SERIES, type KernelSeries } from "../toolchain/kernel-fetch.js";
 import { generateAll } from "../gen/index.js";
@@ -120,6 +121,7 @@ export async function buildKernel(options: KernelBuildOptions): Promise<KernelBu
   const log = path.join(logsDir(), `build-kernel-${path.basename(tree)}.log`);
   fs.mkdirSync(path.dirname(log), { recursive: true });
 
+  if (options.emitPatch) await ensureStep("emit-patch", log, progress);
   // A user's tree that cannot be built is refused before devgen writes to it.
   const release = options.full ? null : (stock?.release ?? userTreeRelease(tree));
   const built = await withTreeLock(tree, { progress }, async () => {
@@ -203,6 +205,7 @@ export async function buildQemuTree(options: QemuBuildOptions): Promise<QemuBuil
     ? path.resolve(options.qemuSrc)
     : (await fetchQemu({ version: qemuSeries(options.qemu), progress })).srcDir;
   const target = detectQemuTarget(tree);
+  if (options.emitPatch) await ensureStep("emit-patch", path.join(logsDir(), `build-qemu-${path.basename(tree)}.log`), progress);
   const built = await withTreeLock(tree, { progress }, async () => {
     checkClean(tree, QEMU_EDITED_FILES, options.force);
     checkNumbers(tree, "linux-headers/linux/kvm.h", devices);

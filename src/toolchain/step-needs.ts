@@ -66,6 +66,7 @@ const TABLE = {
     does: "building QEMU 10.0",
     packages: [...QEMU_BUILD, { package: "meson", minVersion: "1.5", suite: BACKPORTS }, { package: "python3-pycotap", suite: BACKPORTS }],
   },
+  "emit-patch": { does: "writing patches as mails (--emit-patch)", packages: pkgs("git") },
   qtest: { does: "running the built QEMU under qtest", packages: FIRMWARE },
   "level-kvm": { does: "the kvm-level test VM", packages: TEST_VM },
   "level-qemu": { does: "the qemu-level test VM", packages: [...pkgs("gcc", "libc6-dev", "cpio", "gzip", "kmod", "xz-utils"), ...FIRMWARE] },
