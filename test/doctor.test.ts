@@ -7,6 +7,7 @@ import {
   checkNode,
   compareVersions,
   evaluate,
+  stepsToCheck,
   type KvmProbe,
   type Probe,
 } from "../src/toolchain/doctor-checks.js";
@@ -27,6 +28,7 @@ function healthy(overrides: Partial<Probe> = {}, packages: Partial<Probe["packag
   return {
     node: "20.20.2",
     packages: { apt: true, root: false, versions: Object.fromEntries(needsOf(STEPS).map((n) => [n.package, "99.0-1"])), evidence: {}, ...packages },
+    cachedTrees: { kernel: [], qemu: [] },
     disk: { path: "/home/me/.cache/devgen", freeBytes: 80e9 },
     kvm: STANDARD_KVM,
     cache: { root: "/home/me/.cache/devgen", exists: true, writable: true, entries: [{ name: "kernel 6.1 (6.1.192-2)", size: 2.2e9, complete: true }] },
@@ -75,6 +77,17 @@ test.each([
 test("versions: numeric comparison", () => {
   expect(compareVersions("20.5.0", "20.5")).toBe(0);
   expect(compareVersions("v20.10.0", "20.5.0")).toBe(1);
+});
+
+test("a fetch whose trees are cached installs nothing, so doctor does not ask for its packages", () => {
+  const probe = healthy();
+  probe.packages.versions["dpkg-dev"] = null;
+  expect(byName(probe, "dpkg-dev").status).toBe("fail");
+  probe.cachedTrees = { kernel: ["6.1"], qemu: ["7.2"] };
+  expect(evaluate(probe, "demo").map((c) => c.name)).not.toContain("dpkg-dev");
+  // --for all fetches every series: 10.0 is not cached yet.
+  expect(byName(probe, "dpkg-dev", "all").status).toBe("fail");
+  expect(stepsToCheck("all", { kernel: ["6.1", "6.12"], qemu: ["7.2", "10.0"] })).not.toContain("fetch-qemu");
 });
 
 test("a missing package fails with the apt-get line (sudo unless root)", () => {

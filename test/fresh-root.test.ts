@@ -5,7 +5,8 @@
  * find out what is missing: kernel modules_prepare per series (config drift checked), QEMU
  * configure per release, each level's guest programs and an initramfs. Each step gets a root
  * of its own, so one step's packages cannot hide another's gap. Doctor must name what is
- * missing before, and nothing after. Runs with DEVGEN_REAL=1.
+ * missing before, and nothing after; and the README's first command, `npm ci && npx devgen
+ * demo`, passes there and leaves doctor nothing to report. Runs with DEVGEN_REAL=1.
  */
 import * as path from "node:path";
 import { STEPS, type Step } from "../src/toolchain/step-needs.js";
@@ -35,6 +36,12 @@ function freshRootPerBlock() {
     return { ...result, output: `${result.output}\n(log of the roots: ${log})` };
   };
   return {
+    /** A shell command in a fresh clone of the checkout inside the root. */
+    inClone: async (command: string) => {
+      const dir = await root!.clone("/root/devgen");
+      const result = await root!.run("sh", ["-c", command], { cwd: dir, timeoutMs: 60 * MINUTE, env: { CI: "true" } });
+      return { ...result, output: `${result.output}\n(log of the roots: ${log})` };
+    },
     devgen: (...args: string[]) => node([path.join(checkout, "dist/src/cli/main.js"), ...args]),
     /** Runs test/fresh-root/in-root.ts's tasks; each prints `ok <task>`. */
     tasks: (...tasks: string[]) => node([path.join(checkout, "dist/test/fresh-root/in-root.js"), ...tasks]),
@@ -99,6 +106,18 @@ real("fresh Debian 12 roots", () => {
       const step = level === "bench" ? "packages:bench" : `packages:level-${level}`;
       expectOk(await tasks(step, `guests:${level}`), step, `guests:${level}`);
     }, 30 * MINUTE);
+  });
+
+  describe("the README's first command", () => {
+    const { inClone } = freshRootPerBlock();
+
+    test("npm ci && npx devgen demo passes in a fresh clone, and doctor then finds nothing missing", async () => {
+      const demo = await inClone("npm ci --no-audit --no-fund && npx devgen demo && npx devgen doctor");
+      expect(demo.output).toMatch(/^demo passed in \d+ s$/m);
+      expect(demo.output).toMatch(/^ready/m);
+      expect(demo.output).not.toMatch(/^✗/m);
+      expect(demo.exitCode).toBe(0);
+    }, 60 * MINUTE);
   });
 
   describe("every step", () => {

@@ -8,9 +8,9 @@
  */
 import { join } from "node:path";
 import { installCommand, installNeeds, unmetNeeds, type UnmetNeed } from "../toolchain/packages.js";
-import { DEFAULT_SCOPE, needsOf, SCOPES, type Scope } from "../toolchain/step-needs.js";
+import { DEFAULT_SCOPE, needsOf, type Scope } from "../toolchain/step-needs.js";
 import { logsDir } from "../util/cache-dir.js";
-import { evaluate, type Check, type Probe } from "../toolchain/doctor-checks.js";
+import { evaluate, stepsToCheck, type Check, type Probe } from "../toolchain/doctor-checks.js";
 import { probeMachine } from "../toolchain/doctor-probe.js";
 import { createProgress, type Progress } from "../util/progress.js";
 import { EXIT } from "../util/exit-codes.js";
@@ -46,8 +46,8 @@ const defaultInstall = (unmet: UnmetNeed[], progress: Progress): Promise<void> =
 export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorResult> {
   const probe = options.probe ?? probeMachine;
   const scope = options.scope ?? DEFAULT_SCOPE;
-  const needs = needsOf(SCOPES[scope]);
   let probed = probe();
+  const needs = needsOf(stepsToCheck(scope, probed.cachedTrees));
   let unmet = unmetNeeds(needs, probed.packages);
   const installed: string[] = [];
   let notFixed = "";

@@ -4,7 +4,9 @@
  * read here, so every case is a unit test with a made-up probe.
  */
 import { installCommand, unmetNeeds, type PackageState, type UnmetNeed } from "./packages.js";
-import { needsOf, SCOPES, STEP_NEEDS, stepsNeeding, type PackageNeed, type Scope } from "./step-needs.js";
+import { DEFAULT_KERNEL, KERNEL_SERIES } from "./kernel-fetch.js";
+import { DEFAULT_QEMU, QEMU_SERIES } from "./qemu-fetch.js";
+import { needsOf, SCOPES, STEP_NEEDS, stepsNeeding, type PackageNeed, type Scope, type Step } from "./step-needs.js";
 import { formatBytes } from "../util/progress.js";
 import { DISK_FAIL_BYTES, DISK_WARN_BYTES, MIN_NODE } from "./machine-requirements.js";
 
@@ -43,6 +45,8 @@ export interface Probe {
   node: string;
   /** What the machine has of every package any step needs (apt, root, versions or evidence). */
   packages: PackageState;
+  /** The kernel and QEMU series whose trees the cache holds: fetching them again installs nothing. */
+  cachedTrees: { kernel: string[]; qemu: string[] };
   /** Free space of the filesystem the cache is on (its nearest existing ancestor). */
   disk: { path: string; freeBytes: number } | null;
   kvm: KvmProbe;
@@ -69,19 +73,33 @@ export function checkNode(version: string): Check {
   return check("node", "fail", `${version}: devgen needs ${MIN_NODE} or later`, `install Node.js ${MIN_NODE} or later (Debian 12's nodejs is 18: use NodeSource or nvm)`);
 }
 
-/** One package a step in scope needs: ok with its version (or evidence), fail with what it lacks. */
-export function checkPackage(need: PackageNeed, unmet: UnmetNeed | undefined, state: PackageState, scope: Scope): Check {
-  const why = stepsNeeding(need.package, SCOPES[scope]).map((s) => STEP_NEEDS[s].does).join(", ");
+/**
+ * The steps whose packages a scope's command would install next: its steps, less a fetch
+ * whose trees are all in the cache already (that command would not fetch, so not install).
+ */
+export function stepsToCheck(scope: Scope, cached: Probe["cachedTrees"]): Step[] {
+  const kernels: readonly string[] = scope === "all" ? KERNEL_SERIES : [DEFAULT_KERNEL];
+  const qemus: readonly string[] = scope === "all" ? QEMU_SERIES : [DEFAULT_QEMU];
+  const fetched = {
+    "fetch-kernel": kernels.every((s) => cached.kernel.includes(s)),
+    "fetch-qemu": qemus.every((s) => cached.qemu.includes(s)),
+  } as Partial<Record<Step, boolean>>;
+  return SCOPES[scope].filter((step) => !fetched[step]);
+}
+
+/** One package the steps need: ok with its version (or evidence), fail with what it lacks. */
+export function checkPackage(need: PackageNeed, unmet: UnmetNeed | undefined, state: PackageState, steps: readonly Step[]): Check {
+  const why = stepsNeeding(need.package, steps).map((s) => STEP_NEEDS[s].does).join(", ");
   if (unmet) return check(need.package, "fail", `${unmet.found}${need.suite ? ` (needed from ${need.suite})` : ""}: needed for ${why}`, installCommand([unmet], state));
   const version = state.versions[need.package];
   return check(need.package, "ok", version ? `${version}${need.minVersion ? ` (≥ ${need.minVersion})` : ""}` : "found");
 }
 
-/** The package checks of a scope, in the order its steps declare them. */
-export function checkPackages(state: PackageState, scope: Scope): Check[] {
-  const needs = needsOf(SCOPES[scope]);
+/** The package checks of some steps, in the order the steps declare them. */
+export function checkPackages(state: PackageState, steps: readonly Step[]): Check[] {
+  const needs = needsOf(steps);
   const unmet = new Map(unmetNeeds(needs, state).map((u) => [u.need.package, u]));
-  return needs.map((need) => checkPackage(need, unmet.get(need.package), state, scope));
+  return needs.map((need) => checkPackage(need, unmet.get(need.package), state, steps));
 }
 
 export function checkDisk(disk: Probe["disk"]): Check {
@@ -175,7 +193,7 @@ export function checkCache(cache: CacheProbe): Check {
 export function evaluate(probe: Probe, scope: Scope): Check[] {
   return [
     checkNode(probe.node),
-    ...checkPackages(probe.packages, scope),
+    ...checkPackages(probe.packages, stepsToCheck(scope, probe.cachedTrees)),
     checkDisk(probe.disk),
     checkKvm(probe.kvm),
     checkNested(probe.kvm),

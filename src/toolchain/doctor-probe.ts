@@ -9,6 +9,8 @@ import { cacheEntries } from "./cache.js";
 import { cacheRoot } from "../util/cache-dir.js";
 import { probePackages } from "./packages.js";
 import { needsOf, STEPS } from "./step-needs.js";
+import { cachedKernel, KERNEL_SERIES } from "./kernel-fetch.js";
+import { cachedQemu, QEMU_SERIES } from "./qemu-fetch.js";
 import type { CacheProbe, KvmProbe, Probe } from "./doctor-checks.js";
 
 function readText(path: string): string | null {
@@ -79,6 +81,10 @@ export function probeMachine(): Probe {
   return {
     node: process.versions.node,
     packages: probePackages(needsOf(STEPS)),
+    cachedTrees: {
+      kernel: KERNEL_SERIES.filter((series) => cachedKernel(series, root)),
+      qemu: QEMU_SERIES.filter((series) => cachedQemu(series, root)),
+    },
     disk: probeDisk(root),
     kvm: probeKvm(),
     cache: probeCache(root),

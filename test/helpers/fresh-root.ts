@@ -29,6 +29,11 @@ export interface RunResult {
 export interface FreshRoot {
   /** The root directory on the host. */
   dir: string;
+  /**
+   * Copies the checkout's files as a fresh clone has them (tracked and new, not ignored:
+   * no node_modules, no dist) to `dest` inside the root, writable there, and returns `dest`.
+   */
+  clone(dest: string): Promise<string>;
   /** Runs `cmd` in the root as root with a clean environment (PATH, HOME, DEVGEN_CACHE, `opts.env`). */
   run(cmd: string, args: string[], opts?: RunOptions): Promise<RunResult>;
   /** Unmounts everything and removes the root; safe to call more than once. */
@@ -49,6 +54,7 @@ export interface FreshRootOptions {
 const SUITE = "bookworm";
 const SUITES = [SUITE, `${SUITE}-updates`, `${SUITE}-security`];
 const DEFAULT_MIRROR = "http://deb.debian.org/debian";
+const CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt";
 const ROOT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 /** On disk, not in /tmp: /tmp may be a small tmpfs, and the overlay's upper layer holds whole builds. */
 const SCRATCH = "/var/tmp";
@@ -66,6 +72,7 @@ export async function makeFreshRoot(given: FreshRootOptions): Promise<FreshRoot>
   const root: FreshRoot = {
     dir,
     run: (cmd, args, opts = {}) => runInRoot(dir, options.devgenCache, cmd, args, { ...opts, log: opts.log ?? options.log }),
+    clone: (dest) => cloneInto(options.checkout, path.join(dir, dest), options.log).then(() => dest),
     dispose: () => (disposing ??= teardown(temp, options.log)),
   };
   try {
@@ -162,6 +169,7 @@ async function populate(temp: string, dir: string, options: FreshRootOptions): P
   await mount(log, ["--bind", "-o", "ro", options.checkout], at(options.checkout));
   await mountCacheOverlay(temp, dir, options.devgenCache, log);
   copyResolvConf(dir);
+  copyCaBundle(dir);
   forbidServices(dir);
 }
 
@@ -182,6 +190,19 @@ async function mount(log: string, args: string[], target: string, file = false):
  */
 async function mountNode(dir: string, log: string): Promise<void> {
   await mount(log, ["--bind", "-o", "ro", fs.realpathSync(process.execPath)], path.join(dir, "usr/local/bin/node"), true);
+  // npm and npx, as Node.js's own packages install them beside node: the README's first command is `npm ci`.
+  const npm = npmPackageDir();
+  if (!npm) return;
+  await mount(log, ["--bind", "-o", "ro", npm], path.join(dir, npm));
+  for (const [command, script] of [["npm", "npm-cli.js"], ["npx", "npx-cli.js"]]) {
+    fs.symlinkSync(path.join(npm, "bin", script!), path.join(dir, "usr/local/bin", command!));
+  }
+}
+
+/** The npm package directory of the node running the tests (…/lib/node_modules/npm), if it has one. */
+function npmPackageDir(): string | null {
+  const dir = path.resolve(path.dirname(fs.realpathSync(process.execPath)), "..", "lib", "node_modules", "npm");
+  return fs.existsSync(path.join(dir, "bin", "npm-cli.js")) ? dir : null;
 }
 
 /** The cache through an overlay whose upper layer lives in the scratch directory, removed with the root. */
@@ -194,6 +215,25 @@ async function mountCacheOverlay(temp: string, dir: string, devgenCache: string,
     fs.mkdirSync(p, { recursive: true });
   }
   await mount(log, ["-t", "overlay", "overlay", "-o", `lowerdir=${devgenCache},upperdir=${upper},workdir=${work}`], path.join(dir, devgenCache));
+}
+
+async function cloneInto(checkout: string, target: string, log: string): Promise<void> {
+  fs.mkdirSync(target, { recursive: true });
+  const copy = 'git -C "$1" ls-files -z --cached --others --exclude-standard | tar -C "$1" --null -T - -cf - | tar -C "$2" -xf -';
+  await must(log, "sh", ["-c", copy, "sh", checkout, target]);
+}
+
+/**
+ * The machine's own trust, as a fresh machine on the same network would be set up: where a
+ * proxy re-signs TLS, its CA is in the host's bundle, and node in the root needs it too
+ * (runInRoot points NODE_EXTRA_CA_CERTS at it: node does not read the system's store).
+ */
+function copyCaBundle(dir: string): void {
+  if (!fs.existsSync(CA_BUNDLE)) return;
+  const target = path.join(dir, CA_BUNDLE);
+  fs.mkdirSync(path.dirname(target), { recursive: true });
+  fs.rmSync(target, { force: true });
+  fs.copyFileSync(CA_BUNDLE, target);
 }
 
 function copyResolvConf(dir: string): void {
@@ -214,7 +254,8 @@ async function checkNode(root: FreshRoot): Promise<void> {
 }
 
 function runInRoot(dir: string, devgenCache: string, cmd: string, args: string[], opts: RunOptions & { log: string }): Promise<RunResult> {
-  const env = { PATH: ROOT_PATH, HOME: "/root", DEVGEN_CACHE: devgenCache, ...opts.env };
+  const trust = fs.existsSync(path.join(dir, CA_BUNDLE)) ? { NODE_EXTRA_CA_CERTS: CA_BUNDLE } : {};
+  const env = { PATH: ROOT_PATH, HOME: "/root", DEVGEN_CACHE: devgenCache, ...trust, ...opts.env };
   const chdir = opts.cwd ? [`--chdir=${opts.cwd}`] : [];
   const assignments = Object.entries(env).map(([name, value]) => `${name}=${value}`);
   return sh(opts.log, "chroot", [dir, "/usr/bin/env", "-i", ...chdir, ...assignments, cmd, ...args], { timeoutMs: opts.timeoutMs });
