@@ -35,7 +35,8 @@ export interface KernelModulesBuild {
 }
 
 const MODULES = ["kvm.ko", "kvm-amd.ko", "kvm-intel.ko"];
-const PREPARED_MARKER = ".devgen-prepared";
+/** Written in the tree once it is prepared for an image (see prepareKernelTree). */
+export const PREPARED_MARKER = ".devgen-prepared";
 
 function jobs(): string {
   return `-j${Math.max(1, os.availableParallelism?.() ?? os.cpus().length)}`;

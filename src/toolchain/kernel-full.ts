@@ -38,6 +38,7 @@ import {
   renderFragment,
   type ConfigFragment,
 } from "./config-fragments.js";
+import { PREPARED_MARKER } from "./kernel-build.js";
 import { ensureStep } from "./packages.js";
 
 export interface FullKernelOptions {
@@ -99,7 +100,7 @@ const TOP_LEVEL_OUTPUTS = new Set([
   ".git",
   ".devgen",
   ".devgen-complete",
-  ".devgen-prepared",
+  PREPARED_MARKER,
   ".config",
   ".config.old",
   ".version",

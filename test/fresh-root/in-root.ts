@@ -12,7 +12,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { prepareKernelTree } from "../../src/toolchain/kernel-build.js";
+import { PREPARED_MARKER, prepareKernelTree } from "../../src/toolchain/kernel-build.js";
 import { ensureStep } from "../../src/toolchain/packages.js";
 import { configureQemu } from "../../src/toolchain/qemu-build.js";
 import { STEPS, type Step } from "../../src/toolchain/step-needs.js";
@@ -27,6 +27,7 @@ import { buildPayload } from "../../src/harness/payload.js";
 import { buildQemuTest } from "../../src/harness/qemu-level.js";
 import { DevgenError, formatDiagnostic } from "../../src/util/diagnostics.js";
 import { createProgress } from "../../src/util/progress.js";
+import { run } from "../../src/util/run.js";
 
 const progress = createProgress({ mode: "plain" });
 const log = path.join(logsDir(), "fresh-root.log");
@@ -36,9 +37,14 @@ function oneOf<T extends string>(what: string, value: string, allowed: readonly 
   throw new Error(`unknown ${what} "${value}" (one of ${allowed.join(", ")})`);
 }
 
-/** Prepares without installing anything: the packages:<step> tasks do that, so a gap shows. */
+/**
+ * Prepares from a clean tree, whatever the host's cache had prepared (the overlay keeps the
+ * host's copy), and installs nothing: the packages:<step> tasks do that, so a gap shows.
+ */
 async function prepareKernel(series: KernelSeries): Promise<void> {
   const tree = await fetchKernel({ version: series, progress });
+  await run("make", ["mrproper"], { step: "make mrproper", log, cwd: tree.srcDir });
+  fs.rmSync(path.join(tree.srcDir, PREPARED_MARKER), { force: true });
   await prepareKernelTree(tree.srcDir, tree, log, progress);
 }
 
