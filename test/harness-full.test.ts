@@ -10,10 +10,12 @@
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { fetchKernel, type KernelTree } from "../src/toolchain/kernel-fetch.js";
 import { fullLevelAppend, fullLevelMachineArgs, runFullLevel } from "../src/harness/full-level.js";
 import { buildPayload, PAYLOAD_CFLAGS, payloadDeviceHeaderView } from "../src/harness/payload.js";
+import { ensureStep } from "../src/toolchain/packages.js";
 import { createProgress, quietProgress } from "../src/util/progress.js";
 import { DEVICES, devgenBuild, EXAMPLES, tamperedXche, TEN_MINUTES, useScratch } from "./helpers/harness.js";
 import type { Generated } from "./helpers/native.js";
@@ -125,7 +127,9 @@ real("level full for real (DEVGEN_REAL=1)", () => {
     expect(run.lines).toContain(`# vector ${index} (read size 4 at BAR+0x0): expected 0x58434846 (mask 0xffffffff), got 0x58434845`);
   }, 120_000);
 
-  test("in-kernel=on without KVM stops QEMU with a message instead of emulating", () => {
+  test("in-kernel=on without KVM stops QEMU with a message instead of emulating", async () => {
+    // QEMU loads its firmware before it realizes the device: what step qtest declares.
+    await ensureStep("qtest", path.join(os.tmpdir(), "devgen-harness-full-packages.log"), quietProgress);
     const firmware = ["-L", "/usr/share/seabios", "-L", "/usr/share/qemu"];
     const result = spawnSync(qemuBinary, ["-accel", "tcg", "-machine", "pc", "-nodefaults", "-display", "none", ...firmware, "-device", "xche,in-kernel=on"], {
       encoding: "utf8",
@@ -133,7 +137,7 @@ real("level full for real (DEVGEN_REAL=1)", () => {
     });
     expect(result.status).toBe(1);
     expect(result.stderr).toContain("xche: in-kernel=on, but KVM is not in use");
-  });
+  }, TEN_MINUTES);
 
   /** The run on the 6.1 tree built above, unless another built tree and its stock kernel are given. */
   const options = (out: Generated, runDir: string, on = { built, kernel }) => ({
