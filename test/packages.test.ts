@@ -1,4 +1,4 @@
-/** ensureSteps on a machine without apt: what is missing, named, and nothing run; step needs as data. */
+/** ensureStep on a machine without apt: what is missing, named, and nothing run; step needs as data. */
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";

@@ -103,21 +103,21 @@ export function installCommand(unmet: readonly UnmetNeed[], state: Pick<PackageS
 }
 
 /** "meson (1.0.1-5 is older than 1.5, from bookworm-backports), flex (not installed)". */
-export function describeUnmet(unmet: readonly UnmetNeed[]): string {
+function describeUnmet(unmet: readonly UnmetNeed[]): string {
   return unmet.map(({ need, found }) => `${need.package} (${found}${need.suite ? `; from ${need.suite}` : ""})`).join(", ");
 }
 
 /**
- * Installs what `steps` need and the machine lacks: with apt-get as root (adding a needed
+ * Installs what `step` needs and the machine lacks: with apt-get as root (adding a needed
  * suite to apt's sources), checked again afterwards; otherwise an error (exit 3) naming each
  * package and what is missing of it, and the command that installs them.
  */
-export async function ensureSteps(steps: readonly Step[], log: string, progress: Progress): Promise<void> {
-  const needs = needsOf(steps);
+export async function ensureStep(step: Step, log: string, progress: Progress): Promise<void> {
+  const needs = needsOf([step]);
   const state = probePackages(needs);
   const unmet = unmetNeeds(needs, state);
   if (!unmet.length) return;
-  const why = steps.map((s) => STEP_NEEDS[s].does).join(" and ");
+  const why = STEP_NEEDS[step].does;
   if (!state.apt || !state.root) {
     throw new DevgenError(
       [
@@ -135,10 +135,6 @@ export async function ensureSteps(steps: readonly Step[], log: string, progress:
   if (still.length) {
     throw new DevgenError([{ location: null, message: `${why}: apt-get ran, but these are still not met: ${describeUnmet(still)}`, hint: `see ${log}` }], 3);
   }
-}
-
-export function ensureStep(step: Step, log: string, progress: Progress): Promise<void> {
-  return ensureSteps([step], log, progress);
 }
 
 /** apt-get install of `unmet`, suite by suite, adding each suite to apt's sources first. */
@@ -174,7 +170,7 @@ function ensureSuite(suite: string): boolean {
 }
 
 /** `apt-get update` then install `packages` (from `suite` when given), with a progress line. */
-export async function aptInstall(packages: readonly string[], log: string, progress: Progress, suite?: string): Promise<void> {
+async function aptInstall(packages: readonly string[], log: string, progress: Progress, suite?: string): Promise<void> {
   const from = suite ? ["-t", suite] : [];
   const task = progress.task(`installing ${packages.join(" ")}${suite ? ` from ${suite}` : ""}`);
   try {
