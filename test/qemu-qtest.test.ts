@@ -14,16 +14,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Duplex } from "node:stream";
-import {
-  formatFailure,
-  parseVectorsJson,
-  QtestClient,
-  QtestDevice,
-  QtestError,
-  runVectors,
-  runVectorsQtest,
-  type VectorRunResult,
-} from "../src/harness/qtest.js";
+import { formatFailure, parseVectorsJson, QtestDevice, runVectors, runVectorsQtest, type VectorRunResult } from "../src/harness/qtest.js";
+import { QtestClient, QtestError } from "../src/harness/qtest-client.js";
 import { pirqOf } from "../src/harness/pci-config.js";
 import type { Device } from "../src/ir/types.js";
 import { DeviceModel } from "../src/reference/device-model.js";

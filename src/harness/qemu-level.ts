@@ -31,7 +31,7 @@ import { buildInitramfs, indexModules, moduleListEntries, loadOrder, modinfoDepe
 import { KERNEL_HARNESS_DIR } from "./kvm-level.js";
 import { runLevelVm, saveResult } from "./level-vm.js";
 import type { LevelResult } from "./level-result.js";
-import { DEFAULT_FIRMWARE_DIRS } from "./qtest.js";
+import { DEFAULT_FIRMWARE_DIRS } from "./qemu-qtest.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** `qemu-harness/` at the package root, whether running from `src/` or `dist/src/`. */
