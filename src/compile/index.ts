@@ -2,7 +2,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { loadDevice, type LoadedDevice } from "./load.js";
-import { lower, type Origins } from "./lower.js";
+import { lower } from "./lower.js";
+import type { Origins } from "./lowering.js";
 import type { Device } from "../ir/types.js";
 import { DevgenError, Reporter } from "../util/diagnostics.js";
 import { checkHooksFile, type HooksFile } from "./hooks-file.js";

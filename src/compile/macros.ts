@@ -1,5 +1,5 @@
 /** Generated C names must be unique: `CTRL_MODE` the register and `CTRL.MODE` the field both want XCHE_CTRL_MODE. */
-import type { Origins } from "./lower.js";
+import type { Origins } from "./lowering.js";
 import { definedNames } from "../ir/names.js";
 import type { Device, Register } from "../ir/types.js";
 import type { Reporter } from "../util/diagnostics.js";
