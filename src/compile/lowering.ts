@@ -15,6 +15,7 @@ const POLICY_CHOICES: Record<keyof Policy, readonly ResolvedPolicy[]> = {
   wider: ["split", "ignore", "error"],
   unaligned: ["split", "ignore", "error"],
 };
+/** How register, field and KVM names are written; the device's own name is lower case. */
 export const UPPER_IDENTIFIER = /^[A-Z][A-Z0-9_]*$/;
 export const LOWER_IDENTIFIER = /^[a-z][a-z0-9_]*$/;
 
@@ -23,6 +24,7 @@ export interface Origins {
   register: Map<Register, SpecPath>;
   field: Map<Field, SpecPath>;
 }
+
 type Integer = bigint | null;
 
 export class Lowering {
