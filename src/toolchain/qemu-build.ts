@@ -14,13 +14,12 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { cacheRoot, logsDir } from "../util/cache-dir.js";
-import { QEMU_BUILD_NEEDS, type QemuBuildNeeds } from "./qemu-fetch.js";
+import { QEMU_BUILD_NEEDS, QEMU_SERIES, type QemuBuildNeeds, type QemuSeries } from "./qemu-fetch.js";
 import type { QemuTarget } from "../gen/qemu/index.js";
 import { DevgenError } from "../util/diagnostics.js";
 import { quietProgress, type Progress, type ProgressTask } from "../util/progress.js";
 import { run } from "../util/run.js";
 import { ensureStep } from "./packages.js";
-import { qemuStep } from "./step-needs.js";
 
 export const QEMU_BINARY = "qemu-system-x86_64";
 /** Written into the build directory after a successful configure: what it was configured with. */
@@ -50,11 +49,15 @@ export interface QemuBuildResult {
   log: string;
 }
 
-/** What a release needs: 7.x like 7.2, everything newer like 10.0 (meson >= 1.5, --python). */
+/** The series a release builds like: a known one as itself, 7.x like 7.2, everything newer like 10.0. */
+export function qemuBuildSeries(version: string): QemuSeries {
+  if ((QEMU_SERIES as readonly string[]).includes(version)) return version as QemuSeries;
+  return Number(version.split(".")[0]) < 8 ? "7.2" : "10.0";
+}
+
+/** How a release is configured (meson >= 1.5 and --python from 10.0 on). */
 export function qemuBuildNeeds(version: string): QemuBuildNeeds {
-  const known = (QEMU_BUILD_NEEDS as Record<string, QemuBuildNeeds>)[version];
-  if (known) return known;
-  return Number(version.split(".")[0]) < 8 ? QEMU_BUILD_NEEDS["7.2"] : QEMU_BUILD_NEEDS["10.0"];
+  return QEMU_BUILD_NEEDS[qemuBuildSeries(version)];
 }
 
 /** The configure command line (after the script itself) for a release. */
@@ -161,7 +164,7 @@ export async function configureQemu(options: QemuBuildOptions): Promise<Configur
   const log = options.log ?? path.join(logsDir(), `build-qemu-${path.basename(srcDir)}.log`);
   fs.mkdirSync(path.dirname(log), { recursive: true });
 
-  await ensureStep(qemuStep(version), log, progress);
+  await ensureStep(`qemu-${qemuBuildSeries(version)}`, log, progress);
   const env = { PATH: systemFirstPath() };
   const args = configureArgs(needs);
   const wanted: Stamp = { srcDir, args, meson: mesonVersion() };

@@ -79,11 +79,6 @@ export type Step = keyof typeof TABLE;
 export const STEP_NEEDS: Readonly<Record<Step, StepNeeds>> = TABLE;
 export const STEPS = Object.keys(STEP_NEEDS) as Step[];
 
-/** The QEMU build step of a release: 7.x builds like 7.2, everything newer like 10.0. */
-export function qemuStep(version: string): "qemu-7.2" | "qemu-10.0" {
-  return Number(version.split(".")[0]) < 8 ? "qemu-7.2" : "qemu-10.0";
-}
-
 /** What `devgen doctor --for` can ask about, as the steps each command runs with its defaults. */
 export const SCOPES = {
   build: ["fetch-kernel", "fetch-qemu", "kernel-modules", "qemu-7.2"],
