@@ -47,7 +47,7 @@ export const PACKAGE_EVIDENCE: Readonly<Record<string, Evidence>> = {
   "qemu-system-data": { files: ["/usr/share/qemu/kvmvapic.bin", "/usr/share/qemu/linuxboot_dma.bin"] },
 };
 
-function onPath(command: string, searchPath = process.env.PATH ?? ""): boolean {
+export function onPath(command: string, searchPath = process.env.PATH ?? ""): boolean {
   return searchPath.split(path.delimiter).some((dir) => dir && fs.existsSync(path.join(dir, command)));
 }
 

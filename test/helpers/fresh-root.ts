@@ -8,7 +8,9 @@
 import { execa } from "execa";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { onPath } from "../../src/toolchain/package-evidence.js";
 import { readAptSources, type AptSource } from "../../src/toolchain/sources.js";
+import { formatCommand } from "../../src/util/run.js";
 
 export interface RunOptions {
   env?: Record<string, string>;
@@ -129,9 +131,6 @@ async function ensureMmdebstrap(log: string): Promise<void> {
   });
 }
 
-function onPath(command: string): boolean {
-  return (process.env.PATH ?? "").split(":").some((d) => d !== "" && fs.existsSync(path.join(d, command)));
-}
 
 /**
  * mmdebstrap's mirror arguments: a `deb URI SUITE COMPONENTS` line for each bookworm suite
@@ -281,14 +280,10 @@ async function sh(log: string, cmd: string, args: string[], opts: { env?: Record
   const result = await execa(cmd, args, { reject: false, all: true, stdin: "ignore", env: opts.env, timeout: opts.timeoutMs });
   const output = result.all ?? "";
   const status = result.exitCode !== undefined && !result.timedOut ? `exit ${result.exitCode}` : result.shortMessage;
-  fs.appendFileSync(log, `$ ${[cmd, ...args].map(quoted).join(" ")}\n${output}${output.endsWith("\n") || output === "" ? "" : "\n"}[${status}]\n\n`);
+  fs.appendFileSync(log, `$ ${formatCommand(cmd, args)}\n${output}${output.endsWith("\n") || output === "" ? "" : "\n"}[${status}]\n\n`);
   return { exitCode: result.timedOut ? -1 : (result.exitCode ?? -1), output };
 }
 
-/** `arg` as a shell would need it, so a logged command can be pasted back. */
-function quoted(arg: string): string {
-  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
-}
 
 /** `sh`, throwing with the end of the output unless the command succeeds. */
 async function must(log: string, cmd: string, args: string[], opts: { env?: Record<string, string> } = {}): Promise<RunResult> {
