@@ -170,7 +170,10 @@ describe("the bench's kernel tree", () => {
   const MINI_TREE: Record<string, string> = {
     "include/uapi/linux/kvm.h": "#ifndef __LINUX_KVM_H\n#define __LINUX_KVM_H\n#endif /* __LINUX_KVM_H */\n",
     "arch/x86/include/asm/kvm_host.h": "struct kvm_arch {\n\tstruct kvm_pit *vpit;\n};\n",
-    "arch/x86/kvm/Makefile": "kvm-y\t\t\t+= x86.o \\\n\t\t\t   mmu/spte.o\n",
+    "arch/x86/kvm/Makefile": "kvm-y\t\t\t+= x86.o i8254.o \\\n\t\t\t   mmu/spte.o\n\nkvm-$(CONFIG_X86_64) += mmu/tdp_iter.o mmu/tdp_mmu.o\n",
+    Makefile: "VERSION = 6\nPATCHLEVEL = 1\n",
+    "include/linux/kvm_host.h": "int kvm_request_irq_source_id(struct kvm *kvm);\n",
+    "include/linux/slab.h": "static inline __alloc_size(1) void *kzalloc(size_t size, gfp_t flags)\n",
     "arch/x86/kvm/x86.c": [
       '#include "i8254.h"',
       "int check(long ext)",
@@ -186,6 +189,9 @@ describe("the bench's kernel tree", () => {
       "\tlong r;",
       "",
       "\tswitch (ioctl) {",
+      "\tcase KVM_CREATE_PIT:",
+      "\t\tu.pit_config.flags = KVM_PIT_SPEAKER_DUMMY;",
+      "\t\tbreak;",
       "\tdefault:",
       "\t\tr = -ENOTTY;",
       "\t}",

@@ -10,7 +10,7 @@ import { generateAll } from "../src/gen/index.js";
 import { changesFromPlan, formatPatch, patchChanges, withoutMarkers, type FileChange } from "../src/integrate/emit-patch.js";
 import { applyPlan, planPatch, type Edit } from "../src/integrate/patch.js";
 import { qemuEdits } from "../src/integrate/qemu-edits.js";
-import { QEMU_TARGETS } from "../src/gen/qemu/index.js";
+import { QEMU_TARGETS } from "../src/gen/qemu/target.js";
 import { compileDevice } from "../src/compile/index.js";
 import { treeHash } from "./helpers/tree-hash.js";
 

@@ -3,6 +3,7 @@
  * by hand from that file), its tables are well formed, and the guest header compiles on its
  * own with the same names and values as the core's.
  */
+import { DEFAULT_TARGETS } from "../src/gen/index.js";
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -14,7 +15,7 @@ import { uapiBlock } from "../src/gen/uapi.js";
 import { compileDevice } from "../src/compile/index.js";
 
 const compiled = compileDevice("devices/xche");
-const input = { device: compiled.device, hooks: compiled.hooks };
+const input = { device: compiled.device, hooks: compiled.hooks, targets: DEFAULT_TARGETS };
 const files = generateDocs(input);
 const markdown = files.find((f) => f.path === "docs/xche.md")!.contents;
 const header = files.find((f) => f.path === "docs/xche_regs.h")!.contents;
@@ -130,7 +131,7 @@ describe("xche.md", () => {
   });
 
   test("regeneration is byte-identical", () => {
-    expect(generateDocs({ device: compileDevice("devices/xche").device, hooks: null })).toEqual(files);
+    expect(generateDocs({ device: compileDevice("devices/xche").device, hooks: null, targets: DEFAULT_TARGETS })).toEqual(files);
   });
 });
 
@@ -215,7 +216,7 @@ export default defineDevice({
 `,
   );
   const device = compileDevice(dir).device;
-  const md = generateDocs({ device, hooks: null }).find((f) => f.path === "docs/arrdev.md")!.contents;
+  const md = generateDocs({ device, hooks: null, targets: DEFAULT_TARGETS }).find((f) => f.path === "docs/arrdev.md")!.contents;
 
   test("an array is one row with its count, stride and element offsets", () => {
     expect(md).toContain(

@@ -1,5 +1,7 @@
 import { compileDevice } from "../src/compile/index.js";
 import { generateKvm } from "../src/gen/kvm/index.js";
+import { LINUX_6_1, type KernelTarget } from "../src/gen/kvm/target.js";
+import { DEFAULT_TARGETS } from "../src/gen/index.js";
 import { wrapSignatures } from "../src/gen/c.js";
 import { uapiBlock } from "../src/gen/uapi.js";
 import type { Device } from "../src/ir/types.js";
@@ -8,8 +10,8 @@ import type { GeneratedFile } from "../src/gen/types.js";
 const compiled = compileDevice("devices/xche");
 const xche = compiled.device;
 
-function generate(device: Device = xche, hooks = compiled.hooks): Map<string, string> {
-  return new Map(generateKvm({ device, hooks }).map((f: GeneratedFile) => [f.path, f.contents]));
+function generate(device: Device = xche, hooks = compiled.hooks, kernel: KernelTarget = LINUX_6_1): Map<string, string> {
+  return new Map(generateKvm({ device, hooks, targets: { ...DEFAULT_TARGETS, kernel } }).map((f: GeneratedFile) => [f.path, f.contents]));
 }
 
 /** The text of the C function `name`, from its signature to its closing brace. */
@@ -182,5 +184,30 @@ describe("kvm backend variants", () => {
     expect(lines.slice(1).every((l) => l.startsWith("\t     int "))).toBe(true);
     expect(lines.every((l) => columns(l) <= 100)).toBe(true);
     expect(wrapSignatures("static int f(int a)", 100)).toBe("static int f(int a)");
+  });
+});
+
+describe("the API spellings of Linux 7.x (fixed irq source ids, kzalloc_obj, CONFIG_KVM_IOAPIC)", () => {
+  const linux7: KernelTarget = { irqSourceIds: { kind: "fixed", first: 3 }, zeroAlloc: "kzalloc_obj", objectsVar: "kvm-$(CONFIG_KVM_IOAPIC)" };
+  const old = generate().get("kvm/xche.c")!;
+  const c = generate(xche, compiled.hooks, linux7).get("kvm/xche.c")!;
+
+  test("no allocator: the line is driven with the device's own id and lowered on destroy", () => {
+    expect(old).toContain("kvm_request_irq_source_id(kvm)");
+    expect(old).toContain("kvm_free_irq_source_id(kvm, xche->irq_source_id)");
+    expect(c).not.toMatch(/irq_source_id\b(?!_)/);
+    expect(c).not.toContain("fail_request");
+    expect(c.match(/kvm_set_irq\([^,]+, KVM_XCHE_IRQ_SOURCE_ID,/g)).toHaveLength(4);
+    expect(c).toMatch(/if \(xche->irq_level && xche->gsi != KVM_XCHE_NO_GSI\)\n\t\tkvm_set_irq\(kvm, KVM_XCHE_IRQ_SOURCE_ID, xche->gsi, 0, false\);\n\tkvm->arch.xche = NULL;/);
+  });
+
+  test("the allocation follows slab.h", () => {
+    expect(old).toContain("xche = kzalloc(sizeof(*xche), GFP_KERNEL_ACCOUNT);");
+    expect(c).toContain("xche = kzalloc_obj(*xche, GFP_KERNEL_ACCOUNT);");
+  });
+
+  test("the objects join the PIT's Makefile variable", () => {
+    expect(generate().get("kvm/Makefile.snippet")).toBe("kvm-y\t\t\t+= xche.o xche_core.o xche_hooks.o\n");
+    expect(generate(xche, compiled.hooks, linux7).get("kvm/Makefile.snippet")).toBe("kvm-$(CONFIG_KVM_IOAPIC) += xche.o xche_core.o xche_hooks.o\n");
   });
 });

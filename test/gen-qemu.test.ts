@@ -1,10 +1,12 @@
+import { DEFAULT_TARGETS } from "../src/gen/index.js";
 import { compileDevice } from "../src/compile/index.js";
-import { generateQemu, QEMU_TARGETS, renderQemuDevice } from "../src/gen/qemu/index.js";
+import { generateQemu, renderQemuDevice } from "../src/gen/qemu/index.js";
+import { QEMU_TARGETS } from "../src/gen/qemu/target.js";
 import { uapiBlock } from "../src/gen/uapi.js";
 import type { Device } from "../src/ir/types.js";
 
 const compiled = compileDevice("devices/xche");
-const files = generateQemu({ device: compiled.device, hooks: compiled.hooks });
+const files = generateQemu({ device: compiled.device, hooks: compiled.hooks, targets: DEFAULT_TARGETS });
 const file = (path: string): string => {
   const found = files.find((f) => f.path === path);
   if (!found) throw new Error(`no ${path} in ${files.map((f) => f.path).join(", ")}`);
@@ -132,7 +134,7 @@ describe("qemu backend for devices/xche", () => {
       "specific_ss.add(when: 'CONFIG_XCHE', if_true: files('xche.c', 'xche_core.c', 'xche_hooks.c'))\n",
     );
     expect(file("qemu/Kconfig.snippet")).toBe("config XCHE\n    bool\n    default y if PCI_DEVICES\n    depends on PCI\n");
-    const noHooks = generateQemu({ device: compiled.device, hooks: null }).find((f) => f.path === "qemu/meson.build.snippet")!;
+    const noHooks = generateQemu({ device: compiled.device, hooks: null, targets: DEFAULT_TARGETS }).find((f) => f.path === "qemu/meson.build.snippet")!;
     expect(noHooks.contents).not.toContain("xche_hooks.c");
   });
 });

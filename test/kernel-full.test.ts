@@ -22,6 +22,7 @@ import {
 import { buildFullKernel, compilerErrors, fullBuildPaths, isBuildOutput, listTree, syncMirror, treeId } from "../src/toolchain/kernel-full.js";
 import { fetchKernel } from "../src/toolchain/kernel-fetch.js";
 import { generateAll } from "../src/gen/index.js";
+import { LINUX_6_1 } from "../src/gen/kvm/target.js";
 import { kernelEdits } from "../src/integrate/kernel-edits.js";
 import { applyPlan, planPatch } from "../src/integrate/patch.js";
 import { createProgress } from "../src/util/progress.js";
@@ -203,7 +204,7 @@ realFull("a full 6.1 kernel with xche (DEVGEN_REAL_FULL=1)", () => {
       const progress = createProgress({ mode: "plain" });
       const kernel = await fetchKernel({ version: "6.1", progress });
       const xche = compileDevice("devices/xche");
-      applyPlan(planPatch(kernel.srcDir, "xche", kernelEdits(xche.device, generateAll(xche))));
+      applyPlan(planPatch(kernel.srcDir, "xche", kernelEdits(xche.device, generateAll(xche), LINUX_6_1, null)));
       const log = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "devgen-full-log-")), "build.log");
       const built = await buildFullKernel({ tree: kernel.srcDir, log, progress });
 

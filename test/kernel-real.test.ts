@@ -8,10 +8,10 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { fetchKernel, type KernelTree } from "../src/toolchain/kernel-fetch.js";
-import { generateAll } from "../src/gen/index.js";
-import { KERNEL_EDITED_FILES, kernelEdits } from "../src/integrate/kernel-edits.js";
+import { KERNEL_EDITED_FILES } from "../src/integrate/kernel-edits.js";
+import { integrateKernel } from "../src/integrate/kernel-tree.js";
 import { checkNumbers } from "../src/integrate/tree-numbers.js";
-import { applyPlan, planPatch, planUnpatch } from "../src/integrate/patch.js";
+import { applyPlan, planPatch, planUnpatch, type Edit } from "../src/integrate/patch.js";
 import { createProgress } from "../src/util/progress.js";
 import { compileDevice } from "../src/compile/index.js";
 import { treeHash } from "./helpers/tree-hash.js";
@@ -26,13 +26,14 @@ function devgen(...args: string[]) {
 
 real.each(["6.1", "6.12"] as const)("Debian's Linux %s (DEVGEN_REAL=1)", (series) => {
   const xche = compileDevice("devices/xche");
-  const edits = kernelEdits(xche.device, generateAll(xche));
   let kernel: KernelTree;
+  let edits: Edit[];
 
   beforeAll(async () => {
     kernel = await fetchKernel({ version: series, progress: createProgress({ mode: "plain" }) });
     // Start from a tree without devgen's devices, whatever earlier runs left.
     devgen("unpatch", "--kernel-src", kernel.srcDir);
+    edits = integrateKernel(kernel.srcDir, [xche]).edits.get("xche")!;
   }, TEN_MINUTES);
 
   test("patching is idempotent and unpatching restores the whole tree byte for byte", () => {

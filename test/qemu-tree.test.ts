@@ -12,7 +12,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { buildQemu, configureArgs, defaultBuildDir, ninjaNote, ninjaStep, qemuBuildNeeds, qemuBuildSeries } from "../src/toolchain/qemu-build.js";
 import { fetchQemu, type QemuSeries } from "../src/toolchain/qemu-fetch.js";
-import { QEMU_TARGETS } from "../src/gen/qemu/index.js";
+import { QEMU_TARGETS } from "../src/gen/qemu/target.js";
 import { generateAll } from "../src/gen/index.js";
 import { detectQemuTarget, qemuEdits, qemuTargetForVersion, QEMU_EDITED_FILES } from "../src/integrate/qemu-edits.js";
 import { applyPlan, planPatch, planUnpatch, patchedOwners } from "../src/integrate/patch.js";

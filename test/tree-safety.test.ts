@@ -26,6 +26,8 @@ import { cacheRoot } from "../src/util/cache-dir.js";
 import { cachedKernel, fetchKernel } from "../src/toolchain/kernel-fetch.js";
 import { generateAll } from "../src/gen/index.js";
 import { KERNEL_EDITED_FILES, kernelEdits } from "../src/integrate/kernel-edits.js";
+import { KERNEL_PROBED_FILES } from "../src/integrate/kernel-probes.js";
+import { LINUX_6_1 } from "../src/gen/kvm/target.js";
 import { applyPlan, planPatch, planUnpatch, stripOwner } from "../src/integrate/patch.js";
 import { DevgenError } from "../src/util/diagnostics.js";
 import { createProgress } from "../src/util/progress.js";
@@ -35,7 +37,7 @@ import { treeHash } from "./helpers/tree-hash.js";
 const CLI = path.resolve("dist/src/cli/main.js");
 const FIXTURES = path.resolve("test/fixtures/tree-safety");
 const xche = compileDevice("devices/xche");
-const edits = kernelEdits(xche.device, generateAll(xche));
+const edits = kernelEdits(xche.device, generateAll(xche), LINUX_6_1, null);
 
 /** Logs and anything else devgen keeps in its cache go to a scratch cache, not the shared one. */
 const scratchCache = fs.mkdtempSync(path.join(os.tmpdir(), "devgen-safety-cache-"));
@@ -78,12 +80,18 @@ const KERNEL_EXCERPTS: Record<string, string> = {
   "arch/x86/include/asm/kvm_host.h": "struct kvm_arch {\n\tstruct kvm_pic *vpic;\n\tstruct kvm_pit *vpit;\n};\n",
   "arch/x86/kvm/Makefile": [
     "kvm-y\t\t\t+= x86.o emulate.o i8259.o irq.o lapic.o \\",
+    "\t\t\t   i8254.o ioapic.o irq_comm.o cpuid.o pmu.o mtrr.o \\",
     "\t\t\t   hyperv.o debugfs.o mmu/mmu.o mmu/page_track.o \\",
     "\t\t\t   mmu/spte.o",
+    "",
+    "kvm-$(CONFIG_X86_64) += mmu/tdp_iter.o mmu/tdp_mmu.o",
     "",
     "obj-$(CONFIG_KVM)\t+= kvm.o",
     "",
   ].join("\n"),
+  Makefile: "VERSION = 6\nPATCHLEVEL = 1\nSUBLEVEL = 0\n",
+  "include/linux/kvm_host.h": "int kvm_request_irq_source_id(struct kvm *kvm);\nvoid kvm_free_irq_source_id(struct kvm *kvm, int irq_source_id);\n",
+  "include/linux/slab.h": "static inline __alloc_size(1) void *kzalloc(size_t size, gfp_t flags)\n{\n\treturn kmalloc(size, flags | __GFP_ZERO);\n}\n",
   "arch/x86/kvm/x86.c": [
     '#include "i8254.h"',
     "",
@@ -107,7 +115,11 @@ const KERNEL_EXCERPTS: Record<string, string> = {
     "\tlong r = -ENOTTY;",
     "",
     "\tswitch (ioctl) {",
+    "\tcase KVM_CREATE_PIT:",
+    "\t\tu.pit_config.flags = KVM_PIT_SPEAKER_DUMMY;",
+    "\t\tgoto create_pit;",
     "\tcase KVM_CREATE_PIT2:",
+    "\tcreate_pit:",
     "\t\tr = 0;",
     "\t\tbreak;",
     "\tdefault:",
@@ -133,7 +145,7 @@ function kernelFiles(): Record<string, string> {
   // Read directly: patchedOwners would roll back a patch another run has in flight.
   const owners = fs.existsSync(manifest) ? Object.keys((JSON.parse(fs.readFileSync(manifest, "utf8")) as { edited: object }).edited) : [];
   return Object.fromEntries(
-    KERNEL_EDITED_FILES.map((file) => [file, owners.reduce((text, owner) => stripOwner(text, owner), fs.readFileSync(path.join(cached.srcDir, file), "utf8"))]),
+    [...KERNEL_EDITED_FILES, ...KERNEL_PROBED_FILES].map((file) => [file, owners.reduce((text, owner) => stripOwner(text, owner), fs.readFileSync(path.join(cached.srcDir, file), "utf8"))]),
   );
 }
 const KERNEL_FILES = kernelFiles();
@@ -193,16 +205,26 @@ describe("1. a tree of an unexpected version is refused and left byte for byte",
   test.each([
     ["include/uapi/linux/kvm.h", "#endif /* __LINUX_KVM_H */", "#endif /* _UAPI__LINUX_KVM_H */", "include/uapi/linux/kvm.h: anchor `#endif /* __LINUX_KVM_H */` not found"],
     ["arch/x86/include/asm/kvm_host.h", "\tstruct kvm_pit *vpit;", "\tstruct kvm_pit *pit;", "arch/x86/include/asm/kvm_host.h: anchor `struct kvm_pit *vpit; (struct kvm_arch)` not found"],
-    ["arch/x86/kvm/Makefile", "\t\t\t   mmu/spte.o\n", "\t\t\t   mmu/spte.o mmu/tdp_iter.o\n", "arch/x86/kvm/Makefile: anchor `mmu/spte.o (end of the first kvm-y list)` not found"],
+    [
+      "arch/x86/kvm/Makefile",
+      "kvm-$(CONFIG_X86_64) += mmu/tdp_iter.o mmu/tdp_mmu.o\n",
+      "kvm-$(CONFIG_X86_64) += mmu/tdp_iter.o\n",
+      "arch/x86/kvm/Makefile: anchor `kvm-$(CONFIG_X86_64) += mmu/tdp_iter.o mmu/tdp_mmu.o` not found",
+    ],
     ["arch/x86/kvm/x86.c", '#include "i8254.h"', '#include "pit.h"', 'arch/x86/kvm/x86.c: anchor `#include "i8254.h"` not found'],
     ["arch/x86/kvm/x86.c", "\tcase KVM_CAP_PIT2:", "\tcase KVM_CAP_PIT3:", "arch/x86/kvm/x86.c: anchor `case KVM_CAP_PIT2: (kvm_vm_ioctl_check_extension)` not found"],
     [
       "arch/x86/kvm/x86.c",
-      "\t\tr = -ENOTTY;\n\t}\nout:\n",
-      "\t\tr = -EINVAL;\n\t}\nout:\n",
-      "arch/x86/kvm/x86.c: anchor `default: r = -ENOTTY; } out: return r; } (end of kvm_arch_vm_ioctl)` not found",
+      "\tcase KVM_CREATE_PIT:\n\t\tu.pit_config.flags = KVM_PIT_SPEAKER_DUMMY;\n",
+      "\tcase KVM_CREATE_PIT:\n\t\tu.pit_config.flags = 0;\n",
+      "arch/x86/kvm/x86.c: anchor `case KVM_CREATE_PIT: u.pit_config.flags = KVM_PIT_SPEAKER_DUMMY; (kvm_arch_vm_ioctl)` not found",
     ],
-    ["arch/x86/kvm/x86.c", "\tkvm_free_pit(kvm);", "\tkvm_pit_free(kvm);", "arch/x86/kvm/x86.c: anchor `kvm_free_pit(kvm); (kvm_arch_sync_events)` not found"],
+    [
+      "arch/x86/kvm/x86.c",
+      "\tkvm_free_pit(kvm);",
+      "\tkvm_pit_free(kvm);",
+      "arch/x86/kvm/x86.c: anchor `kvm_free_pit(kvm); (kvm_arch_sync_events, or kvm_arch_pre_destroy_vm in 7.x)` not found",
+    ],
     ["arch/x86/kvm/x86.c", '#include "i8254.h"\n', '#include "i8254.h"\n#include "i8254.h"\n', 'arch/x86/kvm/x86.c: anchor `#include "i8254.h"` found 2 times'],
   ])("%s: %j changed", (file, from, to, message) => {
     const tree = editedKernelTree(file, from, to);
@@ -216,7 +238,7 @@ describe("1. a tree of an unexpected version is refused and left byte for byte",
     const before = treeHash(tree);
     const result = devgen(["build", "devices/xche", "--only", "kernel", "--kernel-src", tree, "--json"]);
     expect(result.status).toBe(2);
-    expect(errorsOf(result)).toEqual(["arch/x86/kvm/x86.c: anchor `kvm_free_pit(kvm); (kvm_arch_sync_events)` not found"]);
+    expect(errorsOf(result)).toEqual(["arch/x86/kvm/x86.c: anchor `kvm_free_pit(kvm); (kvm_arch_sync_events, or kvm_arch_pre_destroy_vm in 7.x)` not found"]);
     expect(treeHash(tree)).toBe(before);
   });
 
@@ -347,7 +369,7 @@ describe("3. what devgen would create already belongs to someone else", () => {
     expect(source).toContain("reset: 0x58434845");
     fs.writeFileSync(deviceFile, source.replace("reset: 0x58434845", "reset: 0x12345678"));
     const other = compileDevice(copy);
-    const otherEdits = kernelEdits(other.device, generateAll(other));
+    const otherEdits = kernelEdits(other.device, generateAll(other), LINUX_6_1, null);
 
     const tree = kernelTree();
     applyPlan(planPatch(tree, "xche", edits));

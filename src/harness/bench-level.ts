@@ -19,9 +19,9 @@ import { buildKvmModules, type KernelModulesBuild } from "../toolchain/kernel-bu
 import { ensureStep } from "../toolchain/packages.js";
 import { cacheRoot } from "../util/cache-dir.js";
 import type { KernelTree } from "../toolchain/kernel-fetch.js";
-import { generateAll } from "../gen/index.js";
 import type { Device, Register } from "../ir/types.js";
-import { baselineEdits, kernelEdits } from "../integrate/kernel-edits.js";
+import { baselineEdits } from "../integrate/kernel-edits.js";
+import { integrateKernel } from "../integrate/kernel-tree.js";
 import { applyPlan, planPatch, type Edit } from "../integrate/patch.js";
 import { DevgenError } from "../util/diagnostics.js";
 import { formatDuration, type Progress } from "../util/progress.js";
@@ -146,6 +146,7 @@ function applyStamped(tree: string, plans: readonly { owner: string; edits: Edit
  * its place when patched again alone (repatchBenchDevice).
  */
 export function patchBenchTree(tree: string, devices: readonly CompiledDevice[]): void {
+  const devicePlans = integrateKernel(tree, devices).edits;
   const plans = [
     {
       owner: BASELINE_OWNER,
@@ -154,7 +155,7 @@ export function patchBenchTree(tree: string, devices: readonly CompiledDevice[])
         h: fs.readFileSync(path.join(BASELINE_DIR, "kvm_baseline.h"), "utf8"),
       }),
     },
-    ...devices.map((c) => ({ owner: c.device.name, edits: kernelEdits(c.device, generateAll(c)) })),
+    ...devices.map((c) => ({ owner: c.device.name, edits: devicePlans.get(c.device.name)! })),
   ];
   const stamp: Stamp = plans.map(({ owner, edits }) => [owner, editsHash(edits)]);
   if (JSON.stringify(readStamp(tree)) === JSON.stringify(stamp)) return;
@@ -170,7 +171,7 @@ export function repatchBenchDevice(tree: string, device: CompiledDevice): void {
   if (stamp?.at(-1)?.[0] !== owner) {
     throw DevgenError.single(`${owner} was not the last device patched into ${tree}`, "patch the bench's tree with it last (patchBenchTree)");
   }
-  const edits = kernelEdits(device.device, generateAll(device));
+  const edits = integrateKernel(tree, [device]).edits.get(owner)!;
   applyStamped(tree, [{ owner, edits }], [...stamp.slice(0, -1), [owner, editsHash(edits)]]);
 }
 

@@ -1,15 +1,18 @@
 /**
- * How a generated device is wired into a Linux tree (6.1 and 6.12 verified): its files
- * under arch/x86/kvm/, and marked insertions next to the PIT's lines, which exist
- * unchanged in both versions.
+ * How a generated device is wired into a Linux tree (6.1, 6.12, 7.2 and 7.3 verified): its
+ * files under arch/x86/kvm/, and marked insertions next to the PIT's lines, which exist in
+ * all of them. Where 7.x made the PIT optional (CONFIG_KVM_IOAPIC), those lines sit inside
+ * its #ifdef, and so does the device: its objects follow the PIT's Makefile variable.
  *
  * Everything inserted into shared files depends only on the device's name and numbers, so
  * a register change touches only the device's own files and the rebuild stays small.
  */
+import { irqSourceIdMacro } from "../gen/kvm/index.js";
+import type { KernelTarget } from "../gen/kvm/target.js";
 import type { GeneratedFile } from "../gen/types.js";
 import { uapiBlock } from "../gen/uapi.js";
 import type { Device } from "../ir/types.js";
-import { DevgenError } from "../util/diagnostics.js";
+import { generatedFile, generatedText } from "./generated-file.js";
 import type { Edit } from "./patch.js";
 
 const KVM_DIR = "arch/x86/kvm";
@@ -17,6 +20,7 @@ const KVM_DIR = "arch/x86/kvm";
 /** Files every kernel tree integration edits, for dirty-tree checks. */
 export const KERNEL_EDITED_FILES = [
   "include/uapi/linux/kvm.h",
+  "include/linux/kvm_host.h",
   "arch/x86/include/asm/kvm_host.h",
   `${KVM_DIR}/Makefile`,
   `${KVM_DIR}/x86.c`,
@@ -30,19 +34,56 @@ const END_OF_VM_IOCTL = {
   anchorLabel: "default: r = -ENOTTY; } out: return r; } (end of kvm_arch_vm_ioctl)",
 };
 
-export function kernelEdits(device: Device, generated: readonly GeneratedFile[]): Edit[] {
+/** Where the device's VM ioctls go: just before the PIT's, inside whatever #ifdef guards them. */
+const BEFORE_PIT_IOCTLS = {
+  anchor: [line("\tcase KVM_CREATE_PIT:"), line("\t\tu.pit_config.flags = KVM_PIT_SPEAKER_DUMMY;")],
+  anchorLabel: "case KVM_CREATE_PIT: u.pit_config.flags = KVM_PIT_SPEAKER_DUMMY; (kvm_arch_vm_ioctl)",
+};
+
+/** A line of the object lists that has not moved since 6.1, unlike the end of the first kvm-y list. */
+const KVM_OBJECTS_ANCHOR = {
+  anchor: line("kvm-$(CONFIG_X86_64) += mmu/tdp_iter.o mmu/tdp_mmu.o"),
+  anchorLabel: "kvm-$(CONFIG_X86_64) += mmu/tdp_iter.o mmu/tdp_mmu.o",
+};
+
+/** `#define KVM_XCHE_IRQ_SOURCE_ID\t\t\t3`, its value aligned with the PIT's like its neighbours. */
+function irqSourceIdDefine(device: Device, id: number): string {
+  const name = `#define ${irqSourceIdMacro(device)}`;
+  const tabs = Math.max(1, Math.ceil((48 - name.length) / 8));
+  return `${name}${"\t".repeat(tabs)}${id}`;
+}
+
+/**
+ * The edits that put `device` into a tree of `target`. `irqSourceId` is the device's fixed
+ * interrupt source id on trees without an allocator (see irqSourceIds in tree-numbers.ts).
+ */
+export function kernelEdits(device: Device, generated: readonly GeneratedFile[], target: KernelTarget, irqSourceId: number | null): Edit[] {
   const { name, kvm } = device;
-  const file = (from: string): Edit => {
-    const found = generated.find((f) => f.path === from);
-    if (!found) throw DevgenError.single(`generated file ${from} is missing`, "run devgen generate again");
-    return { kind: "file", file: `${KVM_DIR}/${from.slice(from.indexOf("/") + 1)}`, contents: found.contents };
-  };
-  const makefile = generated.find((f) => f.path === "kvm/Makefile.snippet");
+  const file = (from: string): Edit => ({
+    kind: "file",
+    file: `${KVM_DIR}/${from.slice(from.indexOf("/") + 1)}`,
+    contents: generatedFile(generated, from).contents,
+  });
   const coreFiles = generated.filter((f) => f.path.startsWith("core/") && !f.path.endsWith("_types.h"));
+  const fixedSourceId: Edit[] =
+    target.irqSourceIds.kind === "fixed" && device.interrupt
+      ? [
+          {
+            kind: "insert",
+            file: "include/linux/kvm_host.h",
+            anchor: /^#define\s+KVM_PIT_IRQ_SOURCE_ID\s+\d+\s*$/,
+            anchorLabel: "#define KVM_PIT_IRQ_SOURCE_ID",
+            where: "after",
+            text: irqSourceIdDefine(device, irqSourceId ?? Number.NaN),
+            comment: "c",
+          },
+        ]
+      : [];
   return [
     file(`kvm/${name}.c`),
     file(`kvm/${name}.h`),
     ...coreFiles.map((f) => file(f.path)),
+    ...fixedSourceId,
     {
       kind: "insert",
       file: "include/uapi/linux/kvm.h",
@@ -65,11 +106,9 @@ export function kernelEdits(device: Device, generated: readonly GeneratedFile[])
     {
       kind: "insert",
       file: `${KVM_DIR}/Makefile`,
-      // The last line of the first kvm-y block (6.12 renamed obj-$(CONFIG_KVM), so not that).
-      anchor: line("\t\t\t   mmu/spte.o"),
-      anchorLabel: "mmu/spte.o (end of the first kvm-y list)",
+      ...KVM_OBJECTS_ANCHOR,
       where: "after",
-      text: (makefile?.contents ?? `kvm-y\t\t\t+= ${name}.o ${name}_core.o\n`).replace(/\n$/, ""),
+      text: generatedText(generated, "kvm/Makefile.snippet"),
       comment: "hash",
     },
     {
@@ -94,7 +133,7 @@ export function kernelEdits(device: Device, generated: readonly GeneratedFile[])
     {
       kind: "insert",
       file: `${KVM_DIR}/x86.c`,
-      ...END_OF_VM_IOCTL,
+      ...BEFORE_PIT_IOCTLS,
       where: "before",
       text: [
         `\tcase ${kvm.create.name}:`,
@@ -111,7 +150,7 @@ export function kernelEdits(device: Device, generated: readonly GeneratedFile[])
       kind: "insert",
       file: `${KVM_DIR}/x86.c`,
       anchor: line("\tkvm_free_pit(kvm);"),
-      anchorLabel: "kvm_free_pit(kvm); (kvm_arch_sync_events)",
+      anchorLabel: "kvm_free_pit(kvm); (kvm_arch_sync_events, or kvm_arch_pre_destroy_vm in 7.x)",
       where: "after",
       text: `\tkvm_${name}_destroy(kvm);`,
       comment: "c",
@@ -132,10 +171,9 @@ export function baselineEdits(source: { c: string; h: string }): Edit[] {
     {
       kind: "insert",
       file: `${KVM_DIR}/Makefile`,
-      anchor: line("\t\t\t   mmu/spte.o"),
-      anchorLabel: "mmu/spte.o (end of the first kvm-y list)",
+      ...KVM_OBJECTS_ANCHOR,
       where: "after",
-      text: "kvm-y\t\t\t+= kvm_baseline.o",
+      text: "kvm-y += kvm_baseline.o",
       comment: "hash",
     },
     {

@@ -77,6 +77,19 @@ export function endMarker(owner: string, style: CommentStyle): string {
 
 const MARKER = /^\s*(?:\/\*|#) devgen:(\S+) (begin|end)(?: \*\/)?\s*$/;
 
+/** A file's text with every devgen block (any owner, markers included) left out. */
+export function withoutDevgenBlocks(text: string): string {
+  const kept: string[] = [];
+  let inside: string | null = null;
+  for (const line of text.split("\n")) {
+    const marker = MARKER.exec(line);
+    if (marker && marker[2] === "begin" && inside === null) inside = marker[1]!;
+    else if (marker && marker[2] === "end" && marker[1] === inside) inside = null;
+    else if (inside === null) kept.push(line);
+  }
+  return kept.join("\n");
+}
+
 /**
  * Where `owner`'s block goes at an anchor other devices' blocks already sit at: among them
  * in order of owner, whatever order the devices were patched in. Re-patching one device of

@@ -11,7 +11,8 @@
 import { toQemuStyle } from "../gen/qemu-style.js";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { QEMU_TARGETS, mesonSnippet, renderQemuDevice, type QemuTarget } from "../gen/qemu/index.js";
+import { mesonSnippet, renderQemuDevice } from "../gen/qemu/index.js";
+import { QEMU_TARGETS, type QemuTarget } from "../gen/qemu/target.js";
 import type { GeneratedFile } from "../gen/types.js";
 import { uapiBlock } from "../gen/uapi.js";
 import type { Device } from "../ir/types.js";

@@ -5,6 +5,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { CompiledDevice } from "../compile/index.js";
+import type { KernelTarget } from "../gen/kvm/target.js";
 import { DevgenError, type Diagnostic } from "../util/diagnostics.js";
 import { IOCTL_ROLES } from "../compile/kvm-numbers.js";
 import { stripOwner } from "./patch.js";
@@ -64,4 +65,36 @@ export function checkNumbers(tree: string, headerPath: string, devices: Compiled
     claimedCaps.set(cap.number, `${cap.name} (device ${device.name})`);
   }
   if (diagnostics.length) throw new DevgenError(diagnostics);
+}
+
+/** `unsigned long irq_states[]` holds one bit per source in the PIC and I/O APIC. */
+const IRQ_SOURCE_ID_LIMIT = 64;
+
+/**
+ * On trees with fixed interrupt source ids (7.x), each interrupting device gets the lowest id
+ * from `first` up that neither upstream nor another devgen device already in the tree uses;
+ * the devices being patched now count as absent, so re-patching keeps their ids.
+ */
+export function irqSourceIds(tree: string, devices: readonly CompiledDevice[], target: KernelTarget): Map<string, number> {
+  const ids = new Map<string, number>();
+  if (target.irqSourceIds.kind !== "fixed") return ids;
+  let text = fs.readFileSync(path.join(tree, "include/linux/kvm_host.h"), "utf8");
+  for (const { device } of devices) text = stripOwner(text, device.name);
+  const used = new Set([...text.matchAll(/^#define\s+KVM_\w+_IRQ_SOURCE_ID\s+(\d+)\s*$/gm)].map((m) => Number(m[1])));
+  let next = target.irqSourceIds.first;
+  for (const { device, locate } of [...devices].sort((a, b) => (a.device.name < b.device.name ? -1 : 1))) {
+    if (!device.interrupt) continue;
+    while (used.has(next)) next++;
+    if (next >= IRQ_SOURCE_ID_LIMIT) {
+      throw new DevgenError([
+        {
+          location: locate(["interrupt"]),
+          message: `${device.name} would need interrupt source id ${next}, but KVM tracks only ${IRQ_SOURCE_ID_LIMIT} sources per line`,
+          hint: "patch fewer interrupting devices into this tree",
+        },
+      ]);
+    }
+    ids.set(device.name, next++);
+  }
+  return ids;
 }

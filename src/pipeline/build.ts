@@ -16,7 +16,8 @@ import { ensureStep } from "../toolchain/packages.js";
 import { detectQemuTarget, QEMU_EDITED_FILES, qemuEdits } from "../integrate/qemu-edits.js";
 import { DEFAULT_KERNEL, fetchKernel, KERNEL_SERIES, type KernelSeries } from "../toolchain/kernel-fetch.js";
 import { generateAll } from "../gen/index.js";
-import { KERNEL_EDITED_FILES, kernelEdits } from "../integrate/kernel-edits.js";
+import { KERNEL_EDITED_FILES } from "../integrate/kernel-edits.js";
+import { integrateKernel } from "../integrate/kernel-tree.js";
 import { checkNumbers } from "../integrate/tree-numbers.js";
 import { applyPlan, patchedOwners, planPatch, planUnpatch, type Edit } from "../integrate/patch.js";
 import { DevgenError } from "../util/diagnostics.js";
@@ -127,7 +128,8 @@ export async function buildKernel(options: KernelBuildOptions): Promise<KernelBu
   const built = await withTreeLock(tree, { progress }, async () => {
     checkClean(tree, KERNEL_EDITED_FILES, options.force);
     checkNumbers(tree, "include/uapi/linux/kvm.h", devices);
-    const edits = (c: CompiledDevice) => kernelEdits(c.device, generateAll(c));
+    const integration = integrateKernel(tree, devices);
+    const edits = (c: CompiledDevice) => integration.edits.get(c.device.name)!;
     patchDevices(tree, devices, edits);
     progress.info(`patched ${devices.map((c) => c.device.name).join(", ")} into ${tree}`);
     if (options.emitPatch) writePatch(options.emitPatch, tree, devices, edits, "KVM: x86", "in-kernel device");

@@ -15,7 +15,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { cacheRoot, logsDir } from "../util/cache-dir.js";
 import { QEMU_BUILD_NEEDS, QEMU_SERIES, type QemuBuildNeeds, type QemuSeries } from "./qemu-fetch.js";
-import type { QemuTarget } from "../gen/qemu/index.js";
+import type { QemuTarget } from "../gen/qemu/target.js";
 import { DevgenError } from "../util/diagnostics.js";
 import { quietProgress, type Progress, type ProgressTask } from "../util/progress.js";
 import { run } from "../util/run.js";

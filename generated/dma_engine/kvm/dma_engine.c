@@ -335,7 +335,7 @@ int kvm_dma_engine_vm_ioctl(struct kvm *kvm, unsigned int ioctl, void __user *ar
 	return r;
 }
 
-/* Called from kvm_arch_sync_events(), like kvm_free_pit(); nothing to do if never created. */
+/* Called where x86.c frees the PIT, while irq routing is still valid; a no-op if never created. */
 void kvm_dma_engine_destroy(struct kvm *kvm)
 {
 	struct kvm_dma_engine *dev = kvm->arch.dma_engine;

@@ -335,7 +335,7 @@ int kvm_hpet_timer_vm_ioctl(struct kvm *kvm, unsigned int ioctl, void __user *ar
 	return r;
 }
 
-/* Called from kvm_arch_sync_events(), like kvm_free_pit(); nothing to do if never created. */
+/* Called where x86.c frees the PIT, while irq routing is still valid; a no-op if never created. */
 void kvm_hpet_timer_destroy(struct kvm *kvm)
 {
 	struct kvm_hpet_timer *dev = kvm->arch.hpet_timer;

@@ -280,7 +280,7 @@ int kvm_uart16550_vm_ioctl(struct kvm *kvm, unsigned int ioctl, void __user *arg
 	return r;
 }
 
-/* Called from kvm_arch_sync_events(), like kvm_free_pit(); nothing to do if never created. */
+/* Called where x86.c frees the PIT, while irq routing is still valid; a no-op if never created. */
 void kvm_uart16550_destroy(struct kvm *kvm)
 {
 	struct kvm_uart16550 *dev = kvm->arch.uart16550;

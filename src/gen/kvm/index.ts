@@ -13,15 +13,24 @@ import { banner } from "../core/index.js";
 import { render } from "../render.js";
 import { cComment, wrapSignatures } from "../c.js";
 import type { Generator } from "../types.js";
+import type { KernelTarget } from "./target.js";
 import { uapiBlock } from "../uapi.js";
 
-export const generateKvm: Generator = ({ device, hooks }) => {
-  const view = kvmView(device);
+export const generateKvm: Generator = ({ device, hooks, targets }) => {
+  const view = kvmView(device, targets.kernel);
   return [
     { path: `kvm/${device.name}.h`, contents: wrapSignatures(render("kvm/device.h.hbs", view), 100) },
     { path: `kvm/${device.name}.c`, contents: wrapSignatures(render("kvm/device.c.hbs", view), 100) },
     { path: `kvm/${device.name}_uapi.h`, contents: uapiBlock(device) },
-    { path: "kvm/Makefile.snippet", contents: render("kvm/Makefile.snippet.hbs", { objects: kvmObjects(device, hooks !== null).join(" ") }) },
+    {
+      path: "kvm/Makefile.snippet",
+      contents: render("kvm/Makefile.snippet.hbs", {
+        variable: targets.kernel.objectsVar,
+        // kvm-y's own lines align `+=` with tabs; the conditional ones use a space.
+        separator: targets.kernel.objectsVar === "kvm-y" ? "\t\t\t" : " ",
+        objects: kvmObjects(device, hooks !== null).join(" "),
+      }),
+    },
   ];
 };
 
@@ -45,8 +54,14 @@ const LOCALS = new Set([
   "mapped", "r", "regs", "state", "this", "ustate", "val", "vcpu",
 ]);
 
-export function kvmView(device: Device) {
+/** The name of the fixed interrupt source id devgen defines for a device in kvm_host.h (7.x). */
+export function irqSourceIdMacro(device: Device): string {
+  return `KVM_${device.prefix}_IRQ_SOURCE_ID`;
+}
+
+export function kvmView(device: Device, target: KernelTarget) {
   const bus = BUSES[device.kvm.bus];
+  const v = device.name.length <= 8 && !LOCALS.has(device.name) ? device.name : "dev";
   return {
     name: device.name,
     prefix: device.prefix,
@@ -54,7 +69,7 @@ export function kvmView(device: Device) {
     headerBanner: banner(device, "entry points of the in-kernel device"),
     banner: banner(device, "in-kernel device, registered on a KVM I/O bus"),
     /** The device pointer, named after the device as i8254.c names its `pit` when short. */
-    var: device.name.length <= 8 && !LOCALS.has(device.name) ? device.name : "dev",
+    var: v,
     bus: bus.bus,
     busEnd: bus.end,
     busSpace: bus.space,
@@ -67,7 +82,12 @@ export function kvmView(device: Device) {
     configure: device.kvm.configure.name,
     getState: device.kvm.getState.name,
     setState: device.kvm.setState.name,
+    alloc: target.zeroAlloc === "kzalloc_obj" ? `kzalloc_obj(*${v}, GFP_KERNEL_ACCOUNT)` : `kzalloc(sizeof(*${v}), GFP_KERNEL_ACCOUNT)`,
     /** Present when the device drives an interrupt line. */
-    irq: device.interrupt ? {} : null,
+    irq: device.interrupt
+      ? target.irqSourceIds.kind === "requested"
+        ? { requestsSourceId: true, sourceId: `${v}->irq_source_id` }
+        : { requestsSourceId: false, sourceId: irqSourceIdMacro(device) }
+      : null,
   };
 }
