@@ -1,7 +1,8 @@
 /**
  * The QEMU probes: on excerpts of real headers (what each release resolves to), on small
  * fake files for every way a probe cannot decide, and, with DEVGEN_REAL=1, on the real
- * trees: every probe where it flips between QEMU 7.2, 10.0 and 10.2.
+ * trees: every probe where it flips between QEMU 7.2, 10.0 and 10.2, and the anchors of
+ * devgen's edits in each.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -9,6 +10,10 @@ import * as path from "node:path";
 import type { QemuTarget } from "../src/gen/qemu/index.js";
 import { OLDEST_QEMU, probeQemuTarget, probeRelease, QEMU_PROBES, runProbe, type QemuProbe } from "../src/integrate/qemu-probes.js";
 import { detectQemuTarget, treeReader } from "../src/integrate/qemu-target.js";
+import { compileDevice } from "../src/compile/index.js";
+import { generateAll } from "../src/gen/index.js";
+import { planPatch } from "../src/integrate/patch.js";
+import { qemuEdits } from "../src/integrate/qemu-edits.js";
 import { cachedQemu } from "../src/toolchain/qemu-fetch.js";
 import { DevgenError } from "../src/util/diagnostics.js";
 import { headerReader, QEMU_HEADERS, type QemuHeaders } from "./helpers/qemu-headers.js";
@@ -201,10 +206,11 @@ const HOW_TO_GET: Record<Release, string> = {
 };
 
 const realOn = process.env.DEVGEN_REAL === "1";
+const xche = compileDevice("devices/xche");
 for (const release of RELEASES) {
   const tree = realTrees[release];
   const reason = !realOn ? "DEVGEN_REAL=1 not set" : tree ? null : `no tree: ${HOW_TO_GET[release]}`;
-  (reason ? describe.skip : describe)(`the probes on the real QEMU ${release} tree${reason ? ` (skipped: ${reason})` : ""}`, () => {
+  (reason ? describe.skip : describe)(`the real QEMU ${release} tree, read only${reason ? ` (skipped: ${reason})` : ""}`, () => {
     test.each(FIELDS)("%s", (field) => {
       const result = runProbe(QEMU_PROBES[field] as QemuProbe<unknown>, treeReader(tree!));
       expect(result).toMatchObject({ decided: true, outcome: EXPECTED[release][field] });
@@ -212,6 +218,11 @@ for (const release of RELEASES) {
 
     test("the whole target", () => {
       expect(detectQemuTarget(tree!)).toEqual({ version: expect.stringMatching(new RegExp(`^${release.replace(".", "\\.")}\\.`)), ...EXPECTED[release] });
+    });
+
+    test("devgen's edits find their anchors (planned, not applied)", () => {
+      // planPatch refuses a missing or repeated anchor, also in a tree that already has xche.
+      expect(() => planPatch(tree!, "xche", qemuEdits(xche.device, generateAll(xche), detectQemuTarget(tree!)))).not.toThrow();
     });
   });
 }
