@@ -1,9 +1,11 @@
 import { DEFAULT_TARGETS } from "../src/gen/index.js";
 import { compileDevice } from "../src/compile/index.js";
 import { generateQemu, renderQemuDevice } from "../src/gen/qemu/index.js";
-import { QEMU_TARGETS } from "../src/gen/qemu/target.js";
+import { DEFAULT_QEMU_TARGET, type QemuTarget } from "../src/gen/qemu/target.js";
+import { probeQemuTree } from "../src/integrate/qemu-probes.js";
 import { uapiBlock } from "../src/gen/uapi.js";
 import type { Device } from "../src/ir/types.js";
+import { headerReader, QEMU_HEADERS } from "./helpers/qemu-headers.js";
 
 const compiled = compileDevice("devices/xche");
 const files = generateQemu({ device: compiled.device, hooks: compiled.hooks, targets: DEFAULT_TARGETS });
@@ -140,23 +142,47 @@ describe("qemu backend for devices/xche", () => {
 });
 
 describe("qemu backend variants", () => {
-  test("QEMU 10.0 and 10.1 spellings are data of the target", () => {
-    const v10 = renderQemuDevice(compiled.device, QEMU_TARGETS["10.0"]);
-    expect(v10).toContain('#include "system/kvm.h"');
-    expect(v10).toContain('#include "hw/pci/pci_device.h"');
-    expect(v10).toContain("static const Property xche_properties[]");
-    expect(v10).not.toContain("DEFINE_PROP_END_OF_LIST");
-    expect(v10).toContain("device_class_set_legacy_reset(dc, xche_reset);");
-    expect(v10).toContain("static void xche_class_init(ObjectClass *klass, void *data)");
-    const v101 = renderQemuDevice(compiled.device, QEMU_TARGETS["10.1"]);
-    expect(v101).toContain("static void xche_class_init(ObjectClass *klass, const void *data)");
-    const v72 = renderQemuDevice(compiled.device, QEMU_TARGETS["7.2"]);
-    expect(v72).toBe(glue);
+  /** The target the probes find in excerpts of a release's headers. */
+  function probed(release: keyof typeof QEMU_HEADERS): QemuTarget {
+    return probeQemuTree(headerReader(QEMU_HEADERS[release]), `QEMU ${release}`).target;
+  }
+
+  test("the spellings of a tree are data of the target", () => {
+    const v102 = renderQemuDevice(compiled.device, probed("10.2"));
+    expect(v102).toContain('#include "system/kvm.h"');
+    expect(v102).toContain('#include "hw/pci/pci_device.h"');
+    expect(v102).toContain("static const Property xche_properties[]");
+    expect(v102).not.toContain("DEFINE_PROP_END_OF_LIST");
+    expect(v102).toContain("static void xche_class_init(ObjectClass *klass, const void *data)");
+    expect(v102).toContain(".fields = (const VMStateField[]) {");
+    expect(v102).toContain(".interfaces    = (const InterfaceInfo[]) {");
+    const v100 = renderQemuDevice(compiled.device, probed("10.0"));
+    expect(v100).toContain("static void xche_class_init(ObjectClass *klass, void *data)");
+    expect(v100).toContain(".interfaces    = (InterfaceInfo[]) {");
+  });
+
+  test("reset is Resettable's hold phase, with the parameters the tree's hold phase has", () => {
+    const v102 = renderQemuDevice(compiled.device, probed("10.2"));
+    expect(v102).toContain("static void xche_reset(Object *obj, ResetType type)\n{\n    XcheState *s = XCHE(obj);\n");
+    expect(v102).toContain("    ResettableClass *rc = RESETTABLE_CLASS(klass);\n");
+    expect(v102).toContain("    rc->phases.hold = xche_reset;\n");
+    expect(v102).not.toMatch(/dc->reset|legacy_reset/);
+    const v72 = renderQemuDevice(compiled.device, probed("7.2"));
+    expect(v72).toContain("static void xche_reset(Object *obj)\n");
+    expect(v72).toContain("    rc->phases.hold = xche_reset;\n");
+  });
+
+  test("the example output uses the default target: DeviceClass's reset member, as 7.2 devices did", () => {
+    const example = renderQemuDevice(compiled.device, DEFAULT_QEMU_TARGET);
+    expect(example).toBe(glue);
+    expect(example).toContain("static void xche_reset(DeviceState *dev)\n");
+    expect(example).toContain("    dc->reset = xche_reset;\n");
+    expect(example).not.toContain("ResettableClass");
   });
 
   test("a device without interrupt has no pin, no INTx routing and a zero GSI", () => {
     const quiet: Device = { ...compiled.device, interrupt: null };
-    const c = renderQemuDevice(quiet, QEMU_TARGETS["7.2"]);
+    const c = renderQemuDevice(quiet, DEFAULT_QEMU_TARGET);
     expect(c).not.toContain("pci_config_set_interrupt_pin");
     expect(c).not.toContain("irq_level");
     expect(c).not.toContain("pci_set_irq");
@@ -171,7 +197,7 @@ describe("qemu backend variants", () => {
       bar: { ...compiled.device.bar, space: "mmio" },
       busSizes: [1, 2, 4, 8],
     };
-    const c = renderQemuDevice(mmio, QEMU_TARGETS["7.2"]);
+    const c = renderQemuDevice(mmio, DEFAULT_QEMU_TARGET);
     expect(c).toContain("PCI_BASE_ADDRESS_SPACE_MEMORY, &s->bar);");
     expect(c).toContain(".max_access_size = 8,");
     expect(c).toContain('"xche-mmio"');

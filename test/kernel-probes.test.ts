@@ -46,7 +46,7 @@ const caught = (fn: () => unknown): DevgenError => {
 
 describe("kernel tree probes", () => {
   test("Linux 6.1's spellings", () => {
-    expect(probeKernelTree(reader(LINUX_6_1_FILES), "linux").target).toEqual<KernelTarget>({
+    expect(probeKernelTree(reader(LINUX_6_1_FILES), "linux").target).toEqual({
       irqSourceIds: { kind: "requested" },
       zeroAlloc: "kzalloc",
       objectsVar: "kvm-y",
@@ -55,7 +55,7 @@ describe("kernel tree probes", () => {
 
   test("Linux 7.2's spellings: the first free fixed id follows the tree's highest", () => {
     const files = { ...LINUX_6_1_FILES, ...LINUX_7_2_CHANGES };
-    expect(probeKernelTree(reader(files), "linux").target).toEqual<KernelTarget>({
+    expect(probeKernelTree(reader(files), "linux").target).toEqual({
       irqSourceIds: { kind: "fixed", first: 3 },
       zeroAlloc: "kzalloc_obj",
       objectsVar: "kvm-$(CONFIG_KVM_IOAPIC)",
@@ -69,15 +69,16 @@ describe("kernel tree probes", () => {
     delete (files as Record<string, string | undefined>)["include/linux/slab.h"];
     const messages = caught(() => probeKernelTree(reader(files), "/src/linux")).diagnostics.map((d) => d.message);
     expect(messages).toEqual([
-      "/src/linux: probe irq-source-ids (how the device gets the interrupt source id it drives its line with): include/linux/kvm_host.h has none of " +
-        "`int kvm_request_irq_source_id(` (an allocator, until 6.x) or `#define KVM_PIT_IRQ_SOURCE_ID <n>` (fixed ids, 7.x)",
-      "/src/linux: probe zero-alloc (how the device struct is allocated): include/linux/slab.h is missing; devgen looks there for `#define kzalloc_obj(` or a `kzalloc(` definition",
+      "/src/linux: probe irq-source-ids: found none of `int kvm_request_irq_source_id(struct kvm *kvm);` in include/linux/kvm_host.h, " +
+        "`#define KVM_PIT_IRQ_SOURCE_ID <n>` in include/linux/kvm_host.h",
+      "/src/linux: probe zero-alloc: found none of `#define kzalloc_obj(` in include/linux/slab.h, " +
+        "a `kzalloc(` definition and no `kzalloc_obj` in include/linux/slab.h (no include/linux/slab.h)",
     ]);
   });
 
   test("the PIT's objects must be somewhere in the kvm Makefile", () => {
     const result = runProbe(KERNEL_PROBES.objectsVar, reader({ "arch/x86/kvm/Makefile": "kvm-y += x86.o\n" }));
-    expect(result.ok).toBe(false);
+    expect(result.decided).toBe(false);
   });
 
   test("a tree older than 6.1 is refused by name", () => {
@@ -101,7 +102,7 @@ describe("kernel tree probes", () => {
         "",
       ].join("\n"),
     );
-    expect(runProbe(KERNEL_PROBES.irqSourceIds, pristineReader(tree))).toMatchObject({ ok: true, outcome: { value: { kind: "fixed", first: 3 } } });
+    expect(runProbe(KERNEL_PROBES.irqSourceIds, pristineReader(tree))).toMatchObject({ decided: true, outcome: { value: { kind: "fixed", first: 3 } } });
   });
 });
 

@@ -3,7 +3,8 @@
  * byte as they were, and a devgen killed while patching never leaves a half-patched tree
  * behind for good. Five cases:
  *
- * 1. a tree of an unexpected version (an anchor moved, a QEMU VERSION devgen does not know);
+ * 1. a tree of an unexpected version (an anchor moved, QEMU headers that do not say how to
+ *    spell an API the glue uses, a QEMU older than 7.2);
  * 2. a read-only tree (a read-only bind mount: we run as root, so chmod would not stop us);
  * 3. a tree where the path or the markers devgen would create already belong to someone else;
  * 4. devgen killed with SIGKILL before every single write of a patch and of an unpatch (and
@@ -32,6 +33,7 @@ import { applyPlan, planPatch, planUnpatch, stripOwner } from "../src/integrate/
 import { DevgenError } from "../src/util/diagnostics.js";
 import { createProgress } from "../src/util/progress.js";
 import { compileDevice } from "../src/compile/index.js";
+import { QEMU_HEADERS } from "./helpers/qemu-headers.js";
 import { treeHash } from "./helpers/tree-hash.js";
 
 const CLI = path.resolve("dist/src/cli/main.js");
@@ -180,10 +182,10 @@ function editedKernelTree(file: string, from: string, to: string): string {
   return tree;
 }
 
-/** The lines of a QEMU tree around devgen's anchors (10.0's spelling of meson.build). */
-function qemuTree(version: string): string {
+/** The lines of a QEMU 10.0 tree around devgen's anchors and those its probes read. */
+function qemuTree(): string {
   return writeTree("devgen-safety-qemu-", {
-    VERSION: `${version}\n`,
+    ...QEMU_HEADERS["10.0"],
     "hw/misc/meson.build": "system_ss.add(when: 'CONFIG_EDU', if_true: files('edu.c'))\n",
     "hw/misc/Kconfig": "config PCI_TESTDEV\n    bool\n\nconfig EDU\n    bool\n",
     "hw/misc/edu.c": "/* edu */\n",
@@ -242,17 +244,26 @@ describe("1. a tree of an unexpected version is refused and left byte for byte",
     expect(treeHash(tree)).toBe(before);
   });
 
-  test("a QEMU tree of another release is refused, naming its VERSION file", () => {
-    const tree = qemuTree("9.2.0");
+  test.each([
+    [
+      "include/qom/object.h",
+      "void (*class_init)(ObjectClass *klass, void *data);",
+      "void (*class_init)(ObjectClass *oc, void *data);",
+      "probe class-init-data: found none of `void (*class_init)(ObjectClass *klass, const void *data);` in include/qom/object.h, `void (*class_init)(ObjectClass *klass, void *data);` in include/qom/object.h",
+    ],
+    ["VERSION", "10.0.13", "7.1.0", "probe release: VERSION holds 7.1.0, older than 7.2.0, the oldest QEMU devgen supports"],
+  ])("a QEMU tree whose %s the probes cannot use is refused, naming the probe", (file, from, to, message) => {
+    const tree = qemuTree();
+    fs.writeFileSync(path.join(tree, file), fs.readFileSync(path.join(tree, file), "utf8").replace(from, to));
     const before = treeHash(tree);
     const result = devgen(["build", "devices/xche", "--only", "qemu", "--qemu-src", tree, "--json"]);
     expect(result.status).toBe(2);
-    expect(errorsOf(result)).toEqual([`${tree}/VERSION: QEMU 9.2.0 is not supported; devgen generates for QEMU 7.2, 10.0, 10.1`]);
+    expect(errorsOf(result)).toEqual([`${tree}: ${message}`]);
     expect(treeHash(tree)).toBe(before);
   });
 
   test("a QEMU tree of a supported release whose files moved is refused as a whole", () => {
-    const tree = qemuTree("10.0.13");
+    const tree = qemuTree();
     fs.writeFileSync(path.join(tree, "hw/misc/Kconfig"), "config PCI_TESTDEV\n    bool\n\nconfig EDU_PCI\n    bool\n");
     const before = treeHash(tree);
     const result = devgen(["build", "devices/xche", "--only", "qemu", "--qemu-src", tree, "--json"]);

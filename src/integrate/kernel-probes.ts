@@ -5,12 +5,16 @@
  */
 import type { IrqSourceIds, KernelTarget } from "../gen/kvm/target.js";
 import { DevgenError } from "../util/diagnostics.js";
-import { runProbes, whenMatches, type Probe, type ProbeOutcome, type TreeReader } from "./tree-probe.js";
+import { declared, runProbes, type Probe, type ProbeOutcome, type TreeReader } from "./tree-probe.js";
 
 /** The oldest kernel devgen's anchors and API use are known to hold for. */
 export const OLDEST_KERNEL = { version: 6, patchlevel: 1 };
 
 const KVM_HOST = "include/linux/kvm_host.h";
+
+const UNKNOWN_SPELLING_HINT =
+  "devgen patches a kernel tree only when its files say how to spell each API the device uses; the tree was left untouched " +
+  "(a new spelling is a new alternative in src/integrate/kernel-probes.ts)";
 
 /** The irq source ids a tree defines (`#define KVM_PIT_IRQ_SOURCE_ID 2`), highest first. */
 function definedIrqSourceIds(text: string): number[] {
@@ -19,33 +23,35 @@ function definedIrqSourceIds(text: string): number[] {
 
 const irqSourceIds: Probe<IrqSourceIds> = {
   name: "irq-source-ids",
-  decides: "how the device gets the interrupt source id it drives its line with",
-  file: KVM_HOST,
   alternatives: [
-    whenMatches("`int kvm_request_irq_source_id(` (an allocator, until 6.x)", /^int kvm_request_irq_source_id\(/m, { kind: "requested" }),
+    declared(KVM_HOST, "int kvm_request_irq_source_id(struct kvm *kvm);", { kind: "requested" }),
     {
-      lookingFor: "`#define KVM_PIT_IRQ_SOURCE_ID <n>` (fixed ids, 7.x)",
+      file: KVM_HOST,
+      lookingFor: "`#define KVM_PIT_IRQ_SOURCE_ID <n>`",
       match: (text) => (/^#define\s+KVM_PIT_IRQ_SOURCE_ID\s+\d+/m.test(text) ? { kind: "fixed", first: definedIrqSourceIds(text)[0]! + 1 } : null),
     },
   ],
 };
 
+const SLAB_H = "include/linux/slab.h";
+
 const zeroAlloc: Probe<KernelTarget["zeroAlloc"]> = {
   name: "zero-alloc",
-  decides: "how the device struct is allocated",
-  file: "include/linux/slab.h",
   alternatives: [
-    whenMatches("`#define kzalloc_obj(`", /^#define kzalloc_obj\(/m, "kzalloc_obj"),
-    whenMatches("a `kzalloc(` definition", /^(?:static inline.*\bkzalloc\(|#define kzalloc\()/m, "kzalloc"),
+    declared(SLAB_H, "#define kzalloc_obj(", "kzalloc_obj"),
+    {
+      file: SLAB_H,
+      lookingFor: "a `kzalloc(` definition and no `kzalloc_obj`",
+      match: (text) => (/^(?:static inline.*\bkzalloc\(|#define kzalloc\()/m.test(text) && !/^#define kzalloc_obj\(/m.test(text) ? "kzalloc" : null),
+    },
   ],
 };
 
 const objectsVar: Probe<string> = {
   name: "pit-objects",
-  decides: "the kvm Makefile variable the device's objects join, the PIT's",
-  file: "arch/x86/kvm/Makefile",
   alternatives: [
     {
+      file: "arch/x86/kvm/Makefile",
       lookingFor: "an assignment listing `i8254.o`",
       match: (text) => {
         // Continuation lines belong to the assignment they continue.
@@ -57,12 +63,11 @@ const objectsVar: Probe<string> = {
   ],
 };
 
-const releaseNumbers: Probe<{ version: number; patchlevel: number }> = {
+const release: Probe<{ version: number; patchlevel: number }> = {
   name: "kernel-version",
-  decides: "whether the tree is one devgen supports",
-  file: "Makefile",
   alternatives: [
     {
+      file: "Makefile",
       lookingFor: "`VERSION = <n>` and `PATCHLEVEL = <n>`",
       match: (text) => {
         const version = /^VERSION = (\d+)$/m.exec(text);
@@ -73,7 +78,7 @@ const releaseNumbers: Probe<{ version: number; patchlevel: number }> = {
   ],
 };
 
-export const KERNEL_PROBES = { releaseNumbers, irqSourceIds, zeroAlloc, objectsVar };
+export const KERNEL_PROBES = { release, irqSourceIds, zeroAlloc, objectsVar };
 
 export interface ProbedKernel {
   target: KernelTarget;
@@ -82,8 +87,8 @@ export interface ProbedKernel {
 
 /** The tree's KernelTarget, or an error naming every probe that could not decide. */
 export function probeKernelTree(read: TreeReader, tree: string): ProbedKernel {
-  const { values, outcomes } = runProbes(KERNEL_PROBES, read, tree);
-  const { version, patchlevel } = values.releaseNumbers;
+  const { values, outcomes } = runProbes(KERNEL_PROBES, read, tree, UNKNOWN_SPELLING_HINT);
+  const { version, patchlevel } = values.release;
   if (version < OLDEST_KERNEL.version || (version === OLDEST_KERNEL.version && patchlevel < OLDEST_KERNEL.patchlevel)) {
     throw DevgenError.single(
       `${tree}: Linux ${version}.${patchlevel} (Makefile) is older than ${OLDEST_KERNEL.version}.${OLDEST_KERNEL.patchlevel}, the oldest devgen supports`,
@@ -97,4 +102,4 @@ export function probeKernelTree(read: TreeReader, tree: string): ProbedKernel {
 }
 
 /** Every file the probes read. */
-export const KERNEL_PROBED_FILES = [...new Set(Object.values(KERNEL_PROBES).map((probe) => probe.file))];
+export const KERNEL_PROBED_FILES = [...new Set(Object.values(KERNEL_PROBES).flatMap((probe) => probe.alternatives.map((a) => a.file)))];

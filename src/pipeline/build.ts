@@ -13,9 +13,9 @@ import { buildQemu } from "../toolchain/qemu-build.js";
 import { DEFAULT_QEMU, fetchQemu, QEMU_SERIES, type QemuSeries } from "../toolchain/qemu-fetch.js";
 import { formatPatch, patchChanges } from "../integrate/emit-patch.js";
 import { ensureStep } from "../toolchain/packages.js";
-import { detectQemuTarget, QEMU_EDITED_FILES, qemuEdits } from "../integrate/qemu-edits.js";
+import { QEMU_EDITED_FILES } from "../integrate/qemu-edits.js";
+import { integrateQemu } from "../integrate/qemu-tree.js";
 import { DEFAULT_KERNEL, fetchKernel, KERNEL_SERIES, type KernelSeries } from "../toolchain/kernel-fetch.js";
-import { generateAll } from "../gen/index.js";
 import { KERNEL_EDITED_FILES } from "../integrate/kernel-edits.js";
 import { integrateKernel } from "../integrate/kernel-tree.js";
 import { checkNumbers } from "../integrate/tree-numbers.js";
@@ -206,12 +206,14 @@ export async function buildQemuTree(options: QemuBuildOptions): Promise<QemuBuil
   const tree = options.qemuSrc
     ? path.resolve(options.qemuSrc)
     : (await fetchQemu({ version: qemuSeries(options.qemu), progress })).srcDir;
-  const target = detectQemuTarget(tree);
+  // The probes run before any write: a tree they cannot decide is refused untouched.
+  const integration = integrateQemu(tree, devices);
+  const { target } = integration;
   if (options.emitPatch) await ensureStep("emit-patch", path.join(logsDir(), `build-qemu-${path.basename(tree)}.log`), progress);
   const built = await withTreeLock(tree, { progress }, async () => {
     checkClean(tree, QEMU_EDITED_FILES, options.force);
     checkNumbers(tree, "linux-headers/linux/kvm.h", devices);
-    const edits = (c: CompiledDevice) => qemuEdits(c.device, generateAll(c), target);
+    const edits = (c: CompiledDevice) => integration.edits.get(c.device.name)!;
     patchDevices(tree, devices, edits);
     progress.info(`patched ${devices.map((c) => c.device.name).join(", ")} into ${tree} (QEMU ${target.version})`);
     if (options.emitPatch) writePatch(options.emitPatch, tree, devices, edits, "hw/misc", "PCI device");

@@ -14,7 +14,7 @@ import { cHex } from "../c.js";
 import { render } from "../render.js";
 import type { Generator } from "../types.js";
 import { uapiBlock } from "../uapi.js";
-import type { QemuTarget } from "./target.js";
+import type { QemuReset, QemuTarget } from "./target.js";
 
 export const generateQemu: Generator = ({ device, hooks, targets }) => [
   { path: `qemu/${device.name}.c`, contents: renderQemuDevice(device, targets.qemu) },
@@ -67,6 +67,7 @@ export function qemuView(device: Device, target: QemuTarget) {
     /** A C string literal. */
     description: cString(device.description || device.name),
     target,
+    reset: resetView(target.reset),
     typeMacro: `TYPE_${p}`,
     state: `${camel(n)}State`,
     checker: p,
@@ -105,6 +106,12 @@ export function qemuView(device: Device, target: QemuTarget) {
     irq: device.interrupt ? { pin: 1 } : null,
     gsi: device.interrupt ? `${n}_kvm_gsi(s)` : "0",
   };
+}
+
+/** The reset function's parameters, the object it resets, and the class member it goes into. */
+function resetView(reset: QemuReset) {
+  if (reset.hook === "legacy-member") return { parameters: "DeviceState *dev", subject: "dev", holdPhase: false };
+  return { parameters: reset.parameters, subject: "obj", holdPhase: true };
 }
 
 function cString(text: string): string {

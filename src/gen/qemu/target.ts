@@ -1,64 +1,51 @@
 /**
- * The QEMU API spellings that differ between the releases devgen patches. What differs is
- * data, not template logic, so the same device renders for every tree.
+ * The QEMU API spellings that changed between releases. The tree integration reads each
+ * one from the tree it patches (integrate/qemu-probes.ts); only `devgen generate`, which has
+ * no tree at hand, uses a fixed target.
  */
-
-/** The QEMU API spellings that changed between the releases devgen targets. */
 export interface QemuTarget {
+  /** The release, for messages and for how its tree is configured: "7.2", "10.2.2". */
   version: string;
-  /** `hw/pci/pci.h` until 7.2; `PCIDevice` moved to `hw/pci/pci_device.h` in 8.0. */
+  /** Where `PCIDevice` is declared: `hw/pci/pci.h` until 7.2, `hw/pci/pci_device.h` from 8.0. */
   pciHeader: string;
-  /** `sysemu/kvm.h` until 9.2; `system/kvm.h` from 10.0. */
+  /** Where `kvm_vm_ioctl` is declared: `sysemu/kvm.h` until 9.2, `system/kvm.h` from 10.0. */
   kvmHeader: string;
-  /** `static Property` until 9.2; `static const Property` from 10.0. */
+  /** `static Property` while device_class_set_props takes `Property *`, `static const Property` once it takes `const Property *`. */
   propertyQualifier: string;
-  /** `DEFINE_PROP_END_OF_LIST()` terminates property arrays until 9.2; 10.0 removed it. */
+  /** Whether `DEFINE_PROP_END_OF_LIST()` terminates property arrays; 10.0 counts them instead. */
   propertyListEnd: boolean;
-  /** The `data` parameter of class_init: `void *` until 10.0, `const void *` from 10.1. */
+  /** The `data` parameter of class_init: `void *data` until 10.0, `const void *data` from 10.1. */
   classInitData: string;
-  /** `dc->reset = fn;` until 9.1; `device_class_set_legacy_reset(dc, fn);` from 9.2. */
-  legacyResetSetter: boolean;
-  /** `(VMStateField[])` until 8.1; `(const VMStateField[])` from 8.2. */
+  /** How reset is hooked into the class. */
+  reset: QemuReset;
+  /** The compound literal of `VMStateDescription.fields`: `(const VMStateField[])` once the member is const. */
   vmstateFieldsCast: string;
-  /** `TypeInfo.interfaces` points to const from 10.1. */
+  /** The compound literal of `TypeInfo.interfaces`: `(const InterfaceInfo[])` from 10.1. */
   interfacesCast: string;
 }
 
-export const QEMU_TARGETS: Record<"7.2" | "10.0" | "10.1", QemuTarget> = {
-  "7.2": {
-    version: "7.2",
-    pciHeader: "hw/pci/pci.h",
-    kvmHeader: "sysemu/kvm.h",
-    propertyQualifier: "static Property",
-    propertyListEnd: true,
-    classInitData: "void *data",
-    legacyResetSetter: false,
-    vmstateFieldsCast: "(VMStateField[])",
-    interfacesCast: "(InterfaceInfo[])",
-  },
-  "10.0": {
-    version: "10.0",
-    pciHeader: "hw/pci/pci_device.h",
-    kvmHeader: "system/kvm.h",
-    propertyQualifier: "static const Property",
-    propertyListEnd: false,
-    classInitData: "void *data",
-    legacyResetSetter: true,
-    vmstateFieldsCast: "(const VMStateField[])",
-    interfacesCast: "(InterfaceInfo[])",
-  },
-  "10.1": {
-    version: "10.1",
-    pciHeader: "hw/pci/pci_device.h",
-    kvmHeader: "system/kvm.h",
-    propertyQualifier: "static const Property",
-    propertyListEnd: false,
-    classInitData: "const void *data",
-    legacyResetSetter: true,
-    vmstateFieldsCast: "(const VMStateField[])",
-    interfacesCast: "(const InterfaceInfo[])",
-  },
-};
+/**
+ * DeviceClass's legacy `reset` member, or the hold phase of the Resettable interface (what
+ * QEMU asks new devices to use), whose parameters gained `ResetType type` in 9.0.
+ */
+export type QemuReset =
+  | { hook: "legacy-member" }
+  /** `parameters`: the hold phase's, the object first as `Object *obj`. */
+  | { hook: "hold-phase"; parameters: string };
 
-/** The release `devgen generate` writes for; the tree integration re-renders for its tree. */
-export const DEFAULT_QEMU_TARGET = QEMU_TARGETS["7.2"];
+/**
+ * What `devgen generate` writes the example glue with: QEMU 7.2's spellings as devgen first
+ * wrote them, which the committed outputs under generated/ keep. The tree integration
+ * renders with what the tree's headers say instead.
+ */
+export const DEFAULT_QEMU_TARGET: QemuTarget = {
+  version: "7.2",
+  pciHeader: "hw/pci/pci.h",
+  kvmHeader: "sysemu/kvm.h",
+  propertyQualifier: "static Property",
+  propertyListEnd: true,
+  classInitData: "void *data",
+  reset: { hook: "legacy-member" },
+  vmstateFieldsCast: "(VMStateField[])",
+  interfacesCast: "(InterfaceInfo[])",
+};
