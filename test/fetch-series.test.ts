@@ -26,6 +26,7 @@ import {
 import { imageCompiler, moduleModeBlocker } from "../src/toolchain/image-compiler.js";
 import { listsAgeMs, listsNeedUpdate, LISTS_MAX_AGE_MS, openPrivateArchive, renderArchiveSources } from "../src/toolchain/private-archive.js";
 import { parseSourcesDeb822 } from "../src/toolchain/sources.js";
+import { cacheEntries } from "../src/toolchain/cache.js";
 import { DevgenError } from "../src/util/diagnostics.js";
 import { createProgress } from "../src/util/progress.js";
 
@@ -95,6 +96,16 @@ describe("private apt archives", () => {
       const sevenHoursAgo = (Date.now() - 7 * 3600_000) / 1000;
       utimesSync(paths.updated, sevenHoursAgo, sevenHoursAgo);
       expect(listsAgeMs(archive)).toBeGreaterThan(LISTS_MAX_AGE_MS);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it("show in the cache as entries of their own", () => {
+    const root = mkdtempSync(join(tmpdir(), "devgen-cache-apt-"));
+    try {
+      mkdirSync(join(root, "apt", "sid", "lists"), { recursive: true });
+      expect(cacheEntries(root).map((e) => [e.name, e.kind, e.series])).toEqual([["apt sid", "apt", "sid"]]);
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
