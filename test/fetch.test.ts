@@ -124,6 +124,7 @@ describe("kernel resolution", () => {
       release: "6.1.0-56-amd64",
       signed: false,
       size: 70560688,
+      parts: [],
     });
   });
 

@@ -11,8 +11,8 @@
 import * as path from "node:path";
 import { STEPS, type Step } from "../src/toolchain/step-needs.js";
 import { cacheRoot } from "../src/util/cache-dir.js";
-import { fetchKernel, KERNEL_SERIES } from "../src/toolchain/kernel-fetch.js";
-import { fetchQemu, QEMU_SERIES } from "../src/toolchain/qemu-fetch.js";
+import { fetchKernel, KERNEL_SERIES, type KernelSeries } from "../src/toolchain/kernel-fetch.js";
+import { fetchQemu, qemuBuildSeries, QEMU_SERIES } from "../src/toolchain/qemu-fetch.js";
 import { createProgress } from "../src/util/progress.js";
 import { makeFreshRoot, type FreshRoot } from "./helpers/fresh-root.js";
 
@@ -55,10 +55,14 @@ function expectOk(result: { exitCode: number; output: string }, ...tasks: string
 }
 
 real("fresh Debian 12 roots", () => {
+  /** The series whose stock image this machine can build modules for (the others need a compiler Debian 12 lacks). */
+  const moduleSeries: KernelSeries[] = [];
   beforeAll(async () => {
     // The trees come from the host's cache, as for every real test.
     const progress = createProgress({ mode: "plain" });
-    for (const version of KERNEL_SERIES) await fetchKernel({ version, progress });
+    for (const version of KERNEL_SERIES) {
+      if (!(await fetchKernel({ version, progress })).moduleModeBlocker) moduleSeries.push(version);
+    }
     for (const version of QEMU_SERIES) await fetchQemu({ version, progress });
   }, 30 * MINUTE);
 
@@ -85,7 +89,7 @@ real("fresh Debian 12 roots", () => {
     }, 30 * MINUTE);
 
     test("with what kernel-modules declares, each series prepares for its stock image (the refused one again)", async () => {
-      const series = KERNEL_SERIES.map((s) => `kernel:${s}`);
+      const series = moduleSeries.map((s) => `kernel:${s}`);
       expectOk(await tasks("packages:kernel-modules", ...series), "packages:kernel-modules", ...series);
     }, 30 * MINUTE);
   });
@@ -93,8 +97,8 @@ real("fresh Debian 12 roots", () => {
   describe.each(QEMU_SERIES)("QEMU %s", (series) => {
     const { tasks } = freshRootPerBlock();
 
-    test(`with what fetch-qemu and qemu-${series} declare, it configures`, async () => {
-      const step = `packages:qemu-${series}`;
+    test(`with what fetch-qemu and qemu-${qemuBuildSeries(series)} declare, it configures`, async () => {
+      const step = `packages:qemu-${qemuBuildSeries(series)}`;
       expectOk(await tasks("packages:fetch-qemu", step, `qemu:${series}`), "packages:fetch-qemu", step, `qemu:${series}`);
     }, 30 * MINUTE);
   });

@@ -22,6 +22,12 @@ import { DEFAULT_BENCH_QEMU_ROUNDS, DEFAULT_BENCH_READS, DEFAULT_BENCH_ROUNDS } 
 import { createProgress } from "../util/progress.js";
 import { EXIT } from "../util/exit-codes.js";
 import { DEFAULT_SCOPE, SCOPES, type Scope } from "../toolchain/step-needs.js";
+import { DEFAULT_KERNEL, KERNEL_SERIES, KERNEL_SOURCES, type KernelSeries } from "../toolchain/kernel-fetch.js";
+import { DEFAULT_QEMU, NEWEST_QEMU, QEMU_CHOICES, QEMU_SERIES, QEMU_SOURCES } from "../toolchain/qemu-fetch.js";
+
+/** "6.1 (bookworm), 7.2 (sid)": each series with the Debian suite it comes from. */
+const KERNEL_SUITES = KERNEL_SERIES.map((s) => `${s} (${KERNEL_SOURCES[s].suite})`).join(", ");
+const QEMU_SUITES = `${QEMU_SERIES.map((s) => `${s} (${QEMU_SOURCES[s].suite})`).join(", ")}, ${NEWEST_QEMU} (the newest Debian serves)`;
 
 interface Common {
   json?: boolean;
@@ -133,8 +139,8 @@ await yargs(hideBin(process.argv))
     "Download the default kernel and QEMU trees into the cache",
     (y) =>
       y
-        .option("kernel", { type: "string", choices: ["6.1", "6.12"], describe: "Kernel series (Debian linux-source-<series>)" })
-        .option("qemu", { type: "string", choices: ["7.2", "10.0"], describe: "QEMU series (7.2 bookworm, 10.0 trixie)" })
+        .option("kernel", { type: "string", choices: KERNEL_SERIES, describe: `Kernel series (Debian linux-source-<series>): ${KERNEL_SUITES}` })
+        .option("qemu", { type: "string", choices: QEMU_CHOICES, describe: `QEMU series: ${QEMU_SUITES}` })
         .option("refresh", { type: "boolean", describe: "Ask apt for newer versions instead of reusing cached trees" })
         .example("$0 fetch", "Fetch Linux 6.1 and QEMU 7.2")
         .example("$0 fetch --kernel 6.12", "Fetch only Debian's Linux 6.12"),
@@ -150,9 +156,9 @@ await yargs(hideBin(process.argv))
       y
         .positional("devices", { type: "string", array: true, describe: "Device directories (default: every devices/*)" })
         .option("kernel-src", { type: "string", describe: "Kernel tree to patch (default: Debian's, fetched into the cache)" })
-        .option("kernel", { type: "string", choices: ["6.1", "6.12"], default: "6.1", describe: "Debian kernel series when no --kernel-src" })
+        .option("kernel", { type: "string", choices: KERNEL_SERIES, default: DEFAULT_KERNEL, describe: `Debian kernel series when no --kernel-src: ${KERNEL_SUITES}` })
         .option("qemu-src", { type: "string", describe: "QEMU tree to patch (default: Debian's, fetched into the cache)" })
-        .option("qemu", { type: "string", choices: ["7.2", "10.0"], default: "7.2", describe: "Debian QEMU series when no --qemu-src" })
+        .option("qemu", { type: "string", choices: QEMU_CHOICES, default: DEFAULT_QEMU, describe: `Debian QEMU series when no --qemu-src: ${QEMU_SUITES}` })
         .option("only", { type: "string", choices: ["kernel", "qemu"], describe: "Build one side only" })
         .option("full", { type: "boolean", describe: "Build a minimal bootable kernel (bzImage + modules) from the tree instead of modules for Debian's image" })
         .option("debug", {
@@ -242,8 +248,8 @@ await yargs(hideBin(process.argv))
           default: ["all"],
           describe: levelHelp(),
         })
-        .option("kernel", { type: "string", choices: ["6.1", "6.12"], default: "6.1", describe: "Debian kernel series" })
-        .option("qemu", { type: "string", choices: ["7.2", "10.0"], default: "7.2", describe: "Debian QEMU series" })
+        .option("kernel", { type: "string", choices: KERNEL_SERIES, default: DEFAULT_KERNEL, describe: `Debian kernel series: ${KERNEL_SUITES}` })
+        .option("qemu", { type: "string", choices: QEMU_CHOICES, default: DEFAULT_QEMU, describe: `Debian QEMU series: ${QEMU_SUITES}` })
         .option("full", { type: "boolean", describe: "Level kvm boots a minimal kernel built from the tree (devgen build --full)" })
         .option("debug", {
           type: "boolean",
@@ -283,8 +289,8 @@ await yargs(hideBin(process.argv))
     (y) =>
       y
         .positional("devices", { type: "string", array: true, describe: "Device directories (default: every devices/*)" })
-        .option("kernel", { type: "string", choices: ["6.1", "6.12"], default: "6.1", describe: "Debian kernel series" })
-        .option("qemu", { type: "string", choices: ["7.2", "10.0"], default: "7.2", describe: "Debian QEMU series" })
+        .option("kernel", { type: "string", choices: KERNEL_SERIES, default: DEFAULT_KERNEL, describe: `Debian kernel series: ${KERNEL_SUITES}` })
+        .option("qemu", { type: "string", choices: QEMU_CHOICES, default: DEFAULT_QEMU, describe: `Debian QEMU series: ${QEMU_SUITES}` })
         .option("skip-qemu", { type: "boolean", describe: "Measure only the paths inside the outer VM's kernel and the userspace VMM" })
         .option("skip-loop", { type: "boolean", describe: "Skip the edit→tested loop" })
         .option("rounds", { type: "number", describe: `Interleaved rounds, each measuring every path once (default ${DEFAULT_BENCH_ROUNDS})` })
@@ -296,7 +302,7 @@ await yargs(hideBin(process.argv))
       writeGenerated(compiled);
       const result = await runBench({
         devices: compiled,
-        kernel: argv.kernel as "6.1" | "6.12",
+        kernel: argv.kernel as KernelSeries,
         qemu: argv.qemu,
         noQemu: argv.skipQemu,
         noLoop: argv.skipLoop,

@@ -10,7 +10,7 @@ import { logsDir } from "../util/cache-dir.js";
 import { buildKvmModules, vermagic, type StockKernel } from "../toolchain/kernel-build.js";
 import { buildFullKernel } from "../toolchain/kernel-full.js";
 import { buildQemu } from "../toolchain/qemu-build.js";
-import { DEFAULT_QEMU, fetchQemu, QEMU_SERIES, type QemuSeries } from "../toolchain/qemu-fetch.js";
+import { DEFAULT_QEMU, fetchQemu, QEMU_CHOICES, type QemuChoice } from "../toolchain/qemu-fetch.js";
 import { formatPatch, patchChanges } from "../integrate/emit-patch.js";
 import { ensureStep } from "../toolchain/packages.js";
 import { QEMU_EDITED_FILES } from "../integrate/qemu-edits.js";
@@ -192,12 +192,12 @@ export interface QemuBuildResult {
   patch?: string;
 }
 
-function qemuSeries(value: string | undefined): QemuSeries {
+function qemuSeries(value: string | undefined): QemuChoice {
   const series = value ?? DEFAULT_QEMU;
-  if (!(QEMU_SERIES as readonly string[]).includes(series)) {
-    throw DevgenError.single(`unknown QEMU version "${series}"`, `use one of ${QEMU_SERIES.join(", ")}`);
+  if (!(QEMU_CHOICES as readonly string[]).includes(series)) {
+    throw DevgenError.single(`unknown QEMU version "${series}"`, `use one of ${QEMU_CHOICES.join(", ")}`);
   }
-  return series as QemuSeries;
+  return series as QemuChoice;
 }
 
 export async function buildQemuTree(options: QemuBuildOptions): Promise<QemuBuildResult> {

@@ -4,7 +4,7 @@
  *
  * An entry is named as `ls` shows it ("kernel 6.1 (6.1.192-2)"), by its path relative to
  * the cache ("kernel/6.1/6.1.192-2"), by its series ("kernel 6.1", "kernel/6.1": every
- * version), by its kind ("kernel", "qemu", "logs") or by its absolute path. Nothing outside
+ * version), by its kind ("kernel", "qemu", "apt", "logs") or by its absolute path. Nothing outside
  * the cache is ever removed.
  */
 import { existsSync, readdirSync, rmdirSync } from "node:fs";
@@ -64,22 +64,22 @@ export function selectEntries(wanted: string, entries: readonly CacheEntry[], ro
   const matches = entries.filter((e) => {
     const path = relative(root, e.path);
     if (e.name === text || bareName(e) === text || path === rel) return true;
-    if (e.kind === words) return true; // "kernel", "qemu", "logs"
+    if (e.kind === words) return true; // "kernel", "qemu", "apt", "logs"
     return `${e.kind} ${e.series}` === words; // "kernel 6.1" or "kernel/6.1"
   });
   if (!matches.length) {
     const names = entries.map((e) => `"${bareName(e)}"`).join(", ");
     throw new DevgenError(
-      [{ location: null, message: `the devgen cache has no entry "${text}"`, hint: names ? `entries: ${names} (or kernel, qemu, logs)` : "the cache is empty" }],
+      [{ location: null, message: `the devgen cache has no entry "${text}"`, hint: names ? `entries: ${names} (or kernel, qemu, apt, logs)` : "the cache is empty" }],
       2,
     );
   }
   return matches;
 }
 
-/** Removes kernel/<series>/ and qemu/<series>/ directories left empty. */
+/** Removes kernel/<series>/ and qemu/<series>/ directories left empty, and apt/ once empty. */
 function pruneEmpty(root: string): void {
-  for (const kind of ["kernel", "qemu"]) {
+  for (const kind of ["kernel", "qemu", "apt"]) {
     const dir = join(root, kind);
     if (!existsSync(dir)) continue;
     for (const series of readdirSync(dir)) {

@@ -1,13 +1,13 @@
 /**
- * `devgen fetch [--kernel 6.1|6.12] [--qemu 7.2|10.0] [--refresh]`: download and unpack the
- * default kernel and QEMU trees into the cache (what `devgen build` does when given no tree).
- * With neither option it fetches both defaults.
+ * `devgen fetch [--kernel <series>] [--qemu <series>|newest] [--refresh]`: download and
+ * unpack the default kernel and QEMU trees into the cache (what `devgen build` does when given
+ * no tree). With neither option it fetches both defaults.
  */
 import { cacheRoot } from "../util/cache-dir.js";
 import { DevgenError } from "../util/diagnostics.js";
 import { createProgress, formatDuration, type Progress } from "../util/progress.js";
 import { DEFAULT_KERNEL, fetchKernel, KERNEL_SERIES, type KernelSeries, type KernelTree } from "../toolchain/kernel-fetch.js";
-import { DEFAULT_QEMU, fetchQemu, QEMU_SERIES, type QemuSeries, type QemuTree } from "../toolchain/qemu-fetch.js";
+import { DEFAULT_QEMU, fetchQemu, QEMU_CHOICES, type QemuChoice, type QemuTree } from "../toolchain/qemu-fetch.js";
 
 export interface FetchOptions {
   kernel?: string;
@@ -37,7 +37,7 @@ export async function runFetch(options: FetchOptions): Promise<FetchResult> {
   const qemu = options.qemu ?? (both ? DEFAULT_QEMU : undefined);
   // Check both before fetching either.
   const kernelSeries = kernel === undefined ? undefined : checkSeries<KernelSeries>("kernel", kernel, KERNEL_SERIES);
-  const qemuSeries = qemu === undefined ? undefined : checkSeries<QemuSeries>("QEMU", qemu, QEMU_SERIES);
+  const qemuSeries = qemu === undefined ? undefined : checkSeries<QemuChoice>("QEMU", qemu, QEMU_CHOICES);
   const progress = options.progress ?? (options.json ? createProgress({ mode: "plain" }) : createProgress());
 
   const result: FetchResult = { ok: true, cache: cacheRoot() };
@@ -66,11 +66,13 @@ export function formatFetch(result: FetchResult): string {
       `  config:  ${k.config}`,
       `  symvers: ${k.symvers}`,
       `  modules: ${k.modulesDir}`,
+      `  built with: ${k.compiler?.text ?? "(the config does not say)"}`,
     );
+    if (k.moduleModeBlocker) lines.push(`  module mode: no. ${k.moduleModeBlocker}`);
   }
   if (result.qemu) {
     const q = result.qemu;
-    lines.push(`qemu ${q.series}: ${q.sourceVersion} (${formatDuration(q.seconds * 1000)})`, `  source:  ${q.srcDir}`);
+    lines.push(`qemu ${q.series}: ${q.sourceVersion} from ${q.suite} (${formatDuration(q.seconds * 1000)})`, `  source:  ${q.srcDir}`);
     const needs = q.buildNeeds;
     if (needs.python) lines.push(`  configure with --python=${needs.python}`);
   }

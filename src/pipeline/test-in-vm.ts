@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { fetchKernel } from "../toolchain/kernel-fetch.js";
+import { DEFAULT_KERNEL, fetchKernel, type KernelSeries } from "../toolchain/kernel-fetch.js";
 import { junitXml } from "../harness/junit.js";
 import { formatFuzzSummary } from "../harness/fuzz-level.js";
 import { ALL_LEVELS, LEVEL_NAMES, LEVELS, type AnyLevelResult, type LevelName } from "../harness/levels.js";
@@ -46,7 +46,7 @@ export interface TestInVmResult {
 export async function runTestInVm(options: TestInVmOptions): Promise<TestInVmResult> {
   const levels = options.levels.includes("all") ? ALL_LEVELS : (options.levels as LevelName[]);
   const { devices, progress } = options;
-  const stock = await fetchKernel({ version: (options.kernel ?? "6.1") as "6.1" | "6.12", progress });
+  const stock = await fetchKernel({ version: (options.kernel ?? DEFAULT_KERNEL) as KernelSeries, progress });
   const runDir = fs.mkdtempSync(path.join(os.tmpdir(), "devgen-vm-"));
   const results: AnyLevelResult[] = [];
   // Each tree is patched and built once, however many levels use it.

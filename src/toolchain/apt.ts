@@ -137,19 +137,66 @@ export function sourceFiles(stanza: Stanza): { name: string; size: number }[] {
 
 export interface AptContext {
   log: string;
+  /** Read this archive instead of the machine's apt sources (see private-archive.ts). */
+  archive?: PrivateArchive;
+}
+
+/**
+ * An apt archive of devgen's own, for a suite the machine does not use (sid,
+ * trixie-backports): its sources, package lists and cache live under `dir`, so reading it
+ * never changes what the system's apt installs, and needs no root.
+ */
+export interface PrivateArchive {
+  /** The Debian suite it holds: "sid", "trixie-backports". */
+  suite: string;
+  /** <cache root>/apt/<suite>. */
+  dir: string;
+}
+
+/** Where a private archive keeps each thing apt reads or writes. */
+export function archivePaths(dir: string) {
+  return {
+    sources: join(dir, "sources.sources"),
+    // Empty directories: apt must not merge in the machine's sources.list.d or pins.
+    sourceParts: join(dir, "sources.list.d"),
+    preferences: join(dir, "preferences"),
+    preferenceParts: join(dir, "preferences.d"),
+    lists: join(dir, "lists"),
+    cache: join(dir, "cache"),
+    /** Touched after each successful update (apt dates the lists by the server's Last-Modified). */
+    updated: join(dir, "updated"),
+  };
+}
+
+/** The `-o` options that point apt at a private archive instead of /etc/apt and /var/lib/apt. */
+export function privateArchiveOptions(archive: PrivateArchive): string[] {
+  const paths = archivePaths(archive.dir);
+  return [
+    `Dir::Etc::sourcelist=${paths.sources}`,
+    `Dir::Etc::sourceparts=${paths.sourceParts}`,
+    `Dir::Etc::preferences=${paths.preferences}`,
+    `Dir::Etc::preferencesparts=${paths.preferenceParts}`,
+    `Dir::State::Lists=${paths.lists}`,
+    `Dir::Cache=${paths.cache}`,
+  ].flatMap((option) => ["-o", option]);
 }
 
 const APT_HINT = "devgen fetches Debian packages with apt; it needs Debian (or a derivative) with its archive reachable";
 
-/** Options that keep apt quiet and let root download into a directory `_apt` cannot read. */
-function aptOptions(): string[] {
+/**
+ * Options that report progress on stdout, let root download into a directory `_apt` cannot
+ * read, and read the context's private archive if it has one.
+ */
+function aptOptions(ctx: AptContext): string[] {
   const options = ["-o", "APT::Status-Fd=1"];
-  if (process.getuid?.() === 0) options.push("-o", "APT::Sandbox::User=root");
+  if (isRoot()) options.push("-o", "APT::Sandbox::User=root");
+  if (ctx.archive) options.push(...privateArchiveOptions(ctx.archive));
   return options;
 }
 
 export async function aptCache(args: string[], ctx: AptContext, step: string): Promise<string> {
-  const { stdout } = await run("apt-cache", args, { step, log: ctx.log, hint: APT_HINT, timeoutMs: 120_000 });
+  const archive = ctx.archive ? privateArchiveOptions(ctx.archive) : [];
+  const { stdout } = await run("apt-cache", [...archive, ...args], { step, log: ctx.log, hint: APT_HINT, timeoutMs: 120_000 });
   return stdout;
 }
 
@@ -168,16 +215,16 @@ export function isRoot(): boolean {
   return process.getuid?.() === 0;
 }
 
-/** `apt-get update`, which needs root. */
+/** `apt-get update`: of the system's lists as root, of a private archive as anyone who may write it. */
 export async function aptUpdate(ctx: AptContext, task?: ProgressTask): Promise<void> {
-  if (!isRoot()) {
+  if (!ctx.archive && !isRoot()) {
     throw new DevgenError(
       [{ location: null, message: "apt's package lists need updating, which needs root", hint: "run `sudo apt-get update`, then run devgen again" }],
       3,
     );
   }
-  await run("apt-get", ["-q", ...aptOptions(), "update"], {
-    step: "apt-get update",
+  await run("apt-get", ["-q", ...aptOptions(ctx), "update"], {
+    step: ctx.archive ? `apt-get update (${ctx.archive.suite}, devgen's own lists)` : "apt-get update",
     log: ctx.log,
     timeoutMs: 15 * 60_000,
     onLine: (line) => {
@@ -203,7 +250,7 @@ export async function aptDownload(
   task?: ProgressTask,
 ): Promise<Map<string, string>> {
   const total = packages.reduce((sum, p) => sum + p.size, 0);
-  await run("apt-get", ["-q", ...aptOptions(), "download", ...packages.map((p) => `${p.name}=${p.version}`)], {
+  await run("apt-get", ["-q", ...aptOptions(ctx), "download", ...packages.map((p) => `${p.name}=${p.version}`)], {
     step: `download ${packages.map((p) => p.name).join(", ")}`,
     log: ctx.log,
     cwd: dir,
@@ -224,7 +271,34 @@ export async function aptDownload(
   return found;
 }
 
-/** `apt-get source --download-only name=version` into `dir` (the .dsc and its tarballs). */
+/**
+ * The URLs apt reported as missing on the server (HTTP 404) in its output: the archive's
+ * lists name files its pool does not have (yet, or any more).
+ */
+export function notFoundUrls(lines: readonly string[]): string[] {
+  const urls: string[] = [];
+  for (const line of lines) {
+    const m = /^E: Failed to fetch (\S+)\s+404\b/.exec(line);
+    if (m) urls.push(m[1]);
+  }
+  return urls;
+}
+
+/** A download that failed only because the server does not have the files (404). */
+export class NotServedError extends DevgenError {
+  constructor(
+    failure: DevgenError,
+    readonly urls: readonly string[],
+  ) {
+    super(failure.diagnostics, 3);
+    this.name = "NotServedError";
+  }
+}
+
+/**
+ * `apt-get source --download-only name=version` into `dir` (the .dsc and its tarballs).
+ * Rejects with a NotServedError when the archive lists the version but answers 404 for it.
+ */
 export async function aptSourceDownload(
   name: string,
   version: string,
@@ -233,12 +307,25 @@ export async function aptSourceDownload(
   ctx: AptContext,
   task?: ProgressTask,
 ): Promise<void> {
-  await run("apt-get", ["-q", ...aptOptions(), "source", "--download-only", `${name}=${version}`], {
-    step: `download source package ${name} ${version}`,
-    log: ctx.log,
-    cwd: dir,
-    timeoutMs: 60 * 60_000,
-    onLine: downloadWatcher(task, totalBytes),
-    hint: "check the network and that a deb-src entry for its suite is configured, then `apt-get update`",
-  });
+  const watch = downloadWatcher(task, totalBytes);
+  const lines: string[] = [];
+  try {
+    await run("apt-get", ["-q", ...aptOptions(ctx), "source", "--download-only", `${name}=${version}`], {
+      step: `download source package ${name} ${version}`,
+      log: ctx.log,
+      cwd: dir,
+      timeoutMs: 60 * 60_000,
+      onLine: (line) => {
+        lines.push(line);
+        watch(line);
+      },
+      hint: ctx.archive
+        ? "check the network; the archive may have moved on: run devgen fetch --refresh"
+        : "check the network and that a deb-src entry for its suite is configured, then `apt-get update`",
+    });
+  } catch (err) {
+    const missing = notFoundUrls(lines);
+    if (err instanceof DevgenError && missing.length) throw new NotServedError(err, missing);
+    throw err;
+  }
 }

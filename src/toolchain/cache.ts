@@ -4,6 +4,7 @@
  * Layout under cacheRoot():
  *   kernel/<series>/<source version>/   e.g. kernel/6.1/6.1.192-2/ (linux-<version>/, image/, headers/, debs/)
  *   qemu/<series>/<source version>/     e.g. qemu/7.2/7.2+dfsg-7+deb12u18/ (qemu-<version>/, dl/)
+ *   apt/<suite>/                        a private apt archive's lists (private-archive.ts)
  *   logs/                               full output of every fetch step
  * Every finished entry holds a `tree.json` (written last); a directory without it is an
  * interrupted fetch and is redone.
@@ -18,13 +19,13 @@ export const TREE_FILE = "tree.json";
 /** Name of the marker written inside an extracted directory once it is complete. */
 export const COMPLETE_MARKER = ".devgen-complete";
 
-export type CacheKind = "kernel" | "qemu" | "logs";
+export type CacheKind = "kernel" | "qemu" | "apt" | "logs";
 
 export interface CacheEntry {
   /** Human name: "kernel 6.1 (6.1.192-2)", "qemu 7.2 (1:7.2+dfsg-7+deb12u18)", "logs". */
   name: string;
   kind: CacheKind;
-  /** The series asked for (6.1, 6.12, 7.2, 10.0); "" for logs. */
+  /** The series asked for (6.1, 6.12, 7.2, 10.0), the suite of an apt archive; "" for logs. */
   series: string;
   /** The Debian source version; "" for logs. */
   version: string;
@@ -103,6 +104,10 @@ export function cacheEntries(root: string = cacheRoot(), options: { sizes?: bool
         });
       }
     }
+  }
+  for (const suite of listDirs(join(root, "apt"))) {
+    const path = join(root, "apt", suite);
+    entries.push({ name: `apt ${suite}`, kind: "apt", series: suite, version: "", path, size: withSizes ? diskUsage(path) : 0, complete: true });
   }
   const logs = logsDir(root);
   if (existsSync(logs)) {

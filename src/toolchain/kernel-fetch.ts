@@ -6,6 +6,8 @@
  * The archive moves, so the versions are resolved with apt-cache when fetching, never
  * hard-coded. Once fetched, a tree is reused from the cache without asking apt again
  * (`refresh: true` resolves anew and fetches a newer version if the archive has one).
+ * Series from suites other than the machine's own are read through a private apt archive
+ * (private-archive.ts).
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
@@ -26,10 +28,22 @@ import {
   type Stanza,
 } from "./apt.js";
 import { buildOnce, extractDeb, extractTarXz, sweepStale, writeJsonAtomic } from "./extract.js";
+import { compilerAvailability, imageCompiler, moduleModeBlocker, type ImageCompiler } from "./image-compiler.js";
 import { ensureStep } from "./packages.js";
+import { aptContextFor, type SuiteSource } from "./private-archive.js";
+import { MACHINE_CODENAME } from "./sources.js";
 
-export const KERNEL_SERIES = ["6.1", "6.12"] as const;
-export type KernelSeries = (typeof KERNEL_SERIES)[number];
+/** The suite with linux-source-<series> and the image built from it (bookworm: its updates and security included). */
+const SOURCES = {
+  "6.1": { suite: MACHINE_CODENAME, apt: "system" },
+  "6.12": { suite: MACHINE_CODENAME, apt: "system" },
+  "7.2": { suite: "sid", apt: "private" },
+  "7.3": { suite: "trixie-backports", apt: "private" },
+} as const satisfies Record<string, SuiteSource>;
+
+export type KernelSeries = keyof typeof SOURCES;
+export const KERNEL_SOURCES: Readonly<Record<KernelSeries, SuiteSource>> = SOURCES;
+export const KERNEL_SERIES = Object.keys(SOURCES) as readonly KernelSeries[];
 export const DEFAULT_KERNEL: KernelSeries = "6.1";
 
 export interface KernelTree {
@@ -53,7 +67,14 @@ export interface KernelTree {
   imagePackage: string;
   /** The cache directory holding all of the above. */
   cacheDir: string;
+  /** The compiler Debian built the image with (from its config), null when the config does not say. */
+  compiler: ImageCompiler | null;
+  /** Why modules for the stock image cannot be built on this machine (only `--full` can), null when they can. */
+  moduleModeBlocker: string | null;
 }
+
+/** What tree.json records: the facts of the fetched packages, not this machine's verdict on them. */
+type StoredKernelTree = Omit<KernelTree, "compiler" | "moduleModeBlocker">;
 
 export interface FetchKernelOptions {
   version?: KernelSeries;
@@ -75,6 +96,12 @@ export interface KernelImageChoice {
   release: string;
   signed: boolean;
   size: number;
+  /**
+   * The packages it is split into, to download with it: from 6.19 on, linux-image-<release>
+   * holds nothing and depends on linux-binary-<release> (vmlinuz), linux-modules-<release>
+   * and linux-base-<release> (config, System.map), each at its own version.
+   */
+  parts: string[];
 }
 
 const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -101,7 +128,8 @@ export function imageCandidates(series: string, pkgnames: string): string[] {
 /**
  * The image built from source package `sourceName` at `sourceVersion`: the unsigned variant
  * (Source: linux, Version: V) when the archive has it, else the signed one
- * (Built-Using: linux (= V)).
+ * (Built-Using: linux (= V)); a split image, which has no code to sign and so no Built-Using,
+ * is the one at version V.
  */
 export function pickKernelImage(series: string, sourceName: string, sourceVersion: string, stanzas: Stanza[]): KernelImageChoice | null {
   const pattern = imageNamePattern(series);
@@ -111,13 +139,25 @@ export function pickKernelImage(series: string, sourceName: string, sourceVersio
     if (!m) continue;
     const signed = m[2] === undefined;
     const src = sourceOf(s);
-    const fromSource = signed
-      ? parseRelations(s["Built-Using"]).some((r) => r.name === sourceName && r.op === "=" && r.version === sourceVersion)
-      : src.name === sourceName && src.version === sourceVersion;
-    if (fromSource) choices.push({ package: s.Package, version: s.Version, release: m[1], signed, size: Number(s.Size ?? 0) });
+    const builtUsing = parseRelations(s["Built-Using"]);
+    const fromSource = !signed
+      ? src.name === sourceName && src.version === sourceVersion
+      : builtUsing.length
+        ? builtUsing.some((r) => r.name === sourceName && r.op === "=" && r.version === sourceVersion)
+        : s.Version === sourceVersion && imageParts(s, m[1]).length > 0;
+    if (fromSource) {
+      choices.push({ package: s.Package, version: s.Version, release: m[1], signed, size: Number(s.Size ?? 0), parts: imageParts(s, m[1]) });
+    }
   }
   choices.sort((a, b) => Number(a.signed) - Number(b.signed) || compareDebianVersions(b.version, a.version));
   return choices[0] ?? null;
+}
+
+/** The packages of a split image: what it depends on at exactly its version whose names hold its release. */
+export function imageParts(image: Stanza, release: string): string[] {
+  return parseRelations(image.Depends)
+    .filter((r) => r.op === "=" && r.version === image.Version && r.name.includes(release))
+    .map((r) => r.name);
 }
 
 /** The `linux-headers-<release>-common`-like dependency of the arch headers package, at the same version. */
@@ -129,14 +169,21 @@ export function headersCommon(headers: Stanza): string | null {
 // ---------------------------------------------------------------------------------------
 // The cache.
 
+/** A stored tree with this machine's verdict on building modules for its image, judged anew on every read. */
+function judged(tree: StoredKernelTree): KernelTree {
+  const compiler = imageCompiler(readFileSync(tree.config, "utf8"));
+  return { ...tree, compiler, moduleModeBlocker: compiler && moduleModeBlocker(tree.series, compiler, compilerAvailability(compiler)) };
+}
+
 function readTree(dir: string): KernelTree | null {
+  let tree: StoredKernelTree;
   try {
-    const tree = JSON.parse(readFileSync(join(dir, TREE_FILE), "utf8")) as KernelTree;
-    const paths = [tree.srcDir, tree.vmlinuz, tree.config, tree.symvers, tree.modulesDir];
-    return paths.every((p) => typeof p === "string" && existsSync(p)) ? tree : null;
+    tree = JSON.parse(readFileSync(join(dir, TREE_FILE), "utf8")) as StoredKernelTree;
   } catch {
     return null;
   }
+  const paths = [tree.srcDir, tree.vmlinuz, tree.config, tree.symvers, tree.modulesDir];
+  return paths.every((p) => typeof p === "string" && existsSync(p)) ? judged(tree) : null;
 }
 
 /** The newest complete cached tree of a series, if any. */
@@ -166,6 +213,7 @@ interface Resolved {
   sourceVersion: string;
   sourceSize: number;
   image: KernelImageChoice;
+  parts: { name: string; size: number }[];
   headers: { name: string; size: number };
   common: { name: string; size: number };
 }
@@ -190,7 +238,15 @@ async function resolveKernel(series: KernelSeries, ctx: AptContext, progress: Pr
     }
     [[source], pkgnames] = await lookUp();
   }
-  if (!source) throw fail(`apt has no package ${sourcePackage}`, "devgen's kernels come from Debian 12 (bookworm): check /etc/apt/sources.list*");
+  if (!source) {
+    const suite = KERNEL_SOURCES[series].suite;
+    throw fail(
+      `apt has no package ${sourcePackage}`,
+      ctx.archive
+        ? `devgen reads Debian ${suite} through ${ctx.archive.dir}: Debian may have moved the series to another suite (KERNEL_SOURCES in src/toolchain/kernel-fetch.ts)`
+        : `devgen's ${series} kernels come from Debian ${suite}: check /etc/apt/sources.list*`,
+    );
+  }
   const sourceName = sourceOf(source).name;
   const sourceVersion = source.Version;
 
@@ -202,6 +258,12 @@ async function resolveKernel(series: KernelSeries, ctx: AptContext, progress: Pr
       "the archive may be between updates: run `apt-get update` and try again",
     );
   }
+  const partStanzas = image.parts.length ? await aptShow(image.parts.map((name) => `${name}=${sourceVersion}`), ctx) : [];
+  const parts = image.parts.map((name) => {
+    const part = only(partStanzas, name, sourceVersion);
+    if (!part) throw fail(`no ${name} at version ${sourceVersion} (part of ${image.package})`, "run `devgen fetch --refresh` and try again");
+    return { name, size: Number(part.Size ?? 0) };
+  });
   const headersName = `linux-headers-${image.release}`;
   const headers = only(await aptShow([`${headersName}=${sourceVersion}`], ctx), headersName, sourceVersion);
   if (!headers) throw fail(`no ${headersName} at version ${sourceVersion}`, "run `apt-get update` and try again");
@@ -215,6 +277,7 @@ async function resolveKernel(series: KernelSeries, ctx: AptContext, progress: Pr
     sourceVersion,
     sourceSize: Number(source.Size ?? 0),
     image,
+    parts,
     headers: { name: headersName, size: Number(headers.Size ?? 0) },
     common: { name: commonName, size: Number(common.Size ?? 0) },
   };
@@ -273,9 +336,10 @@ export async function fetchKernel(options: FetchKernelOptions = {}): Promise<Ker
     const cached = cachedKernel(series, cache);
     if (cached) return cached;
   }
-  const ctx: AptContext = { log: join(logsDir(cache), `fetch-kernel-${series}.log`) };
+  const log = join(logsDir(cache), `fetch-kernel-${series}.log`);
   mkdirSync(logsDir(cache), { recursive: true });
-  await ensureStep("fetch-kernel", ctx.log, progress);
+  await ensureStep("fetch-kernel", log, progress);
+  const ctx = await aptContextFor(KERNEL_SOURCES[series], log, cache, progress, options.refresh);
 
   const resolving = progress.task(`look up linux-source-${series} and its image in apt`);
   let r: Resolved;
@@ -295,6 +359,7 @@ export async function fetchKernel(options: FetchKernelOptions = {}): Promise<Ker
     [
       { name: sourcePackage, version: r.sourceVersion, size: r.sourceSize },
       { name: r.image.package, version: r.image.version, size: r.image.size },
+      ...r.parts.map((part) => ({ ...part, version: r.sourceVersion })),
       { name: r.headers.name, version: r.sourceVersion, size: r.headers.size },
       { name: r.common.name, version: r.sourceVersion, size: r.common.size },
     ],
@@ -329,7 +394,9 @@ export async function fetchKernel(options: FetchKernelOptions = {}): Promise<Ker
   const headersDir = join(dir, "headers");
   const task = progress.task("extract image and headers");
   try {
-    await buildOnce(imageDir, (tmp) => extractDeb(debs.get(r.image.package)!, tmp, ctx.log));
+    await buildOnce(imageDir, async (tmp) => {
+      for (const name of [r.image.package, ...r.parts.map((part) => part.name)]) await extractDeb(debs.get(name)!, tmp, ctx.log);
+    });
     await buildOnce(headersDir, async (tmp) => {
       await extractDeb(debs.get(r.headers.name)!, tmp, ctx.log);
       await extractDeb(debs.get(r.common.name)!, tmp, ctx.log);
@@ -341,14 +408,20 @@ export async function fetchKernel(options: FetchKernelOptions = {}): Promise<Ker
   }
 
   const release = r.image.release;
-  const tree: KernelTree = {
+  const inImage = (candidates: string[]): string => {
+    const paths = candidates.map((c) => join(imageDir, c));
+    return paths.find(existsSync) ?? paths[0];
+  };
+  const modules = [`lib/modules/${release}`, `usr/lib/modules/${release}`];
+  const tree: StoredKernelTree = {
     srcDir,
     sourceVersion: r.sourceVersion,
     release,
-    vmlinuz: join(imageDir, "boot", `vmlinuz-${release}`),
-    config: join(imageDir, "boot", `config-${release}`),
+    // Split images (6.19 on) keep vmlinuz and config in the modules directory.
+    vmlinuz: inImage([`boot/vmlinuz-${release}`, ...modules.map((m) => `${m}/vmlinuz`)]),
+    config: inImage([`boot/config-${release}`, ...modules.map((m) => `${m}/config`)]),
     symvers: join(headersDir, "usr", "src", `linux-headers-${release}`, "Module.symvers"),
-    modulesDir: [join(imageDir, "lib", "modules", release), join(imageDir, "usr", "lib", "modules", release)].find(existsSync) ?? join(imageDir, "lib", "modules", release),
+    modulesDir: inImage(modules),
     series,
     imagePackage: r.image.package,
     cacheDir: dir,
@@ -357,5 +430,5 @@ export async function fetchKernel(options: FetchKernelOptions = {}): Promise<Ker
     if (!existsSync(path)) throw fail(`the fetched packages lack the ${what}: ${path} does not exist`, `the package layout changed? see ${ctx.log}`);
   }
   writeJsonAtomic(join(dir, TREE_FILE), tree);
-  return tree;
+  return judged(tree);
 }

@@ -14,7 +14,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { cacheRoot, logsDir } from "../util/cache-dir.js";
-import { QEMU_BUILD_NEEDS, QEMU_SERIES, type QemuBuildNeeds, type QemuSeries } from "./qemu-fetch.js";
+import { QEMU_BUILD_NEEDS, qemuBuildSeries, type QemuBuildNeeds } from "./qemu-fetch.js";
 import type { QemuTarget } from "../gen/qemu/target.js";
 import { DevgenError } from "../util/diagnostics.js";
 import { quietProgress, type Progress, type ProgressTask } from "../util/progress.js";
@@ -47,12 +47,6 @@ export interface QemuBuildResult {
   steps: number;
   durationMs: number;
   log: string;
-}
-
-/** The series a release builds like: a known one as itself, 7.x like 7.2, everything newer like 10.0. */
-export function qemuBuildSeries(version: string): QemuSeries {
-  if ((QEMU_SERIES as readonly string[]).includes(version)) return version as QemuSeries;
-  return Number(version.split(".")[0]) < 8 ? "7.2" : "10.0";
 }
 
 /** How a release is configured (meson >= 1.5 and --python from 10.0 on). */

@@ -9,6 +9,8 @@ import { DevgenError } from "../util/diagnostics.js";
 import { parseDeb822 } from "./apt.js";
 
 export const APT_DIR = "/etc/apt";
+/** The Debian release devgen runs on, whose archive entry names the mirror to use. */
+export const MACHINE_CODENAME = "bookworm";
 export const DEVGEN_SOURCES_FILE = "devgen-src.sources";
 
 export interface AptSource {
@@ -141,7 +143,7 @@ export function ensureDebSrc(codenames: string[], options: { aptDir?: string; ba
   const covered = debSrcCodenames(sources);
   const missing = codenames.filter((c) => !covered.has(c));
   if (missing.length === 0) return false;
-  const mirrors = findDebianMirrors(sources, options.base ?? "bookworm");
+  const mirrors = findDebianMirrors(sources, options.base ?? MACHINE_CODENAME);
   const keep = debSrcCodenames(sources, ours);
   const text = renderDevgenSources(mirrors, [...new Set([...keep, ...missing])]);
   try {
