@@ -7,7 +7,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { fetchKernel, type KernelTree } from "../src/toolchain/kernel-fetch.js";
+import { fetchKernel, KERNEL_SERIES, type KernelTree } from "../src/toolchain/kernel-fetch.js";
 import { KERNEL_EDITED_FILES } from "../src/integrate/kernel-edits.js";
 import { integrateKernel } from "../src/integrate/kernel-tree.js";
 import { checkNumbers } from "../src/integrate/tree-numbers.js";
@@ -24,7 +24,7 @@ function devgen(...args: string[]) {
   return spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8", env: { ...process.env } });
 }
 
-real.each(["6.1", "6.12"] as const)("Debian's Linux %s (DEVGEN_REAL=1)", (series) => {
+real.each(KERNEL_SERIES)("Debian's Linux %s (DEVGEN_REAL=1)", (series) => {
   const xche = compileDevice("devices/xche");
   let kernel: KernelTree;
   let edits: Edit[];
@@ -72,7 +72,23 @@ real.each(["6.1", "6.12"] as const)("Debian's Linux %s (DEVGEN_REAL=1)", (series
     expect(() => checkNumbers(kernel.srcDir, "include/uapi/linux/kvm.h", [xche])).not.toThrow();
   });
 
-  test("devgen build patches and builds kvm modules that match the stock image", () => {
+  test("the generated kernel code passes the tree's checkpatch.pl --strict", () => {
+    applyPlan(planPatch(kernel.srcDir, "xche", edits));
+    const files = ["xche.c", "xche.h", "xche_core.c", "xche_core.h", "xche_hooks.c"].map((f) => path.join("arch/x86/kvm", f));
+    const result = spawnSync("perl", ["scripts/checkpatch.pl", "--strict", "--no-tree", "--no-summary", "--terse", "--show-types", "-f", ...files], {
+      cwd: kernel.srcDir,
+      encoding: "utf8",
+    });
+    expect(result.stdout.trim()).toBe("");
+    expect(result.status).toBe(0);
+  });
+});
+
+/** The series whose stock image Debian 12 can build modules for (7.x's need gcc 14 and 16; they build --full, see test/current-trees.test.ts). */
+real.each(["6.1", "6.12"] as const)("modules for Debian's Linux %s image (DEVGEN_REAL=1)", (series) => {
+  test("devgen build patches and builds kvm modules that match the stock image", async () => {
+    const kernel = await fetchKernel({ version: series, progress: createProgress({ mode: "plain" }) });
+    expect(kernel.moduleModeBlocker).toBeNull();
     const result = devgen("build", "devices/xche", "--only", "kernel", "--kernel", series, "--json");
     expect(result.stderr).not.toMatch(/error:/);
     expect(result.status).toBe(0);
@@ -85,14 +101,4 @@ real.each(["6.1", "6.12"] as const)("Debian's Linux %s (DEVGEN_REAL=1)", (series
     expect(symbols).toMatch(/ kvm_xche_vm_ioctl$/m);
     expect(symbols).toMatch(/ xche_core_write$/m);
   }, TEN_MINUTES);
-
-  test("the generated kernel code passes the tree's checkpatch.pl --strict", () => {
-    const files = ["xche.c", "xche.h", "xche_core.c", "xche_core.h", "xche_hooks.c"].map((f) => path.join("arch/x86/kvm", f));
-    const result = spawnSync("perl", ["scripts/checkpatch.pl", "--strict", "--no-tree", "--no-summary", "--terse", "--show-types", "-f", ...files], {
-      cwd: kernel.srcDir,
-      encoding: "utf8",
-    });
-    expect(result.stdout.trim()).toBe("");
-    expect(result.status).toBe(0);
-  });
 });

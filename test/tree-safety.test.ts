@@ -29,7 +29,7 @@ import { generateAll } from "../src/gen/index.js";
 import { KERNEL_EDITED_FILES, kernelEdits } from "../src/integrate/kernel-edits.js";
 import { KERNEL_PROBED_FILES } from "../src/integrate/kernel-probes.js";
 import { LINUX_6_1 } from "../src/gen/kvm/target.js";
-import { applyPlan, planPatch, planUnpatch, stripOwner } from "../src/integrate/patch.js";
+import { applyPlan, planPatch, planUnpatch, stripOwner, type Edit } from "../src/integrate/patch.js";
 import { DevgenError } from "../src/util/diagnostics.js";
 import { createProgress } from "../src/util/progress.js";
 import { compileDevice } from "../src/compile/index.js";
@@ -389,6 +389,27 @@ describe("3. what devgen would create already belongs to someone else", () => {
     applyPlan(planPatch(fresh, "xche", otherEdits));
     expect(treeHash(tree)).toBe(treeHash(fresh));
     expect(treeHash(tree)).not.toBe(PATCHED);
+    applyPlan(planUnpatch(tree, "xche"));
+    expect(treeHash(tree)).toBe(PRISTINE);
+  });
+
+  test("a tree patched by an older devgen (other anchors) is unpatched cleanly, then patched", () => {
+    // Until 7.x support, the objects went after the end of the first kvm-y list and the
+    // ioctl cases before the switch's default case.
+    const line = (text: string): RegExp => new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`);
+    const older = edits.map((edit): Edit => {
+      if (edit.kind !== "insert") return edit;
+      if (edit.file === "arch/x86/kvm/Makefile") return { ...edit, anchor: line("\t\t\t   mmu/spte.o"), anchorLabel: "mmu/spte.o" };
+      if (edit.text.includes("kvm_xche_vm_ioctl")) {
+        return { ...edit, anchor: [line("\tdefault:"), line("\t\tr = -ENOTTY;"), line("\t}"), line("out:")], anchorLabel: "default:" };
+      }
+      return edit;
+    });
+    const tree = kernelTree();
+    applyPlan(planPatch(tree, "xche", older));
+    expect(treeHash(tree)).not.toBe(PATCHED);
+    applyPlan(planPatch(tree, "xche", edits));
+    expect(treeHash(tree)).toBe(PATCHED);
     applyPlan(planUnpatch(tree, "xche"));
     expect(treeHash(tree)).toBe(PRISTINE);
   });

@@ -109,6 +109,7 @@ export async function buildKernel(options: KernelBuildOptions): Promise<KernelBu
   const { devices, progress } = options;
   let tree: string;
   let stock: StockKernel | null = null;
+  let full = options.full ?? false;
   if (options.kernelSrc) {
     tree = path.resolve(options.kernelSrc);
     if (!fs.existsSync(path.join(tree, "arch/x86/kvm"))) {
@@ -118,13 +119,18 @@ export async function buildKernel(options: KernelBuildOptions): Promise<KernelBu
     const fetched = await fetchKernel({ version: kernelSeries(options.kernel), progress });
     tree = fetched.srcDir;
     stock = { release: fetched.release, config: fetched.config, symvers: fetched.symvers };
+    if (fetched.moduleModeBlocker && !full) {
+      // Modules for an image this machine cannot build for would not load: build the whole kernel here.
+      progress.info(`${fetched.moduleModeBlocker}: building the whole kernel from the tree instead (--full)`);
+      full = true;
+    }
   }
   const log = path.join(logsDir(), `build-kernel-${path.basename(tree)}.log`);
   fs.mkdirSync(path.dirname(log), { recursive: true });
 
   if (options.emitPatch) await ensureStep("emit-patch", log, progress);
   // A user's tree that cannot be built is refused before devgen writes to it.
-  const release = options.full ? null : (stock?.release ?? userTreeRelease(tree));
+  const release = full ? null : (stock?.release ?? userTreeRelease(tree));
   const built = await withTreeLock(tree, { progress }, async () => {
     checkClean(tree, KERNEL_EDITED_FILES, options.force);
     checkNumbers(tree, "include/uapi/linux/kvm.h", devices);
@@ -133,7 +139,7 @@ export async function buildKernel(options: KernelBuildOptions): Promise<KernelBu
     patchDevices(tree, devices, edits);
     progress.info(`patched ${devices.map((c) => c.device.name).join(", ")} into ${tree}`);
     if (options.emitPatch) writePatch(options.emitPatch, tree, devices, edits, "KVM: x86", "in-kernel device");
-    return options.full
+    return full
       ? await buildFullKernel({ tree, log, progress, debug: options.debug })
       : await buildKvmModules({ tree, stock, release: release!, log, progress });
   });
