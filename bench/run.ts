@@ -2,8 +2,8 @@
  * `npm run bench`: load + validate + generate time and peak memory for devices of 10, 1,000
  * and 10,000 registers, each in its own process. Target: 10,000 registers in under 1 s and
  * under 300 MB. Each size is measured cold (an empty type-check cache: the compiler checks
- * the file) and warm (the same file again: its check is cached). `-- --kernel` and
- * `-- --qemu` add the build timings of each side (`--cold`: from a fresh fetch).
+ * the file) and warm (the same file again: its check is cached). `-- --kernel[=7.3,...]` and
+ * `-- --qemu[=10.2,...]` add the build timings of each side (`--cold`: from a fresh fetch).
  * `-- --phases` adds where the cold load's time goes on the largest size (bench/compiler-phases.ts).
  * `-- --vm` adds `devgen bench` on the four example devices (bench/vm.ts).
  */
@@ -85,6 +85,13 @@ console.log(`\ntarget for ${TARGET.registers} registers: under ${TARGET.totalMs}
 for (const verdict of verdicts) console.log(`  ${verdict}`);
 
 if (process.argv.includes("--phases")) benchCompilerPhases(TARGET.registers);
-if (process.argv.includes("--kernel")) benchKernel(process.argv.includes("--cold"));
-if (process.argv.includes("--qemu")) benchQemu(process.argv.includes("--cold"));
+/** The series of `--NAME` (`fallback`) or `--NAME=A,B`; none when the flag is absent. */
+function seriesOf(name: string, fallback: string): string[] {
+  const arg = process.argv.find((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+  if (!arg) return [];
+  return arg.includes("=") ? arg.slice(arg.indexOf("=") + 1).split(",") : [fallback];
+}
+const cold = process.argv.includes("--cold");
+for (const series of seriesOf("kernel", "6.1")) benchKernel(series, cold);
+for (const series of seriesOf("qemu", "7.2")) benchQemu(series, cold);
 if (process.argv.includes("--vm")) await benchVm();

@@ -5,6 +5,7 @@ import {
   checkKvm,
   checkNested,
   checkNode,
+  checkPackages,
   compareVersions,
   evaluate,
   stepsToCheck,
@@ -13,8 +14,8 @@ import {
 } from "../src/toolchain/doctor-checks.js";
 import { installCommand, unmetNeeds, type UnmetNeed } from "../src/toolchain/packages.js";
 import { needsOf, SCOPES, STEPS } from "../src/toolchain/step-needs.js";
-import { KERNEL_SERIES } from "../src/toolchain/kernel-fetch.js";
-import { QEMU_SERIES } from "../src/toolchain/qemu-fetch.js";
+import { DEFAULT_KERNEL, KERNEL_SERIES } from "../src/toolchain/kernel-fetch.js";
+import { DEFAULT_QEMU, qemuBuildSeries, QEMU_SERIES } from "../src/toolchain/qemu-fetch.js";
 import { doctorExitCode, formatDoctor, runDoctor } from "../src/pipeline/doctor.js";
 import { quietProgress } from "../src/util/progress.js";
 
@@ -48,20 +49,26 @@ test("a healthy machine: every check ok, in the documented order", () => {
   const checks = evaluate(healthy(), "demo");
   expect(checks.map((c) => c.name)).toEqual(["node", ...needsOf(SCOPES.demo).map((n) => n.package), "disk", "kvm", "nested", "cache"]);
   expect(checks.filter((c) => c.status !== "ok")).toEqual([]);
-  // The packages the fresh machine lacked (meson, dwarves) are the demo's; busybox is fetched, not installed.
-  for (const name of ["gcc", "make", "flex", "bison", "meson", "dwarves", "libelf-dev", "cpio", "qemu-system-x86", "seabios"]) {
+  // The demo's pair builds Linux 7.3 whole (no pahole needed) and QEMU 10.2 (meson and pycotap from backports); busybox is fetched, not installed.
+  for (const name of ["gcc", "make", "flex", "bison", "meson", "python3-pycotap", "libelf-dev", "cpio", "qemu-system-x86", "seabios"]) {
     expect(checks.map((c) => c.name)).toContain(name);
   }
   expect(checks.map((c) => c.name)).not.toContain("busybox-static");
-  expect(checks.map((c) => c.name)).not.toContain("python3-pycotap");
+  expect(checks.map((c) => c.name)).not.toContain("dwarves");
 });
 
-test("scopes narrow the packages: build needs no VM, all adds QEMU 10.0's backports", () => {
+test("scopes narrow the packages: build needs no VM, all adds the module builds' pahole", () => {
   const names = (scope: keyof typeof SCOPES) => evaluate(healthy(), scope).map((c) => c.name);
-  expect(names("build")).toContain("dwarves");
+  expect(names("build")).toContain("python3-pycotap");
   expect(names("build")).not.toContain("qemu-system-x86");
   expect(names("test-in-vm")).toContain("qemu-system-x86");
-  expect(names("all")).toContain("python3-pycotap");
+  expect(names("all")).toContain("dwarves");
+});
+
+test("the default scopes build the default pair as this machine must: 7.3 whole, QEMU 10.2 like 10.0", () => {
+  expect(DEFAULT_KERNEL).toBe("7.3");
+  expect(SCOPES.build).toContain("kernel-full");
+  expect(SCOPES.build).toContain(`qemu-${qemuBuildSeries(DEFAULT_QEMU)}`);
 });
 
 test.each([
@@ -85,7 +92,7 @@ test("a fetch whose trees are cached installs nothing, so doctor does not ask fo
   const probe = healthy();
   probe.packages.versions["dpkg-dev"] = null;
   expect(byName(probe, "dpkg-dev").status).toBe("fail");
-  probe.cachedTrees = { kernel: ["6.1"], qemu: ["7.2"] };
+  probe.cachedTrees = { kernel: [DEFAULT_KERNEL], qemu: [DEFAULT_QEMU] };
   expect(evaluate(probe, "demo").map((c) => c.name)).not.toContain("dpkg-dev");
   // --for all fetches every series: 10.0 is not cached yet.
   expect(byName(probe, "dpkg-dev", "all").status).toBe("fail");
@@ -97,14 +104,14 @@ test("a missing package fails with the apt-get line (sudo unless root)", () => {
   probe.packages.versions.flex = null;
   const flex = byName(probe, "flex");
   expect(flex).toMatchObject({ status: "fail", ok: false, fix: "sudo apt-get install -y flex" });
-  expect(flex.found).toBe("not installed: needed for building the kvm modules for Debian's image, building QEMU 7.2");
+  expect(flex.found).toBe("not installed: needed for building a minimal kernel (--full), building QEMU 10.0");
   expect(byName({ ...probe, packages: { ...probe.packages, root: true } }, "flex").fix).toBe("apt-get install -y flex");
 });
 
 test("a package too old for a step is missing for that step only, with its suite", () => {
   const probe = healthy();
   probe.packages.versions.meson = "1.0.1-5";
-  expect(byName(probe, "meson", "demo").status).toBe("ok");
+  expect(checkPackages(probe.packages, ["qemu-7.2"]).find((c) => c.name === "meson")?.status).toBe("ok");
   const all = byName(probe, "meson", "all");
   expect(all.status).toBe("fail");
   expect(all.found).toBe("1.0.1-5 is older than 1.5 (needed from bookworm-backports): needed for building QEMU 7.2, building QEMU 10.0");

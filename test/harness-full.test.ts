@@ -103,7 +103,7 @@ real("level full for real (DEVGEN_REAL=1)", () => {
   let qemuBinary: string;
 
   beforeAll(async () => {
-    const json = devgenBuild(["devices/xche", ...EXAMPLES]);
+    const json = devgenBuild(["devices/xche", ...EXAMPLES, "--kernel", "6.1", "--qemu", "7.2"]);
     built = json.kernel;
     qemuBinary = json.qemu.binary;
     kernel = await fetchKernel({ version: "6.1", progress: quietProgress });

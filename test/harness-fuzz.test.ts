@@ -95,8 +95,8 @@ real("level fuzz in a real VM (DEVGEN_REAL=1)", () => {
   let xche: Generated;
 
   beforeAll(async () => {
-    built = devgenBuild(["devices/xche", "--only", "kernel"]).kernel;
-    kernel = await fetchKernel({ progress: quietProgress });
+    built = devgenBuild(["devices/xche", "--only", "kernel", "--kernel", "6.1"]).kernel;
+    kernel = await fetchKernel({ version: "6.1", progress: quietProgress });
     xche = generate("devices/xche");
   }, TEN_MINUTES);
 

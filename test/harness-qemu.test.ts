@@ -69,7 +69,7 @@ real("level qemu in a real VM (DEVGEN_REAL=1)", () => {
   let qemuBinary: string;
 
   beforeAll(async () => {
-    qemuBinary = devgenBuild(["devices/xche", ...EXAMPLES, "--only", "qemu"]).qemu.binary;
+    qemuBinary = devgenBuild(["devices/xche", ...EXAMPLES, "--only", "qemu", "--qemu", "7.2"]).qemu.binary;
     kernel = await fetchKernel({ version: "6.1", progress: quietProgress });
   }, TEN_MINUTES);
 

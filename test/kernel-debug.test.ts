@@ -24,7 +24,7 @@ realFull("a 6.1 debug kernel with xche (DEVGEN_REAL_FULL=1)", () => {
   test(
     "builds with every debug option kept, instrumented modules, in its own directory",
     async () => {
-      const built = await buildKernel({ devices, full: true, debug: true, progress });
+      const built = await buildKernel({ devices, kernel: "6.1", full: true, debug: true, progress });
       // Full mode's modulesDir is the O= build directory.
       const buildDir = built.modulesDir!;
       expect(built.bzImage).toBe(path.join(buildDir, "arch/x86/boot/bzImage"));
@@ -49,7 +49,7 @@ realFull("a 6.1 debug kernel with xche (DEVGEN_REAL_FULL=1)", () => {
     async () => {
       // No slab-counting leak cycles: KASAN's quarantine keeps freed objects counted as in use
       // until their cache is shrunk, which kvm_test.c does not do (yet); kmemleak checks leaks here.
-      const result = await runTestInVm({ devices, levels: ["kvm"], full: true, debug: true, leakCycles: 100, keep: true, progress });
+      const result = await runTestInVm({ devices, levels: ["kvm"], kernel: "6.1", full: true, debug: true, leakCycles: 100, keep: true, progress });
       const [kvm] = result.results;
       const failed = kvm!.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`);
       expect(failed).toEqual([]);

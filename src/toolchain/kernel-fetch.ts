@@ -44,7 +44,7 @@ const SOURCES = {
 export type KernelSeries = keyof typeof SOURCES;
 export const KERNEL_SOURCES: Readonly<Record<KernelSeries, SuiteSource>> = SOURCES;
 export const KERNEL_SERIES = Object.keys(SOURCES) as readonly KernelSeries[];
-export const DEFAULT_KERNEL: KernelSeries = "6.1";
+export const DEFAULT_KERNEL: KernelSeries = "7.3";
 
 export interface KernelTree {
   /** The unpacked linux-source tree (Debian's patches applied). */

@@ -46,7 +46,7 @@ const SOURCES = {
 export type QemuSeries = keyof typeof SOURCES;
 export const QEMU_SOURCES: Readonly<Record<QemuSeries, SuiteSource>> = SOURCES;
 export const QEMU_SERIES = Object.keys(SOURCES) as readonly QemuSeries[];
-export const DEFAULT_QEMU: QemuSeries = "7.2";
+export const DEFAULT_QEMU: QemuSeries = "10.2";
 
 /** Not a series: the newest QEMU release whose source Debian serves when fetching. */
 export const NEWEST_QEMU = "newest";
