@@ -3,10 +3,8 @@
  * was built by a compiler Debian 12 lacks, so devgen builds that kernel whole (--full) and
  * boots it.
  *
- * With DEVGEN_REAL=1 (CI): fuzzing on 7.3. The other levels on both pairs are CI's already:
- * the demo (test/demo-e2e.test.ts) runs xche through kvm, qemu and full on the default pair,
- * 7.3 and 10.2; test/harness-*.test.ts run them on 6.1 and 7.2. With DEVGEN_REAL_MATRIX=1:
- * every example through every level on both pairs, which takes too long for CI's 90 minutes.
+ * Each level takes 5 to 20 s a device here; the builds are what cost (7.3's kernel about 8
+ * minutes cold, QEMU 10.2 about 5), and the demo and the harness tests share them.
  */
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
@@ -52,38 +50,23 @@ function expectAllPassed(results: LevelResult[], levels: string[], names: string
   }
 }
 
-real("the newest kernel (DEVGEN_REAL=1)", () => {
-  test(
-    "level fuzz (30 s) finds nothing in xche on Linux 7.3",
-    () => {
-      const { ok, results } = testInVm(["devices/xche"], "--level", "fuzz", "--seconds", "30", "--kernel", "7.3", "--qemu", "10.2");
-      expectAllPassed(results, ["fuzz"], ["xche"]);
-      expect(ok).toBe(true);
-    },
-    HOUR,
-  );
-});
-
-/** Every example at every level on both pairs: about an hour on a 2-CPU machine without nested KVM. */
-const matrix = process.env.DEVGEN_REAL_MATRIX === "1" ? describe : describe.skip;
-
-matrix.each([
+real.each([
   ["7.3", "10.2"],
   ["6.1", "7.2"],
-])("Linux %s and QEMU %s, every example (DEVGEN_REAL_MATRIX=1)", (kernel, qemu) => {
+])("Linux %s and QEMU %s, every example (DEVGEN_REAL=1)", (kernel, qemu) => {
   test(
     "levels kvm, qemu and full pass",
     () => {
       const { ok, results } = testInVm(DEVICES, "--level", "all", "--kernel", kernel, "--qemu", qemu);
       expectAllPassed(results, ["kvm", "qemu", "full"], NAMES);
-      expect(results.filter((r) => r.level === "kvm").every((r) => r.implementation.includes(kernel))).toBe(true);
+      expect(results.filter((r) => r.level !== "qemu").every((r) => r.implementation.includes(kernel))).toBe(true);
       expect(ok).toBe(true);
     },
     2 * HOUR,
   );
 });
 
-matrix("Linux 7.3, every example (DEVGEN_REAL_MATRIX=1)", () => {
+real("Linux 7.3, every example (DEVGEN_REAL=1)", () => {
   test(
     "level fuzz (30 s a device) finds nothing",
     () => {
