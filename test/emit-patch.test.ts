@@ -92,6 +92,21 @@ describe("formatPatch", () => {
     expect(contents(copy)).toEqual(contents(patched, ["xche"]));
   });
 
+  test("git am commits it onto a checkout of the pristine tree, with its author, date and subject", () => {
+    const copy = makeTree();
+    const git = (...args: string[]): string =>
+      execFileSync("git", ["-c", "user.name=Pristine", "-c", "user.email=pristine@example.org", ...args], { cwd: copy, encoding: "utf8" });
+    git("init", "-q");
+    git("add", "-A");
+    git("commit", "-qm", "pristine");
+    const file = path.join(copy, "..", `${path.basename(copy)}.mbox`);
+    fs.writeFileSync(file, mail);
+    git("am", "-q", file);
+    expect(git("log", "-1", "--format=%an <%ae>|%aI|%s").trim()).toBe("Ada Lovelace <ada@example.org>|2025-01-02T03:04:05+00:00|hw/misc: add the xche PCI device");
+    expect(git("status", "--porcelain")).toBe("");
+    expect(contents(copy)).toEqual(contents(patched, ["xche"]));
+  });
+
   test("applies with patch -p1 too", () => {
     const copy = makeTree();
     const result = spawnSync("patch", ["-p1", "--forward", "--batch"], { cwd: copy, input: mail, encoding: "utf8" });
