@@ -6,8 +6,8 @@ import type { KernelTarget } from "../src/gen/kvm/target.js";
 import { KERNEL_PROBES, probeKernelTree } from "../src/integrate/kernel-probes.js";
 import { pristineReader, runProbe, type TreeReader } from "../src/integrate/tree-probe.js";
 import { fetchKernel, KERNEL_SERIES, type KernelSeries } from "../src/toolchain/kernel-fetch.js";
-import { DevgenError } from "../src/util/diagnostics.js";
 import { createProgress } from "../src/util/progress.js";
+import { caught } from "./helpers/caught.js";
 
 const real = process.env.DEVGEN_REAL === "1" ? describe : describe.skip;
 
@@ -34,15 +34,6 @@ const reader =
   (file) =>
     files[file] ?? null;
 
-const caught = (fn: () => unknown): DevgenError => {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof DevgenError) return err;
-    throw err;
-  }
-  throw new Error("expected a DevgenError");
-};
 
 describe("kernel tree probes", () => {
   test("Linux 6.1's spellings", () => {

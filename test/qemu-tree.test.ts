@@ -22,6 +22,7 @@ import { createProgress, quietProgress } from "../src/util/progress.js";
 import { compileDevice } from "../src/compile/index.js";
 import { QEMU_HEADERS } from "./helpers/qemu-headers.js";
 import { treeHash } from "./helpers/tree-hash.js";
+import { caught } from "./helpers/caught.js";
 
 const compiled = compileDevice("devices/xche");
 const generated = generateAll(compiled);
@@ -82,15 +83,6 @@ function patch(tree: string): void {
   applyPlan(planPatch(tree, "xche", integrateQemu(tree, [compiled]).edits.get("xche")!));
 }
 
-function caught(fn: () => unknown): DevgenError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof DevgenError) return err;
-    throw err;
-  }
-  throw new Error("expected a DevgenError");
-}
 
 describe("a QEMU tree the probes cannot decide", () => {
   test("is refused before anything is written, naming the probe, the file and what was looked for", async () => {

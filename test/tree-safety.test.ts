@@ -30,11 +30,11 @@ import { KERNEL_EDITED_FILES, kernelEdits } from "../src/integrate/kernel-edits.
 import { KERNEL_PROBED_FILES } from "../src/integrate/kernel-probes.js";
 import { LINUX_6_1 } from "../src/gen/kvm/target.js";
 import { applyPlan, planPatch, planUnpatch, stripOwner, type Edit } from "../src/integrate/patch.js";
-import { DevgenError } from "../src/util/diagnostics.js";
 import { createProgress } from "../src/util/progress.js";
 import { compileDevice } from "../src/compile/index.js";
 import { QEMU_HEADERS } from "./helpers/qemu-headers.js";
 import { treeHash } from "./helpers/tree-hash.js";
+import { caught } from "./helpers/caught.js";
 
 const CLI = path.resolve("dist/src/cli/main.js");
 const FIXTURES = path.resolve("test/fixtures/tree-safety");
@@ -53,15 +53,6 @@ function errorsOf(result: SpawnSyncReturns<string>): string[] {
   return (JSON.parse(result.stdout) as { errors: { message: string }[] }).errors.map((e) => e.message);
 }
 
-function caught(fn: () => unknown): DevgenError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof DevgenError) return err;
-    throw err;
-  }
-  throw new Error("expected a DevgenError");
-}
 
 // ---------------------------------------------------------------------------------------
 // Trees.
