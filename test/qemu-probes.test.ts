@@ -26,6 +26,7 @@ const EXPECTED: Record<Release, Omit<QemuTarget, "version">> = {
   "7.2": {
     pciHeader: "hw/pci/pci.h",
     kvmHeader: "sysemu/kvm.h",
+    qdevPropertiesHeader: "hw/qdev-properties.h",
     propertyQualifier: "static Property",
     propertyListEnd: true,
     classInitData: "void *data",
@@ -36,6 +37,7 @@ const EXPECTED: Record<Release, Omit<QemuTarget, "version">> = {
   "10.0": {
     pciHeader: "hw/pci/pci_device.h",
     kvmHeader: "system/kvm.h",
+    qdevPropertiesHeader: "hw/qdev-properties.h",
     propertyQualifier: "static const Property",
     propertyListEnd: false,
     classInitData: "void *data",
@@ -46,6 +48,7 @@ const EXPECTED: Record<Release, Omit<QemuTarget, "version">> = {
   "10.2": {
     pciHeader: "hw/pci/pci_device.h",
     kvmHeader: "system/kvm.h",
+    qdevPropertiesHeader: "hw/qdev-properties.h",
     propertyQualifier: "static const Property",
     propertyListEnd: false,
     classInitData: "const void *data",
@@ -91,6 +94,15 @@ describe("the probes on excerpts of each release's headers", () => {
     expect(target).toEqual({ version: "11.1.3", ...EXPECTED["10.2"] });
   });
 
+  test("QEMU's master, with the qdev headers moved under hw/core/, is decided by its headers alone", () => {
+    const moved = (files: QemuHeaders, from: string, to: string): QemuHeaders => edited(edited(files, to, files[from]!), from, null);
+    let master = moved(QEMU_HEADERS["10.2"], "include/hw/qdev-core.h", "include/hw/core/qdev.h");
+    master = moved(master, "include/hw/qdev-properties.h", "include/hw/core/qdev-properties.h");
+    master = moved(master, "include/hw/resettable.h", "include/hw/core/resettable.h");
+    master = { ...master, VERSION: "10.2.50\n" };
+    expect(probed(master)).toEqual({ version: "10.2.50", ...EXPECTED["10.2"], qdevPropertiesHeader: "hw/core/qdev-properties.h" });
+  });
+
   test("declarations match across other blanks, but only at the start of a line", () => {
     const object = "    void  (*class_init)(ObjectClass *klass,\n                       const void *data);\n    const InterfaceInfo *interfaces;\n";
     const files = edited(QEMU_HEADERS["10.2"], "include/qom/object.h", object);
@@ -107,7 +119,8 @@ describe("a probe that cannot decide names itself, the files and what it looked 
     const [problem] = problems(edited(tenTwo, "include/hw/resettable.h", null));
     expect(problem).toBe(
       "probe reset-hold-phase: found none of `typedef void (*ResettableHoldPhase)(Object *obj, ResetType type);` in include/hw/resettable.h, " +
-        "`typedef void (*ResettableHoldPhase)(Object *obj);` in include/hw/resettable.h (no include/hw/resettable.h)",
+        "`typedef void (*ResettableHoldPhase)(Object *obj, ResetType type);` in include/hw/core/resettable.h, " +
+        "`typedef void (*ResettableHoldPhase)(Object *obj);` in include/hw/resettable.h (no include/hw/resettable.h, no include/hw/core/resettable.h)",
     );
   });
 
@@ -222,10 +235,11 @@ for (const release of RELEASES) {
 }
 
 describe("where each probe flips", () => {
-  // Every probe but one tells two of the releases apart; const-vmstate-fields is a required
+  // Every probe but two tells two of the releases apart; const-vmstate-fields is a required
   // declaration (const since before 7.2), checked on every tree all the same.
   test.each(FIELDS)("%s", (field) => {
     const outcomes = new Set(RELEASES.map((r) => JSON.stringify(EXPECTED[r][field])));
-    expect(outcomes.size).toBe(field === "vmstateFieldsCast" ? 1 : 2);
+    // qdev-properties-header flips on QEMU's master (above), which Debian does not serve yet.
+    expect(outcomes.size).toBe(field === "vmstateFieldsCast" || field === "qdevPropertiesHeader" ? 1 : 2);
   });
 });

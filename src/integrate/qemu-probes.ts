@@ -8,13 +8,19 @@
  */
 import type { QemuReset, QemuTarget } from "../gen/qemu/target.js";
 import { DevgenError } from "../util/diagnostics.js";
-import { declared, runProbes, type Probe, type ProbeOutcome, type TreeReader } from "./tree-probe.js";
+import { declared, present, runProbes, type Probe, type ProbeOutcome, type TreeReader } from "./tree-probe.js";
 
 /** The oldest release devgen supports: the glue's API was verified on 7.2 and newer only. */
 export const OLDEST_QEMU = [7, 2, 0] as const;
 
 const OBJECT_H = "include/qom/object.h";
 const QDEV_CORE_H = "include/hw/qdev-core.h";
+// QEMU's master moved the qdev headers under hw/core/ (November 2025), without stubs.
+const CORE_QDEV_H = "include/hw/core/qdev.h";
+const RESETTABLE_H = "include/hw/resettable.h";
+const CORE_RESETTABLE_H = "include/hw/core/resettable.h";
+const HOLD_PHASE_WITH_TYPE: QemuReset = { hook: "hold-phase", parameters: "Object *obj, ResetType type" };
+const HOLD_PHASE: QemuReset = { hook: "hold-phase", parameters: "Object *obj" };
 
 type TargetProbes = { [K in Exclude<keyof QemuTarget, "version">]: Probe<QemuTarget[K]> };
 
@@ -34,9 +40,17 @@ export const QEMU_PROBES: TargetProbes = {
       declared("include/sysemu/kvm.h", "int kvm_vm_ioctl(KVMState *s,", "sysemu/kvm.h"),
     ],
   },
+  qdevPropertiesHeader: {
+    name: "qdev-properties-header",
+    alternatives: [
+      present("include/hw/qdev-properties.h", "hw/qdev-properties.h"),
+      present("include/hw/core/qdev-properties.h", "hw/core/qdev-properties.h"),
+    ],
+  },
   propertyQualifier: {
     name: "const-properties",
     alternatives: [
+      declared(CORE_QDEV_H, "void device_class_set_props_n(DeviceClass *dc, const Property *props,", "static const Property"),
       declared(QDEV_CORE_H, "void device_class_set_props_n(DeviceClass *dc, const Property *props,", "static const Property"),
       declared(QDEV_CORE_H, "void device_class_set_props(DeviceClass *dc, const Property *props);", "static const Property"),
       declared(QDEV_CORE_H, "void device_class_set_props(DeviceClass *dc, Property *props);", "static Property"),
@@ -48,6 +62,7 @@ export const QEMU_PROBES: TargetProbes = {
       declared("include/hw/qdev-properties.h", "#define DEFINE_PROP_END_OF_LIST()", true),
       // Counted arrays (10.0): device_class_set_props passes ARRAY_SIZE to this one.
       declared(QDEV_CORE_H, "void device_class_set_props_n(DeviceClass *dc,", false),
+      declared(CORE_QDEV_H, "void device_class_set_props_n(DeviceClass *dc,", false),
     ],
   },
   classInitData: {
@@ -60,14 +75,9 @@ export const QEMU_PROBES: TargetProbes = {
   reset: {
     name: "reset-hold-phase",
     alternatives: [
-      declared<QemuReset>("include/hw/resettable.h", "typedef void (*ResettableHoldPhase)(Object *obj, ResetType type);", {
-        hook: "hold-phase",
-        parameters: "Object *obj, ResetType type",
-      }),
-      declared<QemuReset>("include/hw/resettable.h", "typedef void (*ResettableHoldPhase)(Object *obj);", {
-        hook: "hold-phase",
-        parameters: "Object *obj",
-      }),
+      declared(RESETTABLE_H, "typedef void (*ResettableHoldPhase)(Object *obj, ResetType type);", HOLD_PHASE_WITH_TYPE),
+      declared(CORE_RESETTABLE_H, "typedef void (*ResettableHoldPhase)(Object *obj, ResetType type);", HOLD_PHASE_WITH_TYPE),
+      declared(RESETTABLE_H, "typedef void (*ResettableHoldPhase)(Object *obj);", HOLD_PHASE),
     ],
   },
   vmstateFieldsCast: {

@@ -55,6 +55,11 @@ export function declared<T>(file: string, declaration: string, value: T): Altern
   return { file, lookingFor: `\`${declaration}\``, match: (text) => (pattern.test(text) ? value : null) };
 }
 
+/** An alternative that holds when the tree has `file` at all: where a header lives. */
+export function present<T>(file: string, value: T): Alternative<T> {
+  return { file, lookingFor: "the file", match: () => value };
+}
+
 const where = (a: Alternative<unknown>): string => `${a.lookingFor} in ${a.file}`;
 
 export function runProbe<T>(probe: Probe<T>, read: TreeReader): ProbeResult<T> {

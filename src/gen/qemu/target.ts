@@ -8,6 +8,8 @@ export interface QemuTarget {
   version: string;
   /** Where `PCIDevice` is declared: `hw/pci/pci.h` until 7.2, `hw/pci/pci_device.h` from 8.0. */
   pciHeader: string;
+  /** Where the qdev property macros live: `hw/qdev-properties.h`, or `hw/core/qdev-properties.h` on QEMU's master. */
+  qdevPropertiesHeader: string;
   /** Where `kvm_vm_ioctl` is declared: `sysemu/kvm.h` until 9.2, `system/kvm.h` from 10.0. */
   kvmHeader: string;
   /** `static Property` while device_class_set_props takes `Property *`, `static const Property` once it takes `const Property *`. */
@@ -42,6 +44,7 @@ export const DEFAULT_QEMU_TARGET: QemuTarget = {
   version: "7.2",
   pciHeader: "hw/pci/pci.h",
   kvmHeader: "sysemu/kvm.h",
+  qdevPropertiesHeader: "hw/qdev-properties.h",
   propertyQualifier: "static Property",
   propertyListEnd: true,
   classInitData: "void *data",
