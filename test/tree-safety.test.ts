@@ -35,6 +35,7 @@ import { compileDevice } from "../src/compile/index.js";
 import { QEMU_HEADERS } from "./helpers/qemu-headers.js";
 import { treeHash } from "./helpers/tree-hash.js";
 import { caught } from "./helpers/caught.js";
+import { wholeLine } from "../src/util/regexp.js";
 
 const CLI = path.resolve("dist/src/cli/main.js");
 const FIXTURES = path.resolve("test/fixtures/tree-safety");
@@ -387,12 +388,11 @@ describe("3. what devgen would create already belongs to someone else", () => {
   test("a tree patched by an older devgen (other anchors) is unpatched cleanly, then patched", () => {
     // Until 7.x support, the objects went after the end of the first kvm-y list and the
     // ioctl cases before the switch's default case.
-    const line = (text: string): RegExp => new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`);
     const older = edits.map((edit): Edit => {
       if (edit.kind !== "insert") return edit;
-      if (edit.file === "arch/x86/kvm/Makefile") return { ...edit, anchor: line("\t\t\t   mmu/spte.o"), anchorLabel: "mmu/spte.o" };
+      if (edit.file === "arch/x86/kvm/Makefile") return { ...edit, anchor: wholeLine("\t\t\t   mmu/spte.o"), anchorLabel: "mmu/spte.o" };
       if (edit.text.includes("kvm_xche_vm_ioctl")) {
-        return { ...edit, anchor: [line("\tdefault:"), line("\t\tr = -ENOTTY;"), line("\t}"), line("out:")], anchorLabel: "default:" };
+        return { ...edit, anchor: [wholeLine("\tdefault:"), wholeLine("\t\tr = -ENOTTY;"), wholeLine("\t}"), wholeLine("out:")], anchorLabel: "default:" };
       }
       return edit;
     });

@@ -19,6 +19,7 @@ import type { DeviceSpec } from "../dsl/types.js";
 import { contentKey, readEntry, storeEntry } from "../util/content-cache.js";
 import { DevgenError, type SourceLocation, type SpecPath } from "../util/diagnostics.js";
 import { decodeMappings, originalPosition } from "./sourcemap.js";
+import { escapeRegExp } from "../util/regexp.js";
 
 export interface LoadedDevice {
   spec: DeviceSpec;
@@ -360,7 +361,7 @@ function locateThrow(
   mappings: ReturnType<typeof decodeMappings>,
   file: string,
 ): SourceLocation {
-  const escaped = generatedName.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const escaped = escapeRegExp(generatedName);
   const match = new RegExp(`${escaped}:(\\d+):(\\d+)`).exec(stack);
   if (!match) return { file, line: 1, column: 1 };
   // The wrapper function shares the first line with the module; its prefix shifts columns.

@@ -15,6 +15,7 @@ import { installedVersions } from "../toolchain/packages.js";
 import { DevgenError } from "../util/diagnostics.js";
 import type { Progress } from "../util/progress.js";
 import { run } from "../util/run.js";
+import { escapeRegExp } from "../util/regexp.js";
 
 /** Bump when the archive layout changes, so old archives are not reused. */
 const FORMAT = 1;
@@ -117,7 +118,7 @@ export async function buildInitramfs(
 }
 
 function pruneOld(dir: string, name: string): void {
-  const pattern = new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}-[0-9a-f]{16}\\.cpio\\.gz$`);
+  const pattern = new RegExp(`^${escapeRegExp(name)}-[0-9a-f]{16}\\.cpio\\.gz$`);
   const archives = fs
     .readdirSync(dir)
     .filter((f) => pattern.test(f))

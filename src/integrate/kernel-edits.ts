@@ -14,6 +14,7 @@ import { uapiBlock } from "../gen/uapi.js";
 import type { Device } from "../ir/types.js";
 import { generatedFile, generatedText } from "./generated-file.js";
 import type { Edit } from "./patch.js";
+import { wholeLine } from "../util/regexp.js";
 
 const KVM_DIR = "arch/x86/kvm";
 
@@ -26,23 +27,22 @@ export const KERNEL_EDITED_FILES = [
   `${KVM_DIR}/x86.c`,
 ];
 
-const line = (text: string): RegExp => new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`);
 
 /** Where a new VM ioctl's case goes: before the default case of kvm_arch_vm_ioctl's switch. */
 const END_OF_VM_IOCTL = {
-  anchor: [line("\tdefault:"), line("\t\tr = -ENOTTY;"), line("\t}"), line("out:"), line("\treturn r;"), line("}")],
+  anchor: [wholeLine("\tdefault:"), wholeLine("\t\tr = -ENOTTY;"), wholeLine("\t}"), wholeLine("out:"), wholeLine("\treturn r;"), wholeLine("}")],
   anchorLabel: "default: r = -ENOTTY; } out: return r; } (end of kvm_arch_vm_ioctl)",
 };
 
 /** Where the device's VM ioctls go: just before the PIT's, inside whatever #ifdef guards them. */
 const BEFORE_PIT_IOCTLS = {
-  anchor: [line("\tcase KVM_CREATE_PIT:"), line("\t\tu.pit_config.flags = KVM_PIT_SPEAKER_DUMMY;")],
+  anchor: [wholeLine("\tcase KVM_CREATE_PIT:"), wholeLine("\t\tu.pit_config.flags = KVM_PIT_SPEAKER_DUMMY;")],
   anchorLabel: "case KVM_CREATE_PIT: u.pit_config.flags = KVM_PIT_SPEAKER_DUMMY; (kvm_arch_vm_ioctl)",
 };
 
 /** A line of the object lists that has not moved since 6.1, unlike the end of the first kvm-y list. */
 const KVM_OBJECTS_ANCHOR = {
-  anchor: line("kvm-$(CONFIG_X86_64) += mmu/tdp_iter.o mmu/tdp_mmu.o"),
+  anchor: wholeLine("kvm-$(CONFIG_X86_64) += mmu/tdp_iter.o mmu/tdp_mmu.o"),
   anchorLabel: "kvm-$(CONFIG_X86_64) += mmu/tdp_iter.o mmu/tdp_mmu.o",
 };
 
@@ -87,7 +87,7 @@ export function kernelEdits(device: Device, generated: readonly GeneratedFile[],
     {
       kind: "insert",
       file: "include/uapi/linux/kvm.h",
-      anchor: line("#endif /* __LINUX_KVM_H */"),
+      anchor: wholeLine("#endif /* __LINUX_KVM_H */"),
       anchorLabel: "#endif /* __LINUX_KVM_H */",
       where: "before",
       text: uapiBlock(device),
@@ -96,7 +96,7 @@ export function kernelEdits(device: Device, generated: readonly GeneratedFile[],
     {
       kind: "insert",
       file: "arch/x86/include/asm/kvm_host.h",
-      anchor: line("\tstruct kvm_pit *vpit;"),
+      anchor: wholeLine("\tstruct kvm_pit *vpit;"),
       anchorLabel: "struct kvm_pit *vpit; (struct kvm_arch)",
       where: "after",
       text: `\tstruct kvm_${name} *${name};`,
@@ -114,7 +114,7 @@ export function kernelEdits(device: Device, generated: readonly GeneratedFile[],
     {
       kind: "insert",
       file: `${KVM_DIR}/x86.c`,
-      anchor: line('#include "i8254.h"'),
+      anchor: wholeLine('#include "i8254.h"'),
       anchorLabel: '#include "i8254.h"',
       where: "after",
       text: `#include "${name}.h"`,
@@ -123,7 +123,7 @@ export function kernelEdits(device: Device, generated: readonly GeneratedFile[],
     {
       kind: "insert",
       file: `${KVM_DIR}/x86.c`,
-      anchor: line("\tcase KVM_CAP_PIT2:"),
+      anchor: wholeLine("\tcase KVM_CAP_PIT2:"),
       anchorLabel: "case KVM_CAP_PIT2: (kvm_vm_ioctl_check_extension)",
       where: "after",
       text: `\tcase ${kvm.capability.name}:`,
@@ -149,7 +149,7 @@ export function kernelEdits(device: Device, generated: readonly GeneratedFile[],
     {
       kind: "insert",
       file: `${KVM_DIR}/x86.c`,
-      anchor: line("\tkvm_free_pit(kvm);"),
+      anchor: wholeLine("\tkvm_free_pit(kvm);"),
       anchorLabel: "kvm_free_pit(kvm); (kvm_arch_sync_events, or kvm_arch_pre_destroy_vm in 7.x)",
       where: "after",
       text: `\tkvm_${name}_destroy(kvm);`,
@@ -179,7 +179,7 @@ export function baselineEdits(source: { c: string; h: string }): Edit[] {
     {
       kind: "insert",
       file: `${KVM_DIR}/x86.c`,
-      anchor: line('#include "i8254.h"'),
+      anchor: wholeLine('#include "i8254.h"'),
       anchorLabel: '#include "i8254.h"',
       where: "after",
       text: '#include "kvm_baseline.h"',

@@ -13,7 +13,7 @@ import * as path from "node:path";
 import type { GeneratedFile } from "../gen/types.js";
 import type { Device } from "../ir/types.js";
 import { generatedFile, generatedText } from "./generated-file.js";
-import { escapeRegExp } from "../util/regexp.js";
+import { wholeLine } from "../util/regexp.js";
 import type { Edit } from "./patch.js";
 
 const MISC_DIR = "hw/misc";
@@ -21,7 +21,6 @@ const MISC_DIR = "hw/misc";
 /** Files every QEMU tree integration edits, for dirty-tree checks. */
 export const QEMU_EDITED_FILES = [`${MISC_DIR}/meson.build`, `${MISC_DIR}/Kconfig`, "linux-headers/linux/kvm.h"];
 
-const line = (text: string): RegExp => new RegExp(`^${escapeRegExp(text)}$`);
 
 /**
  * The edits that put `device` into a QEMU tree, from its artifact set rendered for that tree
@@ -52,7 +51,7 @@ export function qemuEdits(device: Device, generated: readonly GeneratedFile[]): 
       kind: "insert",
       file: `${MISC_DIR}/Kconfig`,
       // Between the block before EDU's and the blank line that ends it, as its own block.
-      anchor: [line(""), line("config EDU")],
+      anchor: [wholeLine(""), wholeLine("config EDU")],
       anchorLabel: "config EDU (and the blank line above it)",
       where: "before",
       text: `\n${generatedText(generated, "qemu/Kconfig.snippet")}`,
@@ -61,7 +60,7 @@ export function qemuEdits(device: Device, generated: readonly GeneratedFile[]): 
     {
       kind: "insert",
       file: "linux-headers/linux/kvm.h",
-      anchor: line("#endif /* __LINUX_KVM_H */"),
+      anchor: wholeLine("#endif /* __LINUX_KVM_H */"),
       anchorLabel: "#endif /* __LINUX_KVM_H */",
       where: "before",
       text: generatedText(generated, `qemu/${name}_linux_headers.h`),

@@ -32,6 +32,7 @@ import { compilerAvailability, imageCompiler, moduleModeBlocker, type ImageCompi
 import { ensureStep } from "./packages.js";
 import { aptContextFor, type SuiteSource } from "./private-archive.js";
 import { MACHINE_CODENAME } from "./sources.js";
+import { escapeRegExp } from "../util/regexp.js";
 
 /** The suite with linux-source-<series> and the image built from it (bookworm: its updates and security included). */
 const SOURCES = {
@@ -104,7 +105,6 @@ export interface KernelImageChoice {
   parts: string[];
 }
 
-const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 /**
  * Matches the generic amd64 image names of a series and captures the release:
