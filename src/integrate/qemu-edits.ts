@@ -21,7 +21,6 @@ const MISC_DIR = "hw/misc";
 /** Files every QEMU tree integration edits, for dirty-tree checks. */
 export const QEMU_EDITED_FILES = [`${MISC_DIR}/meson.build`, `${MISC_DIR}/Kconfig`, "linux-headers/linux/kvm.h"];
 
-
 /**
  * The edits that put `device` into a QEMU tree, from its artifact set rendered for that tree
  * (see integrateQemu): the glue and the core next to it in hw/misc/, its line in
