@@ -27,7 +27,6 @@ export const KERNEL_EDITED_FILES = [
   `${KVM_DIR}/x86.c`,
 ];
 
-
 /** Where a new VM ioctl's case goes: before the default case of kvm_arch_vm_ioctl's switch. */
 const END_OF_VM_IOCTL = {
   anchor: [wholeLine("\tdefault:"), wholeLine("\t\tr = -ENOTTY;"), wholeLine("\t}"), wholeLine("out:"), wholeLine("\treturn r;"), wholeLine("}")],
