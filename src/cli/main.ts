@@ -34,6 +34,13 @@ interface Common {
   verbose?: boolean;
 }
 
+/** `irq-source-ids {"kind":"fixed","first":3}, zero-alloc kzalloc_obj`: one line for people. */
+function formatProbeValues(values: Record<string, unknown>): string {
+  return Object.entries(values)
+    .map(([probe, value]) => `${probe} ${typeof value === "string" ? value : JSON.stringify(value)}`)
+    .join(", ");
+}
+
 function print(json: boolean | undefined, value: unknown, text: string): void {
   process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${text}\n`);
 }
@@ -201,6 +208,7 @@ await yargs(hideBin(process.argv))
           ...(kernel.bzImage ? [`  bzImage: ${kernel.bzImage}`] : []),
           ...kernel.modules.map((m) => `  ${m}`),
           ...(kernel.patch ? [`  patch: ${kernel.patch}`] : []),
+          `  tree probes: ${formatProbeValues(kernel.probes)}`,
           `  log: ${kernel.log}`,
         );
       }
@@ -209,6 +217,7 @@ await yargs(hideBin(process.argv))
           `qemu ${qemu.version}: ${qemu.devices.join(", ")} built into ${qemu.tree} in ${qemu.seconds.toFixed(0)} s`,
           `  binary: ${qemu.binary}`,
           ...(qemu.patch ? [`  patch: ${qemu.patch}`] : []),
+          `  tree probes: ${formatProbeValues(qemu.probes)}`,
           `  log: ${qemu.log}`,
         );
       }

@@ -6,7 +6,6 @@
 import type { CompiledDevice } from "../compile/index.js";
 import { DEFAULT_TARGETS, generateAll } from "../gen/index.js";
 import type { KernelTarget } from "../gen/kvm/target.js";
-import type { GeneratedFile } from "../gen/types.js";
 import { kernelEdits } from "./kernel-edits.js";
 import { probeKernelTree } from "./kernel-probes.js";
 import type { Edit } from "./patch.js";
@@ -18,8 +17,6 @@ export interface KernelIntegration {
   target: KernelTarget;
   /** What each probe found, for logs and `--json`. */
   probes: ProbeOutcome<unknown>[];
-  /** Each device's files as rendered for this tree. */
-  files: Map<string, readonly GeneratedFile[]>;
   /** Each device's edits, by device name. */
   edits: Map<string, Edit[]>;
 }
@@ -29,9 +26,8 @@ export function integrateKernel(tree: string, devices: readonly CompiledDevice[]
   const { target, outcomes } = probeKernelTree(pristineReader(tree), tree);
   const ids = irqSourceIds(tree, devices, target);
   const targets = { ...DEFAULT_TARGETS, kernel: target };
-  const files = new Map(devices.map((c) => [c.device.name, generateAll(c, targets)] as const));
   const edits = new Map(
-    devices.map((c) => [c.device.name, kernelEdits(c.device, files.get(c.device.name)!, target, ids.get(c.device.name) ?? null)] as const),
+    devices.map((c) => [c.device.name, kernelEdits(c.device, generateAll(c, targets), target, ids.get(c.device.name) ?? null)] as const),
   );
-  return { target, probes: outcomes, files, edits };
+  return { target, probes: outcomes, edits };
 }

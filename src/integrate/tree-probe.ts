@@ -108,6 +108,11 @@ export function runProbes<Table extends Record<string, Probe<unknown>>>(
   return { values: values as never, outcomes };
 }
 
+/** What the probes decided, by probe name: for `--json` and the build's summary line. */
+export function probeValues(outcomes: readonly ProbeOutcome<unknown>[]): Record<string, unknown> {
+  return Object.fromEntries(outcomes.map((o) => [o.probe, o.value]));
+}
+
 /** Reads a tree's files as they were before devgen patched them. */
 export function pristineReader(tree: string): TreeReader {
   return (file) => {

@@ -18,6 +18,7 @@ import { integrateQemu } from "../integrate/qemu-tree.js";
 import { DEFAULT_KERNEL, fetchKernel, KERNEL_SERIES, type KernelSeries } from "../toolchain/kernel-fetch.js";
 import { KERNEL_EDITED_FILES } from "../integrate/kernel-edits.js";
 import { integrateKernel } from "../integrate/kernel-tree.js";
+import { probeValues } from "../integrate/tree-probe.js";
 import { checkNumbers } from "../integrate/tree-numbers.js";
 import { applyPlan, patchedOwners, planPatch, planUnpatch, type Edit } from "../integrate/patch.js";
 import { DevgenError } from "../util/diagnostics.js";
@@ -53,6 +54,8 @@ export interface KernelBuildResult {
   modulesDir?: string;
   /** Full mode: built with the debug fragment (KASAN, lockdep, kmemleak...). */
   debug?: boolean;
+  /** What the tree's probes decided, by probe name. */
+  probes: Record<string, unknown>;
 }
 
 /** Refuses to touch files with uncommitted changes in a git checkout, unless forced. */
@@ -131,10 +134,12 @@ export async function buildKernel(options: KernelBuildOptions): Promise<KernelBu
   if (options.emitPatch) await ensureStep("emit-patch", log, progress);
   // A user's tree that cannot be built is refused before devgen writes to it.
   const release = full ? null : (stock?.release ?? userTreeRelease(tree));
+  let probes: Record<string, unknown> = {};
   const built = await withTreeLock(tree, { progress }, async () => {
     checkClean(tree, KERNEL_EDITED_FILES, options.force);
     checkNumbers(tree, "include/uapi/linux/kvm.h", devices);
     const integration = integrateKernel(tree, devices);
+    probes = probeValues(integration.probes);
     const edits = (c: CompiledDevice) => integration.edits.get(c.device.name)!;
     patchDevices(tree, devices, edits);
     progress.info(`patched ${devices.map((c) => c.device.name).join(", ")} into ${tree}`);
@@ -152,6 +157,7 @@ export async function buildKernel(options: KernelBuildOptions): Promise<KernelBu
     seconds: (Date.now() - started) / 1000,
     log,
     patch: options.emitPatch,
+    probes,
     ...("bzImage" in built ? { bzImage: built.bzImage, modulesDir: built.modulesDir, debug: options.debug ?? false } : {}),
   };
 }
@@ -196,6 +202,8 @@ export interface QemuBuildResult {
   seconds: number;
   log: string;
   patch?: string;
+  /** What the tree's probes decided, by probe name. */
+  probes: Record<string, unknown>;
 }
 
 function qemuSeries(value: string | undefined): QemuChoice {
@@ -233,6 +241,7 @@ export async function buildQemuTree(options: QemuBuildOptions): Promise<QemuBuil
     seconds: (Date.now() - started) / 1000,
     log: built.log,
     patch: options.emitPatch,
+    probes: probeValues(integration.probes),
   };
 }
 
