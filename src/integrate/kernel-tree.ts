@@ -9,8 +9,7 @@ import type { KernelTarget } from "../gen/kvm/target.js";
 import { kernelEdits } from "./kernel-edits.js";
 import { probeKernelTree } from "./kernel-probes.js";
 import type { Edit } from "./patch.js";
-import type { ProbeOutcome } from "./tree-probe.js";
-import { pristineReader } from "./tree-probe.js";
+import { pristineReader, type ProbeOutcome } from "./tree-probe.js";
 import { irqSourceIds } from "./tree-numbers.js";
 
 export interface KernelIntegration {
