@@ -8,7 +8,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { formatBench, formatNumber, formatTable, TARGETS, verdict, type BenchResult } from "../src/pipeline/bench.js";
-import { benchRegister, parseBenchLines, patchBenchTree, repatchBenchDevice, spread, summarizeBench, type BenchSample } from "../src/harness/bench-level.js";
+import { patchBenchTree, repatchBenchDevice } from "../src/harness/bench-kernel.js";
+import { benchRegister } from "../src/harness/bench-level.js";
+import { parseBenchLines, spread, summarizeBench, type BenchSample } from "../src/harness/bench-samples.js";
 import { compileDevice } from "../src/compile/index.js";
 
 jest.setTimeout(60_000);

@@ -22,9 +22,9 @@ import type { Generated } from "./helpers/native.js";
 
 const { tmpDir, generate } = useScratch();
 
-async function payloadFor(out: Generated, generatedDir = out.dir): Promise<string> {
+async function payloadFor(out: Generated, generated = out.files): Promise<string> {
   const cache = tmpDir("devgen-payload-");
-  const built = await buildPayload({ device: out.device, generatedDir, dir: cache, log: path.join(cache, "build.log"), progress: quietProgress });
+  const built = await buildPayload({ device: out.device, generated, dir: cache, log: path.join(cache, "build.log"), progress: quietProgress });
   return built.file;
 }
 
@@ -33,7 +33,6 @@ describe("what the outer VM and /init are told", () => {
     const xche = generate("devices/xche").device;
     expect(payloadDeviceHeaderView(xche)).toMatchObject({ vendorId: "0x1b36", deviceId: "0x100", barIndex: 1, mmio: 0, base: "0xc000", movedBase: "0xc800" });
     expect(fullLevelAppend(xche, "/q/qemu-system-x86_64", { vectors: "/p/xche-payload.bin", migration: "/p/xche-migration-payload.bin" })).toEqual([
-      "devgen.level=full",
       "devgen.device=xche",
       "devgen.qemu=/q/qemu-system-x86_64",
       "devgen.payload=/p/xche-payload.bin",
@@ -60,7 +59,7 @@ const hasGcc = spawnSync("gcc", ["--version"]).status === 0;
     const out = generate(dir);
     const cache = tmpDir("devgen-payload-");
     const log = path.join(cache, "build.log");
-    const first = await buildPayload({ device: out.device, generatedDir: out.dir, dir: cache, log, progress: quietProgress });
+    const first = await buildPayload({ device: out.device, generated: out.files, dir: cache, log, progress: quietProgress });
     expect(first.reused).toBe(false);
     const image = fs.readFileSync(first.file);
     expect(image.length % 0x10000).toBe(0);
@@ -68,7 +67,7 @@ const hasGcc = spawnSync("gcc", ["--version"]).status === 0;
     expect(image[image.length - 16]).toBe(0xe9);
     expect((0xfff3 + image.readUInt16LE(image.length - 15)) & 0xffff).toBe(0xf000);
     execFileSync("gcc", [...PAYLOAD_CFLAGS, "-Werror", "-fsyntax-only", "-I.", "payload.c"], { cwd: path.dirname(first.file), stdio: "pipe" });
-    const again = await buildPayload({ device: out.device, generatedDir: out.dir, dir: cache, log, progress: quietProgress });
+    const again = await buildPayload({ device: out.device, generated: out.files, dir: cache, log, progress: quietProgress });
     expect(again).toEqual({ file: first.file, reused: true });
   }, 60_000);
 });
@@ -119,9 +118,9 @@ real("level full for real (DEVGEN_REAL=1)", () => {
 
   test("a tampered vector fails the payload, naming the vector, expected and actual", async () => {
     const xche = generate("devices/xche");
-    const { dir: copy, index } = tamperedXche(xche.dir, tmpDir("devgen-full-tampered-"));
+    const { files: tampered, index } = tamperedXche(xche.files);
 
-    const run = runPayloadUnderTcg(qemuBinary, "xche", await payloadFor(xche, copy));
+    const run = runPayloadUnderTcg(qemuBinary, "xche", await payloadFor(xche, tampered));
     expect(run.status).toBe(3);
     expect(run.lines).toContain("not ok 3 - BAR at 0xc000: 723 reads return the reference model's values");
     expect(run.lines).toContain(`# vector ${index} (read size 4 at BAR+0x0): expected 0x58434846 (mask 0xffffffff), got 0x58434845`);
@@ -142,7 +141,7 @@ real("level full for real (DEVGEN_REAL=1)", () => {
   /** The run on the 6.1 tree built above, unless another built tree and its stock kernel are given. */
   const options = (out: Generated, runDir: string, on = { built, kernel }) => ({
     device: out.device,
-    generatedDir: out.dir,
+    generated: out.files,
     kernel: on.built,
     stockModulesDir: on.built.modulesDir ?? on.kernel.modulesDir,
     vmlinuz: on.kernel.vmlinuz,

@@ -67,7 +67,7 @@ const hasGcc = spawnSync("gcc", ["--version"]).status === 0;
     const cache = tmpDir("devgen-kvm-fuzz-");
     const built = await buildKvmTest({
       device: out.device,
-      generatedDir: out.dir,
+      generated: out.files,
       dir: cache,
       log: path.join(cache, "build.log"),
       progress: quietProgress,
@@ -103,7 +103,7 @@ real("level fuzz in a real VM (DEVGEN_REAL=1)", () => {
   test("30 s of fuzzing xche: every check passes, accesses and ioctls counted, no splat", async () => {
     const result = await runFuzzLevel({
       device: xche.device,
-      generatedDir: xche.dir,
+      generated: xche.files,
       kernel: built,
       stockModulesDir: kernel.modulesDir,
       vmlinuz: kernel.vmlinuz,

@@ -15,6 +15,7 @@ import { parseResults, vmChecks } from "../src/harness/level-vm.js";
 import type { VmRun } from "../src/harness/vm.js";
 import { createProgress, quietProgress } from "../src/util/progress.js";
 import { devgenBuild, DEVICES, EXAMPLES, expectWarningFreeAndReused, tamperedXche, TEN_MINUTES, useScratch } from "./helpers/harness.js";
+import type { GeneratedFile } from "../src/gen/types.js";
 import type { Generated } from "./helpers/native.js";
 
 const { tmpDir, generate } = useScratch();
@@ -114,7 +115,7 @@ const hasGcc = spawnSync("gcc", ["--version"]).status === 0;
     const cache = tmpDir("devgen-kvm-test-");
     const log = path.join(cache, "build.log");
     await expectWarningFreeAndReused("kvm_test.c", () =>
-      buildKvmTest({ device: out.device, generatedDir: out.dir, dir: cache, log, progress: quietProgress }),
+      buildKvmTest({ device: out.device, generated: out.files, dir: cache, log, progress: quietProgress }),
     );
   }, 60_000);
 });
@@ -134,9 +135,9 @@ real("level kvm in a real VM (DEVGEN_REAL=1)", () => {
     xche = generate("devices/xche");
   }, TEN_MINUTES);
 
-  const options = (generatedDir: string, runDir: string) => ({
+  const options = (generated: readonly GeneratedFile[], runDir: string) => ({
     device: xche.device,
-    generatedDir,
+    generated,
     kernel: built,
     stockModulesDir: kernel.modulesDir,
     vmlinuz: kernel.vmlinuz,
@@ -145,7 +146,7 @@ real("level kvm in a real VM (DEVGEN_REAL=1)", () => {
   });
 
   test("every check passes for xche: vectors, no exits, move, unmap, misuse errors, 1,000 VMs without a leak", async () => {
-    const result = await runKvmLevel(options(xche.dir, tmpDir("devgen-kvm-run-")));
+    const result = await runKvmLevel(options(xche.files, tmpDir("devgen-kvm-run-")));
     const failed = result.checks.filter((c) => !c.ok);
     expect(failed).toEqual([]);
     expect(result.ok).toBe(true);
@@ -169,9 +170,9 @@ real("level kvm in a real VM (DEVGEN_REAL=1)", () => {
   }, TEN_MINUTES);
 
   test("a tampered vector fails, naming the vector, expected and actual", async () => {
-    const { dir: copy, index } = tamperedXche(xche.dir, tmpDir("devgen-kvm-tampered-"));
+    const { files: tampered, index } = tamperedXche(xche.files);
 
-    const result = await runKvmLevel({ ...options(copy, tmpDir("devgen-kvm-run-")), leakCycles: 0 });
+    const result = await runKvmLevel({ ...options(tampered, tmpDir("devgen-kvm-run-")), leakCycles: 0 });
     expect(result.ok).toBe(false);
     const reads = result.checks.find((c) => /^vectors: \d+ reads return the reference model's values$/.test(c.name));
     expect(reads?.ok).toBe(false);

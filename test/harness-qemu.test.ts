@@ -11,6 +11,7 @@ import { fetchKernel, type KernelTree } from "../src/toolchain/kernel-fetch.js";
 import { buildQemuTest, pciIdsParam, qemuDeviceHeaderView, qemuLevelMachineArgs, runQemuLevel } from "../src/harness/qemu-level.js";
 import { createProgress, quietProgress } from "../src/util/progress.js";
 import { devgenBuild, DEVICES, EXAMPLES, expectWarningFreeAndReused, tamperedXche, TEN_MINUTES, useScratch } from "./helpers/harness.js";
+import type { GeneratedFile } from "../src/gen/types.js";
 import type { Generated } from "./helpers/native.js";
 
 const { tmpDir, generate } = useScratch();
@@ -55,7 +56,7 @@ const hasGcc = spawnSync("gcc", ["--version"]).status === 0;
     const cache = tmpDir("devgen-qemu-test-");
     const log = path.join(cache, "build.log");
     await expectWarningFreeAndReused("qemu_test.c", () =>
-      buildQemuTest({ device: out.device, generatedDir: out.dir, dir: cache, log, progress: quietProgress }),
+      buildQemuTest({ device: out.device, generated: out.files, dir: cache, log, progress: quietProgress }),
     );
   }, 60_000);
 });
@@ -73,9 +74,9 @@ real("level qemu in a real VM (DEVGEN_REAL=1)", () => {
     kernel = await fetchKernel({ version: "6.1", progress: quietProgress });
   }, TEN_MINUTES);
 
-  const options = (out: Generated, generatedDir: string, runDir: string) => ({
+  const options = (out: Generated, generated: readonly GeneratedFile[], runDir: string) => ({
     device: out.device,
-    generatedDir,
+    generated,
     qemuBinary,
     vmlinuz: kernel.vmlinuz,
     stockModulesDir: kernel.modulesDir,
@@ -85,7 +86,7 @@ real("level qemu in a real VM (DEVGEN_REAL=1)", () => {
 
   test("xche (port I/O, INTx): every vector, the line level, interrupts delivered, resets", async () => {
     const xche = generate("devices/xche");
-    const result = await runQemuLevel(options(xche, xche.dir, tmpDir("devgen-qemu-run-")));
+    const result = await runQemuLevel(options(xche, xche.files, tmpDir("devgen-qemu-run-")));
     expect(result.checks.filter((c) => !c.ok)).toEqual([]);
     expect(result.ok).toBe(true);
     const names = result.checks.map((c) => c.name);
@@ -99,7 +100,7 @@ real("level qemu in a real VM (DEVGEN_REAL=1)", () => {
 
   test("hpet_timer (MMIO, 8-byte accesses): every check passes", async () => {
     const hpet = generate("examples/hpet_timer");
-    const result = await runQemuLevel(options(hpet, hpet.dir, tmpDir("devgen-qemu-run-")));
+    const result = await runQemuLevel(options(hpet, hpet.files, tmpDir("devgen-qemu-run-")));
     expect(result.checks.filter((c) => !c.ok)).toEqual([]);
     expect(result.ok).toBe(true);
     expect(result.checks.map((c) => c.name)).toContain("BAR 0 is memory of 0x400 bytes");
@@ -107,9 +108,9 @@ real("level qemu in a real VM (DEVGEN_REAL=1)", () => {
 
   test("a tampered vector fails, naming the vector, expected and actual", async () => {
     const xche = generate("devices/xche");
-    const { dir: copy, index } = tamperedXche(xche.dir, tmpDir("devgen-qemu-tampered-"));
+    const { files: tampered, index } = tamperedXche(xche.files);
 
-    const result = await runQemuLevel(options(xche, copy, tmpDir("devgen-qemu-run-")));
+    const result = await runQemuLevel(options(xche, tampered, tmpDir("devgen-qemu-run-")));
     expect(result.ok).toBe(false);
     const reads = result.checks.find((c) => /^vectors: \d+ reads return the reference model's values$/.test(c.name));
     expect(reads?.ok).toBe(false);

@@ -21,6 +21,8 @@ import type { Device } from "../src/ir/types.js";
 import { DeviceModel } from "../src/reference/device-model.js";
 import { generateVectors, type Vector } from "../src/reference/vectors.js";
 import { compileDevice } from "../src/compile/index.js";
+import { generateAll } from "../src/gen/index.js";
+import { runQtestLevel } from "../src/harness/qtest-level.js";
 import { ensureStep } from "../src/toolchain/packages.js";
 import { quietProgress } from "../src/util/progress.js";
 
@@ -398,6 +400,26 @@ if (!binary) {
       const { vectors, read, irq } = tamper(generateVectors(device));
       const result = await runVectorsQtest({ binary, device, vectors, log: path.join(tmp, "xche-tampered.log") });
       expect(result.failures.map((f) => f.index)).toEqual([read, irq]);
+    });
+
+    test("level qtest: xche's artifact set passes; a tampered vector fails the level, named in its check", async () => {
+      const compiled = compileDevice("devices/xche");
+      const passed = await runQtestLevel({ device: compiled.device, generated: generateAll(compiled), qemuBinary: binary, runDir: path.join(tmp, "level"), progress: quietProgress });
+      expect(passed.checks.filter((c) => !c.ok)).toEqual([]);
+      expect(passed).toMatchObject({ level: "qtest", ok: true, accel: { name: "qtest" } });
+      expect(passed.checks[0]!.name).toMatch(/^every vector: reads and the line equal the reference model \([1-9]\d* compared/);
+      expect(fs.existsSync(path.join(tmp, "level", "result.json"))).toBe(true);
+
+      // The first read of ID ("XCHE") expects "XCHF".
+      const vectorsJson = "tests/xche_vectors.json";
+      const raw = JSON.parse(generateAll(compiled).find((f) => f.path === vectorsJson)!.contents) as Record<string, unknown>[];
+      const index = raw.findIndex((v) => v.op === "read" && v.claimed && Number(v.offset) === 0 && v.expect === "0x58434845");
+      expect(index).toBeGreaterThanOrEqual(0);
+      raw[index]!.expect = "0x58434846";
+      const tampered = generateAll(compiled).map((f) => (f.path === vectorsJson ? { ...f, contents: JSON.stringify(raw) } : f));
+      const failed = await runQtestLevel({ device: compiled.device, generated: tampered, qemuBinary: binary, runDir: path.join(tmp, "level-tampered"), progress: quietProgress });
+      expect(failed.ok).toBe(false);
+      expect(failed.checks[0]!.detail).toContain(`#${index} read offset 0x0 size 4: expected 0x58434846`);
     });
   });
 }

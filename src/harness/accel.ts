@@ -3,7 +3,8 @@
  * gets is decided by probing (accel-probe.ts).
  */
 export interface Accel {
-  name: "kvm" | "tcg";
+  /** qtest: no guest runs, the harness drives the device (level qtest). */
+  name: "kvm" | "tcg" | "qtest";
   /** QEMU arguments: -accel, -cpu, -machine. */
   args: string[];
   /** Why this one: the probe's outcome, or the override. */

@@ -4,7 +4,8 @@
  *
  *   L1 (this host)  boots the outer VM: the stock kernel, the kvm modules `devgen build` made,
  *                   and the host's root exported read-only over virtio-9p
- *   L2 (outer VM)   /init loads kvm and 9p, mounts the host's root, and from it runs the QEMU
+ *   L2 (outer VM)   /init (kernel-harness/levels/full.sh) loads kvm and 9p, mounts the
+ *                   host's root, and from it runs the QEMU
  *                   `devgen build` made: -accel kvm -device <name>,in-kernel=on|off
  *   L3 (payload)    qemu-harness/payload/, QEMU's -bios: finds the device behind a PCI bridge,
  *                   places the BAR, runs every vector, moves the BAR, runs them again
@@ -19,17 +20,13 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { ensureStep } from "../toolchain/packages.js";
-import { cacheRoot } from "../util/cache-dir.js";
 import { qemuBarRegionName } from "../gen/qemu/index.js";
+import type { GeneratedFile } from "../gen/types.js";
 import type { Device } from "../ir/types.js";
 import { DevgenError } from "../util/diagnostics.js";
-import type { Progress } from "../util/progress.js";
-import type { Accel } from "./accel.js";
-import { chooseAccel } from "./accel-probe.js";
-import { buildInitramfs, indexModules, loadOrder, modinfoDepends, moduleListEntries, staticBusybox, type InitramfsEntry, type ModuleToLoad } from "./initramfs.js";
-import { KERNEL_HARNESS_DIR, kvmModuleEntries } from "./kvm-level.js";
-import { runLevelVm, saveResult } from "./level-vm.js";
+import { runGuestLevel, type GuestLevel, type GuestOptions } from "./guest-level.js";
+import { indexModules, loadOrder, modinfoDepends, moduleListEntries, type InitramfsEntry, type ModuleToLoad } from "./initramfs.js";
+import { kvmModuleEntries } from "./kvm-level.js";
 import type { LevelResult } from "./level-result.js";
 import { buildPayload, MIGRATION_PAYLOAD } from "./payload.js";
 
@@ -41,10 +38,10 @@ const HOST_ROOT_TAG = "hostroot";
 const OUTER_MEMORY_MB = 1024;
 export const DEFAULT_FULL_LEVEL_TIMEOUT_MS = 600_000;
 
-export interface FullLevelOptions {
+export interface FullLevelOptions extends GuestOptions {
   device: Device;
-  /** The device's generated tree (core/, tests/), e.g. generated/xche. */
-  generatedDir: string;
+  /** The device's artifact set (gen/index.ts generateAll). */
+  generated: readonly GeneratedFile[];
   /** What `devgen build` produced: the kvm modules for `release`. */
   kernel: { release: string; modules: string[] };
   /** The stock image's /lib/modules/<release>: the kvm modules' and 9p's dependencies. */
@@ -52,11 +49,7 @@ export interface FullLevelOptions {
   vmlinuz: string;
   /** qemu-system-x86_64 that `devgen build` made, with the device. */
   qemuBinary: string;
-  runDir: string;
-  progress: Progress;
-  cacheDir?: string;
   timeoutMs?: number;
-  accel?: Accel;
 }
 
 export type FullLevelResult = LevelResult<"full">;
@@ -69,7 +62,6 @@ export function fullLevelMachineArgs(): string[] {
 /** The kernel command line that tells /init what to run (paths are the host's). */
 export function fullLevelAppend(device: Device, qemuBinary: string, payloads: { vectors: string; migration: string }): string[] {
   return [
-    "devgen.level=full",
     `devgen.device=${device.name}`,
     `devgen.qemu=${qemuBinary}`,
     `devgen.payload=${payloads.vectors}`,
@@ -100,46 +92,35 @@ function hostPath(file: string): string {
   return real;
 }
 
-export async function runFullLevel(options: FullLevelOptions): Promise<FullLevelResult> {
-  const started = Date.now();
-  const { device, progress } = options;
-  const cacheDir = options.cacheDir ?? path.join(cacheRoot(), "harness");
-  fs.mkdirSync(options.runDir, { recursive: true });
-  const log = path.join(options.runDir, "harness.log");
+export function fullLevel(options: FullLevelOptions): GuestLevel<"full", object> {
+  const { device, kernel } = options;
   if (!fs.existsSync(options.qemuBinary)) {
     throw DevgenError.single(`level full: the QEMU binary ${options.qemuBinary} does not exist`, "run `devgen build` first");
   }
-
-  await ensureStep("level-full", log, progress);
-  const payloadOptions = { device, generatedDir: options.generatedDir, dir: path.join(cacheDir, "payload"), log, progress };
-  const payload = await buildPayload(payloadOptions);
-  const migrationPayload = await buildPayload({ ...payloadOptions, variant: MIGRATION_PAYLOAD });
-  const busybox = await staticBusybox({ dir: cacheDir, log, progress });
-  const initrd = await buildInitramfs(
-    [
-      { path: "init", from: path.join(KERNEL_HARNESS_DIR, "init") },
-      { path: "bin/busybox", from: busybox },
-      ...(await kvmModuleEntries(options.kernel.modules, options.stockModulesDir, log)),
-      ...(await hostRootModuleEntries(options.stockModulesDir, log)),
-    ],
-    { dir: path.join(cacheDir, "initramfs"), name: "full", log, progress },
-  );
-  const accel = options.accel ?? (await chooseAccel({ kernel: options.vmlinuz, initrd: initrd.path, cacheDir, progress }));
-  const { result } = await runLevelVm({
+  return {
     level: "full",
-    implementation: `qemu -accel kvm -device ${device.name} (in-kernel on and off, ${options.kernel.release})`,
-    label: `level full: ${device.name} in QEMU on KVM in a ${options.kernel.release} VM (${accel.name})`,
-    progress,
-    started,
+    step: "level-full",
     kernel: options.vmlinuz,
-    initrd: initrd.path,
-    append: fullLevelAppend(device, hostPath(options.qemuBinary), { vectors: hostPath(payload.file), migration: hostPath(migrationPayload.file) }),
-    accel,
-    extraArgs: fullLevelMachineArgs(),
-    memoryMb: OUTER_MEMORY_MB,
-    timeoutMs: options.timeoutMs ?? DEFAULT_FULL_LEVEL_TIMEOUT_MS,
-    runDir: options.runDir,
-  });
-  saveResult(options.runDir, result);
-  return result;
+    initramfsName: "full",
+    async prepare({ log, cacheDir, progress }) {
+      const payloadOptions = { device, generated: options.generated, dir: path.join(cacheDir, "payload"), log, progress };
+      const payload = await buildPayload(payloadOptions);
+      const migrationPayload = await buildPayload({ ...payloadOptions, variant: MIGRATION_PAYLOAD });
+      return {
+        entries: [...(await kvmModuleEntries(kernel.modules, options.stockModulesDir, log)), ...(await hostRootModuleEntries(options.stockModulesDir, log))],
+        boot: (accel) => ({
+          implementation: `qemu -accel kvm -device ${device.name} (in-kernel on and off, ${kernel.release})`,
+          label: `level full: ${device.name} in QEMU on KVM in a ${kernel.release} VM (${accel.name})`,
+          append: fullLevelAppend(device, hostPath(options.qemuBinary), { vectors: hostPath(payload.file), migration: hostPath(migrationPayload.file) }),
+          extraArgs: fullLevelMachineArgs(),
+          memoryMb: OUTER_MEMORY_MB,
+          timeoutMs: options.timeoutMs ?? DEFAULT_FULL_LEVEL_TIMEOUT_MS,
+        }),
+      };
+    },
+  };
+}
+
+export async function runFullLevel(options: FullLevelOptions): Promise<FullLevelResult> {
+  return (await runGuestLevel(fullLevel(options), options)).result;
 }

@@ -4,7 +4,8 @@
  *
  *   kernel-harness/kvm_fuzz.c + vm.h + device.h + the generated headers ──gcc -static──▶
  *     <name>_kvm_fuzz
- *   /init (devgen.level=fuzz) loads the modules, runs it for --seconds with --seed, checks dmesg
+ *   /init runs kernel-harness/levels/fuzz.sh: loads the modules, runs it for --seconds with
+ *   --seed, checks dmesg
  *   ──▶ its TAP checks, its summary line ("# fuzz: accesses=... ioctls=..."), and the
  *       kernel splats the host finds in the console log
  *
@@ -16,13 +17,9 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { ensureStep } from "../toolchain/packages.js";
-import { cacheRoot } from "../util/cache-dir.js";
 import type { Accel } from "./accel.js";
-import { chooseAccel } from "./accel-probe.js";
-import { buildInitramfs, staticBusybox } from "./initramfs.js";
-import { buildKvmTest, KERNEL_HARNESS_DIR, kvmModuleEntries, type KvmLevelOptions } from "./kvm-level.js";
-import { runLevelVm, saveResult } from "./level-vm.js";
+import { runGuestLevel, type GuestLevel } from "./guest-level.js";
+import { buildKvmTest, kvmModuleEntries, type KvmLevelOptions } from "./kvm-level.js";
 import type { LevelResult } from "./level-result.js";
 import { findSplats } from "./splats.js";
 
@@ -89,54 +86,41 @@ export function defaultFuzzTimeoutMs(accel: Accel, seconds: number): number {
   return accel.name === "tcg" ? 240_000 + seconds * 2000 : 60_000 + seconds * 1500;
 }
 
-export async function runFuzzLevel(options: FuzzLevelOptions): Promise<FuzzLevelResult> {
-  const started = Date.now();
-  const { device, progress } = options;
+export function fuzzLevel(options: FuzzLevelOptions): GuestLevel<"fuzz", { fuzz: FuzzSummary | null }> {
+  const { device, kernel } = options;
   const seconds = options.seconds ?? DEFAULT_FUZZ_SECONDS;
   const seed = options.seed ?? DEFAULT_FUZZ_SEED;
   const vcpus = options.vcpus ?? DEFAULT_FUZZ_VCPUS;
   const cpus = fuzzVmCpus(vcpus);
-  const cacheDir = options.cacheDir ?? path.join(cacheRoot(), "harness");
-  fs.mkdirSync(options.runDir, { recursive: true });
-  const log = path.join(options.runDir, "harness.log");
-
-  await ensureStep("level-fuzz", log, progress);
-  const fuzzer = await buildKvmTest({ device, generatedDir: options.generatedDir, dir: path.join(cacheDir, "kvm-test"), log, progress, program: "kvm_fuzz" });
-  const busybox = await staticBusybox({ dir: cacheDir, log, progress });
-  const initrd = await buildInitramfs(
-    [
-      { path: "init", from: path.join(KERNEL_HARNESS_DIR, "init") },
-      { path: "bin/busybox", from: busybox },
-      { path: `bin/${path.basename(fuzzer.binary)}`, from: fuzzer.binary },
-      ...(await kvmModuleEntries(options.kernel.modules, options.stockModulesDir, log)),
-    ],
-    { dir: path.join(cacheDir, "initramfs"), name: `fuzz-${device.name}`, log, progress },
-  );
-  const accel = options.accel ?? (await chooseAccel({ kernel: options.vmlinuz, initrd: initrd.path, cacheDir, progress }));
-  let fuzz: FuzzLevelResult["fuzz"] = null;
-  const { result } = await runLevelVm({
+  return {
     level: "fuzz",
-    implementation: `kvm (in-kernel ${device.name}, ${options.kernel.release}, fuzzed)`,
-    label: `level fuzz: ${device.name} for ${seconds} s, seed ${seed}, in a ${cpus}-CPU ${options.kernel.release} VM (${accel.name})`,
-    progress,
-    started,
+    step: "level-fuzz",
     kernel: options.vmlinuz,
-    initrd: initrd.path,
-    append: ["devgen.level=fuzz", `devgen.test=${path.basename(fuzzer.binary)}`, `devgen.seconds=${seconds}`, `devgen.seed=${seed}`, `devgen.vcpus=${vcpus}`],
-    accel,
-    // On one CPU the fuzzer's vCPU threads and its host thread only take turns at the
-    // guest scheduler's ticks; on several they run in parallel under KVM, and under TCG
-    // QEMU interleaves the CPUs at any instruction (one thread: see accelArgs).
-    cpus,
-    timeoutMs: options.timeoutMs ?? defaultFuzzTimeoutMs(accel, seconds),
-    runDir: options.runDir,
-    verdict: (vm) => {
-      const parsed = parseFuzzSummary(vm.lines.map((l) => l.text));
-      fuzz = parsed && { ...parsed, splats: findSplats(fs.readFileSync(vm.consoleLog, "utf8")).length };
-      return fuzz ? { ok: true, summary: formatFuzzSummary(fuzz) } : { ok: false, missing: "no fuzzing summary" };
+    initramfsName: `fuzz-${device.name}`,
+    async prepare({ log, cacheDir, progress }) {
+      const fuzzer = await buildKvmTest({ device, generated: options.generated, dir: path.join(cacheDir, "kvm-test"), log, progress, program: "kvm_fuzz" });
+      return {
+        entries: [{ path: `bin/${path.basename(fuzzer.binary)}`, from: fuzzer.binary }, ...(await kvmModuleEntries(kernel.modules, options.stockModulesDir, log))],
+        boot: (accel) => ({
+          implementation: `kvm (in-kernel ${device.name}, ${kernel.release}, fuzzed)`,
+          label: `level fuzz: ${device.name} for ${seconds} s, seed ${seed}, in a ${cpus}-CPU ${kernel.release} VM (${accel.name})`,
+          append: [`devgen.test=${path.basename(fuzzer.binary)}`, `devgen.seconds=${seconds}`, `devgen.seed=${seed}`, `devgen.vcpus=${vcpus}`],
+          // On one CPU the fuzzer's vCPU threads and its host thread only take turns at the
+          // guest scheduler's ticks; on several they run in parallel under KVM, and under TCG
+          // QEMU interleaves the CPUs at any instruction (one thread: see accelArgs).
+          cpus,
+          timeoutMs: options.timeoutMs ?? defaultFuzzTimeoutMs(accel, seconds),
+        }),
+      };
     },
-  });
-  const fuzzed: FuzzLevelResult = { ...result, fuzz };
-  saveResult(options.runDir, fuzzed);
-  return fuzzed;
+    read(vm) {
+      const parsed = parseFuzzSummary(vm.lines.map((l) => l.text));
+      const fuzz = parsed && { ...parsed, splats: findSplats(fs.readFileSync(vm.consoleLog, "utf8")).length };
+      return fuzz ? { ok: true, summary: formatFuzzSummary(fuzz), fields: { fuzz } } : { ok: false, missing: "no fuzzing summary", fields: { fuzz: null } };
+    },
+  };
+}
+
+export async function runFuzzLevel(options: FuzzLevelOptions): Promise<FuzzLevelResult> {
+  return (await runGuestLevel(fuzzLevel(options), options)).result;
 }

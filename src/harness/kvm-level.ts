@@ -4,34 +4,30 @@
  *
  *   kernel-harness/kvm_test.c + device.h (rendered here from the IR) + the generated
  *     <name>_types.h, <name>_uapi.h, <name>_vectors.h ──gcc -static──▶ <name>_kvm_test
- *   busybox-static, kernel-harness/init, the test, kvm*.ko + stock deps ──cpio──▶ initramfs
+ *   the test, kvm*.ko + stock deps, and what every level's initramfs has (guest-level.ts)
+ *     ──cpio──▶ initramfs
  *   QEMU (KVM if /dev/kvm can run a guest, else TCG with emulated SVM) boots vmlinuz with it
- *   /init loads the modules, runs the test, prints TAP on ttyS1, powers off
+ *   /init runs kernel-harness/levels/kvm.sh: loads the modules, runs the test, prints TAP on
+ *   ttyS1, powers off
  *   ──▶ one check per TAP line: { name, ok, detail }
  *
  * Both build products are cached under <cache>/harness and rebuilt only when an input
  * changes. Everything the VM printed stays in runDir (console.log, results.log, qemu.log).
  */
-import type { LevelResult } from "./level-result.js";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { fileURLToPath } from "node:url";
-import { ensureStep } from "../toolchain/packages.js";
-import { cacheRoot } from "../util/cache-dir.js";
 import { cHex } from "../gen/c.js";
+import type { GeneratedFile } from "../gen/types.js";
 import type { Device } from "../ir/types.js";
 import { DevgenError } from "../util/diagnostics.js";
 import type { Progress } from "../util/progress.js";
 import type { Accel } from "./accel.js";
-import { chooseAccel } from "./accel-probe.js";
 import { compileCached } from "./compile-cache.js";
+import { runGuestLevel, type GuestLevel, type GuestOptions } from "./guest-level.js";
+import { generatedHeaders, KERNEL_HARNESS_DIR } from "./guest-sources.js";
 import { renderHarnessTemplate } from "./harness-template.js";
-import { archiveName, buildInitramfs, indexModules, loadOrder, modinfoDepends, moduleName, staticBusybox, type InitramfsEntry, type ModuleToLoad } from "./initramfs.js";
-import { runLevelVm, saveResult } from "./level-vm.js";
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-/** `kernel-harness/` at the package root, whether running from `src/` or `dist/src/`. */
-export const KERNEL_HARNESS_DIR = path.resolve(here, here.includes(`${path.sep}dist${path.sep}`) ? "../../.." : "../..", "kernel-harness");
+import { archiveName, indexModules, loadOrder, modinfoDepends, moduleName, type InitramfsEntry, type ModuleToLoad } from "./initramfs.js";
+import type { LevelResult } from "./level-result.js";
 
 export const DEFAULT_LEAK_CYCLES = 1000;
 /**
@@ -42,27 +38,20 @@ const DEBUG_KERNEL_SLOWDOWN = 3;
 const CFLAGS = ["-static", "-O2", "-Wall", "-Wextra"];
 
 
-export interface KvmLevelOptions {
+export interface KvmLevelOptions extends GuestOptions {
   device: Device;
-  /** The device's generated tree (core/, kvm/, tests/), e.g. generated/xche. */
-  generatedDir: string;
+  /** The device's artifact set (gen/index.ts generateAll). */
+  generated: readonly GeneratedFile[];
   /** What `devgen build` produced: kvm.ko, kvm-amd.ko, kvm-intel.ko for `release`. */
   kernel: { tree: string; release: string; modules: string[]; debug?: boolean };
   /** The stock image's /lib/modules/<release>, for the built modules' dependencies. */
   stockModulesDir: string;
   /** The stock image's kernel. */
   vmlinuz: string;
-  /** Where the VM's logs and result.json go. */
-  runDir: string;
-  progress: Progress;
-  /** Build cache (default <devgen cache>/harness). */
-  cacheDir?: string;
   /** VMs the leak check creates and destroys (default 1000; 0 skips it). */
   leakCycles?: number;
   /** Kill the VM after this long (default: from the accelerator and leakCycles). */
   timeoutMs?: number;
-  /** Use this accelerator instead of probing. */
-  accel?: Accel;
 }
 
 export type KvmLevelResult = LevelResult<"kvm">;
@@ -124,25 +113,11 @@ export function renderDeviceHeader(device: Device): string {
 // ---------------------------------------------------------------------------------------
 // The test program.
 
-/** The generated headers the test includes, by the name it includes them with. */
-export function generatedHeaders(device: Device, generatedDir: string): Record<string, string> {
-  const n = device.name;
-  const files = {
-    [`${n}_types.h`]: path.join(generatedDir, "core", `${n}_types.h`),
-    [`${n}_uapi.h`]: path.join(generatedDir, "kvm", `${n}_uapi.h`),
-    [`${n}_vectors.h`]: path.join(generatedDir, "tests", `${n}_vectors.h`),
-  };
-  const missing = Object.values(files).filter((f) => !fs.existsSync(f));
-  if (missing.length) {
-    throw DevgenError.single(`the generated tree of ${n} lacks ${missing.join(", ")}`, "run `devgen generate` first");
-  }
-  return files;
-}
-
 /** Compiles <name>_<program> (static), unless the same sources were compiled before. */
 export async function buildKvmTest(options: {
   device: Device;
-  generatedDir: string;
+  /** The device's artifact set (gen/index.ts generateAll). */
+  generated: readonly GeneratedFile[];
   dir: string;
   log: string;
   progress: Progress;
@@ -157,8 +132,8 @@ export async function buildKvmTest(options: {
     "vector_tally.h": fs.readFileSync(path.join(KERNEL_HARNESS_DIR, "vector_tally.h")),
     "vm.h": fs.readFileSync(path.join(KERNEL_HARNESS_DIR, "vm.h")),
     "device.h": renderDeviceHeader(device),
+    ...generatedHeaders(device, options.generated, ["types", "uapi", "vectors"]),
   };
-  for (const [name, file] of Object.entries(generatedHeaders(device, options.generatedDir))) sources[name] = fs.readFileSync(file);
 
   const product = `${device.name}_${program}`;
   const built = await compileCached({
@@ -203,52 +178,34 @@ export async function kvmModuleEntries(builtModules: readonly string[], stockMod
   return entries;
 }
 
-/** The initramfs contents: /init, busybox, the test, and the kvm modules. */
-async function initramfsEntries(options: KvmLevelOptions, test: string, busybox: string, log: string): Promise<InitramfsEntry[]> {
-  return [
-    { path: "init", from: path.join(KERNEL_HARNESS_DIR, "init") },
-    { path: "bin/busybox", from: busybox },
-    { path: `bin/${path.basename(test)}`, from: test },
-    ...(await kvmModuleEntries(options.kernel.modules, options.stockModulesDir, log)),
-  ];
-}
-
 /** Default VM timeout: boot and vectors, plus the leak check's VMs. */
 export function defaultTimeoutMs(accel: Accel, leakCycles: number): number {
   return accel.name === "tcg" ? 180_000 + leakCycles * 60 : 60_000 + leakCycles * 10;
 }
 
-export async function runKvmLevel(options: KvmLevelOptions): Promise<KvmLevelResult> {
-  const started = Date.now();
-  const { device, progress } = options;
-  const cacheDir = options.cacheDir ?? path.join(cacheRoot(), "harness");
+export function kvmLevel(options: KvmLevelOptions): GuestLevel<"kvm", object> {
+  const { device, kernel } = options;
   const leakCycles = options.leakCycles ?? DEFAULT_LEAK_CYCLES;
-  fs.mkdirSync(options.runDir, { recursive: true });
-  const log = path.join(options.runDir, "harness.log");
-
-  await ensureStep("level-kvm", log, progress);
-  const test = await buildKvmTest({ device, generatedDir: options.generatedDir, dir: path.join(cacheDir, "kvm-test"), log, progress });
-  const busybox = await staticBusybox({ dir: cacheDir, log, progress });
-  const initrd = await buildInitramfs(await initramfsEntries(options, test.binary, busybox, log), {
-    dir: path.join(cacheDir, "initramfs"),
-    name: `kvm-${device.name}`,
-    log,
-    progress,
-  });
-  const accel = options.accel ?? (await chooseAccel({ kernel: options.vmlinuz, initrd: initrd.path, cacheDir, progress }));
-  const { result } = await runLevelVm({
+  return {
     level: "kvm",
-    implementation: `kvm (in-kernel ${device.name}, ${options.kernel.release})`,
-    label: `level kvm: ${device.name} in a ${options.kernel.release} VM (${accel.name})`,
-    progress,
-    started,
+    step: "level-kvm",
     kernel: options.vmlinuz,
-    initrd: initrd.path,
-    append: ["devgen.level=kvm", `devgen.test=${path.basename(test.binary)}`, `devgen.leak_cycles=${leakCycles}`],
-    accel,
-    timeoutMs: options.timeoutMs ?? defaultTimeoutMs(accel, leakCycles) * (options.kernel.debug ? DEBUG_KERNEL_SLOWDOWN : 1),
-    runDir: options.runDir,
-  });
-  saveResult(options.runDir, result);
-  return result;
+    initramfsName: `kvm-${device.name}`,
+    async prepare({ log, cacheDir, progress }) {
+      const test = await buildKvmTest({ device, generated: options.generated, dir: path.join(cacheDir, "kvm-test"), log, progress });
+      return {
+        entries: [{ path: `bin/${path.basename(test.binary)}`, from: test.binary }, ...(await kvmModuleEntries(kernel.modules, options.stockModulesDir, log))],
+        boot: (accel) => ({
+          implementation: `kvm (in-kernel ${device.name}, ${kernel.release})`,
+          label: `level kvm: ${device.name} in a ${kernel.release} VM (${accel.name})`,
+          append: [`devgen.test=${path.basename(test.binary)}`, `devgen.leak_cycles=${leakCycles}`],
+          timeoutMs: options.timeoutMs ?? defaultTimeoutMs(accel, leakCycles) * (kernel.debug ? DEBUG_KERNEL_SLOWDOWN : 1),
+        }),
+      };
+    },
+  };
+}
+
+export async function runKvmLevel(options: KvmLevelOptions): Promise<KvmLevelResult> {
+  return (await runGuestLevel(kvmLevel(options), options)).result;
 }

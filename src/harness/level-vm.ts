@@ -6,7 +6,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { Progress } from "../util/progress.js";
+import type { Progress, ProgressTask } from "../util/progress.js";
 import { formatDuration } from "../util/progress.js";
 import type { Accel } from "./accel.js";
 import type { Check, LevelResult } from "./level-result.js";
@@ -80,6 +80,14 @@ export function vmChecks(vm: VmRun, timeoutMs: number): { checks: Check[]; statu
   return { checks, status: parsed.status };
 }
 
+/** A level's own reading of a run: a further condition of success, and a summary line. */
+export interface Verdict {
+  ok: boolean;
+  summary?: string;
+  /** What the run lacked, when it failed for it. */
+  missing?: string;
+}
+
 export interface LevelVmOptions<L extends string> extends Omit<VmOptions, "level" | "onLine"> {
   level: L;
   /** The implementation under test, for messages and the result. */
@@ -89,8 +97,10 @@ export interface LevelVmOptions<L extends string> extends Omit<VmOptions, "level
   progress: Progress;
   /** When the level started (compiling, packing, probing), for its total time. */
   started: number;
-  /** Further conditions of success, read from the run: a summary line the level needs. */
-  verdict?: (vm: VmRun, checks: Check[]) => { ok: boolean; summary?: string; missing?: string };
+  /** Further conditions of success, read from the run. */
+  verdict?: (vm: VmRun) => Verdict;
+  /** Called for each line of the results channel, after the progress task noted a check's. */
+  onLine?: (line: string, task: ProgressTask) => void;
 }
 
 export interface LevelVm<L extends string> {
@@ -103,7 +113,7 @@ function lineTime(vm: VmRun, test: (text: string) => boolean): number | null {
 }
 
 export async function runLevelVm<L extends string>(options: LevelVmOptions<L>): Promise<LevelVm<L>> {
-  const { level, implementation, label, progress, started, verdict, ...vmOptions } = options;
+  const { level, implementation, label, progress, started, verdict, onLine, ...vmOptions } = options;
   const prepareMs = Date.now() - started;
   const task = progress.task(label);
   let vm: VmRun;
@@ -114,6 +124,7 @@ export async function runLevelVm<L extends string>(options: LevelVmOptions<L>): 
       onLine: (line) => {
         const check = CHECK_LINE.exec(line);
         if (check) task.note(check[2]!.slice(0, 60));
+        onLine?.(line, task);
       },
     });
   } catch (err) {
@@ -122,7 +133,7 @@ export async function runLevelVm<L extends string>(options: LevelVmOptions<L>): 
   }
   const { checks, status } = vmChecks(vm, options.timeoutMs);
   checks.push(splatCheck(vm.consoleLog));
-  const extra = verdict?.(vm, checks) ?? { ok: true };
+  const extra = verdict?.(vm) ?? { ok: true };
   const ok = status === "pass" && checks.every((c) => c.ok) && extra.ok;
   const failed = checks.filter((c) => !c.ok).length;
   const summary = extra.summary ? `${extra.summary}; ` : "";

@@ -1,15 +1,20 @@
 /**
  * The test-in-vm levels, one entry each: what it tests, whether `--level all` runs it, and how
- * it runs from what the pipeline hands every level. The CLI's choices and `--level all` come
- * from here. Adding a level: its `<name>-level.ts` (build the guest program and initramfs,
- * boot with runLevelVm, read the TAP), its case in kernel-harness/init, and an entry below.
+ * it runs from what the pipeline hands every level. The CLI's choices, `--level all` and the
+ * guest's dispatch (/init runs kernel-harness/levels/<name>.sh) come from here.
+ *
+ * Adding a level that boots a VM: `<name>-level.ts`, a GuestLevel (guest-level.ts: its
+ * package step, guest programs and modules, kernel arguments, how to read its output);
+ * its guest script kernel-harness/levels/<name>.sh (a level_main); and an entry below.
  */
+import type { GeneratedFile } from "../gen/types.js";
 import type { Device } from "../ir/types.js";
 import type { Progress } from "../util/progress.js";
 import { runFullLevel, type FullLevelResult } from "./full-level.js";
 import { runFuzzLevel, type FuzzLevelResult } from "./fuzz-level.js";
 import { runKvmLevel, type KvmLevelResult } from "./kvm-level.js";
 import { runQemuLevel, type QemuLevelResult } from "./qemu-level.js";
+import { runQtestLevel, type QtestLevelResult } from "./qtest-level.js";
 
 /** The kernel side a level boots: the built kvm modules, and the kernel and modules they load into. */
 export interface BuiltKernel {
@@ -21,8 +26,8 @@ export interface BuiltKernel {
 /** What the pipeline hands every level, for one device. Builds happen on first ask, once per run. */
 export interface LevelInputs {
   device: Device;
-  /** The device's generated tree, e.g. generated/xche. */
-  generatedDir: string;
+  /** The device's artifact set (gen/index.ts generateAll): the files its guest programs include. */
+  generated: readonly GeneratedFile[];
   /** Where this level's logs and result.json go. */
   runDir: string;
   progress: Progress;
@@ -37,7 +42,7 @@ export interface LevelInputs {
   fuzzSeed?: number;
 }
 
-export type AnyLevelResult = KvmLevelResult | QemuLevelResult | FullLevelResult | FuzzLevelResult;
+export type AnyLevelResult = QtestLevelResult | KvmLevelResult | QemuLevelResult | FullLevelResult | FuzzLevelResult;
 
 export interface Level {
   /** For `--help`: the implementation under test and how it is driven. */
@@ -47,10 +52,15 @@ export interface Level {
   run(inputs: LevelInputs): Promise<AnyLevelResult>;
 }
 
-const common = (i: LevelInputs) => ({ device: i.device, generatedDir: i.generatedDir, runDir: i.runDir, progress: i.progress });
+const common = (i: LevelInputs) => ({ device: i.device, generated: i.generated, runDir: i.runDir, progress: i.progress });
 
 /** In the order they run. */
 export const LEVELS = {
+  qtest: {
+    summary: "QEMU's emulated device under -accel qtest, the harness playing the guest (no VM: seconds)",
+    inAll: false,
+    run: async (i) => runQtestLevel({ ...common(i), qemuBinary: await i.builtQemu() }),
+  },
   kvm: {
     summary: "the in-kernel device from a VMM test program",
     inAll: true,

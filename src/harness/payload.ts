@@ -10,12 +10,14 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { cHex } from "../gen/c.js";
+import type { GeneratedFile } from "../gen/types.js";
 import type { Device } from "../ir/types.js";
 import type { Progress } from "../util/progress.js";
 import { compileCached } from "./compile-cache.js";
+import { generatedHeaders, QEMU_HARNESS_DIR } from "./guest-sources.js";
 import { renderHarnessTemplate } from "./harness-template.js";
-import { generatedHeaders, testPlacement } from "./kvm-level.js";
-import { pciDeviceView, QEMU_HARNESS_DIR } from "./qemu-level.js";
+import { testPlacement } from "./kvm-level.js";
+import { pciDeviceView } from "./qemu-level.js";
 
 const PAYLOAD_DIR = path.join(QEMU_HARNESS_DIR, "payload");
 
@@ -60,21 +62,20 @@ export const MIGRATION_PAYLOAD: PayloadVariant = { name: "migration-payload", de
 /** Builds `<name>-payload.bin` (or a variant), unless the same sources were built before. */
 export async function buildPayload(options: {
   device: Device;
-  generatedDir: string;
+  /** The device's artifact set (gen/index.ts generateAll). */
+  generated: readonly GeneratedFile[];
   dir: string;
   log: string;
   progress: Progress;
   variant?: PayloadVariant;
 }): Promise<{ file: string; reused: boolean }> {
   const { device } = options;
-  const generated = generatedHeaders(device, options.generatedDir);
   const sources: Record<string, string | Buffer> = {
     "boot.S": fs.readFileSync(path.join(PAYLOAD_DIR, "boot.S")),
     "payload.c": fs.readFileSync(path.join(PAYLOAD_DIR, "payload.c")),
     "payload.ld": fs.readFileSync(path.join(PAYLOAD_DIR, "payload.ld")),
     "device.h": renderPayloadDeviceHeader(device),
-    [`${device.name}_types.h`]: fs.readFileSync(generated[`${device.name}_types.h`]!),
-    [`${device.name}_vectors.h`]: fs.readFileSync(generated[`${device.name}_vectors.h`]!),
+    ...generatedHeaders(device, options.generated, ["types", "vectors"]),
   };
   const product = `${device.name}-${options.variant?.name ?? "payload"}.bin`;
   return compileCached({

@@ -11,19 +11,10 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { buildKvmModules } from "../toolchain/kernel-build.js";
 import { fetchKernel, type KernelSeries } from "../toolchain/kernel-fetch.js";
-import {
-  buildBenchKernel,
-  DEFAULT_BENCH_QEMU_ROUNDS,
-  DEFAULT_BENCH_READS,
-  DEFAULT_BENCH_ROUNDS,
-  repatchBenchDevice,
-  runBenchVm,
-  summarizeBench,
-  type BenchError,
-  type BenchMode,
-  type BenchSample,
-  type Spread,
-} from "../harness/bench-level.js";
+import { buildBenchKernel, repatchBenchDevice } from "../harness/bench-kernel.js";
+import { DEFAULT_BENCH_QEMU_ROUNDS, DEFAULT_BENCH_READS, DEFAULT_BENCH_ROUNDS, runBenchVm } from "../harness/bench-level.js";
+import { summarizeBench, type BenchError, type BenchMode, type BenchSample, type Spread } from "../harness/bench-samples.js";
+import { generateAll } from "../gen/index.js";
 import { runKvmLevel } from "../harness/kvm-level.js";
 import { DevgenError } from "../util/diagnostics.js";
 import type { Progress } from "../util/progress.js";
@@ -211,7 +202,7 @@ async function editLoop(options: {
   const level = await timed(steps, "level kvm: boot, every vector (no leak check)", () =>
     runKvmLevel({
       device: edited.device,
-      generatedDir: path.join(out, "xche"),
+      generated: generateAll(edited),
       kernel,
       stockModulesDir: stock.modulesDir,
       vmlinuz: stock.vmlinuz,
@@ -237,7 +228,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   const qemu = options.noQemu ? null : await buildQemuTree({ devices, qemu: options.qemu, progress });
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "devgen-bench-"));
   const vm = await runBenchVm({
-    devices: devices.map((c) => ({ device: c.device, generatedDir: path.join("generated", c.device.name) })),
+    devices: devices.map((c) => ({ device: c.device, generated: generateAll(c) })),
     kernel,
     stockModulesDir: stock.modulesDir,
     vmlinuz: stock.vmlinuz,

@@ -12,6 +12,7 @@ import { formatFuzzSummary } from "../harness/fuzz-level.js";
 import { ALL_LEVELS, LEVEL_NAMES, LEVELS, type AnyLevelResult, type LevelName } from "../harness/levels.js";
 import type { Progress } from "../util/progress.js";
 import type { CompiledDevice } from "../compile/index.js";
+import { generateAll } from "../gen/index.js";
 import { buildKernel, buildQemuTree } from "./build.js";
 
 /** What `--level` takes: a level, or all of those `--level all` runs. */
@@ -63,7 +64,7 @@ export async function runTestInVm(options: TestInVmOptions): Promise<TestInVmRes
       results.push(
         await LEVELS[level].run({
           device: compiled.device,
-          generatedDir: path.join("generated", compiled.device.name),
+          generated: generateAll(compiled),
           runDir: path.join(runDir, `${level}-${compiled.device.name}`),
           progress,
           stock,

@@ -22,7 +22,10 @@ import { fetchKernel, KERNEL_SERIES, type KernelSeries } from "../../src/toolcha
 import { fetchQemu, QEMU_SERIES, type QemuSeries } from "../../src/toolchain/qemu-fetch.js";
 import { buildBenchPrograms, DEFAULT_BENCH_READS } from "../../src/harness/bench-level.js";
 import { buildInitramfs, staticBusybox } from "../../src/harness/initramfs.js";
-import { buildKvmTest, KERNEL_HARNESS_DIR } from "../../src/harness/kvm-level.js";
+import { guestEntries } from "../../src/harness/guest-level.js";
+import { KERNEL_HARNESS_DIR } from "../../src/harness/guest-sources.js";
+import { buildKvmTest } from "../../src/harness/kvm-level.js";
+import { generateAll } from "../../src/gen/index.js";
 import { buildPayload } from "../../src/harness/payload.js";
 import { buildQemuTest } from "../../src/harness/qemu-level.js";
 import { DevgenError, formatDiagnostic } from "../../src/util/diagnostics.js";
@@ -63,22 +66,17 @@ const GUEST_PROGRAMS = {
   full: async (o: GuestOptions) => [(await buildPayload(o)).file],
   bench: async (o: GuestOptions) => Object.values(await buildBenchPrograms({ ...o, reads: DEFAULT_BENCH_READS })),
 };
-type GuestLevel = keyof typeof GUEST_PROGRAMS;
+type LevelName = keyof typeof GUEST_PROGRAMS;
 
 /** What a level compiles for the guest, and an initramfs with it (as the level builds one). */
-async function guests(level: GuestLevel): Promise<void> {
+async function guests(level: LevelName): Promise<void> {
   const checkout = path.resolve(KERNEL_HARNESS_DIR, "..");
   const [xche] = compileAll([path.join(checkout, "devices", "xche")]);
-  const device = xche!.device;
   const dir = path.join(cacheRoot(), "fresh-root-guests", level);
-  const programs = await GUEST_PROGRAMS[level]({ device, generatedDir: path.join(checkout, "generated", device.name), dir, log, progress });
+  const programs = await GUEST_PROGRAMS[level]({ device: xche!.device, generated: generateAll(xche!), dir, log, progress });
   const busybox = await staticBusybox({ dir, log, progress });
   await buildInitramfs(
-    [
-      { path: "init", from: path.join(KERNEL_HARNESS_DIR, "init") },
-      { path: "bin/busybox", from: busybox },
-      ...programs.map((p) => ({ path: `bin/${path.basename(p)}`, from: p })),
-    ],
+    [...guestEntries(level, busybox), ...programs.map((p) => ({ path: `bin/${path.basename(p)}`, from: p }))],
     { dir, name: `fresh-root-${level}`, log, progress },
   );
 }
@@ -88,7 +86,7 @@ async function runTask(task: string): Promise<void> {
   if (kind === "packages") return ensureStep(oneOf<Step>("step", arg, STEPS), log, progress);
   if (kind === "kernel") return prepareKernel(oneOf("kernel series", arg, KERNEL_SERIES));
   if (kind === "qemu") return configure(oneOf("QEMU series", arg, QEMU_SERIES));
-  if (kind === "guests") return guests(oneOf("level", arg, Object.keys(GUEST_PROGRAMS) as GuestLevel[]));
+  if (kind === "guests") return guests(oneOf("level", arg, Object.keys(GUEST_PROGRAMS) as LevelName[]));
   throw new Error(`unknown task "${task}"`);
 }
 

@@ -7,6 +7,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import type { GeneratedFile } from "../../src/gen/types.js";
 import { generateInto, removeGenerated, type Generated } from "./native.js";
 
 export const EXAMPLES = fs
@@ -52,19 +53,18 @@ export function devgenBuild(args: readonly string[]): {
 }
 
 /**
- * A copy of xche's generated tree whose first read of ID (0x58434845, "XCHE") expects
- * 0x58434846: every level must fail on it and name the vector by `index`.
+ * xche's artifact set with its first read of ID (0x58434845, "XCHE") expecting 0x58434846
+ * in the vectors' C header: every level must fail on it and name the vector by `index`.
  */
-export function tamperedXche(generatedDir: string, into: string): { dir: string; index: number } {
-  fs.cpSync(generatedDir, into, { recursive: true });
-  const header = path.join(into, "tests", "xche_vectors.h");
-  const lines = fs.readFileSync(header, "utf8").split("\n");
+export function tamperedXche(files: readonly GeneratedFile[]): { files: GeneratedFile[]; index: number } {
+  const header = "tests/xche_vectors.h";
+  const lines = files.find((f) => f.path === header)!.contents.split("\n");
   const first = lines.findIndex((l) => l.includes("xche_vectors[XCHE_NR_VECTORS] = {"));
   const target = lines.findIndex((l, i) => i > first && l.includes("{ XCHE_VEC_READ, 4, 1, 0x0, 0x58434845ULL, 0xffffffffULL }"));
   expect(target).toBeGreaterThan(first);
   lines[target] = lines[target]!.replace("0x58434845ULL", "0x58434846ULL");
-  fs.writeFileSync(header, lines.join("\n"));
-  return { dir: into, index: target - first - 1 };
+  const tampered = files.map((f) => (f.path === header ? { path: f.path, contents: lines.join("\n") } : f));
+  return { files: tampered, index: target - first - 1 };
 }
 
 /**

@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { generateAll } from "../../src/gen/index.js";
+import type { GeneratedFile } from "../../src/gen/types.js";
 import type { Device } from "../../src/ir/types.js";
 import { compileDevice } from "../../src/compile/index.js";
 
@@ -20,18 +21,21 @@ export interface Generated {
   device: Device;
   /** Output directory holding core/ and tests/. */
   dir: string;
+  /** The same files in memory: the artifact set the harness takes. */
+  files: readonly GeneratedFile[];
 }
 
 /** Generates a device directory's files into a fresh temporary directory. */
 export function generateInto(deviceDir: string): Generated {
   const compiled = compileDevice(deviceDir);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `devgen-native-${compiled.device.name}-`));
-  for (const file of generateAll(compiled)) {
+  const files = generateAll(compiled);
+  for (const file of files) {
     const target = path.join(dir, file.path);
     fs.mkdirSync(path.dirname(target), { recursive: true });
     fs.writeFileSync(target, file.contents);
   }
-  return { name: compiled.device.name, device: compiled.device, dir };
+  return { name: compiled.device.name, device: compiled.device, dir, files };
 }
 
 function gcc(cwd: string, args: string[]): void {
