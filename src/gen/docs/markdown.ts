@@ -31,6 +31,11 @@ export function bitRange(msb: number, lsb: number): string {
   return msb === lsb ? String(msb) : `${msb}:${lsb}`;
 }
 
+/** `` `0x04` `` or `` `0x04`–`0x07` ``: bytes `start` up to, not including, `end`. */
+export function byteRange(start: number, end: number, digits: number): string {
+  return end - start === 1 ? code(hexPad(start, digits)) : `${code(hexPad(start, digits))}–${code(hexPad(end - 1, digits))}`;
+}
+
 /** `a`, `a and b`, `a, b and c`. */
 export function list(items: string[], conjunction = "and"): string {
   if (items.length <= 1) return items.join("");

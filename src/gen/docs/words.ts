@@ -50,7 +50,6 @@ export function registerWord(r: Register): string {
   return r.arrayName === null ? r.name : `${r.arrayName}_n`;
 }
 
-
 /** "Writing CTRL with RESET set", "Reading STATUS when the value read has READY set". */
 export function trigger(r: Register, direction: "read" | "write", when: Action["when"]): string {
   const head = `${direction === "read" ? "Reading" : "Writing"} ${registerWord(r)}`;

@@ -1,0 +1,75 @@
+/** One section per register or array: where it is, its fields msb first, and what reading and writing it do. */
+import { reservedRanges } from "../../ir/access.js";
+import { offsetExpression, registerStem } from "../../ir/names.js";
+import type { Device, Field, Policy, Register } from "../../ir/types.js";
+import { LazyViews } from "../render.js";
+import { registerAccess } from "./access.js";
+import type { InterruptRegisters } from "./interrupt.js";
+import { elementOffsets, type Group, type Layout } from "./layout.js";
+import { bitRange, cell, code, hexPad, sentence, small } from "./markdown.js";
+import { RESERVED_TEXT, accessEffects, actionSentence, policyRules, samePolicy } from "./words.js";
+
+/** A section's heading; the map links to the section through `anchor` of this same text. */
+export function sectionHeading(g: Group, digits: number): string {
+  return `${g.title} (${hexPad(g.first.offset, digits)})`;
+}
+
+/** Sections state the access-size policy only where it differs from `policy`, the one the page states for all. */
+export function registerSections(device: Device, { groups, digits }: Layout, policy: Policy, irq: InterruptRegisters | null) {
+  const status = irq?.status ?? null;
+  const enable = irq?.enable ?? null;
+  return new LazyViews(groups, (g) => {
+    const r = g.first;
+    const isArray = g.elements.length > 1;
+    const facts = [
+      isArray
+        ? `Offsets ${code(`${hexPad(r.offset, digits)} + n * ${hexPad(g.stride, 1)}`)} for n = 0..${g.elements.length - 1} ` +
+          `(${code(`${registerStem(device, r)}(n)`)}, ${code(`${registerStem(device, r)}_COUNT`)} = ${g.elements.length}): ${elementOffsets(g, digits)}.`
+        : `Offset ${code(hexPad(r.offset, digits))} (${code(offsetExpression(device, r))}), ${r.width} bits, reset ${code(hexPad(r.reset, r.width / 4))}.`,
+    ];
+    if (isArray) facts.push(`Each element: ${r.width} bits, reset ${code(hexPad(r.reset, r.width / 4))}.`);
+    if (r.fields.length === 0) facts.push(`No fields: the whole register is ${code(registerAccess(r))}.`);
+    const effects = accessEffects(r);
+    if (status === r) effects.push(`Drives the interrupt: the line is asserted while a bit here and the same bit of ${enable!.name} are both set.`);
+    if (enable === r) effects.push(`Enables each interrupt cause of ${status!.name}, bit by bit.`);
+    for (const a of r.onRead) effects.push(actionSentence(device, r, a, "read"));
+    for (const a of r.onWrite) effects.push(actionSentence(device, r, a, "write"));
+    return {
+      heading: sectionHeading(g, digits),
+      description: sentence(r.description) || null,
+      facts,
+      policyRules: samePolicy(r.policy, policy) ? null : policyRules(r.policy),
+      fields: r.fields.length ? fieldRows(r, enable === r ? status : null) : null,
+      effects,
+    };
+  });
+}
+
+/** Bit-field rows, msb first, reserved ranges included; `enables` when `r` is the interrupt enable. */
+function fieldRows(r: Register, enables: Register | null) {
+  const rows: { lsb: number; bits: string; name: string; access: string; reset: string; description: string; values: string }[] = [];
+  const valueName = (f: Field, v: bigint) => f.values.find((e) => e.value === v)?.name;
+  for (const f of r.fields) {
+    const resetName = valueName(f, f.reset);
+    rows.push({
+      lsb: f.lsb,
+      bits: bitRange(f.msb, f.lsb),
+      name: code(f.name),
+      access: f.access,
+      reset: cell(resetName ? `${small(f.reset)} (${resetName})` : small(f.reset)),
+      description: cell(f.description || enableText(f, enables)),
+      values: f.values.length ? cell(f.values.map((v) => `${small(v.value)} = ${v.name}`).join(", ")) : "",
+    });
+  }
+  for (const { msb, lsb } of reservedRanges(r)) {
+    rows.push({ lsb, bits: bitRange(msb, lsb), name: "—", access: "reserved", reset: "0", description: RESERVED_TEXT, values: "" });
+  }
+  return rows.sort((a, b) => b.lsb - a.lsb);
+}
+
+/** The default description of an interrupt enable field: the cause it enables. */
+function enableText(f: Field, status: Register | null): string {
+  if (!status) return "";
+  const cause = status.fields.find((c) => c.mask & f.mask);
+  return `Enables ${cause ? `${status.name}.${cause.name}` : `${status.name}[${bitRange(f.msb, f.lsb)}]`}`;
+}
