@@ -8,7 +8,8 @@
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { fetchKernel, type KernelTree } from "../src/toolchain/kernel-fetch.js";
-import { buildQemuTest, pciIdsParam, qemuDeviceHeaderView, qemuLevelMachineArgs, runQemuLevel } from "../src/harness/qemu-level.js";
+import { qemuDeviceHeaderView } from "../src/gen/guest/index.js";
+import { buildQemuTest, pciIdsParam, qemuLevelMachineArgs, runQemuLevel } from "../src/harness/qemu-level.js";
 import { createProgress, quietProgress } from "../src/util/progress.js";
 import { devgenBuild, DEVICES, EXAMPLES, expectWarningFreeAndReused, tamperedXche, TEN_MINUTES, useScratch } from "./helpers/harness.js";
 import type { GeneratedFile } from "../src/gen/types.js";

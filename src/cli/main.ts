@@ -29,6 +29,15 @@ import { DEFAULT_QEMU, NEWEST_QEMU, QEMU_CHOICES, QEMU_SERIES, QEMU_SOURCES } fr
 const KERNEL_SUITES = KERNEL_SERIES.map((s) => `${s} (${KERNEL_SOURCES[s].suite})`).join(", ");
 const QEMU_SUITES = `${QEMU_SERIES.map((s) => `${s} (${QEMU_SOURCES[s].suite})`).join(", ")}, ${NEWEST_QEMU} (the newest Debian serves)`;
 
+/** The `[devices..]` of every command that takes devices. */
+const DEVICES_ARG = { type: "string", array: true, describe: "Device directories (default: every devices/*)" } as const;
+/** --kernel and --qemu: one of Debian's series (fetch: only those given). */
+const KERNEL_CHOICE = { type: "string", choices: KERNEL_SERIES, describe: `Debian kernel series: ${KERNEL_SUITES}` } as const;
+const QEMU_CHOICE = { type: "string", choices: QEMU_CHOICES, describe: `Debian QEMU series: ${QEMU_SUITES}` } as const;
+/** Where no series is given, the default pair (README, "Which trees"). */
+const KERNEL_OPTION = { ...KERNEL_CHOICE, default: DEFAULT_KERNEL } as const;
+const QEMU_OPTION = { ...QEMU_CHOICE, default: DEFAULT_QEMU } as const;
+
 interface Common {
   json?: boolean;
   verbose?: boolean;
@@ -119,7 +128,7 @@ await yargs(hideBin(process.argv))
     "Validate device descriptions without writing anything",
     (y) =>
       y
-        .positional("devices", { type: "string", array: true, describe: "Device directories (default: every devices/*)" })
+        .positional("devices", DEVICES_ARG)
         .example("$0 check devices/xche", "Type-check and validate one device"),
     guarded((argv) => {
       const compiled = compileAll(deviceDirs(argv.devices));
@@ -132,7 +141,7 @@ await yargs(hideBin(process.argv))
     "Write the core, KVM, QEMU, docs and tests for each device",
     (y) =>
       y
-        .positional("devices", { type: "string", array: true, describe: "Device directories (default: every devices/*)" })
+        .positional("devices", DEVICES_ARG)
         .option("out", { type: "string", default: DEFAULT_OUT, describe: "Output root: each device goes to <out>/<name>/" })
         .example("$0 generate", "Generate every device under devices/ into generated/")
         .example("$0 generate examples/uart16550 --out /tmp/gen", "Generate one device elsewhere"),
@@ -146,8 +155,8 @@ await yargs(hideBin(process.argv))
     "Download the default kernel and QEMU trees into the cache",
     (y) =>
       y
-        .option("kernel", { type: "string", choices: KERNEL_SERIES, describe: `Kernel series (Debian linux-source-<series>): ${KERNEL_SUITES}` })
-        .option("qemu", { type: "string", choices: QEMU_CHOICES, describe: `QEMU series: ${QEMU_SUITES}` })
+        .option("kernel", KERNEL_CHOICE)
+        .option("qemu", QEMU_CHOICE)
         .option("refresh", { type: "boolean", describe: "Ask apt for newer versions instead of reusing cached trees" })
         .example("$0 fetch", "Fetch Linux 6.1 and QEMU 7.2")
         .example("$0 fetch --kernel 6.12", "Fetch only Debian's Linux 6.12"),
@@ -161,11 +170,11 @@ await yargs(hideBin(process.argv))
     "Patch the devices into a kernel tree and a QEMU tree and build both",
     (y) =>
       y
-        .positional("devices", { type: "string", array: true, describe: "Device directories (default: every devices/*)" })
+        .positional("devices", DEVICES_ARG)
         .option("kernel-src", { type: "string", describe: "Kernel tree to patch (default: Debian's, fetched into the cache)" })
-        .option("kernel", { type: "string", choices: KERNEL_SERIES, default: DEFAULT_KERNEL, describe: `Debian kernel series when no --kernel-src: ${KERNEL_SUITES}` })
+        .option("kernel", { ...KERNEL_OPTION, describe: `${KERNEL_OPTION.describe} (when no --kernel-src)` })
         .option("qemu-src", { type: "string", describe: "QEMU tree to patch (default: Debian's, fetched into the cache)" })
-        .option("qemu", { type: "string", choices: QEMU_CHOICES, default: DEFAULT_QEMU, describe: `Debian QEMU series when no --qemu-src: ${QEMU_SUITES}` })
+        .option("qemu", { ...QEMU_OPTION, describe: `${QEMU_OPTION.describe} (when no --qemu-src)` })
         .option("only", { type: "string", choices: ["kernel", "qemu"], describe: "Build one side only" })
         .option("full", { type: "boolean", describe: "Build a minimal bootable kernel (bzImage + modules) from the tree instead of modules for Debian's image" })
         .option("debug", {
@@ -249,7 +258,7 @@ await yargs(hideBin(process.argv))
     "Boot VMs and run each device's conformance vectors against each implementation",
     (y) =>
       y
-        .positional("devices", { type: "string", array: true, describe: "Device directories (default: every devices/*)" })
+        .positional("devices", DEVICES_ARG)
         .option("level", {
           type: "string",
           array: true,
@@ -257,8 +266,8 @@ await yargs(hideBin(process.argv))
           default: ["all"],
           describe: levelHelp(),
         })
-        .option("kernel", { type: "string", choices: KERNEL_SERIES, default: DEFAULT_KERNEL, describe: `Debian kernel series: ${KERNEL_SUITES}` })
-        .option("qemu", { type: "string", choices: QEMU_CHOICES, default: DEFAULT_QEMU, describe: `Debian QEMU series: ${QEMU_SUITES}` })
+        .option("kernel", KERNEL_OPTION)
+        .option("qemu", QEMU_OPTION)
         .option("full", { type: "boolean", describe: "Level kvm boots a minimal kernel built from the tree (devgen build --full)" })
         .option("debug", {
           type: "boolean",
@@ -297,9 +306,9 @@ await yargs(hideBin(process.argv))
     "Measure guest reads/s through the generated in-kernel device, a hand-written baseline, a userspace VMM and QEMU, and the edit→tested loop",
     (y) =>
       y
-        .positional("devices", { type: "string", array: true, describe: "Device directories (default: every devices/*)" })
-        .option("kernel", { type: "string", choices: KERNEL_SERIES, default: DEFAULT_KERNEL, describe: `Debian kernel series: ${KERNEL_SUITES}` })
-        .option("qemu", { type: "string", choices: QEMU_CHOICES, default: DEFAULT_QEMU, describe: `Debian QEMU series: ${QEMU_SUITES}` })
+        .positional("devices", DEVICES_ARG)
+        .option("kernel", KERNEL_OPTION)
+        .option("qemu", QEMU_OPTION)
         .option("skip-qemu", { type: "boolean", describe: "Measure only the paths inside the outer VM's kernel and the userspace VMM" })
         .option("skip-loop", { type: "boolean", describe: "Skip the edit→tested loop" })
         .option("rounds", { type: "number", describe: `Interleaved rounds, each measuring every path once (default ${DEFAULT_BENCH_ROUNDS})` })

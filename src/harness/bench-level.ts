@@ -13,6 +13,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { renderDeviceHeader } from "../gen/guest/index.js";
 import type { GeneratedFile } from "../gen/types.js";
 import type { Device, Register } from "../ir/types.js";
 import { DevgenError } from "../util/diagnostics.js";
@@ -24,7 +25,7 @@ import { fullLevelMachineArgs, hostRootModuleEntries } from "./full-level.js";
 import { runGuestLevel, type GuestLevel } from "./guest-level.js";
 import { BASELINE_DIR, generatedHeaders, KERNEL_HARNESS_DIR } from "./guest-sources.js";
 import type { InitramfsEntry } from "./initramfs.js";
-import { kvmModuleEntries, renderDeviceHeader } from "./kvm-level.js";
+import { kvmModuleEntries } from "./kvm-level.js";
 import { buildPayload } from "./payload.js";
 import { tailLines } from "./vm.js";
 

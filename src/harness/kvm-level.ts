@@ -16,7 +16,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { cHex } from "../gen/c.js";
+import { renderDeviceHeader } from "../gen/guest/index.js";
 import type { GeneratedFile } from "../gen/types.js";
 import type { Device } from "../ir/types.js";
 import { DevgenError } from "../util/diagnostics.js";
@@ -25,7 +25,6 @@ import type { Accel } from "./accel.js";
 import { compileCached } from "./compile-cache.js";
 import { runGuestLevel, type GuestLevel, type GuestOptions } from "./guest-level.js";
 import { generatedHeaders, KERNEL_HARNESS_DIR } from "./guest-sources.js";
-import { renderHarnessTemplate } from "./harness-template.js";
 import { archiveName, indexModules, loadOrder, modinfoDepends, moduleName, type InitramfsEntry, type ModuleToLoad } from "./initramfs.js";
 import type { LevelResult } from "./level-result.js";
 
@@ -55,60 +54,6 @@ export interface KvmLevelOptions extends GuestOptions {
 }
 
 export type KvmLevelResult = LevelResult<"kvm">;
-
-// ---------------------------------------------------------------------------------------
-// device.h: what the generic test needs to know about the device.
-
-function alignUp(value: bigint, align: bigint): bigint {
-  return ((value + align - 1n) / align) * align;
-}
-
-/** Where the test puts the BAR: away from everything else the test VM decodes. */
-export function testPlacement(device: Device): { base: bigint; moved: bigint; misaligned: bigint; busEnd: bigint } {
-  const size = BigInt(device.bar.size);
-  const misalignBy = size > 1n ? size / 2n : 1n;
-  if (device.kvm.bus === "pio") {
-    // Above the legacy ports and the test's own 0xe9.
-    let base = alignUp(0xc000n, size);
-    if (base + 2n * size > 0x10000n) base = 0x10000n - 2n * size;
-    return { base, moved: base + size, misaligned: base + misalignBy, busEnd: 0x10000n };
-  }
-  // Below the IOAPIC and local APIC (0xfec00000), inside the guest's 4 GiB identity map.
-  const base = alignUp(0xe0000000n, size);
-  if (base + 2n * size > 0xfec00000n) {
-    throw DevgenError.single(`${device.name}: a BAR of ${cHex(size)} bytes is too large for the KVM test's guest address map`, "");
-  }
-  return { base, moved: base + size, misaligned: base + misalignBy, busEnd: 1n << 52n };
-}
-
-export function deviceHeaderView(device: Device) {
-  const place = testPlacement(device);
-  return {
-    name: device.name,
-    prefix: device.prefix,
-    source: device.source,
-    capability: device.kvm.capability.name,
-    create: device.kvm.create.name,
-    configure: device.kvm.configure.name,
-    getState: device.kvm.getState.name,
-    setState: device.kvm.setState.name,
-    mmio: device.kvm.bus === "mmio" ? 1 : 0,
-    barSize: cHex(device.bar.size),
-    busEnd: cHex(place.busEnd),
-    base: cHex(place.base),
-    movedBase: cHex(place.moved),
-    misalignedBase: cHex(place.misaligned),
-    maxAccess: Math.max(...device.busSizes),
-    hasIrq: device.interrupt ? 1 : 0,
-    nrRegs: device.registers.length,
-    registers: device.registers.map((r) => ({ name: r.name, reset: `${cHex(r.reset)}ULL` })),
-  };
-}
-
-/** kernel-harness/templates/device.h.hbs rendered for the device. */
-export function renderDeviceHeader(device: Device): string {
-  return renderHarnessTemplate(path.join(KERNEL_HARNESS_DIR, "templates", "device.h.hbs"), deviceHeaderView(device));
-}
 
 // ---------------------------------------------------------------------------------------
 // The test program.

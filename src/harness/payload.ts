@@ -2,22 +2,19 @@
  * The L3 guest of level full: qemu-harness/payload/, a flat binary QEMU boots as its BIOS.
  *
  *   boot.S (reset vector, real → protected → long mode) + payload.c (PCI, vectors, TAP on
- *   COM1) + device.h (rendered here) + the generated <name>_types.h, <name>_vectors.h
+ *   COM1) + device.h (gen/guest/) + the generated <name>_types.h, <name>_vectors.h
  *     ──gcc -ffreestanding, payload.ld──▶ ELF linked at 1 MiB ──objcopy -O binary──▶ BIOS image
  *
  * Freestanding: no libc, only the compiler's own <stdint.h>, <stdbool.h>, <stdarg.h>.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { cHex } from "../gen/c.js";
+import { renderPayloadDeviceHeader } from "../gen/guest/index.js";
 import type { GeneratedFile } from "../gen/types.js";
 import type { Device } from "../ir/types.js";
 import type { Progress } from "../util/progress.js";
 import { compileCached } from "./compile-cache.js";
 import { generatedHeaders, QEMU_HARNESS_DIR } from "./guest-sources.js";
-import { renderHarnessTemplate } from "./harness-template.js";
-import { testPlacement } from "./kvm-level.js";
-import { pciDeviceView } from "./qemu-level.js";
 
 const PAYLOAD_DIR = path.join(QEMU_HARNESS_DIR, "payload");
 
@@ -35,20 +32,6 @@ export const PAYLOAD_CFLAGS = [
   "-Wextra",
 ];
 export const PAYLOAD_LDFLAGS = ["-nostdlib", "-static", "-no-pie", "-Wl,--build-id=none", "-Wl,-T,payload.ld", "-Wl,--no-warn-rwx-segments"];
-
-export function payloadDeviceHeaderView(device: Device) {
-  const place = testPlacement(device);
-  return {
-    ...pciDeviceView(device),
-    base: cHex(place.base),
-    movedBase: cHex(place.moved),
-  };
-}
-
-/** qemu-harness/templates/payload-device.h.hbs rendered for the device. */
-export function renderPayloadDeviceHeader(device: Device): string {
-  return renderHarnessTemplate(path.join(QEMU_HARNESS_DIR, "templates", "payload-device.h.hbs"), payloadDeviceHeaderView(device));
-}
 
 /** The same sources built with other macros: `<name>-<variant.name>.bin`. */
 export interface PayloadVariant {

@@ -19,7 +19,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { cHex } from "../gen/c.js";
+import { renderQemuDeviceHeader } from "../gen/guest/index.js";
 import type { GeneratedFile } from "../gen/types.js";
 import type { Device } from "../ir/types.js";
 import { DevgenError } from "../util/diagnostics.js";
@@ -27,7 +27,6 @@ import type { Progress } from "../util/progress.js";
 import { compileCached } from "./compile-cache.js";
 import { runGuestLevel, type GuestLevel, type GuestOptions } from "./guest-level.js";
 import { generatedHeaders, KERNEL_HARNESS_DIR, QEMU_HARNESS_DIR } from "./guest-sources.js";
-import { renderHarnessTemplate } from "./harness-template.js";
 import { indexModules, loadOrder, modinfoDepends, moduleListEntries } from "./initramfs.js";
 import type { LevelResult } from "./level-result.js";
 import { DEFAULT_FIRMWARE_DIRS } from "./qemu-qtest.js";
@@ -57,38 +56,6 @@ export interface QemuLevelOptions extends GuestOptions {
 export type QemuLevelResult = LevelResult<"qemu">;
 
 export const DEFAULT_QEMU_LEVEL_TIMEOUT_MS = 240_000;
-
-// ---------------------------------------------------------------------------------------
-// device.h
-
-/** What a guest needs to find the device on PCI and reach its BAR: both guest headers have it. */
-export function pciDeviceView(device: Device) {
-  return {
-    name: device.name,
-    prefix: device.prefix,
-    source: device.source,
-    vendorId: cHex(device.pci.vendorId),
-    deviceId: cHex(device.pci.deviceId),
-    barIndex: device.bar.index,
-    mmio: device.bar.space === "mmio" ? 1 : 0,
-    barSize: cHex(device.bar.size),
-  };
-}
-
-export function qemuDeviceHeaderView(device: Device) {
-  return {
-    ...pciDeviceView(device),
-    hasIrq: device.interrupt ? 1 : 0,
-    unalignedRegs: device.registers
-      .filter((r) => r.policy.unaligned === "split" || r.policy.unaligned === "combine")
-      .map((r) => ({ name: r.name, offset: cHex(r.offset), bytes: r.bytes })),
-  };
-}
-
-/** qemu-harness/templates/device.h.hbs rendered for the device. */
-export function renderQemuDeviceHeader(device: Device): string {
-  return renderHarnessTemplate(path.join(QEMU_HARNESS_DIR, "templates", "device.h.hbs"), qemuDeviceHeaderView(device));
-}
 
 // ---------------------------------------------------------------------------------------
 // The guest program.

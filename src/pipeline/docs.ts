@@ -8,7 +8,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { docsView } from "../gen/docs/index.js";
+import { docsView } from "../gen/docs/device-page.js";
 import { renderHtmlPage } from "../gen/html/index.js";
 import { render } from "../gen/render.js";
 import { compileDevice } from "../compile/index.js";

@@ -8,9 +8,6 @@ import type { Generator } from "../types.js";
 import { docsView } from "./device-page.js";
 import { headerView } from "./regs-header.js";
 
-// The HTML backend and `devgen docs` render the Markdown page's view too.
-export { docsView };
-
 export const generateDocs: Generator = ({ device }) => [
   { path: `docs/${device.name}.md`, contents: render("docs/device.md.hbs", docsView(device)) },
   { path: `docs/${device.name}_regs.h`, contents: render("docs/regs.h.hbs", headerView(device)) },

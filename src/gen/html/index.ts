@@ -8,7 +8,7 @@ import { reservedRanges, wholeRegisterAccess } from "../../ir/access.js";
 import { declaredRegisters } from "../../ir/arrays.js";
 import type { AccessKind } from "../../dsl/types.js";
 import type { Device, Field, Register } from "../../ir/types.js";
-import { docsView } from "../docs/index.js";
+import { docsView } from "../docs/device-page.js";
 import { anchor, bitRange, hexPad } from "../docs/markdown.js";
 import type { Generator } from "../types.js";
 import { inlineHtml, renderHtml } from "./render.js";

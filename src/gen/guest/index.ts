@@ -1,0 +1,84 @@
+/**
+ * The per-device `device.h` of each guest program (kernel-harness/kvm_test.c, kvm_fuzz.c,
+ * kvm_bench.c; qemu-harness/qemu_test.c; the L3 payload): what the generic program needs
+ * to know about the device, rendered from templates/guest/. Not part of the artifact set
+ * `generate` writes: the harness renders them beside the programs it compiles.
+ */
+import type { Device } from "../../ir/types.js";
+import { cHex } from "../c.js";
+import { render } from "../render.js";
+import { testPlacement } from "./placement.js";
+
+export { testPlacement };
+
+/** The VMM-side programs': ioctl names, BAR placement, register reset values. */
+export function deviceHeaderView(device: Device) {
+  const place = testPlacement(device);
+  return {
+    name: device.name,
+    prefix: device.prefix,
+    source: device.source,
+    capability: device.kvm.capability.name,
+    create: device.kvm.create.name,
+    configure: device.kvm.configure.name,
+    getState: device.kvm.getState.name,
+    setState: device.kvm.setState.name,
+    mmio: device.kvm.bus === "mmio" ? 1 : 0,
+    barSize: cHex(device.bar.size),
+    busEnd: cHex(place.busEnd),
+    base: cHex(place.base),
+    movedBase: cHex(place.moved),
+    misalignedBase: cHex(place.misaligned),
+    maxAccess: Math.max(...device.busSizes),
+    hasIrq: device.interrupt ? 1 : 0,
+    nrRegs: device.registers.length,
+    registers: device.registers.map((r) => ({ name: r.name, reset: `${cHex(r.reset)}ULL` })),
+  };
+}
+
+export function renderDeviceHeader(device: Device): string {
+  return render("guest/kvm-test-device.h.hbs", deviceHeaderView(device));
+}
+
+/** What a guest needs to find the device on PCI and reach its BAR: both PCI guests' headers have it. */
+export function pciDeviceView(device: Device) {
+  return {
+    name: device.name,
+    prefix: device.prefix,
+    source: device.source,
+    vendorId: cHex(device.pci.vendorId),
+    deviceId: cHex(device.pci.deviceId),
+    barIndex: device.bar.index,
+    mmio: device.bar.space === "mmio" ? 1 : 0,
+    barSize: cHex(device.bar.size),
+  };
+}
+
+/** Level qemu's Linux guest test: PCI identity, interrupt, registers that act on misaligned accesses. */
+export function qemuDeviceHeaderView(device: Device) {
+  return {
+    ...pciDeviceView(device),
+    hasIrq: device.interrupt ? 1 : 0,
+    unalignedRegs: device.registers
+      .filter((r) => r.policy.unaligned === "split" || r.policy.unaligned === "combine")
+      .map((r) => ({ name: r.name, offset: cHex(r.offset), bytes: r.bytes })),
+  };
+}
+
+export function renderQemuDeviceHeader(device: Device): string {
+  return render("guest/qemu-test-device.h.hbs", qemuDeviceHeaderView(device));
+}
+
+/** The L3 payload's: PCI identity, where it places the BAR and moves it. */
+export function payloadDeviceHeaderView(device: Device) {
+  const place = testPlacement(device);
+  return {
+    ...pciDeviceView(device),
+    base: cHex(place.base),
+    movedBase: cHex(place.moved),
+  };
+}
+
+export function renderPayloadDeviceHeader(device: Device): string {
+  return render("guest/payload-device.h.hbs", payloadDeviceHeaderView(device));
+}
