@@ -3,7 +3,7 @@
  * them are patched into the same kernel and QEMU trees, so two devices must not share a
  * name, an ioctl number (each takes four, see IOCTL_ROLES) or a capability number.
  */
-import { hex } from "./words.js";
+import { hex } from "./message-words.js";
 import type { Device } from "../ir/types.js";
 import { formatLocation, type Diagnostic } from "../util/diagnostics.js";
 import type { CompiledDevice } from "./index.js";

@@ -1,6 +1,6 @@
 /** Rules between registers: alignment, staying inside the decode window, no overlaps, reachable by the bus. */
 import type { Origins } from "./lowering.js";
-import { hex } from "./words.js";
+import { hex } from "./message-words.js";
 import type { Device } from "../ir/types.js";
 import type { Reporter, SpecPath } from "../util/diagnostics.js";
 

@@ -4,7 +4,7 @@ import type { Device } from "../ir/types.js";
 import type { SpecPath } from "../util/diagnostics.js";
 import { FIRST_FREE_IOCTL, FIRST_PRIVATE_CAPABILITY, LAST_IOCTL } from "./kvm-numbers.js";
 import { UPPER_IDENTIFIER, type Lowering } from "./lowering.js";
-import { hex } from "./words.js";
+import { hex } from "./message-words.js";
 
 export function lowerKvm(l: Lowering, spec: DeviceSpec, prefix: string, space: "io" | "mmio"): Device["kvm"] {
   const kvmSpec = spec.kvm ?? ({} as DeviceSpec["kvm"]);

@@ -4,7 +4,7 @@ import type { Action, BitMasks, BitTarget, Field, Policy, Register } from "../ir
 import { bitMask } from "../ir/bits.js";
 import type { SpecPath } from "../util/diagnostics.js";
 import { UPPER_IDENTIFIER, type Lowering } from "./lowering.js";
-import { describe, hex, listed } from "./words.js";
+import { describe, hex, listed } from "./message-words.js";
 
 const ACCESS_KINDS: readonly AccessKind[] = ["ro", "rw", "wo", "w1c", "w1s", "rc", "const"];
 const WIDTHS = [8, 16, 32, 64] as const;

@@ -12,7 +12,7 @@ import { lowerKvm } from "./lower-kvm.js";
 import { lowerActions, lowerRegister } from "./lower-registers.js";
 import { LOWER_IDENTIFIER, Lowering, type Origins } from "./lowering.js";
 import { isReservedDeviceName } from "./reserved-names.js";
-import { hex } from "./words.js";
+import { hex } from "./message-words.js";
 
 const DEFAULT_POLICY: Policy = { narrower: "combine", wider: "split", unaligned: "error" };
 

@@ -8,7 +8,7 @@ import type { AccessPolicy } from "../dsl/types.js";
 import type { Field, Policy, Register, ResolvedPolicy } from "../ir/types.js";
 import type { Reporter, SpecPath } from "../util/diagnostics.js";
 import { C_IDENTIFIER, isCKeyword } from "./reserved-names.js";
-import { codePoint, describe, firstNonIdentifierCharacter, hex } from "./words.js";
+import { codePoint, describe, firstNonIdentifierCharacter, hex } from "./message-words.js";
 
 const POLICY_CHOICES: Record<keyof Policy, readonly ResolvedPolicy[]> = {
   narrower: ["combine", "ignore", "error"],

@@ -3,9 +3,9 @@
  * register window, and which bytes of the window hold no register.
  */
 import type { Device } from "../../ir/types.js";
-import type { Layout } from "./layout.js";
+import type { Layout } from "./register-groups.js";
 import { byteRange, code, hexPad, list } from "./markdown.js";
-import { registerWord } from "./words.js";
+import { registerWord } from "./semantics.js";
 
 export function decodeText(device: Device, { window, digits }: Layout): string {
   const { bar } = device;

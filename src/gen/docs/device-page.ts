@@ -4,17 +4,17 @@
  */
 import type { Device } from "../../ir/types.js";
 import { abiView } from "./abi.js";
-import { accessKindRows, commonPolicy, policyScope } from "./access.js";
+import { accessKindRows, commonPolicy, policyScope } from "./access-rules.js";
 import { decodeText, gapsText } from "./decoding.js";
 import { hookRows, hooksFile } from "./hooks.js";
 import { interruptRegisters, interruptView } from "./interrupt.js";
-import { registerLayout } from "./layout.js";
-import { macroNames } from "./macros.js";
+import { registerLayout } from "./register-groups.js";
+import { macroNames } from "./macro-names.js";
 import { code, hexPad, list } from "./markdown.js";
 import { mapRows } from "./register-map.js";
 import { registerSections } from "./register-sections.js";
 import { summaryRows } from "./summary.js";
-import { policyRules } from "./words.js";
+import { policyRules } from "./semantics.js";
 
 export function docsView(device: Device) {
   const layout = registerLayout(device);

@@ -1,9 +1,9 @@
 /** The "Hooks" section: each hand-written C hook, the accesses that call it, and whether the vectors can check it. */
 import * as path from "node:path";
 import type { Action, Device, Register } from "../../ir/types.js";
-import type { Group } from "./layout.js";
+import type { Group } from "./register-groups.js";
 import { cell, code, list, sentence } from "./markdown.js";
-import { trigger } from "./words.js";
+import { trigger } from "./semantics.js";
 
 export function hookRows(device: Device, groups: Group[]) {
   const triggers = hookTriggers(groups);

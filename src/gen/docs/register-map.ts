@@ -1,10 +1,10 @@
 /** The register map table: one row per register or array, and one per hole, in offset order, each register linking to its section. */
 import { LazyViews } from "../render.js";
-import { registerAccess } from "./access.js";
-import { elementOffsets, type Layout } from "./layout.js";
+import { registerAccess } from "./access-rules.js";
+import { elementOffsets, type Layout } from "./register-groups.js";
 import { anchor, byteRange, cell, code, hexPad, sentence } from "./markdown.js";
 import { sectionHeading } from "./register-sections.js";
-import { registerWord } from "./words.js";
+import { registerWord } from "./semantics.js";
 
 export function mapRows({ groups, holes, digits }: Layout) {
   const entries = [

@@ -3,11 +3,11 @@ import { reservedRanges } from "../../ir/access.js";
 import { offsetExpression, registerStem } from "../../ir/names.js";
 import type { Device, Field, Policy, Register } from "../../ir/types.js";
 import { LazyViews } from "../render.js";
-import { registerAccess } from "./access.js";
+import { registerAccess } from "./access-rules.js";
 import type { InterruptRegisters } from "./interrupt.js";
-import { elementOffsets, type Group, type Layout } from "./layout.js";
+import { elementOffsets, type Group, type Layout } from "./register-groups.js";
 import { bitRange, cell, code, hexPad, sentence, small } from "./markdown.js";
-import { RESERVED_TEXT, accessEffects, actionSentence, policyRules, samePolicy } from "./words.js";
+import { RESERVED_TEXT, accessEffects, actionSentence, policyRules, samePolicy } from "./semantics.js";
 
 /** A section's heading; the map links to the section through `anchor` of this same text. */
 export function sectionHeading(g: Group, digits: number): string {

@@ -6,7 +6,7 @@
 import { wholeRegisterAccess } from "../../ir/access.js";
 import type { Device, Policy, Register } from "../../ir/types.js";
 import { cell, code } from "./markdown.js";
-import { ACCESS_MEANING, ACCESS_ORDER, samePolicy } from "./words.js";
+import { ACCESS_MEANING, ACCESS_ORDER, samePolicy } from "./semantics.js";
 
 /** The policy most registers share; registers with another one say so in their section. */
 export function commonPolicy(device: Device): Policy {
