@@ -2,17 +2,16 @@
  * The series Debian ships outside bookworm (issue 13): private apt archives, the split 7.x
  * images, the compiler an image needs, and `--qemu newest` skipping what the archive lists
  * but does not serve. The pure parts run on output captured from sid and trixie-backports
- * (test/fixtures/apt/); with DEVGEN_REAL=1, a real fetch of Linux 7.3 and the newest QEMU
- * into a temporary cache.
+ * (test/fixtures/apt/). The real fetch of Linux 7.3 and the newest QEMU:
+ * test/real/fetch-series.test.ts.
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { archivePaths, notFoundUrls, NotServedError, parseDeb822, privateArchiveOptions, sourceOf } from "../../src/toolchain/apt.js";
-import { DEFAULT_KERNEL, fetchKernel, imageCandidates, imageParts, KERNEL_SERIES, KERNEL_SOURCES, pickKernelImage } from "../../src/toolchain/kernel-fetch.js";
+import { DEFAULT_KERNEL, imageCandidates, imageParts, KERNEL_SERIES, KERNEL_SOURCES, pickKernelImage } from "../../src/toolchain/kernel-fetch.js";
 import {
   DEFAULT_QEMU,
-  fetchQemu,
   firstServed,
   newestCandidates,
   NEWEST_QEMU,
@@ -28,7 +27,6 @@ import { listsAgeMs, listsNeedUpdate, LISTS_MAX_AGE_MS, openPrivateArchive, rend
 import { parseSourcesDeb822 } from "../../src/toolchain/sources.js";
 import { cacheEntries } from "../../src/toolchain/cache.js";
 import { DevgenError } from "../../src/util/diagnostics.js";
-import { createProgress } from "../../src/util/progress.js";
 
 const FIXTURES = join(process.cwd(), "test", "fixtures", "apt");
 const fixture = (name: string): string => readFileSync(join(FIXTURES, name), "utf8");
@@ -232,35 +230,4 @@ describe("QEMU newest", () => {
     await expect(firstServed(["11.1.3"], async () => Promise.reject(DevgenError.single("network down")))).rejects.toThrow("network down");
     expect(await firstServed(["11.1.3"], async () => Promise.reject(notServed()))).toBeNull();
   });
-});
-
-// Downloads ~330 MB and unpacks ~2 GB into a temporary cache: only when asked.
-const real = process.env.DEVGEN_REAL === "1" ? describe : describe.skip;
-real("real fetch of the series outside bookworm (DEVGEN_REAL=1)", () => {
-  let cache: string;
-  const progress = createProgress({ mode: "plain" });
-  beforeAll(() => {
-    cache = mkdtempSync(join(tmpdir(), "devgen-series-"));
-  });
-  afterAll(() => rmSync(cache, { recursive: true, force: true }));
-
-  it("fetches Linux 7.3 from trixie-backports, split image and headers, and says which compiler it needs", async () => {
-    const tree = await fetchKernel({ version: "7.3", cache, progress });
-    expect(tree.sourceVersion).toMatch(/^7\.3\./);
-    expect(existsSync(join(tree.srcDir, "Makefile"))).toBe(true);
-    expect(existsSync(tree.vmlinuz)).toBe(true);
-    expect(readFileSync(tree.config, "utf8")).toContain("CONFIG_KVM=m");
-    expect(readFileSync(tree.symvers, "utf8")).toMatch(/\tkvm_\w+\t/);
-    expect(existsSync(join(tree.modulesDir, "kernel", "arch", "x86", "kvm"))).toBe(true);
-    expect(tree.compiler?.package).toMatch(/^gcc-\d+$/);
-    expect(existsSync(join(cache, "apt", "trixie-backports", "lists"))).toBe(true);
-    expect(await fetchKernel({ version: "7.3", cache })).toEqual(tree);
-  }, 30 * 60_000);
-
-  it("fetches the newest QEMU Debian serves", async () => {
-    const tree = await fetchQemu({ version: NEWEST_QEMU, cache, progress });
-    expect(Number(tree.series.split(".")[0])).toBeGreaterThanOrEqual(10);
-    expect(existsSync(join(tree.srcDir, "configure"))).toBe(true);
-    expect(tree.buildNeeds.python).toBe("/usr/bin/python3");
-  }, 30 * 60_000);
 });

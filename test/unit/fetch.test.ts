@@ -1,7 +1,7 @@
 /**
  * Fetching the default kernel and QEMU trees: the pure parts (apt output parsing, version
  * matching, sources files, edk2 placeholders, the cache) on output captured from a Debian 12
- * machine (test/fixtures/apt/). The real download runs only with DEVGEN_REAL=1.
+ * machine (test/fixtures/apt/). The real download: test/real/fetch.test.ts.
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -15,8 +15,8 @@ import {
   sourceOf,
   withoutEpoch,
 } from "../../src/toolchain/apt.js";
-import { headersCommon, imageCandidates, imageNamePattern, pickKernelImage, fetchKernel } from "../../src/toolchain/kernel-fetch.js";
-import { EMPTY_BZIP2, createEdk2Placeholders, edk2Placeholders, fetchQemu, inSeries, pickQemuSource } from "../../src/toolchain/qemu-fetch.js";
+import { headersCommon, imageCandidates, imageNamePattern, pickKernelImage } from "../../src/toolchain/kernel-fetch.js";
+import { EMPTY_BZIP2, createEdk2Placeholders, edk2Placeholders, inSeries, pickQemuSource } from "../../src/toolchain/qemu-fetch.js";
 import {
   debSrcCodenames,
   ensureDebSrc,
@@ -327,27 +327,4 @@ describe("cache", () => {
     await expect(runFetch({ kernel: "5.10" })).rejects.toThrow(/unknown kernel version/);
     await expect(runFetch({ qemu: "8.0" })).rejects.toThrow(/unknown QEMU version/);
   });
-});
-
-// Downloads ~260 MB and unpacks ~1.6 GB: only when asked.
-const real = process.env.DEVGEN_REAL === "1" ? describe : describe.skip;
-real("real fetch (DEVGEN_REAL=1)", () => {
-  it("fetches the 6.1 kernel tree, then reuses it", async () => {
-    const tree = await fetchKernel({ version: "6.1" });
-    expect(existsSync(join(tree.srcDir, "Makefile"))).toBe(true);
-    expect(existsSync(tree.vmlinuz)).toBe(true);
-    expect(readFileSync(tree.config, "utf8")).toContain("CONFIG_KVM=m");
-    expect(readFileSync(tree.symvers, "utf8")).toMatch(/\tkvm_\w+\t/);
-    expect(existsSync(join(tree.modulesDir, "kernel", "arch", "x86", "kvm"))).toBe(true);
-    const started = Date.now();
-    expect(await fetchKernel({ version: "6.1" })).toEqual(tree);
-    expect(Date.now() - started).toBeLessThan(2000);
-  }, 30 * 60_000);
-
-  it("fetches QEMU 7.2 with the edk2 placeholders", async () => {
-    const tree = await fetchQemu({ version: "7.2" });
-    expect(tree.sourceVersion).toMatch(/^1:7\.2\+/);
-    expect(existsSync(join(tree.srcDir, "configure"))).toBe(true);
-    expect(existsSync(join(tree.srcDir, "pc-bios", "edk2-x86_64-code.fd.bz2"))).toBe(true);
-  }, 30 * 60_000);
 });

@@ -1,65 +1,19 @@
 /**
  * The QEMU probes: on excerpts of real headers (what each release resolves to), on small
- * fake files for every way a probe cannot decide, and, with DEVGEN_REAL=1, on the real
- * trees: every probe where it flips between QEMU 7.2, 10.0 and 10.2, and the anchors of
- * devgen's edits in each.
+ * fake files for every way a probe cannot decide, and where each probe flips between QEMU
+ * 7.2, 10.0 and 10.2. On Debian's real trees, with the anchors of devgen's edits in each:
+ * test/real/qemu-probes.test.ts.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { QemuTarget } from "../../src/gen/qemu/target.js";
 import { OLDEST_QEMU, probeQemuTree, probeRelease, QEMU_PROBES } from "../../src/integrate/qemu-probes.js";
-import { detectQemuTarget, integrateQemu } from "../../src/integrate/qemu-tree.js";
-import { pristineReader as treeReader, runProbe, type Probe } from "../../src/integrate/tree-probe.js";
-import { compileDevice } from "../../src/compile/index.js";
-import { planPatch } from "../../src/integrate/patch.js";
-import { fetchQemu } from "../../src/toolchain/qemu-fetch.js";
-import { createProgress } from "../../src/util/progress.js";
+import { detectQemuTarget } from "../../src/integrate/qemu-tree.js";
+import { runProbe } from "../../src/integrate/tree-probe.js";
 import { DevgenError } from "../../src/util/diagnostics.js";
 import { headerReader, QEMU_HEADERS, type QemuHeaders } from "../helpers/qemu-headers.js";
-
-type Release = keyof typeof QEMU_HEADERS;
-type ProbedField = keyof typeof QEMU_PROBES;
-
-/** What each probe decides on each release: the table the real trees are checked against too. */
-const EXPECTED: Record<Release, Omit<QemuTarget, "version">> = {
-  "7.2": {
-    pciHeader: "hw/pci/pci.h",
-    kvmHeader: "sysemu/kvm.h",
-    qdevPropertiesHeader: "hw/qdev-properties.h",
-    propertyQualifier: "static Property",
-    propertyListEnd: true,
-    classInitData: "void *data",
-    reset: { hook: "hold-phase", parameters: "Object *obj" },
-    vmstateFieldsCast: "(const VMStateField[])",
-    interfacesCast: "(InterfaceInfo[])",
-  },
-  "10.0": {
-    pciHeader: "hw/pci/pci_device.h",
-    kvmHeader: "system/kvm.h",
-    qdevPropertiesHeader: "hw/qdev-properties.h",
-    propertyQualifier: "static const Property",
-    propertyListEnd: false,
-    classInitData: "void *data",
-    reset: { hook: "hold-phase", parameters: "Object *obj, ResetType type" },
-    vmstateFieldsCast: "(const VMStateField[])",
-    interfacesCast: "(InterfaceInfo[])",
-  },
-  "10.2": {
-    pciHeader: "hw/pci/pci_device.h",
-    kvmHeader: "system/kvm.h",
-    qdevPropertiesHeader: "hw/qdev-properties.h",
-    propertyQualifier: "static const Property",
-    propertyListEnd: false,
-    classInitData: "const void *data",
-    reset: { hook: "hold-phase", parameters: "Object *obj, ResetType type" },
-    vmstateFieldsCast: "(const VMStateField[])",
-    interfacesCast: "(const InterfaceInfo[])",
-  },
-};
-
-const RELEASES = Object.keys(QEMU_HEADERS) as Release[];
-const FIELDS = Object.keys(QEMU_PROBES) as ProbedField[];
+import { EXPECTED, FIELDS, RELEASES } from "../helpers/qemu-targets.js";
 
 function probed(files: QemuHeaders): QemuTarget {
   return probeQemuTree(headerReader(files), "qemu").target;
@@ -205,34 +159,6 @@ describe("detectQemuTarget reads a tree on disk", () => {
     expect(diagnostics[0]!.hint).toContain("src/integrate/qemu-probes.ts");
   });
 });
-
-// ---------------------------------------------------------------------------------------
-// Real trees (DEVGEN_REAL=1): Debian's 7.2, 10.0 and 10.2, fetched into devgen's cache. Only read.
-
-const real = process.env.DEVGEN_REAL === "1" ? describe : describe.skip;
-const xche = compileDevice("devices/xche");
-for (const release of RELEASES) {
-  real(`the real QEMU ${release} tree, read only`, () => {
-    let tree: string;
-    beforeAll(async () => {
-      tree = (await fetchQemu({ version: release, progress: createProgress({ mode: "plain" }) })).srcDir;
-    }, 30 * 60_000);
-
-    test.each(FIELDS)("%s", (field) => {
-      const result = runProbe(QEMU_PROBES[field] as Probe<unknown>, treeReader(tree));
-      expect(result).toMatchObject({ decided: true, outcome: { value: EXPECTED[release][field] } });
-    });
-
-    test("the whole target", () => {
-      expect(detectQemuTarget(tree)).toEqual({ version: expect.stringMatching(new RegExp(`^${release.replace(".", "\\.")}\\.`)), ...EXPECTED[release] });
-    });
-
-    test("devgen's edits find their anchors (planned, not applied)", () => {
-      // planPatch refuses a missing or repeated anchor, also in a tree that already has xche.
-      expect(() => planPatch(tree, "xche", integrateQemu(tree, [xche]).edits.get("xche")!)).not.toThrow();
-    });
-  });
-}
 
 describe("where each probe flips", () => {
   // Every probe but two tells two of the releases apart; const-vmstate-fields is a required

@@ -1,57 +1,28 @@
 /**
- * The conformance vectors against QEMU's emulated device, over the qtest protocol.
- *
- * - Always: the harness itself (protocol, PCI setup, INTx routing, vector runner, MMIO and
- *   port paths, 64-bit values, errors and timeouts) against a fake qtest peer that emulates a
- *   PC's configuration space and answers accesses from the reference model.
- * - With DEVGEN_QEMU_BINARY naming a qemu-system-x86_64 built with the devices (or with
- *   DEVGEN_REAL=1, which builds Debian's QEMU 7.2 with all of them): every vector
- *   of xche (and of each example the binary contains) against the real QEMU device, and a
- *   tampered vector to show the harness reports exactly that one.
+ * The qtest harness (the conformance vectors against QEMU's emulated device, over the qtest
+ * protocol) itself: protocol, PCI setup, INTx routing, vector runner, MMIO and port paths,
+ * 64-bit values, errors and timeouts, against a fake qtest peer that emulates a PC's
+ * configuration space and answers accesses from the reference model. Against a real QEMU:
+ * test/real/qemu-qtest.test.ts.
  */
-import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Duplex } from "node:stream";
-import { formatFailure, parseVectorsJson, QtestDevice, runVectors, runVectorsQtest, type VectorRunResult } from "../../src/harness/qtest.js";
+import { formatFailure, parseVectorsJson, QtestDevice, runVectors, runVectorsQtest } from "../../src/harness/qtest.js";
 import { QtestClient, QtestError } from "../../src/harness/qtest-client.js";
 import { pirqOf } from "../../src/harness/pci-config.js";
 import type { Device } from "../../src/ir/types.js";
 import { DeviceModel } from "../../src/reference/device-model.js";
 import { generateVectors, type Vector } from "../../src/reference/vectors.js";
 import { compileDevice } from "../../src/compile/index.js";
-import { ensureStep } from "../../src/toolchain/packages.js";
-import { quietProgress } from "../../src/util/progress.js";
+import { QTEST_DEVICES as DEVICES, report, tamper } from "../helpers/qtest.js";
 
-const DEVICES = ["devices/xche", "examples/hpet_timer", "examples/dma_engine", "examples/uart16550"];
 const compiled = new Map(DEVICES.map((dir) => [dir, compileDevice(dir).device]));
 const deviceOf = (dir: string): Device => compiled.get(dir)!;
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "devgen-qtest-test-"));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
-
-/** Index of the first claimed read whose whole value is compared, from `from` on. */
-function fullyCheckedRead(vectors: Vector[], from = 0): number {
-  return vectors.findIndex((v, i) => i >= from && v.op === "read" && v.claimed && v.mask === (1n << BigInt(8 * v.size)) - 1n);
-}
-
-function tamper(vectors: Vector[]): { vectors: Vector[]; read: number; irq: number } {
-  const copy = vectors.map((v) => ({ ...v }));
-  const read = fullyCheckedRead(copy, Math.floor(copy.length / 2));
-  const target = copy[read] as Extract<Vector, { op: "read" }>;
-  target.expect ^= 1n;
-  const irq = copy.findIndex((v, i) => i > read && v.op === "irq");
-  if (irq >= 0) {
-    const check = copy[irq] as Extract<Vector, { op: "irq" }>;
-    check.expect = !check.expect;
-  }
-  return { vectors: copy, read, irq };
-}
-
-function report(result: VectorRunResult): string {
-  return result.failures.slice(0, 20).map(formatFailure).join("\n");
-}
 
 /*
  * A fake qtest peer: a PC's configuration mechanism #1 with the host bridge at 00:00.0, a
@@ -330,74 +301,3 @@ describe("qtest harness against a fake PC", () => {
     expect(String((error as Error).message)).toContain(log);
   });
 });
-
-/**
- * A QEMU with every example device: DEVGEN_QEMU_BINARY, or with DEVGEN_REAL=1 the one
- * `devgen build` makes from Debian's 7.2 (patched with all of DEVICES).
- */
-const binary = process.env.DEVGEN_QEMU_BINARY ?? (process.env.DEVGEN_REAL === "1" ? buildQemuWithDevices() : undefined);
-
-function buildQemuWithDevices(): string {
-  const out = execFileSync(process.execPath, ["dist/src/cli/main.js", "build", ...DEVICES, "--only", "qemu", "--json"], {
-    encoding: "utf8",
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  return JSON.parse(out).qemu.binary as string;
-}
-/** QOM types the binary offers, from `-device help`. */
-const available = ((): Set<string> => {
-  if (!binary) return new Set();
-  try {
-    const help = execFileSync(binary, ["-machine", "none", "-device", "help"], { encoding: "utf8", timeout: 30_000 });
-    return new Set([...help.matchAll(/^name "([^"]+)"/gm)].map((m) => m[1]!));
-  } catch {
-    return new Set();
-  }
-})();
-
-if (!binary) {
-  test.skip("QEMU qtest conformance: set DEVGEN_REAL=1, or DEVGEN_QEMU_BINARY to a qemu-system-x86_64 built with xche", () => {});
-} else {
-  describe(`QEMU qtest conformance (${binary})`, () => {
-    // The firmware the built QEMU loads: what step qtest declares (a fresh machine lacks it).
-    beforeAll(() => ensureStep("qtest", path.join(tmp, "packages.log"), quietProgress), 10 * 60_000);
-
-    test("the binary offers the xche device", () => {
-      expect([...available]).toContain("xche");
-    });
-
-    for (const dir of DEVICES) {
-      const device = deviceOf(dir);
-      const run = available.has(device.name) ? test : test.skip;
-      run(`${device.name}: every conformance vector passes against the emulated device`, async () => {
-        const vectors =
-          dir === "devices/xche"
-            ? parseVectorsJson(fs.readFileSync("generated/xche/tests/xche_vectors.json", "utf8"))
-            : generateVectors(device);
-        const log = path.join(tmp, `${device.name}.log`);
-        const result = await runVectorsQtest({ binary, device, vectors, log });
-        expect(report(result)).toBe("");
-        expect(result.failed).toBe(0);
-        expect(result.checked + result.unclaimed).toBeGreaterThan(vectors.length / 2);
-        if (device.interrupt) expect(fs.readFileSync(log, "utf8")).toMatch(/IRQ raise 11/);
-      });
-    }
-
-    test("xche in slot 4 (pin A swizzled to PIRQD) still raises IRQ 11 when the model says so", async () => {
-      const device = deviceOf("devices/xche");
-      const vectors = generateVectors(device);
-      const log = path.join(tmp, "xche-slot4.log");
-      const result = await runVectorsQtest({ binary, device, vectors, log, deviceProperties: "in-kernel=off,addr=04.0" });
-      expect(report(result)).toBe("");
-      expect(result.failed).toBe(0);
-      expect(fs.readFileSync(log, "utf8")).toMatch(/IRQ raise 11/);
-    });
-
-    test("xche: a tampered vector is reported, and only that one", async () => {
-      const device = deviceOf("devices/xche");
-      const { vectors, read, irq } = tamper(generateVectors(device));
-      const result = await runVectorsQtest({ binary, device, vectors, log: path.join(tmp, "xche-tampered.log") });
-      expect(result.failures.map((f) => f.index)).toEqual([read, irq]);
-    });
-  });
-}
