@@ -2,7 +2,7 @@
  * The debug kernel (`devgen build --full --debug`), for real, with DEVGEN_REAL_FULL=1: Debian's
  * 6.1 with xche patched in, tinyconfig + base + debug fragments, then level kvm on it. The
  * build takes 15-30 minutes on 2 cores the first time, the VM several minutes under TCG.
- * What a splat looks like to the harness is tested on fixtures in splats.test.ts.
+ * What a splat looks like to the harness is tested on fixtures in test/unit/splats.test.ts.
  */
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";

@@ -84,7 +84,7 @@ real.each(KERNEL_SERIES)("Debian's Linux %s (DEVGEN_REAL=1)", (series) => {
   });
 });
 
-/** The series whose stock image Debian 12 can build modules for (7.x's need gcc 14 and 16; they build --full, see test/current-trees.test.ts). */
+/** The series whose stock image Debian 12 can build modules for (7.x's need gcc 14 and 16; they build --full, see test/real/current-trees.test.ts). */
 real.each(["6.1", "6.12"] as const)("modules for Debian's Linux %s image (DEVGEN_REAL=1)", (series) => {
   test("devgen build patches and builds kvm modules that match the stock image", async () => {
     const kernel = await fetchKernel({ version: series, progress: createProgress({ mode: "plain" }) });
