@@ -4,7 +4,7 @@
  * exactly this (`ensureStep` in packages.ts) and `devgen doctor` reports exactly this, so the
  * doctor's verdict is what the next step would install.
  *
- * Measured on a fresh Debian 12 root (test/fresh-root.test.ts): a package missing here is a
+ * Measured on a fresh Debian 12 root (test/real/fresh-root.test.ts): a package missing here is a
  * step that fails there.
  */
 
@@ -81,7 +81,7 @@ export const STEPS = Object.keys(STEP_NEEDS) as Step[];
 
 /**
  * The steps of the default pair (Linux 7.3, built whole on Debian 12 since its image needs
- * gcc 14; QEMU 10.2, built like 10.0); test/doctor.test.ts holds this to DEFAULT_KERNEL and
+ * gcc 14; QEMU 10.2, built like 10.0); test/unit/doctor.test.ts holds this to DEFAULT_KERNEL and
  * DEFAULT_QEMU.
  */
 const DEFAULT_PAIR_BUILD = ["fetch-kernel", "fetch-qemu", "kernel-full", "qemu-10.0"] as const;

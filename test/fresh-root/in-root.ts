@@ -1,5 +1,5 @@
 /**
- * Runs inside the fresh Debian 12 root (test/fresh-root.test.ts), from the compiled checkout:
+ * Runs inside the fresh Debian 12 root (test/real/fresh-root.test.ts), from the compiled checkout:
  * every step that finds out what the machine lacks, through devgen's own code. Each argument
  * is one task; it prints `ok <task> <seconds>` and exits 3 with devgen's message on the first
  * failure.

@@ -1,0 +1,213 @@
+import { compileDevice } from "../../src/compile/index.js";
+import { generateKvm } from "../../src/gen/kvm/index.js";
+import { LINUX_6_1, type KernelTarget } from "../../src/gen/kvm/target.js";
+import { DEFAULT_TARGETS } from "../../src/gen/index.js";
+import { wrapSignatures } from "../../src/gen/c.js";
+import { uapiBlock } from "../../src/gen/uapi.js";
+import type { Device } from "../../src/ir/types.js";
+import type { GeneratedFile } from "../../src/gen/types.js";
+
+const compiled = compileDevice("devices/xche");
+const xche = compiled.device;
+
+function generate(device: Device = xche, hooks = compiled.hooks, kernel: KernelTarget = LINUX_6_1): Map<string, string> {
+  return new Map(generateKvm({ device, hooks, targets: { ...DEFAULT_TARGETS, kernel } }).map((f: GeneratedFile) => [f.path, f.contents]));
+}
+
+/** The text of the C function `name`, from its signature to its closing brace. */
+function body(c: string, name: string): string {
+  const start = c.search(new RegExp(`^[a-z][^\\n]*\\b${name}\\(`, "m"));
+  expect(start).toBeGreaterThanOrEqual(0);
+  return c.slice(start, c.indexOf("\n}\n", start) + 3);
+}
+
+function columns(line: string): number {
+  let width = 0;
+  for (const ch of line) width = ch === "\t" ? (Math.floor(width / 8) + 1) * 8 : width + 1;
+  return width;
+}
+
+describe("kvm backend for xche", () => {
+  const files = generate();
+  const c = files.get("kvm/xche.c")!;
+  const h = files.get("kvm/xche.h")!;
+
+  test("emits the glue, its header, the uapi block and the Makefile line", () => {
+    expect([...files.keys()].sort()).toEqual(["kvm/Makefile.snippet", "kvm/xche.c", "kvm/xche.h", "kvm/xche_uapi.h"]);
+    expect(files.get("kvm/xche_uapi.h")).toBe(uapiBlock(xche));
+    expect(files.get("kvm/Makefile.snippet")).toBe("kvm-y\t\t\t+= xche.o xche_core.o xche_hooks.o\n");
+  });
+
+  test("the header exposes only the two entry points and does not depend on the registers", () => {
+    const prototypes = h.match(/^\w[^\n]*\);$/gm);
+    expect(prototypes).toEqual([
+      "int kvm_xche_vm_ioctl(struct kvm *kvm, unsigned int ioctl, void __user *argp);",
+      "void kvm_xche_destroy(struct kvm *kvm);",
+    ]);
+    expect(h).not.toContain("xche_core.h");
+    // x86.c includes this header: a register change must leave it byte-identical.
+    const fewer = generate({ ...xche, registers: xche.registers.slice(0, 3), interrupt: null });
+    expect(fewer.get("kvm/xche.h")).toBe(h);
+  });
+
+  test("the device struct embeds the io device, the lock and the core", () => {
+    expect(c).toMatch(/struct kvm_xche \{\n\tstruct kvm_io_device dev;/);
+    expect(c).toContain("\tstruct mutex lock;\n\tstruct xche_core core;");
+    expect(c).toContain('#include "xche.h"\n#include "xche_core.h"');
+    for (const member of ["gpa_t base;", "bool mapped;", "u32 gsi;", "int irq_source_id;", "bool irq_level;", "struct kvm *kvm;"]) {
+      expect(c).toContain(`\t${member}\n`);
+    }
+  });
+
+  test("the ioctl handles the four ioctls under kvm->lock", () => {
+    const ioctl = body(c, "kvm_xche_vm_ioctl");
+    for (const [name, helper] of [
+      ["KVM_CREATE_XCHE", "xche_create"],
+      ["KVM_CONFIGURE_XCHE", "xche_configure"],
+      ["KVM_GET_XCHE_STATE", "xche_get_state"],
+      ["KVM_SET_XCHE_STATE", "xche_set_state"],
+    ]) {
+      expect(ioctl).toMatch(new RegExp(`case ${name}:[^]*?mutex_lock\\(&kvm->lock\\);\\n\\t\\tr = ${helper}\\(kvm, [^]*?mutex_unlock\\(&kvm->lock\\);`));
+    }
+    expect(ioctl).toMatch(/default:\n\t\tr = -ENOTTY;/);
+    expect(ioctl.match(/put_user\(XCHE_NR_REGS, &ustate->nr_regs\)/g)).toHaveLength(2);
+  });
+
+  test("create checks in order, takes slots_lock and unwinds every failure", () => {
+    const create = body(c, "xche_create");
+    const order = [
+      "if (kvm->arch.xche)\n\t\treturn -EEXIST;",
+      "r = xche_check_config(config);",
+      "if (!irqchip_in_kernel(kvm))\n\t\treturn -ENOENT;",
+      "kzalloc(",
+      "xche->irq_source_id = kvm_request_irq_source_id(kvm);",
+      "mutex_lock(&kvm->slots_lock);",
+      "kvm_io_bus_register_dev(kvm, KVM_PIO_BUS, xche->base,",
+      "mutex_unlock(&kvm->slots_lock);",
+      "kvm->arch.xche = xche;",
+      "fail_register:\n\tkvm_free_irq_source_id(kvm, xche->irq_source_id);\nfail_request:\n\tkfree(xche);\n\treturn r;",
+    ];
+    let at = -1;
+    for (const step of order) {
+      const next = create.indexOf(step);
+      expect({ step, found: next > at }).toEqual({ step, found: true });
+      at = next;
+    }
+    expect(create).toContain("goto fail_request;");
+    expect(create).toContain("goto fail_register;");
+    expect(create).toContain("if (xche->mapped) {");
+  });
+
+  test("configuration is validated: flags, pad, alignment, bus range, GSI", () => {
+    const check = body(c, "xche_check_config");
+    expect(check).toContain("if (config->flags & ~KVM_XCHE_UNMAPPED)");
+    expect(check).toContain("memchr_inv(config->pad, 0, sizeof(config->pad))");
+    expect(check).toContain("!IS_ALIGNED(config->base, XCHE_BAR_SIZE)");
+    expect(check).toContain("config->base > 0x10000 - XCHE_BAR_SIZE");
+    expect(check).toContain("config->gsi >= KVM_MAX_IRQ_ROUTES");
+  });
+
+  test("handlers range-check before locking and drive the line", () => {
+    for (const handler of ["xche_read", "xche_write"]) {
+      const text = body(c, handler);
+      expect(text.indexOf("return -EOPNOTSUPP;")).toBeLessThan(text.indexOf("mutex_lock(&xche->lock);"));
+      expect(text).toContain("addr - xche->base, len,");
+      expect(text).toContain("xche_update_irq(xche);");
+    }
+    expect(body(c, "xche_in_range")).toContain("xche->mapped && len >= 1 && len <= 8");
+    expect(body(c, "xche_update_irq")).toContain("kvm_set_irq(xche->kvm, xche->irq_source_id, xche->gsi, level, false);");
+    expect(c).toMatch(/static const struct kvm_io_device_ops xche_ops = \{\n\t\.read = xche_read,\n\t\.write = xche_write,\n\};/);
+    expect(c).not.toContain(".destructor =");
+  });
+
+  test("configure moves under slots_lock; state copies u64 regs with count checks", () => {
+    const configure = body(c, "xche_configure");
+    expect(configure.indexOf("mutex_lock(&kvm->slots_lock);")).toBeLessThan(configure.indexOf("kvm_io_bus_unregister_dev"));
+    expect(configure).toContain("xche_set_gsi(xche, config->gsi);");
+    // The old line is deasserted before the new one is asserted; KVM_XCHE_NO_GSI drives nothing.
+    expect(body(c, "xche_set_gsi")).toContain(
+      "\tif (xche->irq_level && xche->gsi != KVM_XCHE_NO_GSI)\n\t\tkvm_set_irq(xche->kvm, xche->irq_source_id, xche->gsi, 0, false);\n" +
+        "\tif (xche->irq_level && gsi != KVM_XCHE_NO_GSI)\n\t\tkvm_set_irq(xche->kvm, xche->irq_source_id, gsi, 1, false);",
+    );
+    expect(body(c, "xche_get_state")).toContain("if (state->nr_regs < XCHE_NR_REGS)\n\t\treturn -E2BIG;");
+    expect(body(c, "xche_set_state")).toContain("if (state->nr_regs != XCHE_NR_REGS)\n\t\treturn -EINVAL;");
+    expect(body(c, "xche_set_state")).toContain("xche_update_irq(xche);");
+  });
+
+  test("destroy unregisters, frees the source id and is safe when never created", () => {
+    const destroy = body(c, "kvm_xche_destroy");
+    expect(destroy).toMatch(/if \(!xche\)\n\t\treturn;/);
+    expect(destroy).toContain("kvm_io_bus_unregister_dev(kvm, KVM_PIO_BUS, &xche->dev);");
+    expect(destroy).toContain("kvm_free_irq_source_id(kvm, xche->irq_source_id);");
+    expect(destroy.indexOf("kvm_free_irq_source_id")).toBeLessThan(destroy.indexOf("kfree(xche);"));
+  });
+
+  test("kernel style: tabs, SPDX line, no line wider than 100 columns", () => {
+    expect(c.startsWith("// SPDX-License-Identifier: GPL-2.0-only\n")).toBe(true);
+    expect(h.startsWith("/* SPDX-License-Identifier: GPL-2.0-only */\n")).toBe(true);
+    for (const text of [c, h]) {
+      expect(text).not.toMatch(/^ +[^ *]/m);
+      expect(text).not.toMatch(/[ \t]$/m);
+      expect(text.split("\n").filter((l) => columns(l) > 100)).toEqual([]);
+    }
+  });
+});
+
+describe("kvm backend variants", () => {
+  test("an MMIO device without interrupt or hooks drops the IRQ code", () => {
+    const device: Device = { ...xche, kvm: { ...xche.kvm, bus: "mmio" }, interrupt: null };
+    const files = generate(device, null);
+    const c = files.get("kvm/xche.c")!;
+    expect(c).toContain("kvm_io_bus_register_dev(kvm, KVM_MMIO_BUS,");
+    expect(c).toContain("config->base > BIT_ULL(52) - XCHE_BAR_SIZE");
+    for (const gone of ["kvm_set_irq", "irq_source_id", "irqchip_in_kernel", "fail_request", '"irq.h"']) {
+      expect(c).not.toContain(gone);
+    }
+    expect(c).not.toContain("gsi");
+    expect(files.get("kvm/Makefile.snippet")).toBe("kvm-y\t\t\t+= xche.o xche_core.o\n");
+  });
+
+  test("a 20-character name stays within 100 columns", () => {
+    const name = "abcdefghijklmnopqrst";
+    const files = generate({ ...xche, name, prefix: name.toUpperCase() });
+    for (const text of [files.get(`kvm/${name}.c`)!, files.get(`kvm/${name}.h`)!]) {
+      expect(text.split("\n").filter((l) => columns(l) > 100)).toEqual([]);
+    }
+    // A long name gets a short pointer name; a short one is named after the device.
+    expect(files.get(`kvm/${name}.c`)).toContain(`struct kvm_${name} *dev = kvm->arch.${name};`);
+  });
+
+  test("wrapSignatures aligns continuation lines with the parenthesis", () => {
+    const long = `static int f(${Array.from({ length: 12 }, (_, i) => `int argument${i}`).join(", ")})`;
+    const lines = wrapSignatures(long, 100).split("\n");
+    expect(lines.length).toBeGreaterThan(1);
+    expect(lines.slice(1).every((l) => l.startsWith("\t     int "))).toBe(true);
+    expect(lines.every((l) => columns(l) <= 100)).toBe(true);
+    expect(wrapSignatures("static int f(int a)", 100)).toBe("static int f(int a)");
+  });
+});
+
+describe("the API spellings of Linux 7.x (fixed irq source ids, kzalloc_obj, CONFIG_KVM_IOAPIC)", () => {
+  const linux7: KernelTarget = { irqSourceIds: { kind: "fixed", first: 3 }, zeroAlloc: "kzalloc_obj", objectsVar: "kvm-$(CONFIG_KVM_IOAPIC)" };
+  const old = generate().get("kvm/xche.c")!;
+  const c = generate(xche, compiled.hooks, linux7).get("kvm/xche.c")!;
+
+  test("no allocator: the line is driven with the device's own id and lowered on destroy", () => {
+    expect(old).toContain("kvm_request_irq_source_id(kvm)");
+    expect(old).toContain("kvm_free_irq_source_id(kvm, xche->irq_source_id)");
+    expect(c).not.toMatch(/irq_source_id\b(?!_)/);
+    expect(c).not.toContain("fail_request");
+    expect(c.match(/kvm_set_irq\([^,]+, KVM_XCHE_IRQ_SOURCE_ID,/g)).toHaveLength(4);
+    expect(c).toMatch(/if \(xche->irq_level && xche->gsi != KVM_XCHE_NO_GSI\)\n\t\tkvm_set_irq\(kvm, KVM_XCHE_IRQ_SOURCE_ID, xche->gsi, 0, false\);\n\tkvm->arch.xche = NULL;/);
+  });
+
+  test("the allocation follows slab.h", () => {
+    expect(old).toContain("xche = kzalloc(sizeof(*xche), GFP_KERNEL_ACCOUNT);");
+    expect(c).toContain("xche = kzalloc_obj(*xche, GFP_KERNEL_ACCOUNT);");
+  });
+
+  test("the objects join the PIT's Makefile variable", () => {
+    expect(generate().get("kvm/Makefile.snippet")).toBe("kvm-y\t\t\t+= xche.o xche_core.o xche_hooks.o\n");
+    expect(generate(xche, compiled.hooks, linux7).get("kvm/Makefile.snippet")).toBe("kvm-$(CONFIG_KVM_IOAPIC) += xche.o xche_core.o xche_hooks.o\n");
+  });
+});
