@@ -9,7 +9,7 @@
  */
 import { existsSync, readdirSync, rmdirSync } from "node:fs";
 import { isAbsolute, join, relative, resolve } from "node:path";
-import { cacheEntries, removeCacheEntry, type CacheEntry } from "../toolchain/cache.js";
+import { cacheEntries, removeCacheEntry, type CacheEntry } from "../toolchain/download-cache.js";
 import { cacheRoot } from "../util/cache-dir.js";
 import { DevgenError } from "../util/diagnostics.js";
 import { formatBytes } from "../util/progress.js";

@@ -5,7 +5,7 @@
  */
 import { accessSync, constants, existsSync, readFileSync, statfsSync } from "node:fs";
 import { dirname } from "node:path";
-import { cacheEntries } from "./cache.js";
+import { cacheEntries } from "./download-cache.js";
 import { cacheRoot } from "../util/cache-dir.js";
 import { probePackages } from "./packages.js";
 import { needsOf, STEPS } from "./step-needs.js";

@@ -6,7 +6,7 @@
 import { appendFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { execa, type ExecaError } from "execa";
-import { COMPLETE_MARKER } from "./cache.js";
+import { COMPLETE_MARKER } from "./download-cache.js";
 import type { ProgressTask } from "../util/progress.js";
 import { formatCommand, run, stepFailure } from "../util/run.js";
 

@@ -11,7 +11,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { TREE_FILE } from "./cache.js";
+import { TREE_FILE } from "./download-cache.js";
 import { cacheRoot, logsDir } from "../util/cache-dir.js";
 import { DevgenError } from "../util/diagnostics.js";
 import { quietProgress, type Progress } from "../util/progress.js";

@@ -1,7 +1,7 @@
 /**
  * Where devgen's cache lives. Every stage may need it (the loader's check cache, the
  * compiled templates, fetched trees, logs), so it sits in util/, below them all; what the
- * cache holds is src/toolchain/cache.ts's business.
+ * cache holds is src/toolchain/download-cache.ts's business.
  */
 import { homedir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";

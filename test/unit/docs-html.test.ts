@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { diagramRows, renderHtmlPage } from "../../src/gen/html/index.js";
-import { escapeHtml, inlineHtml } from "../../src/gen/html/render.js";
+import { escapeHtml, inlineHtml } from "../../src/gen/html/html-render.js";
 import { compileDevice } from "../../src/compile/index.js";
 import { formatDocs, runDocs } from "../../src/pipeline/docs.js";
 

@@ -25,7 +25,7 @@ import {
 import { imageCompiler, moduleModeBlocker } from "../../src/toolchain/image-compiler.js";
 import { listsAgeMs, listsNeedUpdate, LISTS_MAX_AGE_MS, openPrivateArchive, renderArchiveSources } from "../../src/toolchain/private-archive.js";
 import { parseSourcesDeb822 } from "../../src/toolchain/sources.js";
-import { cacheEntries } from "../../src/toolchain/cache.js";
+import { cacheEntries } from "../../src/toolchain/download-cache.js";
 import { DevgenError } from "../../src/util/diagnostics.js";
 
 const FIXTURES = join(process.cwd(), "test", "fixtures", "apt");

@@ -26,7 +26,7 @@ import {
   renderDevgenSources,
 } from "../../src/toolchain/sources.js";
 import { buildOnce, isComplete } from "../../src/toolchain/extract.js";
-import { cacheEntries, COMPLETE_MARKER, removeCacheEntry, TREE_FILE } from "../../src/toolchain/cache.js";
+import { cacheEntries, COMPLETE_MARKER, removeCacheEntry, TREE_FILE } from "../../src/toolchain/download-cache.js";
 import { cacheRoot } from "../../src/util/cache-dir.js";
 import { runFetch } from "../../src/pipeline/fetch.js";
 import { DevgenError } from "../../src/util/diagnostics.js";

@@ -11,7 +11,7 @@ import type { Device, Field, Register } from "../../ir/types.js";
 import { docsView } from "../docs/device-page.js";
 import { anchor, bitRange, hexPad } from "../docs/markdown.js";
 import type { Generator } from "../types.js";
-import { inlineHtml, renderHtml } from "./render.js";
+import { inlineHtml, renderHtml } from "./html-render.js";
 
 export const generateHtml: Generator = ({ device }) => [{ path: `docs/${device.name}.html`, contents: renderHtmlPage(device) }];
 
