@@ -10,8 +10,10 @@ export default defineDevice({
   name: "xche",
   description: "Data exchange device handled inside KVM",
   pci: {
-    vendorId: 0x1b36,
-    deviceId: 0x0100,
+    // QEMU keeps 1af4:10f0..10ff for experiments (docs/specs/pci-ids.rst); get an ID of
+    // your own before the device leaves the lab.
+    vendorId: 0x1af4,
+    deviceId: 0x10f0,
     classCode: 0xff00,
     revision: 1,
   },

@@ -22,8 +22,8 @@ export default defineDevice({
   name: "dma_engine",
   description: "Descriptor-based DMA engine control block handled inside KVM",
   pci: {
-    vendorId: 0x1b36,
-    deviceId: 0x0103,
+    vendorId: 0x1af4,
+    deviceId: 0x10f3,
     classCode: 0x0801,
     revision: 1,
   },

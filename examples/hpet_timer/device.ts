@@ -15,8 +15,8 @@ export default defineDevice({
   name: "hpet_timer",
   description: "HPET-style 64-bit timer block handled inside KVM",
   pci: {
-    vendorId: 0x1b36,
-    deviceId: 0x0102,
+    vendorId: 0x1af4,
+    deviceId: 0x10f2,
     classCode: 0x0803,
     revision: 1,
   },

@@ -15,8 +15,8 @@ export default defineDevice({
   name: "uart16550",
   description: "16550-style UART register file with loopback, handled inside KVM",
   pci: {
-    vendorId: 0x1b36,
-    deviceId: 0x0101,
+    vendorId: 0x1af4,
+    deviceId: 0x10f1,
     classCode: 0x0700,
     revision: 1,
   },

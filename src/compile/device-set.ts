@@ -1,12 +1,13 @@
 /**
  * Rules between the devices of one run. Each device is written to <out>/<name>/ and all of
  * them are patched into the same kernel and QEMU trees, so two devices must not share a
- * name, an ioctl number (each takes four, see IOCTL_ROLES) or a capability number.
+ * name, a PCI ID, an ioctl number (each takes four, see IOCTL_ROLES) or a capability number.
  */
 import { hex } from "./message-words.js";
 import type { Device } from "../ir/types.js";
 import { formatLocation, type Diagnostic } from "../util/diagnostics.js";
 import type { CompiledDevice } from "./index.js";
+import { EXPERIMENTAL_IDS, formatPciId } from "./pci-ids.js";
 import { FIRST_FREE_IOCTL, FIRST_PRIVATE_CAPABILITY, IOCTL_ROLES, LAST_IOCTL } from "./kvm-numbers.js";
 
 const IOCTLS_PER_DEVICE = IOCTL_ROLES.length;
@@ -27,6 +28,13 @@ export function checkDeviceSet(devices: readonly CompiledDevice[]): Diagnostic[]
       ["kvm", "ioctl", "number"],
       (other, at) => `KVM ioctl numbers ${ioctlRange(later.device)} overlap ${ioctlRange(other.device)} of device ${other.device.name} at ${at}`,
       freeIoctlHint(devices),
+    );
+    const { vendorId, deviceId } = later.device.pci;
+    clash(
+      (d) => d.pci.vendorId === vendorId && d.pci.deviceId === deviceId,
+      ["pci", "deviceId"],
+      (other, at) => `PCI ID ${formatPciId(vendorId, deviceId)} is already used by device ${other.device.name} at ${at}`,
+      `a guest driver could not tell them apart; use e.g. ${freePciId(devices)}`,
     );
     clash(
       (d) => d.kvm.capability.number === kvm.capability.number,
@@ -56,4 +64,13 @@ function freeCapability(devices: readonly CompiledDevice[]): number {
   let n = FIRST_PRIVATE_CAPABILITY;
   while (taken.has(n)) n++;
   return n;
+}
+
+/** The first experimental PCI ID no device of the set takes. */
+function freePciId(devices: readonly CompiledDevice[]): string {
+  const { vendorId, first, last } = EXPERIMENTAL_IDS;
+  for (let id = first; id <= last; id++) {
+    if (!devices.some((c) => c.device.pci.vendorId === vendorId && c.device.pci.deviceId === id)) return formatPciId(vendorId, id);
+  }
+  return "an ID of your own";
 }

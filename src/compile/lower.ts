@@ -9,6 +9,7 @@ import { isPowerOfTwo } from "../ir/bits.js";
 import type { Device, Hook, Policy, Register } from "../ir/types.js";
 import type { Reporter } from "../util/diagnostics.js";
 import { lowerKvm } from "./lower-kvm.js";
+import { experimentalRange, formatPciId, takenBy } from "./pci-ids.js";
 import { lowerActions, lowerRegister } from "./lower-registers.js";
 import { LOWER_IDENTIFIER, Lowering, type Origins } from "./lowering.js";
 import { isReservedDeviceName } from "./reserved-names.js";
@@ -45,6 +46,14 @@ export function lower(spec: DeviceSpec, source: string, report: Reporter): Lower
     classCode: l.small(pciSpec.classCode, ["pci", "classCode"], "PCI class code", 0, 0xffff, 0xff00),
     revision: l.small(pciSpec.revision, ["pci", "revision"], "PCI revision", 0, 0xff, 0),
   };
+  const owner = takenBy(vendorId, deviceId);
+  if (owner) {
+    report.error(
+      ["pci", "deviceId"],
+      `PCI ID ${formatPciId(vendorId, deviceId)} is taken: ${owner} answers to it`,
+      `for experiments use one of ${experimentalRange()} (QEMU's docs/specs/pci-ids.rst); before the code leaves the lab, get an ID of your own`,
+    );
+  }
 
   const barSpec = spec.bar ?? ({} as DeviceSpec["bar"]);
   const space = l.choice(barSpec.space, ["bar", "space"], "bar.space", ["io", "mmio"] as const, "io");

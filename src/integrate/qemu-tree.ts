@@ -9,6 +9,7 @@ import type { QemuTarget } from "../gen/qemu/target.js";
 import type { Edit } from "./patch.js";
 import { qemuEdits } from "./qemu-edits.js";
 import { probeQemuTree } from "./qemu-probes.js";
+import { checkTreePciIds } from "./tree-pci-ids.js";
 import { pristineReader, type ProbeOutcome } from "./tree-probe.js";
 
 /** The spellings of a QEMU tree on disk; a tree the probes cannot decide is refused here, untouched. */
@@ -24,7 +25,9 @@ export interface QemuIntegration {
 }
 
 export function integrateQemu(tree: string, devices: readonly CompiledDevice[]): QemuIntegration {
-  const { target, outcomes } = probeQemuTree(pristineReader(tree), tree);
+  const read = pristineReader(tree);
+  const { target, outcomes } = probeQemuTree(read, tree);
+  checkTreePciIds(read, tree, devices);
   const targets = { ...DEFAULT_TARGETS, qemu: target };
   const edits = new Map(devices.map((c) => [c.device.name, qemuEdits(c.device, generateAll(c, targets))] as const));
   return { target, probes: outcomes, edits };

@@ -76,7 +76,7 @@ describe("xche.md", () => {
   });
 
   test("the device summary", () => {
-    expect(markdown).toContain("| PCI vendor:device | `1b36:0100` |");
+    expect(markdown).toContain("| PCI vendor:device | `1af4:10f0` |");
     expect(markdown).toContain("| BAR | BAR 1, port I/O, 0x800 bytes |");
     expect(markdown).toContain("`offset & 0x1f`");
     expect(markdown).toContain("the 0x20-byte register window repeats 64 times across the 0x800-byte BAR");
@@ -154,8 +154,8 @@ describe("xche_regs.h", () => {
   test("compiles on its own with the values of device.ts", () => {
     fs.writeFileSync(path.join(tmp, "xche_regs.h"), header);
     const checks = [
-      "XCHE_PCI_VENDOR_ID == 0x1b36",
-      "XCHE_PCI_DEVICE_ID == 0x0100",
+      "XCHE_PCI_VENDOR_ID == 0x1af4",
+      "XCHE_PCI_DEVICE_ID == 0x10f0",
       "XCHE_PCI_CLASS == 0xff00",
       "XCHE_PCI_REVISION == 1",
       "XCHE_BAR_INDEX == 1",

@@ -64,10 +64,10 @@ describe("qemu backend for devices/xche", () => {
   });
 
   test("PCI identity, pin A and an I/O BAR from the IR", () => {
-    expect(glue).toContain("k->vendor_id = 0x1b36;");
-    expect(glue).toContain("k->device_id = 0x0100;");
-    expect(glue).toContain("k->subsystem_vendor_id = 0x1b36;");
-    expect(glue).toContain("k->subsystem_id = 0x0100;");
+    expect(glue).toContain("k->vendor_id = 0x1af4;");
+    expect(glue).toContain("k->device_id = 0x10f0;");
+    expect(glue).toContain("k->subsystem_vendor_id = 0x1af4;");
+    expect(glue).toContain("k->subsystem_id = 0x10f0;");
     expect(glue).toContain("k->class_id = 0xff00;");
     expect(glue).toContain("k->revision = 0x1;");
     expect(glue).toContain("pci_config_set_interrupt_pin(pdev->config, 1);");

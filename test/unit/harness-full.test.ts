@@ -18,7 +18,7 @@ const { tmpDir, generate } = useScratch();
 describe("what the outer VM and /init are told", () => {
   test("xche: the BAR placed at 0xc000 and moved next to it; the trace names xche-io", () => {
     const xche = generate("devices/xche").device;
-    expect(payloadDeviceHeaderView(xche)).toMatchObject({ vendorId: "0x1b36", deviceId: "0x100", barIndex: 1, mmio: 0, base: "0xc000", movedBase: "0xc800" });
+    expect(payloadDeviceHeaderView(xche)).toMatchObject({ vendorId: "0x1af4", deviceId: "0x10f0", barIndex: 1, mmio: 0, base: "0xc000", movedBase: "0xc800" });
     expect(fullLevelAppend(xche, "/q/qemu-system-x86_64", { vectors: "/p/xche-payload.bin", migration: "/p/xche-migration-payload.bin" })).toEqual([
       "devgen.device=xche",
       "devgen.qemu=/q/qemu-system-x86_64",

@@ -16,15 +16,15 @@ describe("the machine and the device header", () => {
   test("xche: port I/O BAR 1, an interrupt, the IDs uio_pci_generic is given", () => {
     const xche = generate("devices/xche").device;
     expect(qemuDeviceHeaderView(xche)).toMatchObject({
-      vendorId: "0x1b36",
-      deviceId: "0x100",
+      vendorId: "0x1af4",
+      deviceId: "0x10f0",
       barIndex: 1,
       mmio: 0,
       barSize: "0x800",
       hasIrq: 1,
       unalignedRegs: [],
     });
-    expect(pciIdsParam(xche)).toBe("devgen.ids=1b36:0100");
+    expect(pciIdsParam(xche)).toBe("devgen.ids=1af4:10f0");
   });
 
   test("the device is emulated (in-kernel=off) alone behind its own bridge", () => {

@@ -340,10 +340,10 @@ static void dma_engine_class_init(ObjectClass *klass, void *data)
     k->realize = dma_engine_realize;
     k->exit = dma_engine_exit;
     k->config_write = dma_engine_write_config;
-    k->vendor_id = 0x1b36;
-    k->device_id = 0x0103;
-    k->subsystem_vendor_id = 0x1b36;
-    k->subsystem_id = 0x0103;
+    k->vendor_id = 0x1af4;
+    k->device_id = 0x10f3;
+    k->subsystem_vendor_id = 0x1af4;
+    k->subsystem_id = 0x10f3;
     k->class_id = 0x0801;
     k->revision = 0x1;
     dc->desc = "Descriptor-based DMA engine control block handled inside KVM";

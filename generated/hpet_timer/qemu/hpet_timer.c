@@ -340,10 +340,10 @@ static void hpet_timer_class_init(ObjectClass *klass, void *data)
     k->realize = hpet_timer_realize;
     k->exit = hpet_timer_exit;
     k->config_write = hpet_timer_write_config;
-    k->vendor_id = 0x1b36;
-    k->device_id = 0x0102;
-    k->subsystem_vendor_id = 0x1b36;
-    k->subsystem_id = 0x0102;
+    k->vendor_id = 0x1af4;
+    k->device_id = 0x10f2;
+    k->subsystem_vendor_id = 0x1af4;
+    k->subsystem_id = 0x10f2;
     k->class_id = 0x0803;
     k->revision = 0x1;
     dc->desc = "HPET-style 64-bit timer block handled inside KVM";

@@ -306,10 +306,10 @@ static void uart16550_class_init(ObjectClass *klass, void *data)
     k->realize = uart16550_realize;
     k->exit = uart16550_exit;
     k->config_write = uart16550_write_config;
-    k->vendor_id = 0x1b36;
-    k->device_id = 0x0101;
-    k->subsystem_vendor_id = 0x1b36;
-    k->subsystem_id = 0x0101;
+    k->vendor_id = 0x1af4;
+    k->device_id = 0x10f1;
+    k->subsystem_vendor_id = 0x1af4;
+    k->subsystem_id = 0x10f1;
     k->class_id = 0x0700;
     k->revision = 0x1;
     dc->desc = "16550-style UART register file with loopback, handled inside KVM";

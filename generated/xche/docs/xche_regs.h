@@ -13,10 +13,10 @@
  * BAR 1 (port I/O); access each register with its own width.
  */
 
-#define XCHE_PCI_VENDOR_ID		0x1b36
-#define XCHE_PCI_DEVICE_ID		0x0100
-#define XCHE_PCI_SUBSYSTEM_VENDOR_ID	0x1b36
-#define XCHE_PCI_SUBSYSTEM_ID		0x0100
+#define XCHE_PCI_VENDOR_ID		0x1af4
+#define XCHE_PCI_DEVICE_ID		0x10f0
+#define XCHE_PCI_SUBSYSTEM_VENDOR_ID	0x1af4
+#define XCHE_PCI_SUBSYSTEM_ID		0x10f0
 #define XCHE_PCI_CLASS			0xff00
 #define XCHE_PCI_REVISION		0x01
 

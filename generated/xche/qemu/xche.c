@@ -340,10 +340,10 @@ static void xche_class_init(ObjectClass *klass, void *data)
     k->realize = xche_realize;
     k->exit = xche_exit;
     k->config_write = xche_write_config;
-    k->vendor_id = 0x1b36;
-    k->device_id = 0x0100;
-    k->subsystem_vendor_id = 0x1b36;
-    k->subsystem_id = 0x0100;
+    k->vendor_id = 0x1af4;
+    k->device_id = 0x10f0;
+    k->subsystem_vendor_id = 0x1af4;
+    k->subsystem_id = 0x10f0;
     k->class_id = 0xff00;
     k->revision = 0x1;
     dc->desc = "Data exchange device handled inside KVM";

@@ -1,0 +1,11 @@
+// 1b36:0100 is QEMU's QXL display device: a guest would bind its QXL driver to this device
+import { defineDevice } from "devgen";
+
+export default defineDevice({
+  name: "foo",
+  description: "Test device",
+  pci: { vendorId: 0x1b36, deviceId: /*@*/0x0100 },
+  bar: { index: 0, space: "mmio", size: 0x100 },
+  kvm: { ioctl: { number: 0xe4 }, capability: { number: 1000 } },
+  registers: [{ name: "CTRL", offset: 0x0 }],
+});
