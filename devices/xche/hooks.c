@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * xche: hand-written hooks, compiled into both the KVM and the QEMU device.
+ * xche: hand-written hooks, compiled into both the KVM and the
+ * QEMU device.
  * devgen created this file once and never overwrites it.
  */
 #include "xche_core.h"

@@ -182,11 +182,15 @@ await yargs(hideBin(process.argv))
           implies: "full",
           describe: "With --full: a debug kernel (KASAN, lockdep, atomic-sleep checks, kmemleak, UBSAN), built in its own directory",
         })
-        .option("emit-patch", { type: "string", describe: "Also write each tree's change as a git format-patch mail into this directory" })
+        .option("emit-patch", {
+          type: "string",
+          describe: "Also write each tree's change as git format-patch mails into this directory (kernel.patch; qemu.patch, a series of two), authored by your git identity",
+        })
+        .option("signoff", { type: "boolean", implies: "emit-patch", describe: "With --emit-patch: add your Signed-off-by to each commit, as git commit -s does" })
         .option("force", { type: "boolean", describe: "Patch even if the files devgen edits have uncommitted changes" })
         .example("$0 build", "Fetch Debian's 6.1 and QEMU 7.2, patch every device in, build kvm.ko and QEMU")
         .example("$0 build devices/xche --kernel-src ~/linux --only kernel", "Patch and build your own (prepared) kernel tree")
-        .example("$0 build --emit-patch out/", "Also write out/kernel.patch and out/qemu.patch for review"),
+        .example("$0 build --emit-patch out/ --signoff", "Also write out/kernel.patch and out/qemu.patch, ready for git send-email"),
     guarded(async (argv) => {
       const compiled = compileAll(deviceDirs(argv.devices));
       writeGenerated(compiled);
@@ -203,12 +207,13 @@ await yargs(hideBin(process.argv))
               full: argv.full,
               debug: argv.debug,
               emitPatch: patchFile("kernel"),
+              signoff: argv.signoff,
               progress,
             });
       const qemu =
         argv.only === "kernel"
           ? undefined
-          : await buildQemuTree({ devices: compiled, qemuSrc: argv.qemuSrc, qemu: argv.qemu, force: argv.force, emitPatch: patchFile("qemu"), progress });
+          : await buildQemuTree({ devices: compiled, qemuSrc: argv.qemuSrc, qemu: argv.qemu, force: argv.force, emitPatch: patchFile("qemu"), signoff: argv.signoff, progress });
       const lines: string[] = [];
       if (kernel) {
         lines.push(

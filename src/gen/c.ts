@@ -1,5 +1,6 @@
 /** Small C formatting helpers shared by the C backends. */
 import { oneLine } from "./text.js";
+import { columns } from "./wrap-calls.js";
 
 /** A C integer constant, typed wide enough that `~` and shifts stay in 64 bits when needed. */
 export function cConst(value: bigint, registerWidth: number): string {
@@ -59,18 +60,6 @@ function alignTo(text: string): string {
   return "\t".repeat(Math.floor(text.length / 8)) + " ".repeat(text.length % 8);
 }
 
-function columns(line: string): number {
-  let width = 0;
-  for (const ch of line) width = ch === "\t" ? (Math.floor(width / 8) + 1) * 8 : width + 1;
-  return width;
-}
-
-/**
- * Function definitions and prototypes wider than 100 columns (long device names make
- * them so), wrapped after the last parameter that fits and aligned with the open
- * parenthesis, as kernel code does. Short ones stay on one line as the template wrote them.
- */
-
 /**
  * Wraps function signatures and prototypes wider than `maxColumns` (tabs counted as 8),
  * continuation lines aligned with the opening parenthesis as kernel style asks.
@@ -87,7 +76,8 @@ export function wrapSignatures(c: string, maxColumns: number): string {
     let current = head + params[0];
     for (let i = 1; i < params.length; i++) {
       const candidate = `${current}, ${params[i]}`;
-      if (columns(candidate) <= maxColumns) {
+      // A line that more parameters follow ends with the comma.
+      if (columns(candidate) + (i < params.length - 1 ? 1 : 0) <= maxColumns) {
         current = candidate;
       } else {
         lines.push(`${current},`);

@@ -22,17 +22,22 @@ export interface FileChange {
   after: string | null;
 }
 
-export interface PatchMeta {
+/** One commit of a series: its changes and its message. */
+export interface PatchPart {
+  changes: FileChange[];
   /** The first line: "hw/misc: add the xche PCI device". */
   subject: string;
   /** The commit message body, free text; a blank line separates it from the subject. */
   body?: string;
-  /** "Name <email>"; default: the tree's git user.name/user.email, else "devgen <devgen@localhost>". */
-  author?: string;
+}
+
+export interface PatchMeta {
+  /** "Name <email>", the author of every commit (gitIdentity gives the user's). */
+  author: string;
+  /** Adds "Signed-off-by: <author>" to each commit, as `git commit -s` does. */
+  signoff?: boolean;
   /** The Date: header; default now. Fix it for reproducible output. */
   date?: Date;
-  /** Where to look up the default author (a git checkout); default the current directory. */
-  cwd?: string;
 }
 
 const STATE_DIR = ".devgen";
@@ -162,15 +167,25 @@ function git(cwd: string, args: string[], env: Record<string, string> = {}): str
   return result.stdout;
 }
 
-/** The author for the patch: "Name <email>". */
-function defaultAuthor(cwd: string): string {
+/**
+ * The user's identity, as git would use it for a commit in `cwd`: GIT_AUTHOR_NAME and
+ * GIT_AUTHOR_EMAIL, else user.name and user.email. Never made up: a mail under an
+ * identity nobody has cannot be signed off or answered.
+ */
+export function gitIdentity(cwd: string, env: NodeJS.ProcessEnv = process.env): string {
   const get = (key: string): string => {
-    const r = spawnSync("git", ["config", "--get", key], { cwd, encoding: "utf8" });
+    const r = spawnSync("git", ["config", "--get", key], { cwd, encoding: "utf8", env });
     return r.status === 0 ? r.stdout.trim() : "";
   };
-  const name = get("user.name");
-  const email = get("user.email");
-  return name && email ? `${name} <${email}>` : "devgen <devgen@localhost>";
+  const name = env.GIT_AUTHOR_NAME?.trim() || get("user.name");
+  const email = env.GIT_AUTHOR_EMAIL?.trim() || get("user.email");
+  if (!name || !email) {
+    throw DevgenError.single(
+      "the patch mails need your identity (their author, and the Signed-off-by of --signoff), and git has none",
+      'run: git config --global user.name "Your Name" && git config --global user.email you@example.org',
+    );
+  }
+  return `${name} <${email}>`;
 }
 
 function parseAuthor(author: string): { name: string; email: string } {
@@ -193,17 +208,48 @@ function writeSide(root: string, changes: FileChange[], side: "before" | "after"
   }
 }
 
+/** One commit's message: the subject, the body wrapped as checkpatch wants it, the sign-off. */
+function commitMessage(part: PatchPart, meta: PatchMeta): string {
+  const paragraphs = [part.subject.trim(), ...(part.body?.trim() ? [wrapParagraphs(part.body.trim(), COMMIT_BODY_COLUMNS)] : [])];
+  if (meta.signoff) paragraphs.push(`Signed-off-by: ${meta.author}`);
+  return `${paragraphs.join("\n\n")}\n`;
+}
+
+/** Both checkpatch scripts want commit descriptions of at most 75 columns; git's own advice is 72. */
+const COMMIT_BODY_COLUMNS = 72;
+
+/** Each paragraph (blank-line separated) refilled to `columns`; a word longer than that stays whole. */
+export function wrapParagraphs(text: string, columns: number): string {
+  return text
+    .split(/\n\s*\n/)
+    .map((paragraph) => {
+      const lines: string[] = [];
+      let line = "";
+      for (const word of paragraph.split(/\s+/).filter(Boolean)) {
+        if (line && line.length + 1 + word.length > columns) {
+          lines.push(line);
+          line = word;
+        } else {
+          line = line ? `${line} ${word}` : word;
+        }
+      }
+      if (line) lines.push(line);
+      return lines.join("\n");
+    })
+    .join("\n\n");
+}
+
 /**
- * A `git format-patch` mail (mbox) of `changes`, or of a plan's changes: From line, From:,
- * Date:, `Subject: [PATCH] ...`, the body, `---`, the diffstat, the unified diffs with
- * a/ and b/ prefixes (new files as `new file mode 100644`).
+ * A `git format-patch` mbox of the parts, one mail each, in order: From line, From:,
+ * Date:, `Subject: [PATCH n/m] ...`, the message, `---`, the diffstat, the unified diffs
+ * with a/ and b/ prefixes (new files as `new file mode 100644`). Each part's changes are
+ * made on top of the previous parts'.
  */
-export function formatPatch(changes: FileChange[] | Plan, meta: PatchMeta): string {
-  const list = Array.isArray(changes) ? changes : changesFromPlan(changes);
-  if (!list.length) throw DevgenError.single("nothing to put in the patch: the tree would not change");
-  const author = parseAuthor(meta.author ?? defaultAuthor(meta.cwd ?? process.cwd()));
+export function formatSeries(parts: readonly PatchPart[], meta: PatchMeta): string {
+  const nonEmpty = parts.filter((p) => p.changes.length);
+  if (!nonEmpty.length) throw DevgenError.single("nothing to put in the patch: the tree would not change");
+  const author = parseAuthor(meta.author);
   const date = `${Math.floor((meta.date ?? new Date()).getTime() / 1000)} +0000`;
-  const message = meta.body?.trim() ? `${meta.subject.trim()}\n\n${meta.body.trim()}\n` : `${meta.subject.trim()}\n`;
   const repo = fs.mkdtempSync(path.join(os.tmpdir(), "devgen-patch-"));
   const identity = {
     GIT_AUTHOR_NAME: author.name,
@@ -215,15 +261,24 @@ export function formatPatch(changes: FileChange[] | Plan, meta: PatchMeta): stri
   };
   try {
     git(repo, ["init", "-q"]);
-    writeSide(repo, list, "before");
+    for (const part of nonEmpty) writeSide(repo, part.changes, "before");
     git(repo, ["add", "-A"]);
     git(repo, ["commit", "-q", "--allow-empty", "--no-verify", "-m", "base"], identity);
-    writeSide(repo, list, "after");
-    git(repo, ["add", "-A"]);
-    fs.writeFileSync(path.join(repo, ".git", "devgen-message"), message);
-    git(repo, ["commit", "-q", "--no-verify", "--cleanup=verbatim", "-F", ".git/devgen-message"], identity);
-    return git(repo, ["format-patch", "-1", "--stdout", "--zero-commit", "--no-renames", "--signature=devgen", "HEAD"]);
+    for (const part of nonEmpty) {
+      writeSide(repo, part.changes, "after");
+      git(repo, ["add", "-A"]);
+      fs.writeFileSync(path.join(repo, ".git", "devgen-message"), commitMessage(part, meta));
+      git(repo, ["commit", "-q", "--no-verify", "--cleanup=verbatim", "-F", ".git/devgen-message"], identity);
+    }
+    const numbering = nonEmpty.length > 1 ? ["--numbered"] : [];
+    return git(repo, ["format-patch", `-${nonEmpty.length}`, ...numbering, "--stdout", "--zero-commit", "--no-renames", "--signature=devgen", "HEAD"]);
   } finally {
     fs.rmSync(repo, { recursive: true, force: true });
   }
+}
+
+/** One mail of `changes`, or of a plan's changes. */
+export function formatPatch(changes: FileChange[] | Plan, meta: PatchMeta & Omit<PatchPart, "changes">): string {
+  const list = Array.isArray(changes) ? changes : changesFromPlan(changes);
+  return formatSeries([{ changes: list, subject: meta.subject, body: meta.body }], meta);
 }

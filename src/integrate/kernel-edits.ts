@@ -81,6 +81,7 @@ export function kernelEdits(device: Device, generated: readonly GeneratedFile[],
   return [
     file(`kvm/${name}.c`),
     file(`kvm/${name}.h`),
+    file(`kvm/${name}_types.h`),
     ...coreFiles.map((f) => file(f.path)),
     ...fixedSourceId,
     {

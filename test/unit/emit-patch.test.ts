@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { generateAll } from "../../src/gen/index.js";
-import { changesFromPlan, formatPatch, patchChanges, withoutMarkers, type FileChange } from "../../src/integrate/emit-patch.js";
+import { changesFromPlan, formatPatch, formatSeries, gitIdentity, patchChanges, withoutMarkers, wrapParagraphs, type FileChange } from "../../src/integrate/emit-patch.js";
 import { applyPlan, planPatch, type Edit } from "../../src/integrate/patch.js";
 import { qemuEdits } from "../../src/integrate/qemu-edits.js";
 import { compileDevice } from "../../src/compile/index.js";
@@ -177,5 +177,50 @@ describe("patches of several devices and of the kernel side", () => {
 
   test("nothing to change is an error", () => {
     expect(() => formatPatch([], META)).toThrow("nothing to put in the patch");
+  });
+});
+
+describe("series, sign-off and identity", () => {
+  const change = (file: string, after: string): FileChange => ({ path: file, before: null, after });
+  const AUTHOR = { author: "Ada Lovelace <ada@example.org>", date: new Date("2025-01-02T03:04:05Z") };
+
+  test("two parts are two numbered mails, each on top of the other, signed off when asked", () => {
+    const mbox = formatSeries(
+      [
+        { changes: [change("linux-headers/linux/kvm.h", "x\n")], subject: "linux-headers: add it", body: "Placeholder." },
+        { changes: [change("hw/misc/x.c", "int x;\n")], subject: "hw/misc: add x", body: "The device." },
+      ],
+      { ...AUTHOR, signoff: true },
+    );
+    const mails = mbox.split(/^(?=From 0{40} )/m);
+    expect(mails).toHaveLength(2);
+    expect(mails[0]).toContain("Subject: [PATCH 1/2] linux-headers: add it\n");
+    expect(mails[1]).toContain("Subject: [PATCH 2/2] hw/misc: add x\n");
+    for (const mail of mails) expect(mail).toContain("\n\nSigned-off-by: Ada Lovelace <ada@example.org>\n---\n");
+    expect(mails[0]).not.toContain("hw/misc/x.c");
+    expect(mails[1]).not.toContain("linux-headers/");
+  });
+
+  test("without --signoff no Signed-off-by; an empty part is left out", () => {
+    const mail = formatSeries([{ changes: [], subject: "nothing" }, { changes: [change("a.c", "a\n")], subject: "add a" }], AUTHOR);
+    expect(mail).toContain("Subject: [PATCH] add a\n");
+    expect(mail).not.toContain("Signed-off-by");
+  });
+
+  test("the body is wrapped at 72 columns, paragraphs kept", () => {
+    const long = "word ".repeat(40).trim();
+    expect(wrapParagraphs(`${long}\n\nshort`, 72).split("\n").every((l) => l.length <= 72)).toBe(true);
+    expect(wrapParagraphs(`${long}\n\nshort`, 72)).toMatch(/\n\nshort$/);
+    expect(wrapParagraphs("a-single-word-longer-than-the-limit", 10)).toBe("a-single-word-longer-than-the-limit");
+  });
+
+  test("the identity is the user's own: the environment's, else git's user.name and user.email, never made up", () => {
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), "devgen-identity-"));
+    const env = { PATH: process.env.PATH, HOME: home, GIT_CONFIG_NOSYSTEM: "1", GIT_CONFIG_GLOBAL: path.join(home, "gitconfig") };
+    expect(() => gitIdentity(home, env)).toThrow("the patch mails need your identity");
+    fs.writeFileSync(env.GIT_CONFIG_GLOBAL, "[user]\n\tname = Grace Hopper\n\temail = grace@example.org\n");
+    expect(gitIdentity(home, env)).toBe("Grace Hopper <grace@example.org>");
+    expect(gitIdentity(home, { ...env, GIT_AUTHOR_NAME: "Ada Lovelace", GIT_AUTHOR_EMAIL: "ada@example.org" })).toBe("Ada Lovelace <ada@example.org>");
+    fs.rmSync(home, { recursive: true, force: true });
   });
 });

@@ -33,7 +33,7 @@ describe("kvm backend for xche", () => {
   const h = files.get("kvm/xche.h")!;
 
   test("emits the glue, its header, the uapi block and the Makefile line", () => {
-    expect([...files.keys()].sort()).toEqual(["kvm/Makefile.snippet", "kvm/xche.c", "kvm/xche.h", "kvm/xche_uapi.h"]);
+    expect([...files.keys()].sort()).toEqual(["kvm/Makefile.snippet", "kvm/xche.c", "kvm/xche.h", "kvm/xche_types.h", "kvm/xche_uapi.h"]);
     expect(files.get("kvm/xche_uapi.h")).toBe(uapiBlock(xche));
     expect(files.get("kvm/Makefile.snippet")).toBe("kvm-y\t\t\t+= xche.o xche_core.o xche_hooks.o\n");
   });

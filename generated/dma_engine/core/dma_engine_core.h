@@ -8,11 +8,7 @@
 #ifndef DMA_ENGINE_CORE_H
 #define DMA_ENGINE_CORE_H
 
-#ifdef __KERNEL__
-#include <linux/types.h>
-#else
 #include "dma_engine_types.h"
-#endif
 
 #define DMA_ENGINE_BAR_INDEX		0
 #define DMA_ENGINE_BAR_SIZE		0x200
@@ -157,8 +153,8 @@ enum dma_engine_reg {
 };
 
 /*
- * Register state. Not locked here: the KVM glue holds the device's lock and QEMU the
- * iothread lock around every call.
+ * Register state. Not locked here: the KVM glue holds the device's lock and
+ * QEMU the iothread lock around every call.
  */
 struct dma_engine_core {
 	u64 regs[DMA_ENGINE_NR_REGS];

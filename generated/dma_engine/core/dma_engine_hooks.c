@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * dma_engine: hand-written hooks, compiled into both the KVM and the QEMU device.
+ * dma_engine: hand-written hooks, compiled into both the KVM and the
+ * QEMU device.
  * devgen created this file once and never overwrites it.
  */
 #include "dma_engine_core.h"
@@ -9,12 +10,16 @@
 #define DMA_ENGINE_LFSR_TAPS	0x80200003U	/* x^32 + x^22 + x^2 + x + 1 */
 
 /*
- * Index in s->regs of register @first_reg (the one of descriptor 0) for descriptor @n.
- * Each descriptor's registers follow each other, as their 16-byte slots do.
+ * Index in s->regs of register @first_reg (the one of descriptor 0) for
+ * descriptor @n. Each descriptor's registers follow each other, as their
+ * 16-byte slots do.
  */
 static unsigned int dma_engine_desc(unsigned int first_reg, unsigned int n)
 {
-	return first_reg + n * (DMA_ENGINE_REG_DESC_ADDR_1 - DMA_ENGINE_REG_DESC_ADDR_0);
+	unsigned int stride = DMA_ENGINE_REG_DESC_ADDR_1 -
+			      DMA_ENGINE_REG_DESC_ADDR_0;
+
+	return first_reg + n * stride;
 }
 
 void dma_engine_hook_doorbell(struct dma_engine_core *s, u64 value)
@@ -34,7 +39,8 @@ void dma_engine_hook_doorbell(struct dma_engine_core *s, u64 value)
 		s->regs[DMA_ENGINE_REG_INT_STATUS] |= DMA_ENGINE_INT_STATUS_ERROR;
 		return;
 	}
-	*ctrl = (*ctrl & ~(u64)DMA_ENGINE_DESC_CTRL_VALID) | DMA_ENGINE_DESC_CTRL_DONE;
+	*ctrl &= ~(u64)DMA_ENGINE_DESC_CTRL_VALID;
+	*ctrl |= DMA_ENGINE_DESC_CTRL_DONE;
 	s->regs[DMA_ENGINE_REG_STATUS] |= DMA_ENGINE_STATUS_DONE;
 	if (*ctrl & DMA_ENGINE_DESC_CTRL_IRQ)
 		s->regs[DMA_ENGINE_REG_INT_STATUS] |= DMA_ENGINE_INT_STATUS_DONE;

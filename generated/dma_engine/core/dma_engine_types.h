@@ -8,7 +8,10 @@
 #ifndef DMA_ENGINE_TYPES_H
 #define DMA_ENGINE_TYPES_H
 
-/* Outside the kernel (QEMU, host tests, guests) the core uses the kernel's names. */
+/*
+ * The core's integer types outside the kernel (QEMU, host tests, guests), by
+ * the kernel's names; the kernel's copy of this header includes its own.
+ */
 #include <stdbool.h>
 #include <stdint.h>
 

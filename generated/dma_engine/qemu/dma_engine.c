@@ -116,7 +116,8 @@ static void dma_engine_kvm_configure(DmaEngineState *s, pcibus_t addr)
     }
     ret = kvm_vm_ioctl(kvm_state, KVM_CONFIGURE_DMA_ENGINE, &config);
     if (ret < 0) {
-        error_report("dma_engine: KVM_CONFIGURE_DMA_ENGINE failed: %s", strerror(-ret));
+        error_report("dma_engine: KVM_CONFIGURE_DMA_ENGINE failed: %s",
+                     strerror(-ret));
         return;
     }
     s->kvm.mapped = mapped;
@@ -166,11 +167,13 @@ static bool dma_engine_kvm_create(DmaEngineState *s, Error **errp)
     ret = kvm_vm_ioctl(kvm_state, KVM_CREATE_DMA_ENGINE, &config);
     if (ret < 0) {
         if (s->in_kernel == ON_OFF_AUTO_ON) {
-            error_setg_errno(errp, -ret, "dma_engine: KVM_CREATE_DMA_ENGINE failed");
+            error_setg_errno(errp, -ret,
+                             "dma_engine: KVM_CREATE_DMA_ENGINE failed");
             return false;
         }
-        warn_report("dma_engine: KVM_CREATE_DMA_ENGINE failed: %s; emulating it in QEMU",
-                    strerror(-ret));
+        warn_report(
+            "dma_engine: KVM_CREATE_DMA_ENGINE failed: %s; emulating it in QEMU",
+            strerror(-ret));
         return true;
     }
     s->kvm.created = true;
@@ -193,7 +196,8 @@ static int dma_engine_kvm_get(DmaEngineState *s)
 
     ret = kvm_vm_ioctl(kvm_state, KVM_GET_DMA_ENGINE_STATE, &state);
     if (ret < 0) {
-        error_report("dma_engine: KVM_GET_DMA_ENGINE_STATE failed: %s", strerror(-ret));
+        error_report("dma_engine: KVM_GET_DMA_ENGINE_STATE failed: %s",
+                     strerror(-ret));
         return ret;
     }
     if (state.nr_regs != DMA_ENGINE_NR_REGS) {
@@ -214,7 +218,8 @@ static int dma_engine_kvm_put(DmaEngineState *s)
 
     ret = kvm_vm_ioctl(kvm_state, KVM_SET_DMA_ENGINE_STATE, &state);
     if (ret < 0) {
-        error_report("dma_engine: KVM_SET_DMA_ENGINE_STATE failed: %s", strerror(-ret));
+        error_report("dma_engine: KVM_SET_DMA_ENGINE_STATE failed: %s",
+                     strerror(-ret));
     }
     return ret;
 }
@@ -222,7 +227,8 @@ static int dma_engine_kvm_put(DmaEngineState *s)
 static bool dma_engine_kvm_create(DmaEngineState *s, Error **errp)
 {
     if (s->in_kernel == ON_OFF_AUTO_ON) {
-        error_setg(errp, "dma_engine: in-kernel=on, but QEMU was built without KVM");
+        error_setg(errp,
+                   "dma_engine: in-kernel=on, but QEMU was built without KVM");
         return false;
     }
     return true;
@@ -244,14 +250,15 @@ static int dma_engine_kvm_put(DmaEngineState *s)
 #endif /* CONFIG_KVM */
 
 /* Follows the BAR: the guest moved it or switched decoding on or off. */
-static void dma_engine_write_config(PCIDevice *pdev, uint32_t addr, uint32_t val,
-                                    int len)
+static void dma_engine_write_config(PCIDevice *pdev, uint32_t addr,
+                                    uint32_t val, int len)
 {
     DmaEngineState *s = DMA_ENGINE(pdev);
 
     pci_default_write_config(pdev, addr, val, len);
     if (s->kvm.created) {
-        dma_engine_kvm_configure(s, pci_get_bar_addr(pdev, DMA_ENGINE_BAR_INDEX));
+        dma_engine_kvm_configure(s,
+                                 pci_get_bar_addr(pdev, DMA_ENGINE_BAR_INDEX));
     }
 }
 
@@ -284,7 +291,9 @@ static int dma_engine_post_load(void *opaque, int version_id)
         s->irq_level = dma_engine_core_irq_level(&s->core);
         return 0;
     }
-    dma_engine_kvm_configure(s, pci_get_bar_addr(PCI_DEVICE(s), DMA_ENGINE_BAR_INDEX));
+    dma_engine_kvm_configure(s,
+                             pci_get_bar_addr(PCI_DEVICE(s),
+                                              DMA_ENGINE_BAR_INDEX));
     return dma_engine_kvm_put(s);
 }
 
@@ -312,7 +321,8 @@ static void dma_engine_realize(PCIDevice *pdev, Error **errp)
     }
     memory_region_init_io(&s->bar, OBJECT(s), &dma_engine_bar_ops, s,
                           "dma_engine-mmio", DMA_ENGINE_BAR_SIZE);
-    pci_register_bar(pdev, DMA_ENGINE_BAR_INDEX, PCI_BASE_ADDRESS_SPACE_MEMORY, &s->bar);
+    pci_register_bar(pdev, DMA_ENGINE_BAR_INDEX, PCI_BASE_ADDRESS_SPACE_MEMORY,
+                     &s->bar);
 }
 
 static void dma_engine_exit(PCIDevice *pdev)

@@ -8,11 +8,7 @@
 #ifndef HPET_TIMER_CORE_H
 #define HPET_TIMER_CORE_H
 
-#ifdef __KERNEL__
-#include <linux/types.h>
-#else
 #include "hpet_timer_types.h"
-#endif
 
 #define HPET_TIMER_BAR_INDEX		0
 #define HPET_TIMER_BAR_SIZE		0x400
@@ -94,8 +90,8 @@ enum hpet_timer_reg {
 };
 
 /*
- * Register state. Not locked here: the KVM glue holds the device's lock and QEMU the
- * iothread lock around every call.
+ * Register state. Not locked here: the KVM glue holds the device's lock and
+ * QEMU the iothread lock around every call.
  */
 struct hpet_timer_core {
 	u64 regs[HPET_TIMER_NR_REGS];

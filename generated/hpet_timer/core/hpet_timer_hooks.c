@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * hpet_timer: hand-written hooks, compiled into both the KVM and the QEMU device.
+ * hpet_timer: hand-written hooks, compiled into both the KVM and the
+ * QEMU device.
  * devgen created this file once and never overwrites it.
  */
 #include "hpet_timer_core.h"

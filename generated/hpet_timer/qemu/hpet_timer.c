@@ -116,7 +116,8 @@ static void hpet_timer_kvm_configure(HpetTimerState *s, pcibus_t addr)
     }
     ret = kvm_vm_ioctl(kvm_state, KVM_CONFIGURE_HPET_TIMER, &config);
     if (ret < 0) {
-        error_report("hpet_timer: KVM_CONFIGURE_HPET_TIMER failed: %s", strerror(-ret));
+        error_report("hpet_timer: KVM_CONFIGURE_HPET_TIMER failed: %s",
+                     strerror(-ret));
         return;
     }
     s->kvm.mapped = mapped;
@@ -166,11 +167,13 @@ static bool hpet_timer_kvm_create(HpetTimerState *s, Error **errp)
     ret = kvm_vm_ioctl(kvm_state, KVM_CREATE_HPET_TIMER, &config);
     if (ret < 0) {
         if (s->in_kernel == ON_OFF_AUTO_ON) {
-            error_setg_errno(errp, -ret, "hpet_timer: KVM_CREATE_HPET_TIMER failed");
+            error_setg_errno(errp, -ret,
+                             "hpet_timer: KVM_CREATE_HPET_TIMER failed");
             return false;
         }
-        warn_report("hpet_timer: KVM_CREATE_HPET_TIMER failed: %s; emulating it in QEMU",
-                    strerror(-ret));
+        warn_report(
+            "hpet_timer: KVM_CREATE_HPET_TIMER failed: %s; emulating it in QEMU",
+            strerror(-ret));
         return true;
     }
     s->kvm.created = true;
@@ -193,7 +196,8 @@ static int hpet_timer_kvm_get(HpetTimerState *s)
 
     ret = kvm_vm_ioctl(kvm_state, KVM_GET_HPET_TIMER_STATE, &state);
     if (ret < 0) {
-        error_report("hpet_timer: KVM_GET_HPET_TIMER_STATE failed: %s", strerror(-ret));
+        error_report("hpet_timer: KVM_GET_HPET_TIMER_STATE failed: %s",
+                     strerror(-ret));
         return ret;
     }
     if (state.nr_regs != HPET_TIMER_NR_REGS) {
@@ -214,7 +218,8 @@ static int hpet_timer_kvm_put(HpetTimerState *s)
 
     ret = kvm_vm_ioctl(kvm_state, KVM_SET_HPET_TIMER_STATE, &state);
     if (ret < 0) {
-        error_report("hpet_timer: KVM_SET_HPET_TIMER_STATE failed: %s", strerror(-ret));
+        error_report("hpet_timer: KVM_SET_HPET_TIMER_STATE failed: %s",
+                     strerror(-ret));
     }
     return ret;
 }
@@ -222,7 +227,8 @@ static int hpet_timer_kvm_put(HpetTimerState *s)
 static bool hpet_timer_kvm_create(HpetTimerState *s, Error **errp)
 {
     if (s->in_kernel == ON_OFF_AUTO_ON) {
-        error_setg(errp, "hpet_timer: in-kernel=on, but QEMU was built without KVM");
+        error_setg(errp,
+                   "hpet_timer: in-kernel=on, but QEMU was built without KVM");
         return false;
     }
     return true;
@@ -244,14 +250,15 @@ static int hpet_timer_kvm_put(HpetTimerState *s)
 #endif /* CONFIG_KVM */
 
 /* Follows the BAR: the guest moved it or switched decoding on or off. */
-static void hpet_timer_write_config(PCIDevice *pdev, uint32_t addr, uint32_t val,
-                                    int len)
+static void hpet_timer_write_config(PCIDevice *pdev, uint32_t addr,
+                                    uint32_t val, int len)
 {
     HpetTimerState *s = HPET_TIMER(pdev);
 
     pci_default_write_config(pdev, addr, val, len);
     if (s->kvm.created) {
-        hpet_timer_kvm_configure(s, pci_get_bar_addr(pdev, HPET_TIMER_BAR_INDEX));
+        hpet_timer_kvm_configure(s,
+                                 pci_get_bar_addr(pdev, HPET_TIMER_BAR_INDEX));
     }
 }
 
@@ -284,7 +291,9 @@ static int hpet_timer_post_load(void *opaque, int version_id)
         s->irq_level = hpet_timer_core_irq_level(&s->core);
         return 0;
     }
-    hpet_timer_kvm_configure(s, pci_get_bar_addr(PCI_DEVICE(s), HPET_TIMER_BAR_INDEX));
+    hpet_timer_kvm_configure(s,
+                             pci_get_bar_addr(PCI_DEVICE(s),
+                                              HPET_TIMER_BAR_INDEX));
     return hpet_timer_kvm_put(s);
 }
 
@@ -312,7 +321,8 @@ static void hpet_timer_realize(PCIDevice *pdev, Error **errp)
     }
     memory_region_init_io(&s->bar, OBJECT(s), &hpet_timer_bar_ops, s,
                           "hpet_timer-mmio", HPET_TIMER_BAR_SIZE);
-    pci_register_bar(pdev, HPET_TIMER_BAR_INDEX, PCI_BASE_ADDRESS_SPACE_MEMORY, &s->bar);
+    pci_register_bar(pdev, HPET_TIMER_BAR_INDEX, PCI_BASE_ADDRESS_SPACE_MEMORY,
+                     &s->bar);
 }
 
 static void hpet_timer_exit(PCIDevice *pdev)

@@ -281,8 +281,8 @@ void uart16550_core_reset(struct uart16550_core *s)
 }
 
 /* Returns false when the access is not the device's (outside the BAR). */
-bool uart16550_core_read(struct uart16550_core *s, u64 offset, unsigned int size,
-			 u64 *val)
+bool uart16550_core_read(struct uart16550_core *s, u64 offset,
+			 unsigned int size, u64 *val)
 {
 	struct uart16550_lane lanes[8];
 	unsigned int i;

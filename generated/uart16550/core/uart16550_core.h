@@ -8,11 +8,7 @@
 #ifndef UART16550_CORE_H
 #define UART16550_CORE_H
 
-#ifdef __KERNEL__
-#include <linux/types.h>
-#else
 #include "uart16550_types.h"
-#endif
 
 #define UART16550_BAR_INDEX		0
 #define UART16550_BAR_SIZE		0x10
@@ -104,16 +100,16 @@ enum uart16550_reg {
 };
 
 /*
- * Register state. Not locked here: the KVM glue holds the device's lock and QEMU the
- * iothread lock around every call.
+ * Register state. Not locked here: the KVM glue holds the device's lock and
+ * QEMU the iothread lock around every call.
  */
 struct uart16550_core {
 	u64 regs[UART16550_NR_REGS];
 };
 
 void uart16550_core_reset(struct uart16550_core *s);
-bool uart16550_core_read(struct uart16550_core *s, u64 offset, unsigned int size,
-			 u64 *val);
+bool uart16550_core_read(struct uart16550_core *s, u64 offset,
+			 unsigned int size, u64 *val);
 bool uart16550_core_write(struct uart16550_core *s, u64 offset,
 			  unsigned int size, u64 val);
 

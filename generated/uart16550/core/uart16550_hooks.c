@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * uart16550: hand-written hooks, compiled into both the KVM and the QEMU device.
+ * uart16550: hand-written hooks, compiled into both the KVM and the
+ * QEMU device.
  * devgen created this file once and never overwrites it.
  */
 #include "uart16550_core.h"
@@ -20,7 +21,7 @@ void uart16550_hook_transmit(struct uart16550_core *s, u64 value)
 		return;
 	if (!(s->regs[UART16550_REG_MCR] & UART16550_MCR_LOOP))
 		return;
-	/* The byte stays in DATA and is received at once; an unread one is overrun. */
+	/* Received at once: the byte stays in DATA, and overruns an unread one. */
 	if (lsr & UART16550_LSR_DR)
 		lsr |= UART16550_LSR_OE;
 	s->regs[UART16550_REG_LSR] = lsr | UART16550_LSR_DR;

@@ -98,7 +98,8 @@ static void uart16550_kvm_configure(Uart16550State *s, pcibus_t addr)
     }
     ret = kvm_vm_ioctl(kvm_state, KVM_CONFIGURE_UART16550, &config);
     if (ret < 0) {
-        error_report("uart16550: KVM_CONFIGURE_UART16550 failed: %s", strerror(-ret));
+        error_report("uart16550: KVM_CONFIGURE_UART16550 failed: %s",
+                     strerror(-ret));
         return;
     }
     s->kvm.mapped = mapped;
@@ -139,11 +140,13 @@ static bool uart16550_kvm_create(Uart16550State *s, Error **errp)
     ret = kvm_vm_ioctl(kvm_state, KVM_CREATE_UART16550, &config);
     if (ret < 0) {
         if (s->in_kernel == ON_OFF_AUTO_ON) {
-            error_setg_errno(errp, -ret, "uart16550: KVM_CREATE_UART16550 failed");
+            error_setg_errno(errp, -ret,
+                             "uart16550: KVM_CREATE_UART16550 failed");
             return false;
         }
-        warn_report("uart16550: KVM_CREATE_UART16550 failed: %s; emulating it in QEMU",
-                    strerror(-ret));
+        warn_report(
+            "uart16550: KVM_CREATE_UART16550 failed: %s; emulating it in QEMU",
+            strerror(-ret));
         return true;
     }
     s->kvm.created = true;
@@ -164,7 +167,8 @@ static int uart16550_kvm_get(Uart16550State *s)
 
     ret = kvm_vm_ioctl(kvm_state, KVM_GET_UART16550_STATE, &state);
     if (ret < 0) {
-        error_report("uart16550: KVM_GET_UART16550_STATE failed: %s", strerror(-ret));
+        error_report("uart16550: KVM_GET_UART16550_STATE failed: %s",
+                     strerror(-ret));
         return ret;
     }
     if (state.nr_regs != UART16550_NR_REGS) {
@@ -185,7 +189,8 @@ static int uart16550_kvm_put(Uart16550State *s)
 
     ret = kvm_vm_ioctl(kvm_state, KVM_SET_UART16550_STATE, &state);
     if (ret < 0) {
-        error_report("uart16550: KVM_SET_UART16550_STATE failed: %s", strerror(-ret));
+        error_report("uart16550: KVM_SET_UART16550_STATE failed: %s",
+                     strerror(-ret));
     }
     return ret;
 }
@@ -193,7 +198,8 @@ static int uart16550_kvm_put(Uart16550State *s)
 static bool uart16550_kvm_create(Uart16550State *s, Error **errp)
 {
     if (s->in_kernel == ON_OFF_AUTO_ON) {
-        error_setg(errp, "uart16550: in-kernel=on, but QEMU was built without KVM");
+        error_setg(errp,
+                   "uart16550: in-kernel=on, but QEMU was built without KVM");
         return false;
     }
     return true;
@@ -253,7 +259,9 @@ static int uart16550_post_load(void *opaque, int version_id)
     if (!s->kvm.created) {
         return 0;
     }
-    uart16550_kvm_configure(s, pci_get_bar_addr(PCI_DEVICE(s), UART16550_BAR_INDEX));
+    uart16550_kvm_configure(s,
+                            pci_get_bar_addr(PCI_DEVICE(s),
+                                             UART16550_BAR_INDEX));
     return uart16550_kvm_put(s);
 }
 
@@ -279,7 +287,8 @@ static void uart16550_realize(PCIDevice *pdev, Error **errp)
     }
     memory_region_init_io(&s->bar, OBJECT(s), &uart16550_bar_ops, s,
                           "uart16550-io", UART16550_BAR_SIZE);
-    pci_register_bar(pdev, UART16550_BAR_INDEX, PCI_BASE_ADDRESS_SPACE_IO, &s->bar);
+    pci_register_bar(pdev, UART16550_BAR_INDEX, PCI_BASE_ADDRESS_SPACE_IO,
+                     &s->bar);
 }
 
 static void uart16550_exit(PCIDevice *pdev)
@@ -312,7 +321,8 @@ static void uart16550_class_init(ObjectClass *klass, void *data)
     k->subsystem_id = 0x10f1;
     k->class_id = 0x0700;
     k->revision = 0x1;
-    dc->desc = "16550-style UART register file with loopback, handled inside KVM";
+    dc->desc =
+        "16550-style UART register file with loopback, handled inside KVM";
     dc->reset = uart16550_reset;
     dc->vmsd = &vmstate_uart16550;
     /* The in-kernel device lives as long as the VM. */

@@ -8,11 +8,7 @@
 #ifndef XCHE_CORE_H
 #define XCHE_CORE_H
 
-#ifdef __KERNEL__
-#include <linux/types.h>
-#else
 #include "xche_types.h"
-#endif
 
 #define XCHE_BAR_INDEX			1
 #define XCHE_BAR_SIZE			0x800
@@ -73,8 +69,8 @@ enum xche_reg {
 };
 
 /*
- * Register state. Not locked here: the KVM glue holds the device's lock and QEMU the
- * iothread lock around every call.
+ * Register state. Not locked here: the KVM glue holds the device's lock and
+ * QEMU the iothread lock around every call.
  */
 struct xche_core {
 	u64 regs[XCHE_NR_REGS];

@@ -22,6 +22,8 @@ export const generateKvm: Generator = ({ device, hooks, targets }) => {
     { path: `kvm/${device.name}.h`, contents: wrapSignatures(render("kvm/device.h.hbs", view), 100) },
     { path: `kvm/${device.name}.c`, contents: wrapSignatures(render("kvm/device.c.hbs", view), 100) },
     { path: `kvm/${device.name}_uapi.h`, contents: uapiBlock(device) },
+    // The kernel's copy of core/<name>_types.h, which core.h includes wherever it is built.
+    { path: `kvm/${device.name}_types.h`, contents: render("kvm/types.h.hbs", { banner: banner(device, "register core"), guard: `${device.prefix}_TYPES_H` }) },
     {
       path: "kvm/Makefile.snippet",
       contents: render("kvm/Makefile.snippet.hbs", {
