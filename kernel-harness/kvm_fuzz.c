@@ -420,6 +420,8 @@ static u64 random_slot(u64 *rng)
 
 static u32 random_gsi(u64 *rng)
 {
+	if (!DEV_HAS_IRQ)
+		return GSI;
 	switch (rng_below(rng, 4)) {
 	case 0:
 		return GSI;
@@ -447,9 +449,7 @@ static void host_move(struct fuzz_vm *f, u32 *gsi)
 		f->params->base = base;
 		break;
 	case 3:
-		base = random_slot(&f->rng);
-		expect_ioctl(f, dev_configure(vm_fd, base, *gsi, DEV_UNMAPPED), 0, "unmap", base,
-			     *gsi);
+		expect_ioctl(f, dev_configure(vm_fd, 0, *gsi, DEV_UNMAPPED), 0, "unmap", 0, *gsi);
 		break;
 	case 4:
 		*gsi = random_gsi(&f->rng);
@@ -848,11 +848,14 @@ static int config_verdict(const dev_config_t *c)
 		return -EINVAL;
 	if (!pad_is_zero(c->pad, ARRAY_SIZE(c->pad)))
 		return -EINVAL;
-	if (!(c->flags & DEV_UNMAPPED) &&
-	    (c->base % DEV_BAR_SIZE || c->base > DEV_BUS_END - DEV_BAR_SIZE))
+	if (c->flags & DEV_UNMAPPED ? c->base != 0 :
+	    c->base % DEV_BAR_SIZE || c->base > DEV_BUS_END - DEV_BAR_SIZE)
 		return -EINVAL;
 #if DEV_HAS_IRQ
 	if (c->gsi >= MAX_IRQ_ROUTES && c->gsi != DEV_NO_GSI)
+		return -EINVAL;
+#else
+	if (c->gsi)
 		return -EINVAL;
 #endif
 	return 0;
@@ -1000,8 +1003,8 @@ static void *ioctl_thread(void *arg)
 		pthread_barrier_wait(&round.start);
 		if (round.done)
 			break;
-		r = dev_create(round.vm_fd, random_slot(&rng), GSI,
-			       rng_below(&rng, 2) ? 0 : DEV_UNMAPPED);
+		r = rng_below(&rng, 2) ? dev_create(round.vm_fd, random_slot(&rng), GSI, 0) :
+					 dev_create(round.vm_fd, 0, GSI, DEV_UNMAPPED);
 		count = 1;
 		if (!r)
 			atomic_fetch_add(&round.created, 1);

@@ -33,6 +33,26 @@ static void check_errno(int got, int want, const char *what)
 }
 
 /* Misuse of a VM that has no device, or no irqchip. */
+#if DEV_HAS_IRQ
+/*
+ * With a split irqchip the I/O APIC is in userspace, where the device's GSI cannot reach:
+ * create must refuse it as it refuses no irqchip at all.
+ */
+static void check_split_irqchip(void)
+{
+	struct kvm_enable_cap cap = { .cap = KVM_CAP_SPLIT_IRQCHIP, .args = { 24 } };
+	int vm_fd = vm_create(false);
+
+	TEST_REQUIRE(vm_fd >= 0, "KVM_CREATE_VM");
+	if (!tap_check(!ioctl(vm_fd, KVM_ENABLE_CAP, &cap), "a VM takes a split irqchip"))
+		tap_diag("KVM_ENABLE_CAP(KVM_CAP_SPLIT_IRQCHIP): %s", errno_name(errno));
+	else
+		check_errno(dev_create(vm_fd, DEV_BASE, GSI, 0), ENOENT,
+			    "create with a split irqchip");
+	close(vm_fd);
+}
+#endif
+
 static void check_misuse_without_device(void)
 {
 	u64 regs[DEV_NR_REGS];
@@ -43,6 +63,7 @@ static void check_misuse_without_device(void)
 #if DEV_HAS_IRQ
 	check_errno(dev_create(vm_fd, DEV_BASE, GSI, 0), ENOENT,
 		    "create without an in-kernel irqchip");
+	check_split_irqchip();
 #endif
 	check_errno(dev_configure(vm_fd, DEV_BASE, GSI, 0), ENXIO, "configure before create");
 	check_errno(dev_state(vm_fd, DEV_GET_STATE, regs, &nr, 0), ENXIO,
@@ -52,11 +73,13 @@ static void check_misuse_without_device(void)
 		    "SET_STATE before create");
 	close(vm_fd);
 
-	/* Unmapped, the base is not checked. */
+	/* Unmapped, the base must be 0. */
 	vm_fd = vm_create(true);
 	TEST_REQUIRE(vm_fd >= 0, "KVM_CREATE_VM and KVM_CREATE_IRQCHIP");
-	r = dev_create(vm_fd, DEV_BASE_MISALIGNED, GSI, DEV_UNMAPPED);
-	if (!tap_check(!r, "create unmapped at a misaligned base succeeds (base not checked)"))
+	check_errno(dev_create(vm_fd, DEV_BASE, GSI, DEV_UNMAPPED), EINVAL,
+		    "create unmapped with a non-zero base");
+	r = dev_create(vm_fd, 0, GSI, DEV_UNMAPPED);
+	if (!tap_check(!r, "create unmapped at base 0 succeeds"))
 		tap_diag("got -%s", errno_name(-r));
 	check_errno(dev_create(vm_fd, DEV_BASE, GSI, 0), EEXIST, "create after an unmapped create");
 	close(vm_fd);
@@ -76,6 +99,9 @@ static void check_create_rejects(int vm_fd)
 #if DEV_HAS_IRQ
 	check_errno(dev_create(vm_fd, DEV_BASE, 0x10000, 0), EINVAL,
 		    "create with a GSI beyond the routing table");
+#else
+	check_errno(dev_create(vm_fd, DEV_BASE, 20, 0), EINVAL,
+		    "create with a GSI for a device without an interrupt");
 #endif
 }
 
@@ -337,7 +363,9 @@ static void check_move_and_unmap(struct vm *vm)
 		tap_diag("%s", why);
 
 	/* Unmap: nothing decodes. */
-	r = dev_configure(vm->fd, DEV_BASE_MOVED, GSI, DEV_UNMAPPED);
+	check_errno(dev_configure(vm->fd, DEV_BASE_MOVED, GSI, DEV_UNMAPPED), EINVAL,
+		    "configure unmapped with a non-zero base");
+	r = dev_configure(vm->fd, 0, GSI, DEV_UNMAPPED);
 	if (!tap_check(!r && probe_at(vm, p, DEV_BASE_MOVED, false, why, sizeof(why)),
 		       "with KVM_%s_UNMAPPED, accesses exit to userspace", DEV_PREFIX))
 		tap_diag("%s", r ? errno_name(-r) : why);
@@ -459,9 +487,9 @@ static int leak_cycle(unsigned int i)
 		return -errno;
 	r = dev_create(vm_fd, DEV_BASE, GSI, 0);
 	if (!r && (i & 1))
-		r = dev_configure(vm_fd, DEV_BASE_MOVED, GSI_MOVED, 0);
+		r = dev_configure(vm_fd, DEV_BASE_MOVED, DEV_HAS_IRQ ? GSI_MOVED : GSI, 0);
 	if (!r && (i & 1))
-		r = dev_configure(vm_fd, DEV_BASE, GSI, DEV_UNMAPPED);
+		r = dev_configure(vm_fd, 0, GSI, DEV_UNMAPPED);
 	close(vm_fd);
 	return r;
 }

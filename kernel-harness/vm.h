@@ -34,8 +34,15 @@
 
 /* The guest's "done" port: outside any BAR, no in-kernel device answers it. */
 #define DONE_PORT		0xe9
-/* IOAPIC-only pins (no PIC behind them), so the IOAPIC's IRR is the line level. */
+/*
+ * IOAPIC-only pins (no PIC behind them), so the IOAPIC's IRR is the line level. A device
+ * without an interrupt takes GSI 0, as its uapi requires.
+ */
+#if DEV_HAS_IRQ
 #define GSI			20
+#else
+#define GSI			0
+#endif
 #define GSI_MOVED		21
 
 #define MAX_EXITS		8

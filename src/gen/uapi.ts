@@ -2,7 +2,8 @@
  * The device's userspace ABI (capability, ioctls, argument structs), inserted into the
  * kernel's `include/uapi/linux/kvm.h` and QEMU's `linux-headers/linux/kvm.h` alike.
  *
- * It depends only on the device's name, bus and numbers, never on its registers, so a
+ * It depends only on the device's name, bus, numbers and whether it has an interrupt,
+ * never on its registers, so a
  * register change does not touch a header that all of KVM includes (DESIGN.md: that
  * would turn a 3 s rebuild into a full one).
  */
@@ -17,6 +18,7 @@ export function uapiView(device: Device) {
     prefix: device.prefix,
     source: device.source,
     busSpace: device.kvm.bus === "pio" ? "port" : "guest physical address",
+    gsi: device.interrupt ? `line to drive; KVM_${device.prefix}_NO_GSI: none (INTx not routed)` : "0: the device has no interrupt",
     capability: device.kvm.capability,
     create: numbered(device.kvm.create),
     configure: numbered(device.kvm.configure),

@@ -63,6 +63,25 @@ const objectsVar: Probe<string> = {
   ],
 };
 
+const KVM_IRQ_H = "arch/x86/kvm/irq.h";
+
+/** The test for a VM whose PIC and I/O APIC are both in the kernel, which 7.x renamed. */
+const fullIrqchip: Probe<KernelTarget["fullIrqchip"]> = {
+  name: "full-irqchip",
+  alternatives: [
+    {
+      file: KVM_IRQ_H,
+      lookingFor: "`static inline int irqchip_kernel(struct kvm *kvm)`",
+      match: (text) => (/^static (?:__always_)?inline int irqchip_kernel\(struct kvm \*kvm\)$/m.test(text) ? "irqchip_kernel" : null),
+    },
+    {
+      file: KVM_IRQ_H,
+      lookingFor: "`static inline int irqchip_full(struct kvm *kvm)`",
+      match: (text) => (/^static (?:__always_)?inline int irqchip_full\(struct kvm \*kvm\)$/m.test(text) ? "irqchip_full" : null),
+    },
+  ],
+};
+
 const release: Probe<{ version: number; patchlevel: number }> = {
   name: "kernel-version",
   alternatives: [
@@ -78,7 +97,7 @@ const release: Probe<{ version: number; patchlevel: number }> = {
   ],
 };
 
-export const KERNEL_PROBES = { release, irqSourceIds, zeroAlloc, objectsVar };
+export const KERNEL_PROBES = { release, irqSourceIds, zeroAlloc, objectsVar, fullIrqchip };
 
 export interface ProbedKernel {
   target: KernelTarget;
@@ -96,7 +115,7 @@ export function probeKernelTree(read: TreeReader, tree: string): ProbedKernel {
     );
   }
   return {
-    target: { irqSourceIds: values.irqSourceIds, zeroAlloc: values.zeroAlloc, objectsVar: values.objectsVar },
+    target: { irqSourceIds: values.irqSourceIds, zeroAlloc: values.zeroAlloc, objectsVar: values.objectsVar, fullIrqchip: values.fullIrqchip },
     outcomes,
   };
 }

@@ -13,10 +13,10 @@ const real = process.env.DEVGEN_REAL === "1" ? describe : describe.skip;
 
 /** What each series' real tree is expected to say: each probe flips between two of them. */
 const EXPECTED: Record<string, KernelTarget> = {
-  "6.1": { irqSourceIds: { kind: "requested" }, zeroAlloc: "kzalloc", objectsVar: "kvm-y" },
-  "6.12": { irqSourceIds: { kind: "requested" }, zeroAlloc: "kzalloc_obj", objectsVar: "kvm-y" },
-  "7.2": { irqSourceIds: { kind: "fixed", first: 3 }, zeroAlloc: "kzalloc_obj", objectsVar: "kvm-$(CONFIG_KVM_IOAPIC)" },
-  "7.3": { irqSourceIds: { kind: "fixed", first: 3 }, zeroAlloc: "kzalloc_obj", objectsVar: "kvm-$(CONFIG_KVM_IOAPIC)" },
+  "6.1": { irqSourceIds: { kind: "requested" }, zeroAlloc: "kzalloc", objectsVar: "kvm-y", fullIrqchip: "irqchip_kernel" },
+  "6.12": { irqSourceIds: { kind: "requested" }, zeroAlloc: "kzalloc_obj", objectsVar: "kvm-y", fullIrqchip: "irqchip_kernel" },
+  "7.2": { irqSourceIds: { kind: "fixed", first: 3 }, zeroAlloc: "kzalloc_obj", objectsVar: "kvm-$(CONFIG_KVM_IOAPIC)", fullIrqchip: "irqchip_full" },
+  "7.3": { irqSourceIds: { kind: "fixed", first: 3 }, zeroAlloc: "kzalloc_obj", objectsVar: "kvm-$(CONFIG_KVM_IOAPIC)", fullIrqchip: "irqchip_full" },
 };
 
 real("kernel tree probes on Debian's trees (DEVGEN_REAL=1)", () => {

@@ -176,6 +176,7 @@ describe("the bench's kernel tree", () => {
     Makefile: "VERSION = 6\nPATCHLEVEL = 1\n",
     "include/linux/kvm_host.h": "int kvm_request_irq_source_id(struct kvm *kvm);\n",
     "include/linux/slab.h": "static inline __alloc_size(1) void *kzalloc(size_t size, gfp_t flags)\n",
+    "arch/x86/kvm/irq.h": "static inline int irqchip_kernel(struct kvm *kvm)\n",
     "arch/x86/kvm/x86.c": [
       '#include "i8254.h"',
       "int check(long ext)",

@@ -78,7 +78,7 @@ describe("kvm backend for xche", () => {
     const order = [
       "if (kvm->arch.xche)\n\t\treturn -EEXIST;",
       "r = xche_check_config(config);",
-      "if (!irqchip_in_kernel(kvm))\n\t\treturn -ENOENT;",
+      "if (!irqchip_kernel(kvm))\n\t\treturn -ENOENT;",
       "kzalloc(",
       "xche->irq_source_id = kvm_request_irq_source_id(kvm);",
       "mutex_lock(&kvm->slots_lock);",
@@ -160,10 +160,11 @@ describe("kvm backend variants", () => {
     const c = files.get("kvm/xche.c")!;
     expect(c).toContain("kvm_io_bus_register_dev(kvm, KVM_MMIO_BUS,");
     expect(c).toContain("config->base > BIT_ULL(52) - XCHE_BAR_SIZE");
-    for (const gone of ["kvm_set_irq", "irq_source_id", "irqchip_in_kernel", "fail_request", '"irq.h"']) {
+    for (const gone of ["kvm_set_irq", "irq_source_id", "irqchip_kernel", "fail_request", '"irq.h"', "->gsi =", "set_gsi"]) {
       expect(c).not.toContain(gone);
     }
-    expect(c).not.toContain("gsi");
+    // No interrupt, no line: a GSI other than 0 is refused.
+    expect(c).toContain("\t/* No interrupt, no line to route. */\n\tif (config->gsi)\n\t\treturn -EINVAL;\n");
     expect(files.get("kvm/Makefile.snippet")).toBe("kvm-y\t\t\t+= xche.o xche_core.o\n");
   });
 
@@ -188,7 +189,7 @@ describe("kvm backend variants", () => {
 });
 
 describe("the API spellings of Linux 7.x (fixed irq source ids, kzalloc_obj, CONFIG_KVM_IOAPIC)", () => {
-  const linux7: KernelTarget = { irqSourceIds: { kind: "fixed", first: 3 }, zeroAlloc: "kzalloc_obj", objectsVar: "kvm-$(CONFIG_KVM_IOAPIC)" };
+  const linux7: KernelTarget = { irqSourceIds: { kind: "fixed", first: 3 }, zeroAlloc: "kzalloc_obj", objectsVar: "kvm-$(CONFIG_KVM_IOAPIC)", fullIrqchip: "irqchip_full" };
   const old = generate().get("kvm/xche.c")!;
   const c = generate(xche, compiled.hooks, linux7).get("kvm/xche.c")!;
 

@@ -7,7 +7,7 @@ import { DEVICES } from "../helpers/harness.js";
 
 /** Every spelling flipped from the default: what a Linux 7.x and QEMU master tree would get. */
 const NEWEST: Targets = {
-  kernel: { irqSourceIds: { kind: "fixed", first: 3 }, zeroAlloc: "kzalloc_obj", objectsVar: "kvm-$(CONFIG_KVM_IOAPIC)" },
+  kernel: { irqSourceIds: { kind: "fixed", first: 3 }, zeroAlloc: "kzalloc_obj", objectsVar: "kvm-$(CONFIG_KVM_IOAPIC)", fullIrqchip: "irqchip_full" },
   qemu: {
     version: "11.0",
     pciHeader: "hw/pci/pci_device.h",

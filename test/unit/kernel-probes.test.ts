@@ -15,6 +15,7 @@ const LINUX_6_1_FILES: Record<string, string> = {
   Makefile: "# SPDX-License-Identifier: GPL-2.0\nVERSION = 6\nPATCHLEVEL = 1\nSUBLEVEL = 176\n",
   "include/linux/kvm_host.h": "int kvm_request_irq_source_id(struct kvm *kvm);\nvoid kvm_free_irq_source_id(struct kvm *kvm, int irq_source_id);\n",
   "include/linux/slab.h": "static inline __alloc_size(1) void *kzalloc(size_t size, gfp_t flags)\n{\n}\n",
+  "arch/x86/kvm/irq.h": "static inline int irqchip_kernel(struct kvm *kvm)\n{\n\treturn mode == KVM_IRQCHIP_KERNEL;\n}\n",
   "arch/x86/kvm/Makefile": "kvm-y\t\t\t+= x86.o emulate.o i8259.o irq.o lapic.o \\\n\t\t\t   i8254.o ioapic.o irq_comm.o cpuid.o \\\n\t\t\t   mmu/spte.o\n",
 };
 
@@ -24,6 +25,7 @@ const LINUX_7_2_CHANGES: Record<string, string> = {
   "include/linux/kvm_host.h":
     "#define KVM_USERSPACE_IRQ_SOURCE_ID\t\t0\n#define KVM_IRQFD_RESAMPLE_IRQ_SOURCE_ID\t1\n#define KVM_PIT_IRQ_SOURCE_ID\t\t\t2\n",
   "include/linux/slab.h": "#define kzalloc_obj(P, ...) \\\n\t__alloc_objs(kzalloc, default_gfp(__VA_ARGS__), typeof(P), 1)\n",
+  "arch/x86/kvm/irq.h": "static __always_inline int irqchip_full(struct kvm *kvm)\n{\n\treturn false;\n}\n",
   "arch/x86/kvm/Makefile":
     "kvm-y\t\t\t+= x86.o emulate.o irq.o lapic.o cpuid.o pmu.o regs.o \\\n\t\t\t   mmu/spte.o\n\nkvm-$(CONFIG_X86_64) += mmu/tdp_iter.o mmu/tdp_mmu.o\nkvm-$(CONFIG_KVM_IOAPIC) += i8259.o i8254.o ioapic.o\n",
 };
@@ -40,6 +42,7 @@ describe("kernel tree probes", () => {
       irqSourceIds: { kind: "requested" },
       zeroAlloc: "kzalloc",
       objectsVar: "kvm-y",
+      fullIrqchip: "irqchip_kernel",
     });
   });
 
@@ -49,6 +52,7 @@ describe("kernel tree probes", () => {
       irqSourceIds: { kind: "fixed", first: 3 },
       zeroAlloc: "kzalloc_obj",
       objectsVar: "kvm-$(CONFIG_KVM_IOAPIC)",
+      fullIrqchip: "irqchip_full",
     });
     const more = `${files["include/linux/kvm_host.h"]}#define KVM_HPET_IRQ_SOURCE_ID\t\t7\n`;
     expect(probeKernelTree(reader({ ...files, "include/linux/kvm_host.h": more }), "linux").target.irqSourceIds).toEqual({ kind: "fixed", first: 8 });

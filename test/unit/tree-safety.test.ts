@@ -84,6 +84,7 @@ const KERNEL_EXCERPTS: Record<string, string> = {
   Makefile: "VERSION = 6\nPATCHLEVEL = 1\nSUBLEVEL = 0\n",
   "include/linux/kvm_host.h": "int kvm_request_irq_source_id(struct kvm *kvm);\nvoid kvm_free_irq_source_id(struct kvm *kvm, int irq_source_id);\n",
   "include/linux/slab.h": "static inline __alloc_size(1) void *kzalloc(size_t size, gfp_t flags)\n{\n\treturn kmalloc(size, flags | __GFP_ZERO);\n}\n",
+  "arch/x86/kvm/irq.h": "static inline int irqchip_kernel(struct kvm *kvm)\n",
   "arch/x86/kvm/x86.c": [
     '#include "i8254.h"',
     "",

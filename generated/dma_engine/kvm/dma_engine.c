@@ -130,11 +130,14 @@ static int dma_engine_check_config(const struct kvm_dma_engine_config *config)
 		return -EINVAL;
 	if (memchr_inv(config->pad, 0, sizeof(config->pad)))
 		return -EINVAL;
-	/* Aligned to its size and inside the 52-bit guest physical space, unless unmapped. */
-	if (!(config->flags & KVM_DMA_ENGINE_UNMAPPED) &&
-	    (!IS_ALIGNED(config->base, DMA_ENGINE_BAR_SIZE) ||
-	     config->base > BIT_ULL(52) - DMA_ENGINE_BAR_SIZE))
+	/* Aligned to its size and inside the 52-bit guest physical space; 0 when unmapped. */
+	if (config->flags & KVM_DMA_ENGINE_UNMAPPED) {
+		if (config->base)
+			return -EINVAL;
+	} else if (!IS_ALIGNED(config->base, DMA_ENGINE_BAR_SIZE) ||
+		   config->base > BIT_ULL(52) - DMA_ENGINE_BAR_SIZE) {
 		return -EINVAL;
+	}
 	if (config->gsi >= KVM_MAX_IRQ_ROUTES && config->gsi != KVM_DMA_ENGINE_NO_GSI)
 		return -EINVAL;
 	return 0;
@@ -150,7 +153,8 @@ static int dma_engine_create(struct kvm *kvm, const struct kvm_dma_engine_config
 	r = dma_engine_check_config(config);
 	if (r)
 		return r;
-	if (!irqchip_in_kernel(kvm))
+	/* The GSI must reach an I/O APIC in the kernel: not a split irqchip's. */
+	if (!irqchip_kernel(kvm))
 		return -ENOENT;
 
 	dev = kzalloc(sizeof(*dev), GFP_KERNEL_ACCOUNT);

@@ -130,11 +130,14 @@ static int hpet_timer_check_config(const struct kvm_hpet_timer_config *config)
 		return -EINVAL;
 	if (memchr_inv(config->pad, 0, sizeof(config->pad)))
 		return -EINVAL;
-	/* Aligned to its size and inside the 52-bit guest physical space, unless unmapped. */
-	if (!(config->flags & KVM_HPET_TIMER_UNMAPPED) &&
-	    (!IS_ALIGNED(config->base, HPET_TIMER_BAR_SIZE) ||
-	     config->base > BIT_ULL(52) - HPET_TIMER_BAR_SIZE))
+	/* Aligned to its size and inside the 52-bit guest physical space; 0 when unmapped. */
+	if (config->flags & KVM_HPET_TIMER_UNMAPPED) {
+		if (config->base)
+			return -EINVAL;
+	} else if (!IS_ALIGNED(config->base, HPET_TIMER_BAR_SIZE) ||
+		   config->base > BIT_ULL(52) - HPET_TIMER_BAR_SIZE) {
 		return -EINVAL;
+	}
 	if (config->gsi >= KVM_MAX_IRQ_ROUTES && config->gsi != KVM_HPET_TIMER_NO_GSI)
 		return -EINVAL;
 	return 0;
@@ -150,7 +153,8 @@ static int hpet_timer_create(struct kvm *kvm, const struct kvm_hpet_timer_config
 	r = hpet_timer_check_config(config);
 	if (r)
 		return r;
-	if (!irqchip_in_kernel(kvm))
+	/* The GSI must reach an I/O APIC in the kernel: not a split irqchip's. */
+	if (!irqchip_kernel(kvm))
 		return -ENOENT;
 
 	dev = kzalloc(sizeof(*dev), GFP_KERNEL_ACCOUNT);

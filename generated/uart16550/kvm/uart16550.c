@@ -98,10 +98,16 @@ static int uart16550_check_config(const struct kvm_uart16550_config *config)
 		return -EINVAL;
 	if (memchr_inv(config->pad, 0, sizeof(config->pad)))
 		return -EINVAL;
-	/* Aligned to its size and inside the 64 KiB port space, unless unmapped. */
-	if (!(config->flags & KVM_UART16550_UNMAPPED) &&
-	    (!IS_ALIGNED(config->base, UART16550_BAR_SIZE) ||
-	     config->base > 0x10000 - UART16550_BAR_SIZE))
+	/* Aligned to its size and inside the 64 KiB port space; 0 when unmapped. */
+	if (config->flags & KVM_UART16550_UNMAPPED) {
+		if (config->base)
+			return -EINVAL;
+	} else if (!IS_ALIGNED(config->base, UART16550_BAR_SIZE) ||
+		   config->base > 0x10000 - UART16550_BAR_SIZE) {
+		return -EINVAL;
+	}
+	/* No interrupt, no line to route. */
+	if (config->gsi)
 		return -EINVAL;
 	return 0;
 }

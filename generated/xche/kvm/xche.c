@@ -130,11 +130,14 @@ static int xche_check_config(const struct kvm_xche_config *config)
 		return -EINVAL;
 	if (memchr_inv(config->pad, 0, sizeof(config->pad)))
 		return -EINVAL;
-	/* Aligned to its size and inside the 64 KiB port space, unless unmapped. */
-	if (!(config->flags & KVM_XCHE_UNMAPPED) &&
-	    (!IS_ALIGNED(config->base, XCHE_BAR_SIZE) ||
-	     config->base > 0x10000 - XCHE_BAR_SIZE))
+	/* Aligned to its size and inside the 64 KiB port space; 0 when unmapped. */
+	if (config->flags & KVM_XCHE_UNMAPPED) {
+		if (config->base)
+			return -EINVAL;
+	} else if (!IS_ALIGNED(config->base, XCHE_BAR_SIZE) ||
+		   config->base > 0x10000 - XCHE_BAR_SIZE) {
 		return -EINVAL;
+	}
 	if (config->gsi >= KVM_MAX_IRQ_ROUTES && config->gsi != KVM_XCHE_NO_GSI)
 		return -EINVAL;
 	return 0;
@@ -150,7 +153,8 @@ static int xche_create(struct kvm *kvm, const struct kvm_xche_config *config)
 	r = xche_check_config(config);
 	if (r)
 		return r;
-	if (!irqchip_in_kernel(kvm))
+	/* The GSI must reach an I/O APIC in the kernel: not a split irqchip's. */
+	if (!irqchip_kernel(kvm))
 		return -ENOENT;
 
 	xche = kzalloc(sizeof(*xche), GFP_KERNEL_ACCOUNT);

@@ -84,6 +84,7 @@ export function kvmView(device: Device, target: KernelTarget) {
     configure: device.kvm.configure.name,
     getState: device.kvm.getState.name,
     setState: device.kvm.setState.name,
+    fullIrqchip: target.fullIrqchip,
     alloc: target.zeroAlloc === "kzalloc_obj" ? `kzalloc_obj(*${v}, GFP_KERNEL_ACCOUNT)` : `kzalloc(sizeof(*${v}), GFP_KERNEL_ACCOUNT)`,
     /** Present when the device drives an interrupt line. */
     irq: device.interrupt

@@ -22,12 +22,19 @@ export interface KernelTarget {
    * (the device's hooks in x86.c and struct kvm_arch sit inside the same #ifdef).
    */
   objectsVar: string;
+  /**
+   * Whether the VM's PIC and I/O APIC are in the kernel, where the device's GSI must reach:
+   * `irqchip_kernel()`, renamed `irqchip_full()` in 7.x. (`irqchip_in_kernel()` also
+   * accepts a split irqchip, whose I/O APIC is in userspace.)
+   */
+  fullIrqchip: "irqchip_kernel" | "irqchip_full";
 }
 
 export const LINUX_6_1: KernelTarget = {
   irqSourceIds: { kind: "requested" },
   zeroAlloc: "kzalloc",
   objectsVar: "kvm-y",
+  fullIrqchip: "irqchip_kernel",
 };
 
 /** What `devgen generate` writes for, with no tree at hand. */
