@@ -85,11 +85,14 @@ load_kvm() {
 	echo "# init: modules loaded, up $(uptime_s) s"
 }
 
-# The program a level runs: devgen.test=NAME, else the only /bin/*SUFFIX: guest_program SUFFIX
-guest_program() {
+# Sets $program to the one a level runs: devgen.test=NAME, else the only /bin/*SUFFIX; a
+# failed check naming WHAT when the initramfs lacks it: find_program SUFFIX WHAT || return
+find_program() {
 	program=$(param devgen.test "")
 	[ -n "$program" ] || program=$(cd /bin && ls *"$1" 2>/dev/null | head -n 1)
-	echo "$program"
+	[ -x "/bin/$program" ] && return 0
+	not_ok "$2 is in the initramfs"
+	return 1
 }
 
 # Runs /bin/PROGRAM with its arguments; its exit status decides with its TAP.

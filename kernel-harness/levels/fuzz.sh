@@ -7,11 +7,7 @@
 level_main() {
 	echo "# init: kernel $(uname -r), up $(uptime_s) s"
 	load_kvm || return
-	test=$(guest_program _kvm_fuzz)
-	if [ ! -x "/bin/$test" ]; then
-		not_ok "the KVM fuzzer is in the initramfs"
-		return
-	fi
-	run_program "$test" "$(param devgen.seconds 180)" "$(param devgen.seed 1)" "$(param devgen.vcpus 4)"
+	find_program _kvm_fuzz "the KVM fuzzer" || return
+	run_program "$program" "$(param devgen.seconds 180)" "$(param devgen.seed 1)" "$(param devgen.vcpus 4)"
 	check_dmesg
 }

@@ -7,11 +7,7 @@
 level_main() {
 	echo "# init: kernel $(uname -r), up $(uptime_s) s"
 	load_kvm || return
-	test=$(guest_program _kvm_test)
-	if [ ! -x "/bin/$test" ]; then
-		not_ok "the KVM test program is in the initramfs"
-		return
-	fi
-	run_program "$test" $(param devgen.leak_cycles "")
+	find_program _kvm_test "the KVM test program" || return
+	run_program "$program" $(param devgen.leak_cycles "")
 	check_dmesg
 }

@@ -17,12 +17,8 @@ level_main() {
 			not_ok "uio_pci_generic takes ${ids}"
 		fi
 	fi
-	test=$(guest_program _qemu_test)
-	if [ ! -x "/bin/$test" ]; then
-		not_ok "the test program is in the initramfs"
-		return
-	fi
-	echo "# init: running $test, up $(uptime_s) s"
-	run_program "$test"
+	find_program _qemu_test "the test program" || return
+	echo "# init: running $program, up $(uptime_s) s"
+	run_program "$program"
 	check_dmesg
 }

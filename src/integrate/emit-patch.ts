@@ -12,6 +12,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { commentLines } from "../gen/c.js";
 import { DevgenError } from "../util/diagnostics.js";
 import { applyPlan, planPatch, type Edit, type Plan } from "./patch.js";
 
@@ -222,20 +223,7 @@ const COMMIT_BODY_COLUMNS = 72;
 export function wrapParagraphs(text: string, columns: number): string {
   return text
     .split(/\n\s*\n/)
-    .map((paragraph) => {
-      const lines: string[] = [];
-      let line = "";
-      for (const word of paragraph.split(/\s+/).filter(Boolean)) {
-        if (line && line.length + 1 + word.length > columns) {
-          lines.push(line);
-          line = word;
-        } else {
-          line = line ? `${line} ${word}` : word;
-        }
-      }
-      if (line) lines.push(line);
-      return lines.join("\n");
-    })
+    .map((paragraph) => commentLines(paragraph, columns).join("\n"))
     .join("\n\n");
 }
 

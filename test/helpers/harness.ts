@@ -8,6 +8,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { GeneratedFile } from "../../src/gen/types.js";
+import { fetchKernel, type KernelTree } from "../../src/toolchain/kernel-fetch.js";
+import { quietProgress } from "../../src/util/progress.js";
 import { generateInto, removeGenerated, type Generated } from "./native.js";
 
 export const EXAMPLES = fs
@@ -50,6 +52,12 @@ export function devgenBuild(args: readonly string[]): {
   const result = spawnSync(process.execPath, [CLI, "build", ...args, "--json"], { encoding: "utf8", env: { ...process.env } });
   if (result.status !== 0) throw new Error(`devgen build failed:\n${result.stderr}`);
   return JSON.parse(result.stdout);
+}
+
+/** xche's kvm modules built for Debian's 6.1 image, as `devgen build` makes them, and that image. */
+export async function xcheOn61(): Promise<{ built: ReturnType<typeof devgenBuild>["kernel"]; kernel: KernelTree }> {
+  const built = devgenBuild(["devices/xche", "--only", "kernel", "--kernel", "6.1"]).kernel;
+  return { built, kernel: await fetchKernel({ version: "6.1", progress: quietProgress }) };
 }
 
 /**

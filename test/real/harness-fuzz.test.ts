@@ -3,10 +3,10 @@
  * for devices/xche, every check passing with a non-trivial number of accesses and ioctls. What
  * needs no VM: test/unit/harness-fuzz.test.ts.
  */
-import { fetchKernel, type KernelTree } from "../../src/toolchain/kernel-fetch.js";
+import type { KernelTree } from "../../src/toolchain/kernel-fetch.js";
 import { runFuzzLevel } from "../../src/harness/fuzz-level.js";
-import { createProgress, quietProgress } from "../../src/util/progress.js";
-import { devgenBuild, TEN_MINUTES, useScratch } from "../helpers/harness.js";
+import { createProgress } from "../../src/util/progress.js";
+import { xcheOn61, TEN_MINUTES, useScratch } from "../helpers/harness.js";
 import type { Generated } from "../helpers/native.js";
 
 const { tmpDir, generate } = useScratch();
@@ -19,8 +19,7 @@ real("level fuzz in a real VM (DEVGEN_REAL=1)", () => {
   let xche: Generated;
 
   beforeAll(async () => {
-    built = devgenBuild(["devices/xche", "--only", "kernel", "--kernel", "6.1"]).kernel;
-    kernel = await fetchKernel({ version: "6.1", progress: quietProgress });
+    ({ built, kernel } = await xcheOn61());
     xche = generate("devices/xche");
   }, TEN_MINUTES);
 

@@ -4,10 +4,10 @@
  * that vector. What needs no VM: test/unit/harness-kvm.test.ts.
  */
 import * as fs from "node:fs";
-import { fetchKernel, type KernelTree } from "../../src/toolchain/kernel-fetch.js";
+import type { KernelTree } from "../../src/toolchain/kernel-fetch.js";
 import { runKvmLevel } from "../../src/harness/kvm-level.js";
-import { createProgress, quietProgress } from "../../src/util/progress.js";
-import { devgenBuild, tamperedXche, TEN_MINUTES, useScratch } from "../helpers/harness.js";
+import { createProgress } from "../../src/util/progress.js";
+import { xcheOn61, tamperedXche, TEN_MINUTES, useScratch } from "../helpers/harness.js";
 import type { GeneratedFile } from "../../src/gen/types.js";
 import type { Generated } from "../helpers/native.js";
 
@@ -21,8 +21,7 @@ real("level kvm in a real VM (DEVGEN_REAL=1)", () => {
   let xche: Generated;
 
   beforeAll(async () => {
-    built = devgenBuild(["devices/xche", "--only", "kernel", "--kernel", "6.1"]).kernel;
-    kernel = await fetchKernel({ version: "6.1", progress: quietProgress });
+    ({ built, kernel } = await xcheOn61());
     xche = generate("devices/xche");
   }, TEN_MINUTES);
 
