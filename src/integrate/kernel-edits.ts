@@ -53,6 +53,17 @@ function irqSourceIdDefine(device: Device, id: number): string {
 }
 
 /**
+ * KVM_CHECK_EXTENSION's answer: the configure flags the device accepts. Where the PIT's
+ * objects depend on a config symbol (7.x: CONFIG_KVM_IOAPIC), so do the device's, and the
+ * capability is only offered with them.
+ */
+function capabilityCase(device: Device, target: KernelTarget): string {
+  const lines = [`\tcase ${device.kvm.capability.name}:`, `\t\tr = KVM_${device.prefix}_FLAGS;`, "\t\tbreak;"];
+  const config = /^kvm-\$\((CONFIG_\w+)\)$/.exec(target.objectsVar)?.[1];
+  return (config ? [`#ifdef ${config}`, ...lines, "#endif"] : lines).join("\n");
+}
+
+/**
  * The edits that put `device` into a tree of `target`. `irqSourceId` is the device's fixed
  * interrupt source id on trees without an allocator (see irqSourceIds in tree-numbers.ts).
  */
@@ -123,10 +134,10 @@ export function kernelEdits(device: Device, generated: readonly GeneratedFile[],
     {
       kind: "insert",
       file: `${KVM_DIR}/x86.c`,
-      anchor: wholeLine("\tcase KVM_CAP_PIT2:"),
-      anchorLabel: "case KVM_CAP_PIT2: (kvm_vm_ioctl_check_extension)",
-      where: "after",
-      text: `\tcase ${kvm.capability.name}:`,
+      anchor: wholeLine("\tcase KVM_CAP_NR_VCPUS:"),
+      anchorLabel: "case KVM_CAP_NR_VCPUS: (kvm_vm_ioctl_check_extension)",
+      where: "before",
+      text: capabilityCase(device, target),
       comment: "c",
       indent: "\t",
     },

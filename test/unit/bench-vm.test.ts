@@ -184,6 +184,8 @@ describe("the bench's kernel tree", () => {
       "\tswitch (ext) {",
       "\tcase KVM_CAP_PIT2:",
       "\t\treturn 1;",
+      "\tcase KVM_CAP_NR_VCPUS:",
+      "\t\treturn 1;",
       "\t}",
       "\treturn 0;",
       "}",

@@ -100,7 +100,7 @@ describe("kvm backend for xche", () => {
 
   test("configuration is validated: flags, pad, alignment, bus range, GSI", () => {
     const check = body(c, "xche_check_config");
-    expect(check).toContain("if (config->flags & ~KVM_XCHE_UNMAPPED)");
+    expect(check).toContain("if (config->flags & ~KVM_XCHE_FLAGS)");
     expect(check).toContain("memchr_inv(config->pad, 0, sizeof(config->pad))");
     expect(check).toContain("!IS_ALIGNED(config->base, XCHE_BAR_SIZE)");
     expect(check).toContain("config->base > 0x10000 - XCHE_BAR_SIZE");

@@ -126,7 +126,7 @@ static const struct kvm_io_device_ops dma_engine_ops = {
 
 static int dma_engine_check_config(const struct kvm_dma_engine_config *config)
 {
-	if (config->flags & ~KVM_DMA_ENGINE_UNMAPPED)
+	if (config->flags & ~KVM_DMA_ENGINE_FLAGS)
 		return -EINVAL;
 	if (memchr_inv(config->pad, 0, sizeof(config->pad)))
 		return -EINVAL;

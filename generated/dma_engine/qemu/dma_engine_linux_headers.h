@@ -10,6 +10,8 @@ struct kvm_dma_engine_config {
 };
 
 #define KVM_DMA_ENGINE_UNMAPPED	(1U << 0)
+/* KVM_CHECK_EXTENSION(KVM_CAP_DMA_ENGINE): the flags the device accepts */
+#define KVM_DMA_ENGINE_FLAGS	KVM_DMA_ENGINE_UNMAPPED
 #define KVM_DMA_ENGINE_NO_GSI	0xffffffffU
 
 /* KVM_GET_DMA_ENGINE_STATE, KVM_SET_DMA_ENGINE_STATE: register state for migration */

@@ -126,7 +126,7 @@ static const struct kvm_io_device_ops hpet_timer_ops = {
 
 static int hpet_timer_check_config(const struct kvm_hpet_timer_config *config)
 {
-	if (config->flags & ~KVM_HPET_TIMER_UNMAPPED)
+	if (config->flags & ~KVM_HPET_TIMER_FLAGS)
 		return -EINVAL;
 	if (memchr_inv(config->pad, 0, sizeof(config->pad)))
 		return -EINVAL;

@@ -10,6 +10,8 @@ struct kvm_hpet_timer_config {
 };
 
 #define KVM_HPET_TIMER_UNMAPPED	(1U << 0)
+/* KVM_CHECK_EXTENSION(KVM_CAP_HPET_TIMER): the flags the device accepts */
+#define KVM_HPET_TIMER_FLAGS	KVM_HPET_TIMER_UNMAPPED
 #define KVM_HPET_TIMER_NO_GSI	0xffffffffU
 
 /* KVM_GET_HPET_TIMER_STATE, KVM_SET_HPET_TIMER_STATE: register state for migration */

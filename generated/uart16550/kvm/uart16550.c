@@ -94,7 +94,7 @@ static const struct kvm_io_device_ops uart16550_ops = {
 
 static int uart16550_check_config(const struct kvm_uart16550_config *config)
 {
-	if (config->flags & ~KVM_UART16550_UNMAPPED)
+	if (config->flags & ~KVM_UART16550_FLAGS)
 		return -EINVAL;
 	if (memchr_inv(config->pad, 0, sizeof(config->pad)))
 		return -EINVAL;

@@ -10,6 +10,8 @@ struct kvm_uart16550_config {
 };
 
 #define KVM_UART16550_UNMAPPED	(1U << 0)
+/* KVM_CHECK_EXTENSION(KVM_CAP_UART16550): the flags the device accepts */
+#define KVM_UART16550_FLAGS	KVM_UART16550_UNMAPPED
 #define KVM_UART16550_NO_GSI	0xffffffffU
 
 /* KVM_GET_UART16550_STATE, KVM_SET_UART16550_STATE: register state for migration */

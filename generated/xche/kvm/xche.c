@@ -126,7 +126,7 @@ static const struct kvm_io_device_ops xche_ops = {
 
 static int xche_check_config(const struct kvm_xche_config *config)
 {
-	if (config->flags & ~KVM_XCHE_UNMAPPED)
+	if (config->flags & ~KVM_XCHE_FLAGS)
 		return -EINVAL;
 	if (memchr_inv(config->pad, 0, sizeof(config->pad)))
 		return -EINVAL;

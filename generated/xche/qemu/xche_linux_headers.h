@@ -10,6 +10,8 @@ struct kvm_xche_config {
 };
 
 #define KVM_XCHE_UNMAPPED	(1U << 0)
+/* KVM_CHECK_EXTENSION(KVM_CAP_XCHE): the flags the device accepts */
+#define KVM_XCHE_FLAGS	KVM_XCHE_UNMAPPED
 #define KVM_XCHE_NO_GSI	0xffffffffU
 
 /* KVM_GET_XCHE_STATE, KVM_SET_XCHE_STATE: register state for migration */
