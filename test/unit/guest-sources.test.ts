@@ -4,22 +4,12 @@ import { DEFAULT_TARGETS, generateAll } from "../../src/gen/index.js";
 import type { Targets } from "../../src/gen/types.js";
 import { generatedHeaders } from "../../src/harness/guest-sources.js";
 import { DEVICES } from "../helpers/harness.js";
+import { EXPECTED } from "../helpers/qemu-targets.js";
 
-/** Every spelling flipped from the default: what a Linux 7.x and QEMU master tree would get. */
+/** Every spelling flipped from the default: what a Linux 7.x tree and QEMU master (hw/core/) get. */
 const NEWEST: Targets = {
   kernel: { irqSourceIds: { kind: "fixed", first: 3 }, zeroAlloc: "kzalloc_obj", objectsVar: "kvm-$(CONFIG_KVM_IOAPIC)", fullIrqchip: "irqchip_full" },
-  qemu: {
-    version: "11.0",
-    pciHeader: "hw/pci/pci_device.h",
-    qdevPropertiesHeader: "hw/core/qdev-properties.h",
-    kvmHeader: "system/kvm.h",
-    propertyQualifier: "static const Property",
-    propertyListEnd: false,
-    classInitData: "const void *data",
-    reset: { hook: "hold-phase", parameters: "Object *obj, ResetType type" },
-    vmstateFieldsCast: "(const VMStateField[])",
-    interfacesCast: "(const InterfaceInfo[])",
-  },
+  qemu: { ...EXPECTED["10.2"], version: "11.0", qdevPropertiesHeader: "hw/core/qdev-properties.h" },
 };
 
 test.each(DEVICES)("%s: the guest headers and vectors are the same for every target", (dir) => {
