@@ -14,13 +14,20 @@ export function columns(line: string): number {
   return width;
 }
 
+/** Index of the quote closing the string or character literal opened at `at`. */
+function endOfLiteral(text: string, at: number): number {
+  let i = at + 1;
+  for (; i < text.length && text[i] !== text[at]; i++) if (text[i] === "\\") i++;
+  return i;
+}
+
 /** Index of the `)` closing the `(` at `open`, skipping strings and nested parentheses; -1 if none. */
 function closing(line: string, open: number): number {
   let depth = 0;
   for (let i = open; i < line.length; i++) {
     const ch = line[i]!;
     if (ch === '"' || ch === "'") {
-      for (i++; i < line.length && line[i] !== ch; i++) if (line[i] === "\\") i++;
+      i = endOfLiteral(line, i);
     } else if (ch === "(") {
       depth++;
     } else if (ch === ")" && --depth === 0) {
@@ -38,7 +45,7 @@ function splitArguments(inner: string): string[] {
   for (let i = 0; i < inner.length; i++) {
     const ch = inner[i]!;
     if (ch === '"' || ch === "'") {
-      for (i++; i < inner.length && inner[i] !== ch; i++) if (inner[i] === "\\") i++;
+      i = endOfLiteral(inner, i);
     } else if (ch === "(" || ch === "[" || ch === "{") {
       depth++;
     } else if (ch === ")" || ch === "]" || ch === "}") {

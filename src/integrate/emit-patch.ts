@@ -264,9 +264,3 @@ export function formatSeries(parts: readonly PatchPart[], meta: PatchMeta): stri
     fs.rmSync(repo, { recursive: true, force: true });
   }
 }
-
-/** One mail of `changes`, or of a plan's changes. */
-export function formatPatch(changes: FileChange[] | Plan, meta: PatchMeta & Omit<PatchPart, "changes">): string {
-  const list = Array.isArray(changes) ? changes : changesFromPlan(changes);
-  return formatSeries([{ changes: list, subject: meta.subject, body: meta.body }], meta);
-}
