@@ -19,6 +19,18 @@ export function stateRule(device: Device, register: Register): StateRule {
   return { holds: bitMask(register.width), fixed: device.hooks.length ? 0n : register.masks.constant };
 }
 
+/**
+ * The registers' order, offsets and widths as one 32-bit number (FNV-1a): two builds of a
+ * device exchange a state (migration, KVM_SET_STATE) only when theirs are equal, so a
+ * reordered or resized register is refused instead of loaded into the wrong slot.
+ */
+export function stateLayout(device: Device): number {
+  let hash = 0x811c9dc5;
+  const text = device.registers.map((r) => `${r.name}:${r.offset}:${r.width}`).join(";");
+  for (const ch of Buffer.from(text, "utf8")) hash = Math.imul(hash ^ ch, 0x01000193) >>> 0;
+  return hash;
+}
+
 /** The first register `regs` breaks the rules of, or null when the device could be in that state. */
 export function stateViolation(device: Device, regs: readonly bigint[]): { register: string; why: string } | null {
   for (const register of device.registers) {

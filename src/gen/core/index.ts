@@ -5,8 +5,8 @@
 import { hookSignature } from "../../compile/hooks-file.js";
 import { fieldMacro, indexName, offsetExpression } from "../../ir/names.js";
 import type { Action, BitTarget, Device, Register } from "../../ir/types.js";
-import { cConst, wrapSignatures } from "../c.js";
-import { stateRule } from "../../reference/state-rules.js";
+import { cConst, cU32, wrapSignatures } from "../c.js";
+import { stateLayout, stateRule } from "../../reference/state-rules.js";
 import { regmapText } from "../regmap.js";
 import { LazyViews, render } from "../render.js";
 import type { GeneratedFile, Generator } from "../types.js";
@@ -38,6 +38,7 @@ function coreView(device: Device, guardSuffix: string) {
     guard: `${device.prefix}_${guardSuffix}`,
     banner: banner(device, "register core"),
     regmap: regmapText(device),
+    stateLayout: cU32(stateLayout(device)),
     registers: new LazyViews(device.registers, (r) => ({ index: indexName(device, r) })),
     hooks: device.hooks.map((h) => ({ prototype: hookSignature(device, h.direction, h.cName) })),
     descriptors: new LazyViews(device.registers, (r) => ({
