@@ -7,7 +7,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { bitMask } from "../../src/ir/bits.js";
-import { stateRule, stateViolation } from "../../src/reference/state-rules.js";
+import { stateLayout, stateRule, stateViolation } from "../../src/reference/state-rules.js";
 import { deviceSource } from "../helpers/fixtures.js";
 import { DEVICES, useScratch } from "../helpers/harness.js";
 import { CFLAGS, HOOK_CFLAGS } from "../helpers/native.js";
@@ -82,4 +82,15 @@ test.each([...DEVICES, "a device without hooks"])("%s: the C core accepts exactl
   const refusable = device.registers.some((r) => r.width < 64 || stateRule(device, r).fixed);
   expect(expected.includes("0")).toBe(refusable);
   expect(expected[0]).toBe("1");
+});
+
+test("the layout changes when a register is reordered, moved, resized or renamed, and only then", () => {
+  const { device } = generate("devices/xche");
+  const [a, b] = device.registers;
+  const layout = stateLayout(device);
+  expect(stateLayout({ ...device, description: "another description" })).toBe(layout);
+  expect(stateLayout({ ...device, registers: [b!, a!, ...device.registers.slice(2)] })).not.toBe(layout);
+  expect(stateLayout({ ...device, registers: [{ ...a!, offset: a!.offset + 0x100 }, ...device.registers.slice(1)] })).not.toBe(layout);
+  expect(stateLayout({ ...device, registers: [{ ...a!, width: 16 }, ...device.registers.slice(1)] })).not.toBe(layout);
+  expect(stateLayout({ ...device, registers: [{ ...a!, name: "IDENT" }, ...device.registers.slice(1)] })).not.toBe(layout);
 });
