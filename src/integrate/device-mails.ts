@@ -25,13 +25,9 @@ function describe(devices: readonly CompiledDevice[], what: string): string {
   ].join("\n\n");
 }
 
-/** The changes plus the MAINTAINERS section of the files they create, one section per device. */
-function withMaintainers(tree: string, kind: TreeKind, changes: FileChange[], devices: readonly CompiledDevice[], meta: PatchMeta): FileChange[] {
-  const created = changes.filter((c) => c.before === null).map((c) => c.path);
-  const owned = devices.map(({ device }) => ({
-    device,
-    files: created.filter((f) => f.slice(f.lastIndexOf("/") + 1).startsWith(`${device.name}.`) || f.slice(f.lastIndexOf("/") + 1).startsWith(`${device.name}_`)),
-  }));
+/** The changes plus a MAINTAINERS section per device, listing the files its own edits create. */
+function withMaintainers(tree: string, kind: TreeKind, changes: FileChange[], devices: readonly CompiledDevice[], editsOf: EditsOf, meta: PatchMeta): FileChange[] {
+  const owned = devices.map((c) => ({ device: c.device, files: editsOf(c).flatMap((e) => (e.kind === "file" ? [e.file] : [])) }));
   const maintainers = maintainersChange(pristineReader(tree), kind, owned, meta.author);
   return maintainers ? [...changes, maintainers].sort((a, b) => (a.path < b.path ? -1 : 1)) : changes;
 }
@@ -39,7 +35,7 @@ function withMaintainers(tree: string, kind: TreeKind, changes: FileChange[], de
 export function kernelMail(tree: string, devices: readonly CompiledDevice[], editsOf: EditsOf, meta: PatchMeta): string {
   const changes = patchChanges(tree, devices.map((c) => ({ owner: c.device.name, edits: editsOf(c) })));
   return formatSeries(
-    [{ changes: withMaintainers(tree, "kernel", changes, devices, meta), subject: `KVM: x86: add the in-kernel device ${names(devices)}`, body: describe(devices, "in-kernel device") }],
+    [{ changes: withMaintainers(tree, "kernel", changes, devices, editsOf, meta), subject: `KVM: x86: add the in-kernel device ${names(devices)}`, body: describe(devices, "in-kernel device") }],
     meta,
   );
 }
@@ -56,7 +52,7 @@ export function qemuMail(tree: string, devices: readonly CompiledDevice[], edits
     ].join("\n\n"),
   };
   const device: PatchPart = {
-    changes: withMaintainers(tree, "qemu", changes.filter((c) => !imported(c)), devices, meta),
+    changes: withMaintainers(tree, "qemu", changes.filter((c) => !imported(c)), devices, editsOf, meta),
     subject: `hw/misc: add the PCI device ${names(devices)}`,
     body: describe(devices, "PCI device"),
   };

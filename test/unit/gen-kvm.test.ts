@@ -168,12 +168,15 @@ describe("kvm backend variants", () => {
     expect(files.get("kvm/Makefile.snippet")).toBe("kvm-y\t\t\t+= xche.o xche_core.o\n");
   });
 
-  test("a 20-character name stays within 100 columns", () => {
+  test("a 20-character name stays within 100 columns, on the port and the MMIO bus", () => {
     const name = "abcdefghijklmnopqrst";
-    const files = generate({ ...xche, name, prefix: name.toUpperCase() });
-    for (const text of [files.get(`kvm/${name}.c`)!, files.get(`kvm/${name}.h`)!]) {
-      expect(text.split("\n").filter((l) => columns(l) > 100)).toEqual([]);
+    for (const bus of ["pio", "mmio"] as const) {
+      const files = generate({ ...xche, name, prefix: name.toUpperCase(), kvm: { ...xche.kvm, bus } });
+      for (const [file, text] of files) {
+        if (file.startsWith("kvm/")) expect({ file, over: text.split("\n").filter((l) => columns(l) > 100) }).toEqual({ file, over: [] });
+      }
     }
+    const files = generate({ ...xche, name, prefix: name.toUpperCase() });
     // A long name gets a short pointer name; a short one is named after the device.
     expect(files.get(`kvm/${name}.c`)).toContain(`struct kvm_${name} *dev = kvm->arch.${name};`);
   });

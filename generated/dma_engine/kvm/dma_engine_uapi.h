@@ -3,7 +3,7 @@
 
 /* KVM_CREATE_DMA_ENGINE, KVM_CONFIGURE_DMA_ENGINE: where the device sits and which GSI it drives */
 struct kvm_dma_engine_config {
-	__u64 base;	/* first guest physical address of the BAR, aligned to its size; 0 if unmapped */
+	__u64 base;	/* first guest physical address of the BAR, size-aligned; 0 if unmapped */
 	__u32 gsi;	/* line to drive; KVM_DMA_ENGINE_NO_GSI: none (INTx not routed) */
 	__u32 flags;	/* KVM_DMA_ENGINE_UNMAPPED: not decoded, e.g. BAR disabled */
 	__u32 pad[4];	/* must be zero */

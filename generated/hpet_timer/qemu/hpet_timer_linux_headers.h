@@ -3,7 +3,7 @@
 
 /* KVM_CREATE_HPET_TIMER, KVM_CONFIGURE_HPET_TIMER: where the device sits and which GSI it drives */
 struct kvm_hpet_timer_config {
-	__u64 base;	/* first guest physical address of the BAR, aligned to its size; 0 if unmapped */
+	__u64 base;	/* first guest physical address of the BAR, size-aligned; 0 if unmapped */
 	__u32 gsi;	/* line to drive; KVM_HPET_TIMER_NO_GSI: none (INTx not routed) */
 	__u32 flags;	/* KVM_HPET_TIMER_UNMAPPED: not decoded, e.g. BAR disabled */
 	__u32 pad[4];	/* must be zero */

@@ -3,7 +3,7 @@
 
 /* KVM_CREATE_UART16550, KVM_CONFIGURE_UART16550: where the device sits and which GSI it drives */
 struct kvm_uart16550_config {
-	__u64 base;	/* first port of the BAR, aligned to its size; 0 if unmapped */
+	__u64 base;	/* first port of the BAR, size-aligned; 0 if unmapped */
 	__u32 gsi;	/* 0: the device has no interrupt */
 	__u32 flags;	/* KVM_UART16550_UNMAPPED: not decoded, e.g. BAR disabled */
 	__u32 pad[4];	/* must be zero */

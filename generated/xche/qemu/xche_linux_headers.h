@@ -3,7 +3,7 @@
 
 /* KVM_CREATE_XCHE, KVM_CONFIGURE_XCHE: where the device sits and which GSI it drives */
 struct kvm_xche_config {
-	__u64 base;	/* first port of the BAR, aligned to its size; 0 if unmapped */
+	__u64 base;	/* first port of the BAR, size-aligned; 0 if unmapped */
 	__u32 gsi;	/* line to drive; KVM_XCHE_NO_GSI: none (INTx not routed) */
 	__u32 flags;	/* KVM_XCHE_UNMAPPED: not decoded, e.g. BAR disabled */
 	__u32 pad[4];	/* must be zero */

@@ -30,11 +30,26 @@ export const generateKvm: Generator = ({ device, hooks, targets }) => {
         variable: targets.kernel.objectsVar,
         // kvm-y's own lines align `+=` with tabs; the conditional ones use a space.
         separator: targets.kernel.objectsVar === "kvm-y" ? "\t\t\t" : " ",
-        objects: kvmObjects(device, hooks !== null).join(" "),
+        objects: makefileList(kvmObjects(device, hooks !== null)),
       }),
     },
   ];
 };
+
+/**
+ * The objects on one line, or, past the 100 columns long names reach, continued with a
+ * backslash under the first as kvm-y's own list is (`\t\t\t   `).
+ */
+function makefileList(objects: readonly string[]): string {
+  const lines: string[] = [];
+  for (const object of objects) {
+    const last = lines.length - 1;
+    // "kvm-$(CONFIG_KVM_IOAPIC) += " and "kvm-y\t\t\t+= " both end at column 27 or so: 70 more fit.
+    if (last >= 0 && lines[last]!.length + 1 + object.length <= 70) lines[last] += ` ${object}`;
+    else lines.push(object);
+  }
+  return lines.join(" \\\n\t\t\t   ");
+}
 
 /** The objects the device adds to kvm.ko, in link order. */
 export function kvmObjects(device: Device, hasHooks: boolean): string[] {
