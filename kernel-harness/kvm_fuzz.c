@@ -988,8 +988,9 @@ static bool random_ioctl(int vm_fd, bool exists, u64 *rng, const struct arg_page
 			want = nr != DEV_NR_REGS || state.layout != DEV_STATE_LAYOUT ? -EINVAL :
 			       regs.readable < DEV_NR_REGS * sizeof(u64) ? -EFAULT :
 			       state_valid((const u64 *)(uintptr_t)regs.addr) ? 0 : -EINVAL;
-		/* Both then write the device's count into the struct's nr_regs. */
-		if (arg.writable < sizeof(state.nr_regs))
+		/* Both then write the device's count into the struct's nr_regs; GET its layout too. */
+		if (arg.writable < (get ? offsetof(dev_state_t, layout) + sizeof(state.layout) :
+					  sizeof(state.nr_regs)))
 			want = -EFAULT;
 		snprintf(what, len, "%s nr_regs %u flags 0x%x regs 0x%llx",
 			 request_names[which], nr, state.flags, (unsigned long long)state.regs);
