@@ -434,6 +434,27 @@ static u32 random_gsi(u64 *rng)
 	}
 }
 
+/* Whether a state is one the device could be in: the uapi's rule, from device.h's tables. */
+static bool state_valid(const u64 *regs)
+{
+	unsigned int i;
+
+	for (i = 0; i < DEV_NR_REGS; i++)
+		if ((regs[i] & ~dev_reg_holds[i]) || ((regs[i] ^ dev_reset_regs[i]) & dev_reg_fixed[i]))
+			return false;
+	return true;
+}
+
+/* Random registers made into a state the device could be in. */
+static void make_state_valid(u64 *regs)
+{
+	unsigned int i;
+
+	for (i = 0; i < DEV_NR_REGS; i++)
+		regs[i] = (regs[i] & dev_reg_holds[i] & ~dev_reg_fixed[i]) |
+			  (dev_reset_regs[i] & dev_reg_fixed[i]);
+}
+
 /* One thing the host does to the device while the vCPUs run. */
 static void host_move(struct fuzz_vm *f, u32 *gsi)
 {
@@ -458,8 +479,10 @@ static void host_move(struct fuzz_vm *f, u32 *gsi)
 		break;
 	case 5:
 		fill_random(&f->rng, (u8 *)regs, sizeof(regs));
-		expect_ioctl(f, dev_set_state(vm_fd, regs), 0, "SET_STATE (random registers)",
-			     f->params->base, *gsi);
+		if (rng_below(&f->rng, 2))
+			make_state_valid(regs);
+		expect_ioctl(f, dev_set_state(vm_fd, regs), state_valid(regs) ? 0 : -EINVAL,
+			     "SET_STATE (random registers)", f->params->base, *gsi);
 		break;
 	case 6:
 		expect_ioctl(f, dev_get_state(vm_fd, regs), 0, "GET_STATE", f->params->base, *gsi);
@@ -938,6 +961,7 @@ static bool random_ioctl(int vm_fd, bool exists, u64 *rng, const struct arg_page
 			state.flags = 1 + rng_below(rng, 0xffffffff);
 		if (!rng_below(rng, 10))
 			state.pad[rng_below(rng, ARRAY_SIZE(state.pad))] = 1;
+		state.layout = rng_below(rng, 10) ? DEV_STATE_LAYOUT : (u32)xorshift64(rng);
 		regs = random_ptr(rng, p);
 		if (regs.writable >= 64 + sizeof(state)) {
 			/* Leave the start of p->rw to the struct itself. */
@@ -961,10 +985,12 @@ static bool random_ioctl(int vm_fd, bool exists, u64 *rng, const struct arg_page
 			want = nr < DEV_NR_REGS ? -E2BIG :
 			       regs.writable >= DEV_NR_REGS * sizeof(u64) ? 0 : -EFAULT;
 		else
-			want = nr != DEV_NR_REGS ? -EINVAL :
-			       regs.readable >= DEV_NR_REGS * sizeof(u64) ? 0 : -EFAULT;
-		/* Both then write the device's count into the struct's nr_regs. */
-		if (arg.writable < sizeof(state.nr_regs))
+			want = nr != DEV_NR_REGS || state.layout != DEV_STATE_LAYOUT ? -EINVAL :
+			       regs.readable < DEV_NR_REGS * sizeof(u64) ? -EFAULT :
+			       state_valid((const u64 *)(uintptr_t)regs.addr) ? 0 : -EINVAL;
+		/* Both then write the device's count into the struct's nr_regs; GET its layout too. */
+		if (arg.writable < (get ? offsetof(dev_state_t, layout) + sizeof(state.layout) :
+					  sizeof(state.nr_regs)))
 			want = -EFAULT;
 		snprintf(what, len, "%s nr_regs %u flags 0x%x regs 0x%llx",
 			 request_names[which], nr, state.flags, (unsigned long long)state.regs);

@@ -105,6 +105,39 @@ static void check_create_rejects(int vm_fd)
 #endif
 }
 
+/* A state of another layout, or one no register could hold, changes nothing. */
+static void check_refused_states(int vm_fd, const u64 *regs)
+{
+	u64 bad[DEV_NR_REGS], after[DEV_NR_REGS];
+	dev_state_t state;
+	unsigned int i;
+	int r;
+
+	memset(&state, 0, sizeof(state));
+	state.nr_regs = DEV_NR_REGS;
+	state.regs = (u64)(uintptr_t)regs;
+	state.layout = DEV_STATE_LAYOUT ^ 1;
+	check_errno(xioctl(vm_fd, DEV_SET_STATE, &state), EINVAL,
+		    "SET_STATE with another register layout");
+	for (i = 0; i < DEV_NR_REGS && dev_reg_holds[i] == ~0ULL && !dev_reg_fixed[i]; i++)
+		;
+	if (i == DEV_NR_REGS) {
+		tap_diag("every register holds 64 bits and none is fixed: no state to refuse");
+		return;
+	}
+	memcpy(bad, regs, sizeof(bad));
+	bad[i] = dev_reg_fixed[i] ? regs[i] ^ (dev_reg_fixed[i] & -dev_reg_fixed[i]) : ~0ULL;
+	r = dev_set_state(vm_fd, bad);
+	if (!r)
+		r = dev_get_state(vm_fd, after) ? -EIO : -EEXIST;
+	else if (!dev_get_state(vm_fd, after) && memcmp(after, regs, sizeof(after)))
+		r = -EEXIST;
+	if (!tap_check(r == -EINVAL, "SET_STATE with %s 0x%llx in %s fails with EINVAL, changing nothing",
+		       dev_reg_fixed[i] ? "a constant bit flipped," : "bits beyond its width,",
+		       (unsigned long long)bad[i], dev_reg_names[i]))
+		tap_diag("got %s (-EEXIST: the registers changed)", errno_name(-r));
+}
+
 static void check_state_ioctls(int vm_fd)
 {
 	u64 regs[DEV_NR_REGS + 1], again[DEV_NR_REGS];
@@ -141,6 +174,7 @@ static void check_state_ioctls(int vm_fd)
 	if (!tap_check(!r && !memcmp(regs, again, sizeof(again)),
 		       "GET_STATE, SET_STATE, GET_STATE round trip keeps every register"))
 		tap_diag("got %s%s", r ? "-" : "", errno_name(-r));
+	check_refused_states(vm_fd, regs);
 }
 
 static void check_reset_state(int vm_fd)

@@ -157,6 +157,8 @@ static int dev_state(int vm_fd, unsigned long request, u64 *regs, u32 *nr, u32 f
 	state.nr_regs = *nr;
 	state.flags = flags;
 	state.regs = (u64)(uintptr_t)regs;
+	if (request == DEV_SET_STATE)
+		state.layout = DEV_STATE_LAYOUT;
 	r = xioctl(vm_fd, request, &state);
 	*nr = state.nr_regs;
 	return r;

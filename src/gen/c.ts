@@ -12,6 +12,11 @@ export function cHex(value: number | bigint): string {
   return `0x${value.toString(16)}`;
 }
 
+/** A 32-bit unsigned constant, all eight digits: `0x0badcafeU`. */
+export function cU32(value: number): string {
+  return `0x${value.toString(16).padStart(8, "0")}U`;
+}
+
 const TAB = 8;
 
 /** `#define NAME<tabs>VALUE`, values aligned on a tab stop as in kernel headers. */

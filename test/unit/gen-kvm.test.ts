@@ -131,6 +131,11 @@ describe("kvm backend for xche", () => {
     );
     expect(body(c, "xche_get_state")).toContain("if (state->nr_regs < XCHE_NR_REGS)\n\t\treturn -E2BIG;");
     expect(body(c, "xche_set_state")).toContain("if (state->nr_regs != XCHE_NR_REGS)\n\t\treturn -EINVAL;");
+    // Another layout, or registers no state could hold, are refused before they replace the registers.
+    const set = body(c, "xche_set_state");
+    expect(set).toContain("if (state->layout != XCHE_STATE_LAYOUT)\n\t\treturn -EINVAL;");
+    expect(set.indexOf("if (!xche_core_state_valid(regs)) {\n\t\tkfree(regs);\n\t\treturn -EINVAL;\n\t}")).toBeGreaterThan(set.indexOf("memdup_user"));
+    expect(set.indexOf("xche_core_state_valid(regs)")).toBeLessThan(set.indexOf("memcpy(xche->core.regs, regs"));
     expect(body(c, "xche_set_state")).toContain("xche_update_irq(xche);");
   });
 

@@ -113,6 +113,13 @@ describe("qemu backend for devices/xche", () => {
     expect(glue).toContain("VMSTATE_UINT64_ARRAY(core.regs, XcheState, XCHE_NR_REGS),");
     expect(glue).toContain(".pre_save = xche_pre_save,");
     expect(glue).toContain(".post_load = xche_post_load,");
+    // The layout goes before the registers; a stream of another layout or an impossible state is refused.
+    expect(glue.indexOf("VMSTATE_UINT32(layout, XcheState),")).toBeLessThan(glue.indexOf("VMSTATE_UINT64_ARRAY(core.regs"));
+    expect(glue).toContain(".version_id = 2,\n    .minimum_version_id = 2,");
+    const postLoad = glue.slice(glue.indexOf("static int xche_post_load("));
+    expect(postLoad.indexOf("if (s->layout != XCHE_STATE_LAYOUT) {")).toBeLessThan(postLoad.indexOf("if (!xche_core_state_valid(s->core.regs)) {"));
+    expect(postLoad.indexOf("if (!xche_core_state_valid(s->core.regs)) {")).toBeLessThan(postLoad.indexOf("if (!s->kvm.created) {"));
+    expect(glue).toContain(".layout = XCHE_STATE_LAYOUT,");
   });
 
   test("QEMU style: 4-space indent, no tabs, no C99 comments, lines within 80 columns", () => {

@@ -27,6 +27,8 @@ struct dma_engine_reg_desc {
 	u64 w1c;
 	u64 w1s;
 	u64 read_clear;
+	u64 holds;	/* the bits a state may set (src/reference/state-rules.ts) */
+	u64 fixed;	/* the bits a state must leave at their reset value */
 };
 
 static const struct dma_engine_reg_desc dma_engine_regs[DMA_ENGINE_NR_REGS] = {
@@ -43,6 +45,8 @@ static const struct dma_engine_reg_desc dma_engine_regs[DMA_ENGINE_NR_REGS] = {
 		.w1c = 0x0ULL,
 		.w1s = 0x0ULL,
 		.read_clear = 0x0ULL,
+		.holds = 0xffffffffULL,
+		.fixed = 0x0ULL,
 	},
 	[DMA_ENGINE_REG_CTRL] = {
 		.offset = DMA_ENGINE_CTRL,
@@ -57,6 +61,8 @@ static const struct dma_engine_reg_desc dma_engine_regs[DMA_ENGINE_NR_REGS] = {
 		.w1c = 0x0ULL,
 		.w1s = 0x0ULL,
 		.read_clear = 0x0ULL,
+		.holds = 0xffffffffULL,
+		.fixed = 0x0ULL,
 	},
 	[DMA_ENGINE_REG_INT_STATUS] = {
 		.offset = DMA_ENGINE_INT_STATUS,
@@ -71,6 +77,8 @@ static const struct dma_engine_reg_desc dma_engine_regs[DMA_ENGINE_NR_REGS] = {
 		.w1c = 0x3ULL,
 		.w1s = 0x0ULL,
 		.read_clear = 0x0ULL,
+		.holds = 0xffffffffULL,
+		.fixed = 0x0ULL,
 	},
 	[DMA_ENGINE_REG_INT_ENABLE] = {
 		.offset = DMA_ENGINE_INT_ENABLE,
@@ -85,6 +93,8 @@ static const struct dma_engine_reg_desc dma_engine_regs[DMA_ENGINE_NR_REGS] = {
 		.w1c = 0x0ULL,
 		.w1s = 0x0ULL,
 		.read_clear = 0x0ULL,
+		.holds = 0xffffffffULL,
+		.fixed = 0x0ULL,
 	},
 	[DMA_ENGINE_REG_CH_ENABLE] = {
 		.offset = DMA_ENGINE_CH_ENABLE,
@@ -99,6 +109,8 @@ static const struct dma_engine_reg_desc dma_engine_regs[DMA_ENGINE_NR_REGS] = {
 		.w1c = 0x0ULL,
 		.w1s = 0xffULL,
 		.read_clear = 0x0ULL,
+		.holds = 0xffULL,
+		.fixed = 0x0ULL,
 	},
 	[DMA_ENGINE_REG_PING] = {
 		.offset = DMA_ENGINE_PING,
@@ -113,6 +125,8 @@ static const struct dma_engine_reg_desc dma_engine_regs[DMA_ENGINE_NR_REGS] = {
 		.w1c = 0x0ULL,
 		.w1s = 0x0ULL,
 		.read_clear = 0x0ULL,
+		.holds = 0xffffULL,
+		.fixed = 0x0ULL,
 	},
 	[DMA_ENGINE_REG_SEM] = {
 		.offset = DMA_ENGINE_SEM,
@@ -127,6 +141,8 @@ static const struct dma_engine_reg_desc dma_engine_regs[DMA_ENGINE_NR_REGS] = {
 		.w1c = 0x1ULL,
 		.w1s = 0x0ULL,
 		.read_clear = 0x0ULL,
+		.holds = 0xffffffffULL,
+		.fixed = 0x0ULL,
 	},
 	[DMA_ENGINE_REG_ERR_ADDR] = {
 		.offset = DMA_ENGINE_ERR_ADDR,
@@ -141,6 +157,8 @@ static const struct dma_engine_reg_desc dma_engine_regs[DMA_ENGINE_NR_REGS] = {
 		.w1c = 0x0ULL,
 		.w1s = 0x0ULL,
 		.read_clear = 0x0ULL,
+		.holds = 0xffffffffffffffffULL,
+		.fixed = 0x0ULL,
 	},
 	[DMA_ENGINE_REG_ABORT] = {
 		.offset = DMA_ENGINE_ABORT,
@@ -155,6 +173,8 @@ static const struct dma_engine_reg_desc dma_engine_regs[DMA_ENGINE_NR_REGS] = {
 		.w1c = 0x0ULL,
 		.w1s = 0x0ULL,
 		.read_clear = 0x0ULL,
+		.holds = 0xffffffffULL,
+		.fixed = 0x0ULL,
 	},
 	[DMA_ENGINE_REG_CRC_SEED] = {
 		.offset = DMA_ENGINE_CRC_SEED,
@@ -169,6 +189,8 @@ static const struct dma_engine_reg_desc dma_engine_regs[DMA_ENGINE_NR_REGS] = {
 		.w1c = 0x0ULL,
 		.w1s = 0x0ULL,
 		.read_clear = 0x0ULL,
+		.holds = 0xffffffffULL,
+		.fixed = 0x0ULL,
 	},
 	[DMA_ENGINE_REG_CRC] = {
 		.offset = DMA_ENGINE_CRC,
@@ -183,6 +205,8 @@ static const struct dma_engine_reg_desc dma_engine_regs[DMA_ENGINE_NR_REGS] = {
 		.w1c = 0x0ULL,
 		.w1s = 0x0ULL,
 		.read_clear = 0x0ULL,
+		.holds = 0xffffffffULL,
+		.fixed = 0x0ULL,
 	},
 	[DMA_ENGINE_REG_LFSR] = {
 		.offset = DMA_ENGINE_LFSR,
@@ -197,6 +221,8 @@ static const struct dma_engine_reg_desc dma_engine_regs[DMA_ENGINE_NR_REGS] = {
 		.w1c = 0x0ULL,
 		.w1s = 0x0ULL,
 		.read_clear = 0x0ULL,
+		.holds = 0xffffffffULL,
+		.fixed = 0x0ULL,
 	},
 	[DMA_ENGINE_REG_DESC_ADDR_0] = {
 		.offset = DMA_ENGINE_DESC_ADDR(0),
@@ -211,6 +237,8 @@ static const struct dma_engine_reg_desc dma_engine_regs[DMA_ENGINE_NR_REGS] = {
 		.w1c = 0x0ULL,
 		.w1s = 0x0ULL,
 		.read_clear = 0x0ULL,
+		.holds = 0xffffffffffffffffULL,
+		.fixed = 0x0ULL,
 	},
 	[DMA_ENGINE_REG_DESC_LEN_0] = {
 		.offset = DMA_ENGINE_DESC_LEN(0),
@@ -225,6 +253,8 @@ static const struct dma_engine_reg_desc dma_engine_regs[DMA_ENGINE_NR_REGS] = {
 		.w1c = 0x0ULL,
 		.w1s = 0x0ULL,
 		.read_clear = 0x0ULL,
+		.holds = 0xffffffffULL,
+		.fixed = 0x0ULL,
 	},
 	[DMA_ENGINE_REG_DESC_CTRL_0] = {
 		.offset = DMA_ENGINE_DESC_CTRL(0),
@@ -239,6 +269,8 @@ static const struct dma_engine_reg_desc dma_engine_regs[DMA_ENGINE_NR_REGS] = {
 		.w1c = 0x80000000ULL,
 		.w1s = 0x0ULL,
 		.read_clear = 0x0ULL,
+		.holds = 0xffffffffULL,
+		.fixed = 0x0ULL,
 	},
 	[DMA_ENGINE_REG_DESC_ADDR_1] = {
 		.offset = DMA_ENGINE_DESC_ADDR(1),
@@ -253,6 +285,8 @@ static const struct dma_engine_reg_desc dma_engine_regs[DMA_ENGINE_NR_REGS] = {
 		.w1c = 0x0ULL,
 		.w1s = 0x0ULL,
 		.read_clear = 0x0ULL,
+		.holds = 0xffffffffffffffffULL,
+		.fixed = 0x0ULL,
 	},
 	[DMA_ENGINE_REG_DESC_LEN_1] = {
 		.offset = DMA_ENGINE_DESC_LEN(1),
@@ -267,6 +301,8 @@ static const struct dma_engine_reg_desc dma_engine_regs[DMA_ENGINE_NR_REGS] = {
 		.w1c = 0x0ULL,
 		.w1s = 0x0ULL,
 		.read_clear = 0x0ULL,
+		.holds = 0xffffffffULL,
+		.fixed = 0x0ULL,
 	},
 	[DMA_ENGINE_REG_DESC_CTRL_1] = {
 		.offset = DMA_ENGINE_DESC_CTRL(1),
@@ -281,6 +317,8 @@ static const struct dma_engine_reg_desc dma_engine_regs[DMA_ENGINE_NR_REGS] = {
 		.w1c = 0x80000000ULL,
 		.w1s = 0x0ULL,
 		.read_clear = 0x0ULL,
+		.holds = 0xffffffffULL,
+		.fixed = 0x0ULL,
 	},
 	[DMA_ENGINE_REG_DESC_ADDR_2] = {
 		.offset = DMA_ENGINE_DESC_ADDR(2),
@@ -295,6 +333,8 @@ static const struct dma_engine_reg_desc dma_engine_regs[DMA_ENGINE_NR_REGS] = {
 		.w1c = 0x0ULL,
 		.w1s = 0x0ULL,
 		.read_clear = 0x0ULL,
+		.holds = 0xffffffffffffffffULL,
+		.fixed = 0x0ULL,
 	},
 	[DMA_ENGINE_REG_DESC_LEN_2] = {
 		.offset = DMA_ENGINE_DESC_LEN(2),
@@ -309,6 +349,8 @@ static const struct dma_engine_reg_desc dma_engine_regs[DMA_ENGINE_NR_REGS] = {
 		.w1c = 0x0ULL,
 		.w1s = 0x0ULL,
 		.read_clear = 0x0ULL,
+		.holds = 0xffffffffULL,
+		.fixed = 0x0ULL,
 	},
 	[DMA_ENGINE_REG_DESC_CTRL_2] = {
 		.offset = DMA_ENGINE_DESC_CTRL(2),
@@ -323,6 +365,8 @@ static const struct dma_engine_reg_desc dma_engine_regs[DMA_ENGINE_NR_REGS] = {
 		.w1c = 0x80000000ULL,
 		.w1s = 0x0ULL,
 		.read_clear = 0x0ULL,
+		.holds = 0xffffffffULL,
+		.fixed = 0x0ULL,
 	},
 	[DMA_ENGINE_REG_DESC_ADDR_3] = {
 		.offset = DMA_ENGINE_DESC_ADDR(3),
@@ -337,6 +381,8 @@ static const struct dma_engine_reg_desc dma_engine_regs[DMA_ENGINE_NR_REGS] = {
 		.w1c = 0x0ULL,
 		.w1s = 0x0ULL,
 		.read_clear = 0x0ULL,
+		.holds = 0xffffffffffffffffULL,
+		.fixed = 0x0ULL,
 	},
 	[DMA_ENGINE_REG_DESC_LEN_3] = {
 		.offset = DMA_ENGINE_DESC_LEN(3),
@@ -351,6 +397,8 @@ static const struct dma_engine_reg_desc dma_engine_regs[DMA_ENGINE_NR_REGS] = {
 		.w1c = 0x0ULL,
 		.w1s = 0x0ULL,
 		.read_clear = 0x0ULL,
+		.holds = 0xffffffffULL,
+		.fixed = 0x0ULL,
 	},
 	[DMA_ENGINE_REG_DESC_CTRL_3] = {
 		.offset = DMA_ENGINE_DESC_CTRL(3),
@@ -365,6 +413,8 @@ static const struct dma_engine_reg_desc dma_engine_regs[DMA_ENGINE_NR_REGS] = {
 		.w1c = 0x80000000ULL,
 		.w1s = 0x0ULL,
 		.read_clear = 0x0ULL,
+		.holds = 0xffffffffULL,
+		.fixed = 0x0ULL,
 	},
 	[DMA_ENGINE_REG_DESC_ADDR_4] = {
 		.offset = DMA_ENGINE_DESC_ADDR(4),
@@ -379,6 +429,8 @@ static const struct dma_engine_reg_desc dma_engine_regs[DMA_ENGINE_NR_REGS] = {
 		.w1c = 0x0ULL,
 		.w1s = 0x0ULL,
 		.read_clear = 0x0ULL,
+		.holds = 0xffffffffffffffffULL,
+		.fixed = 0x0ULL,
 	},
 	[DMA_ENGINE_REG_DESC_LEN_4] = {
 		.offset = DMA_ENGINE_DESC_LEN(4),
@@ -393,6 +445,8 @@ static const struct dma_engine_reg_desc dma_engine_regs[DMA_ENGINE_NR_REGS] = {
 		.w1c = 0x0ULL,
 		.w1s = 0x0ULL,
 		.read_clear = 0x0ULL,
+		.holds = 0xffffffffULL,
+		.fixed = 0x0ULL,
 	},
 	[DMA_ENGINE_REG_DESC_CTRL_4] = {
 		.offset = DMA_ENGINE_DESC_CTRL(4),
@@ -407,6 +461,8 @@ static const struct dma_engine_reg_desc dma_engine_regs[DMA_ENGINE_NR_REGS] = {
 		.w1c = 0x80000000ULL,
 		.w1s = 0x0ULL,
 		.read_clear = 0x0ULL,
+		.holds = 0xffffffffULL,
+		.fixed = 0x0ULL,
 	},
 	[DMA_ENGINE_REG_DESC_ADDR_5] = {
 		.offset = DMA_ENGINE_DESC_ADDR(5),
@@ -421,6 +477,8 @@ static const struct dma_engine_reg_desc dma_engine_regs[DMA_ENGINE_NR_REGS] = {
 		.w1c = 0x0ULL,
 		.w1s = 0x0ULL,
 		.read_clear = 0x0ULL,
+		.holds = 0xffffffffffffffffULL,
+		.fixed = 0x0ULL,
 	},
 	[DMA_ENGINE_REG_DESC_LEN_5] = {
 		.offset = DMA_ENGINE_DESC_LEN(5),
@@ -435,6 +493,8 @@ static const struct dma_engine_reg_desc dma_engine_regs[DMA_ENGINE_NR_REGS] = {
 		.w1c = 0x0ULL,
 		.w1s = 0x0ULL,
 		.read_clear = 0x0ULL,
+		.holds = 0xffffffffULL,
+		.fixed = 0x0ULL,
 	},
 	[DMA_ENGINE_REG_DESC_CTRL_5] = {
 		.offset = DMA_ENGINE_DESC_CTRL(5),
@@ -449,6 +509,8 @@ static const struct dma_engine_reg_desc dma_engine_regs[DMA_ENGINE_NR_REGS] = {
 		.w1c = 0x80000000ULL,
 		.w1s = 0x0ULL,
 		.read_clear = 0x0ULL,
+		.holds = 0xffffffffULL,
+		.fixed = 0x0ULL,
 	},
 	[DMA_ENGINE_REG_DESC_ADDR_6] = {
 		.offset = DMA_ENGINE_DESC_ADDR(6),
@@ -463,6 +525,8 @@ static const struct dma_engine_reg_desc dma_engine_regs[DMA_ENGINE_NR_REGS] = {
 		.w1c = 0x0ULL,
 		.w1s = 0x0ULL,
 		.read_clear = 0x0ULL,
+		.holds = 0xffffffffffffffffULL,
+		.fixed = 0x0ULL,
 	},
 	[DMA_ENGINE_REG_DESC_LEN_6] = {
 		.offset = DMA_ENGINE_DESC_LEN(6),
@@ -477,6 +541,8 @@ static const struct dma_engine_reg_desc dma_engine_regs[DMA_ENGINE_NR_REGS] = {
 		.w1c = 0x0ULL,
 		.w1s = 0x0ULL,
 		.read_clear = 0x0ULL,
+		.holds = 0xffffffffULL,
+		.fixed = 0x0ULL,
 	},
 	[DMA_ENGINE_REG_DESC_CTRL_6] = {
 		.offset = DMA_ENGINE_DESC_CTRL(6),
@@ -491,6 +557,8 @@ static const struct dma_engine_reg_desc dma_engine_regs[DMA_ENGINE_NR_REGS] = {
 		.w1c = 0x80000000ULL,
 		.w1s = 0x0ULL,
 		.read_clear = 0x0ULL,
+		.holds = 0xffffffffULL,
+		.fixed = 0x0ULL,
 	},
 	[DMA_ENGINE_REG_DESC_ADDR_7] = {
 		.offset = DMA_ENGINE_DESC_ADDR(7),
@@ -505,6 +573,8 @@ static const struct dma_engine_reg_desc dma_engine_regs[DMA_ENGINE_NR_REGS] = {
 		.w1c = 0x0ULL,
 		.w1s = 0x0ULL,
 		.read_clear = 0x0ULL,
+		.holds = 0xffffffffffffffffULL,
+		.fixed = 0x0ULL,
 	},
 	[DMA_ENGINE_REG_DESC_LEN_7] = {
 		.offset = DMA_ENGINE_DESC_LEN(7),
@@ -519,6 +589,8 @@ static const struct dma_engine_reg_desc dma_engine_regs[DMA_ENGINE_NR_REGS] = {
 		.w1c = 0x0ULL,
 		.w1s = 0x0ULL,
 		.read_clear = 0x0ULL,
+		.holds = 0xffffffffULL,
+		.fixed = 0x0ULL,
 	},
 	[DMA_ENGINE_REG_DESC_CTRL_7] = {
 		.offset = DMA_ENGINE_DESC_CTRL(7),
@@ -533,6 +605,8 @@ static const struct dma_engine_reg_desc dma_engine_regs[DMA_ENGINE_NR_REGS] = {
 		.w1c = 0x80000000ULL,
 		.w1s = 0x0ULL,
 		.read_clear = 0x0ULL,
+		.holds = 0xffffffffULL,
+		.fixed = 0x0ULL,
 	},
 	[DMA_ENGINE_REG_DOORBELL] = {
 		.offset = DMA_ENGINE_DOORBELL,
@@ -547,6 +621,8 @@ static const struct dma_engine_reg_desc dma_engine_regs[DMA_ENGINE_NR_REGS] = {
 		.w1c = 0x0ULL,
 		.w1s = 0x0ULL,
 		.read_clear = 0x0ULL,
+		.holds = 0xffffffffULL,
+		.fixed = 0x0ULL,
 	},
 	[DMA_ENGINE_REG_STATUS] = {
 		.offset = DMA_ENGINE_STATUS,
@@ -561,6 +637,8 @@ static const struct dma_engine_reg_desc dma_engine_regs[DMA_ENGINE_NR_REGS] = {
 		.w1c = 0x0ULL,
 		.w1s = 0x0ULL,
 		.read_clear = 0x0ULL,
+		.holds = 0xffffffffULL,
+		.fixed = 0x0ULL,
 	},
 };
 
@@ -572,6 +650,23 @@ struct dma_engine_lane {
 static u64 dma_engine_size_mask(unsigned int size)
 {
 	return size >= 8 ? ~0ULL : (1ULL << (8 * size)) - 1;
+}
+
+/*
+ * Whether @regs is a state the device could be in, checked before a state from
+ * outside (KVM_SET_STATE, a migration stream) replaces the registers.
+ */
+bool dma_engine_core_state_valid(const u64 *regs)
+{
+	unsigned int i;
+
+	for (i = 0; i < DMA_ENGINE_NR_REGS; i++) {
+		if (regs[i] & ~dma_engine_regs[i].holds)
+			return false;
+		if ((regs[i] ^ dma_engine_regs[i].reset) & dma_engine_regs[i].fixed)
+			return false;
+	}
+	return true;
 }
 
 /* Index of the register holding decoded byte @addr, or -1 if none does. */

@@ -152,6 +152,9 @@ enum dma_engine_reg {
 	DMA_ENGINE_NR_REGS
 };
 
+/* The registers' order, offsets and widths: a state from another layout is refused. */
+#define DMA_ENGINE_STATE_LAYOUT		0xd67625fbU
+
 /*
  * Register state. Not locked here: the KVM glue holds the device's lock and
  * QEMU the iothread lock around every call.
@@ -161,6 +164,7 @@ struct dma_engine_core {
 };
 
 void dma_engine_core_reset(struct dma_engine_core *s);
+bool dma_engine_core_state_valid(const u64 *regs);
 bool dma_engine_core_read(struct dma_engine_core *s, u64 offset,
 			  unsigned int size, u64 *val);
 bool dma_engine_core_write(struct dma_engine_core *s, u64 offset,

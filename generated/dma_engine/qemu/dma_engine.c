@@ -30,6 +30,8 @@ struct DmaEngineState {
 
     MemoryRegion bar;
     struct dma_engine_core core;
+    /* DMA_ENGINE_STATE_LAYOUT, migrated so that another layout is refused. */
+    uint32_t layout;
     bool irq_level;
 
     /* Let KVM's in-kernel device handle the BAR: auto, on or off. */
@@ -213,6 +215,7 @@ static int dma_engine_kvm_put(DmaEngineState *s)
     struct kvm_dma_engine_state state = {
         .nr_regs = DMA_ENGINE_NR_REGS,
         .regs = (uintptr_t)s->core.regs,
+        .layout = DMA_ENGINE_STATE_LAYOUT,
     };
     int ret;
 
@@ -280,6 +283,7 @@ static int dma_engine_pre_save(void *opaque)
 {
     DmaEngineState *s = opaque;
 
+    s->layout = DMA_ENGINE_STATE_LAYOUT;
     return s->kvm.created ? dma_engine_kvm_get(s) : 0;
 }
 
@@ -287,6 +291,19 @@ static int dma_engine_post_load(void *opaque, int version_id)
 {
     DmaEngineState *s = opaque;
 
+    if (s->layout != DMA_ENGINE_STATE_LAYOUT) {
+        error_report(
+            "dma_engine: incoming register layout 0x%08x is not 0x%08x",
+            s->layout,
+            DMA_ENGINE_STATE_LAYOUT);
+        return -EINVAL;
+    }
+    /* The hooks compute with them: a stream is guest-controlled data too. */
+    if (!dma_engine_core_state_valid(s->core.regs)) {
+        error_report(
+            "dma_engine: the incoming registers hold values the device never could");
+        return -EINVAL;
+    }
     if (!s->kvm.created) {
         s->irq_level = dma_engine_core_irq_level(&s->core);
         return 0;
@@ -299,12 +316,13 @@ static int dma_engine_post_load(void *opaque, int version_id)
 
 static const VMStateDescription vmstate_dma_engine = {
     .name = TYPE_DMA_ENGINE,
-    .version_id = 1,
-    .minimum_version_id = 1,
+    .version_id = 2,
+    .minimum_version_id = 2,
     .pre_save = dma_engine_pre_save,
     .post_load = dma_engine_post_load,
     .fields = (VMStateField[]) {
         VMSTATE_PCI_DEVICE(parent_obj, DmaEngineState),
+        VMSTATE_UINT32(layout, DmaEngineState),
         VMSTATE_UINT64_ARRAY(core.regs, DmaEngineState, DMA_ENGINE_NR_REGS),
         VMSTATE_END_OF_LIST()
     },

@@ -27,6 +27,8 @@ struct hpet_timer_reg_desc {
 	u64 w1c;
 	u64 w1s;
 	u64 read_clear;
+	u64 holds;	/* the bits a state may set (src/reference/state-rules.ts) */
+	u64 fixed;	/* the bits a state must leave at their reset value */
 };
 
 static const struct hpet_timer_reg_desc hpet_timer_regs[HPET_TIMER_NR_REGS] = {
@@ -43,6 +45,8 @@ static const struct hpet_timer_reg_desc hpet_timer_regs[HPET_TIMER_NR_REGS] = {
 		.w1c = 0x0ULL,
 		.w1s = 0x0ULL,
 		.read_clear = 0x0ULL,
+		.holds = 0xffffffffffffffffULL,
+		.fixed = 0x0ULL,
 	},
 	[HPET_TIMER_REG_CONFIG] = {
 		.offset = HPET_TIMER_CONFIG,
@@ -57,6 +61,8 @@ static const struct hpet_timer_reg_desc hpet_timer_regs[HPET_TIMER_NR_REGS] = {
 		.w1c = 0x0ULL,
 		.w1s = 0x0ULL,
 		.read_clear = 0x0ULL,
+		.holds = 0xffffffffffffffffULL,
+		.fixed = 0x0ULL,
 	},
 	[HPET_TIMER_REG_INT_STATUS] = {
 		.offset = HPET_TIMER_INT_STATUS,
@@ -71,6 +77,8 @@ static const struct hpet_timer_reg_desc hpet_timer_regs[HPET_TIMER_NR_REGS] = {
 		.w1c = 0x7ULL,
 		.w1s = 0x0ULL,
 		.read_clear = 0x0ULL,
+		.holds = 0xffffffffffffffffULL,
+		.fixed = 0x0ULL,
 	},
 	[HPET_TIMER_REG_INT_ENABLE] = {
 		.offset = HPET_TIMER_INT_ENABLE,
@@ -85,6 +93,8 @@ static const struct hpet_timer_reg_desc hpet_timer_regs[HPET_TIMER_NR_REGS] = {
 		.w1c = 0x0ULL,
 		.w1s = 0x0ULL,
 		.read_clear = 0x0ULL,
+		.holds = 0xffffffffffffffffULL,
+		.fixed = 0x0ULL,
 	},
 	[HPET_TIMER_REG_COUNTER] = {
 		.offset = HPET_TIMER_COUNTER,
@@ -99,6 +109,8 @@ static const struct hpet_timer_reg_desc hpet_timer_regs[HPET_TIMER_NR_REGS] = {
 		.w1c = 0x0ULL,
 		.w1s = 0x0ULL,
 		.read_clear = 0x0ULL,
+		.holds = 0xffffffffffffffffULL,
+		.fixed = 0x0ULL,
 	},
 	[HPET_TIMER_REG_T_CONFIG_0] = {
 		.offset = HPET_TIMER_T_CONFIG(0),
@@ -113,6 +125,8 @@ static const struct hpet_timer_reg_desc hpet_timer_regs[HPET_TIMER_NR_REGS] = {
 		.w1c = 0x0ULL,
 		.w1s = 0x0ULL,
 		.read_clear = 0x0ULL,
+		.holds = 0xffffffffffffffffULL,
+		.fixed = 0x0ULL,
 	},
 	[HPET_TIMER_REG_T_CMP_0] = {
 		.offset = HPET_TIMER_T_CMP(0),
@@ -127,6 +141,8 @@ static const struct hpet_timer_reg_desc hpet_timer_regs[HPET_TIMER_NR_REGS] = {
 		.w1c = 0x0ULL,
 		.w1s = 0x0ULL,
 		.read_clear = 0x0ULL,
+		.holds = 0xffffffffffffffffULL,
+		.fixed = 0x0ULL,
 	},
 	[HPET_TIMER_REG_T_CONFIG_1] = {
 		.offset = HPET_TIMER_T_CONFIG(1),
@@ -141,6 +157,8 @@ static const struct hpet_timer_reg_desc hpet_timer_regs[HPET_TIMER_NR_REGS] = {
 		.w1c = 0x0ULL,
 		.w1s = 0x0ULL,
 		.read_clear = 0x0ULL,
+		.holds = 0xffffffffffffffffULL,
+		.fixed = 0x0ULL,
 	},
 	[HPET_TIMER_REG_T_CMP_1] = {
 		.offset = HPET_TIMER_T_CMP(1),
@@ -155,6 +173,8 @@ static const struct hpet_timer_reg_desc hpet_timer_regs[HPET_TIMER_NR_REGS] = {
 		.w1c = 0x0ULL,
 		.w1s = 0x0ULL,
 		.read_clear = 0x0ULL,
+		.holds = 0xffffffffffffffffULL,
+		.fixed = 0x0ULL,
 	},
 	[HPET_TIMER_REG_T_CONFIG_2] = {
 		.offset = HPET_TIMER_T_CONFIG(2),
@@ -169,6 +189,8 @@ static const struct hpet_timer_reg_desc hpet_timer_regs[HPET_TIMER_NR_REGS] = {
 		.w1c = 0x0ULL,
 		.w1s = 0x0ULL,
 		.read_clear = 0x0ULL,
+		.holds = 0xffffffffffffffffULL,
+		.fixed = 0x0ULL,
 	},
 	[HPET_TIMER_REG_T_CMP_2] = {
 		.offset = HPET_TIMER_T_CMP(2),
@@ -183,6 +205,8 @@ static const struct hpet_timer_reg_desc hpet_timer_regs[HPET_TIMER_NR_REGS] = {
 		.w1c = 0x0ULL,
 		.w1s = 0x0ULL,
 		.read_clear = 0x0ULL,
+		.holds = 0xffffffffffffffffULL,
+		.fixed = 0x0ULL,
 	},
 };
 
@@ -194,6 +218,23 @@ struct hpet_timer_lane {
 static u64 hpet_timer_size_mask(unsigned int size)
 {
 	return size >= 8 ? ~0ULL : (1ULL << (8 * size)) - 1;
+}
+
+/*
+ * Whether @regs is a state the device could be in, checked before a state from
+ * outside (KVM_SET_STATE, a migration stream) replaces the registers.
+ */
+bool hpet_timer_core_state_valid(const u64 *regs)
+{
+	unsigned int i;
+
+	for (i = 0; i < HPET_TIMER_NR_REGS; i++) {
+		if (regs[i] & ~hpet_timer_regs[i].holds)
+			return false;
+		if ((regs[i] ^ hpet_timer_regs[i].reset) & hpet_timer_regs[i].fixed)
+			return false;
+	}
+	return true;
 }
 
 /* Index of the register holding decoded byte @addr, or -1 if none does. */

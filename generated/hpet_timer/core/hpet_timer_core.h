@@ -89,6 +89,9 @@ enum hpet_timer_reg {
 	HPET_TIMER_NR_REGS
 };
 
+/* The registers' order, offsets and widths: a state from another layout is refused. */
+#define HPET_TIMER_STATE_LAYOUT		0x1af392f2U
+
 /*
  * Register state. Not locked here: the KVM glue holds the device's lock and
  * QEMU the iothread lock around every call.
@@ -98,6 +101,7 @@ struct hpet_timer_core {
 };
 
 void hpet_timer_core_reset(struct hpet_timer_core *s);
+bool hpet_timer_core_state_valid(const u64 *regs);
 bool hpet_timer_core_read(struct hpet_timer_core *s, u64 offset,
 			  unsigned int size, u64 *val);
 bool hpet_timer_core_write(struct hpet_timer_core *s, u64 offset,

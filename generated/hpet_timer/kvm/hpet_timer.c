@@ -273,10 +273,18 @@ static int hpet_timer_set_state(struct kvm *kvm, const struct kvm_hpet_timer_sta
 		return -EINVAL;
 	if (state->nr_regs != HPET_TIMER_NR_REGS)
 		return -EINVAL;
+	/* Another build's register order: refused, not loaded into the wrong slots. */
+	if (state->layout != HPET_TIMER_STATE_LAYOUT)
+		return -EINVAL;
 
 	regs = memdup_user(u64_to_user_ptr(state->regs), sizeof(dev->core.regs));
 	if (IS_ERR(regs))
 		return PTR_ERR(regs);
+	/* Hooks compute with these: refuse what the registers could never hold. */
+	if (!hpet_timer_core_state_valid(regs)) {
+		kfree(regs);
+		return -EINVAL;
+	}
 
 	mutex_lock(&dev->lock);
 	memcpy(dev->core.regs, regs, sizeof(dev->core.regs));
@@ -320,7 +328,8 @@ int kvm_hpet_timer_vm_ioctl(struct kvm *kvm, unsigned int ioctl, void __user *ar
 		mutex_lock(&kvm->lock);
 		r = hpet_timer_get_state(kvm, &state);
 		mutex_unlock(&kvm->lock);
-		if (put_user(HPET_TIMER_NR_REGS, &ustate->nr_regs))
+		if (put_user(HPET_TIMER_NR_REGS, &ustate->nr_regs) ||
+		    put_user(HPET_TIMER_STATE_LAYOUT, &ustate->layout))
 			r = -EFAULT;
 		break;
 	case KVM_SET_HPET_TIMER_STATE:

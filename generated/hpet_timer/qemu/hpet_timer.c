@@ -30,6 +30,8 @@ struct HpetTimerState {
 
     MemoryRegion bar;
     struct hpet_timer_core core;
+    /* HPET_TIMER_STATE_LAYOUT, migrated so that another layout is refused. */
+    uint32_t layout;
     bool irq_level;
 
     /* Let KVM's in-kernel device handle the BAR: auto, on or off. */
@@ -213,6 +215,7 @@ static int hpet_timer_kvm_put(HpetTimerState *s)
     struct kvm_hpet_timer_state state = {
         .nr_regs = HPET_TIMER_NR_REGS,
         .regs = (uintptr_t)s->core.regs,
+        .layout = HPET_TIMER_STATE_LAYOUT,
     };
     int ret;
 
@@ -280,6 +283,7 @@ static int hpet_timer_pre_save(void *opaque)
 {
     HpetTimerState *s = opaque;
 
+    s->layout = HPET_TIMER_STATE_LAYOUT;
     return s->kvm.created ? hpet_timer_kvm_get(s) : 0;
 }
 
@@ -287,6 +291,19 @@ static int hpet_timer_post_load(void *opaque, int version_id)
 {
     HpetTimerState *s = opaque;
 
+    if (s->layout != HPET_TIMER_STATE_LAYOUT) {
+        error_report(
+            "hpet_timer: incoming register layout 0x%08x is not 0x%08x",
+            s->layout,
+            HPET_TIMER_STATE_LAYOUT);
+        return -EINVAL;
+    }
+    /* The hooks compute with them: a stream is guest-controlled data too. */
+    if (!hpet_timer_core_state_valid(s->core.regs)) {
+        error_report(
+            "hpet_timer: the incoming registers hold values the device never could");
+        return -EINVAL;
+    }
     if (!s->kvm.created) {
         s->irq_level = hpet_timer_core_irq_level(&s->core);
         return 0;
@@ -299,12 +316,13 @@ static int hpet_timer_post_load(void *opaque, int version_id)
 
 static const VMStateDescription vmstate_hpet_timer = {
     .name = TYPE_HPET_TIMER,
-    .version_id = 1,
-    .minimum_version_id = 1,
+    .version_id = 2,
+    .minimum_version_id = 2,
     .pre_save = hpet_timer_pre_save,
     .post_load = hpet_timer_post_load,
     .fields = (VMStateField[]) {
         VMSTATE_PCI_DEVICE(parent_obj, HpetTimerState),
+        VMSTATE_UINT32(layout, HpetTimerState),
         VMSTATE_UINT64_ARRAY(core.regs, HpetTimerState, HPET_TIMER_NR_REGS),
         VMSTATE_END_OF_LIST()
     },

@@ -27,6 +27,8 @@ struct uart16550_reg_desc {
 	u64 w1c;
 	u64 w1s;
 	u64 read_clear;
+	u64 holds;	/* the bits a state may set (src/reference/state-rules.ts) */
+	u64 fixed;	/* the bits a state must leave at their reset value */
 };
 
 static const struct uart16550_reg_desc uart16550_regs[UART16550_NR_REGS] = {
@@ -43,6 +45,8 @@ static const struct uart16550_reg_desc uart16550_regs[UART16550_NR_REGS] = {
 		.w1c = 0x0ULL,
 		.w1s = 0x0ULL,
 		.read_clear = 0x0ULL,
+		.holds = 0xffULL,
+		.fixed = 0x0ULL,
 	},
 	[UART16550_REG_IER] = {
 		.offset = UART16550_IER,
@@ -57,6 +61,8 @@ static const struct uart16550_reg_desc uart16550_regs[UART16550_NR_REGS] = {
 		.w1c = 0x0ULL,
 		.w1s = 0x0ULL,
 		.read_clear = 0x0ULL,
+		.holds = 0xffULL,
+		.fixed = 0x0ULL,
 	},
 	[UART16550_REG_IIR] = {
 		.offset = UART16550_IIR,
@@ -71,6 +77,8 @@ static const struct uart16550_reg_desc uart16550_regs[UART16550_NR_REGS] = {
 		.w1c = 0x0ULL,
 		.w1s = 0x0ULL,
 		.read_clear = 0x0ULL,
+		.holds = 0xffULL,
+		.fixed = 0x0ULL,
 	},
 	[UART16550_REG_LCR] = {
 		.offset = UART16550_LCR,
@@ -85,6 +93,8 @@ static const struct uart16550_reg_desc uart16550_regs[UART16550_NR_REGS] = {
 		.w1c = 0x0ULL,
 		.w1s = 0x0ULL,
 		.read_clear = 0x0ULL,
+		.holds = 0xffULL,
+		.fixed = 0x0ULL,
 	},
 	[UART16550_REG_MCR] = {
 		.offset = UART16550_MCR,
@@ -99,6 +109,8 @@ static const struct uart16550_reg_desc uart16550_regs[UART16550_NR_REGS] = {
 		.w1c = 0x0ULL,
 		.w1s = 0x0ULL,
 		.read_clear = 0x0ULL,
+		.holds = 0xffULL,
+		.fixed = 0x0ULL,
 	},
 	[UART16550_REG_LSR] = {
 		.offset = UART16550_LSR,
@@ -113,6 +125,8 @@ static const struct uart16550_reg_desc uart16550_regs[UART16550_NR_REGS] = {
 		.w1c = 0x0ULL,
 		.w1s = 0x0ULL,
 		.read_clear = 0x1eULL,
+		.holds = 0xffULL,
+		.fixed = 0x0ULL,
 	},
 	[UART16550_REG_MSR] = {
 		.offset = UART16550_MSR,
@@ -127,6 +141,8 @@ static const struct uart16550_reg_desc uart16550_regs[UART16550_NR_REGS] = {
 		.w1c = 0x0ULL,
 		.w1s = 0x0ULL,
 		.read_clear = 0xfULL,
+		.holds = 0xffULL,
+		.fixed = 0x0ULL,
 	},
 	[UART16550_REG_SCR] = {
 		.offset = UART16550_SCR,
@@ -141,6 +157,8 @@ static const struct uart16550_reg_desc uart16550_regs[UART16550_NR_REGS] = {
 		.w1c = 0x0ULL,
 		.w1s = 0x0ULL,
 		.read_clear = 0x0ULL,
+		.holds = 0xffULL,
+		.fixed = 0x0ULL,
 	},
 };
 
@@ -152,6 +170,23 @@ struct uart16550_lane {
 static u64 uart16550_size_mask(unsigned int size)
 {
 	return size >= 8 ? ~0ULL : (1ULL << (8 * size)) - 1;
+}
+
+/*
+ * Whether @regs is a state the device could be in, checked before a state from
+ * outside (KVM_SET_STATE, a migration stream) replaces the registers.
+ */
+bool uart16550_core_state_valid(const u64 *regs)
+{
+	unsigned int i;
+
+	for (i = 0; i < UART16550_NR_REGS; i++) {
+		if (regs[i] & ~uart16550_regs[i].holds)
+			return false;
+		if ((regs[i] ^ uart16550_regs[i].reset) & uart16550_regs[i].fixed)
+			return false;
+	}
+	return true;
 }
 
 /* Index of the register holding decoded byte @addr, or -1 if none does. */

@@ -99,6 +99,9 @@ enum uart16550_reg {
 	UART16550_NR_REGS
 };
 
+/* The registers' order, offsets and widths: a state from another layout is refused. */
+#define UART16550_STATE_LAYOUT		0x07c91e62U
+
 /*
  * Register state. Not locked here: the KVM glue holds the device's lock and
  * QEMU the iothread lock around every call.
@@ -108,6 +111,7 @@ struct uart16550_core {
 };
 
 void uart16550_core_reset(struct uart16550_core *s);
+bool uart16550_core_state_valid(const u64 *regs);
 bool uart16550_core_read(struct uart16550_core *s, u64 offset,
 			 unsigned int size, u64 *val);
 bool uart16550_core_write(struct uart16550_core *s, u64 offset,

@@ -222,10 +222,18 @@ static int uart16550_set_state(struct kvm *kvm, const struct kvm_uart16550_state
 		return -EINVAL;
 	if (state->nr_regs != UART16550_NR_REGS)
 		return -EINVAL;
+	/* Another build's register order: refused, not loaded into the wrong slots. */
+	if (state->layout != UART16550_STATE_LAYOUT)
+		return -EINVAL;
 
 	regs = memdup_user(u64_to_user_ptr(state->regs), sizeof(dev->core.regs));
 	if (IS_ERR(regs))
 		return PTR_ERR(regs);
+	/* Hooks compute with these: refuse what the registers could never hold. */
+	if (!uart16550_core_state_valid(regs)) {
+		kfree(regs);
+		return -EINVAL;
+	}
 
 	mutex_lock(&dev->lock);
 	memcpy(dev->core.regs, regs, sizeof(dev->core.regs));
@@ -267,7 +275,8 @@ int kvm_uart16550_vm_ioctl(struct kvm *kvm, unsigned int ioctl, void __user *arg
 		mutex_lock(&kvm->lock);
 		r = uart16550_get_state(kvm, &state);
 		mutex_unlock(&kvm->lock);
-		if (put_user(UART16550_NR_REGS, &ustate->nr_regs))
+		if (put_user(UART16550_NR_REGS, &ustate->nr_regs) ||
+		    put_user(UART16550_STATE_LAYOUT, &ustate->layout))
 			r = -EFAULT;
 		break;
 	case KVM_SET_UART16550_STATE:

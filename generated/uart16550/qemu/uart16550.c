@@ -30,6 +30,8 @@ struct Uart16550State {
 
     MemoryRegion bar;
     struct uart16550_core core;
+    /* UART16550_STATE_LAYOUT, migrated so that another layout is refused. */
+    uint32_t layout;
 
     /* Let KVM's in-kernel device handle the BAR: auto, on or off. */
     OnOffAuto in_kernel;
@@ -184,6 +186,7 @@ static int uart16550_kvm_put(Uart16550State *s)
     struct kvm_uart16550_state state = {
         .nr_regs = UART16550_NR_REGS,
         .regs = (uintptr_t)s->core.regs,
+        .layout = UART16550_STATE_LAYOUT,
     };
     int ret;
 
@@ -249,6 +252,7 @@ static int uart16550_pre_save(void *opaque)
 {
     Uart16550State *s = opaque;
 
+    s->layout = UART16550_STATE_LAYOUT;
     return s->kvm.created ? uart16550_kvm_get(s) : 0;
 }
 
@@ -256,6 +260,17 @@ static int uart16550_post_load(void *opaque, int version_id)
 {
     Uart16550State *s = opaque;
 
+    if (s->layout != UART16550_STATE_LAYOUT) {
+        error_report("uart16550: incoming register layout 0x%08x is not 0x%08x",
+                     s->layout, UART16550_STATE_LAYOUT);
+        return -EINVAL;
+    }
+    /* The hooks compute with them: a stream is guest-controlled data too. */
+    if (!uart16550_core_state_valid(s->core.regs)) {
+        error_report(
+            "uart16550: the incoming registers hold values the device never could");
+        return -EINVAL;
+    }
     if (!s->kvm.created) {
         return 0;
     }
@@ -267,12 +282,13 @@ static int uart16550_post_load(void *opaque, int version_id)
 
 static const VMStateDescription vmstate_uart16550 = {
     .name = TYPE_UART16550,
-    .version_id = 1,
-    .minimum_version_id = 1,
+    .version_id = 2,
+    .minimum_version_id = 2,
     .pre_save = uart16550_pre_save,
     .post_load = uart16550_post_load,
     .fields = (VMStateField[]) {
         VMSTATE_PCI_DEVICE(parent_obj, Uart16550State),
+        VMSTATE_UINT32(layout, Uart16550State),
         VMSTATE_UINT64_ARRAY(core.regs, Uart16550State, UART16550_NR_REGS),
         VMSTATE_END_OF_LIST()
     },

@@ -19,7 +19,8 @@ struct kvm_uart16550_state {
 	__u32 nr_regs;	/* entries at regs; on return the device's count */
 	__u32 flags;	/* must be zero */
 	__u64 regs;	/* user pointer to __u64[nr_regs], in register order */
-	__u32 pad[4];	/* must be zero */
+	__u32 layout;	/* the registers' layout: GET gives it, SET must match */
+	__u32 pad[3];	/* must be zero */
 };
 
 #define KVM_CREATE_UART16550 _IOW(KVMIO, 0xe8, struct kvm_uart16550_config)

@@ -27,6 +27,8 @@ struct xche_reg_desc {
 	u64 w1c;
 	u64 w1s;
 	u64 read_clear;
+	u64 holds;	/* the bits a state may set (src/reference/state-rules.ts) */
+	u64 fixed;	/* the bits a state must leave at their reset value */
 };
 
 static const struct xche_reg_desc xche_regs[XCHE_NR_REGS] = {
@@ -43,6 +45,8 @@ static const struct xche_reg_desc xche_regs[XCHE_NR_REGS] = {
 		.w1c = 0x0ULL,
 		.w1s = 0x0ULL,
 		.read_clear = 0x0ULL,
+		.holds = 0xffffffffULL,
+		.fixed = 0x0ULL,
 	},
 	[XCHE_REG_CTRL] = {
 		.offset = XCHE_CTRL,
@@ -57,6 +61,8 @@ static const struct xche_reg_desc xche_regs[XCHE_NR_REGS] = {
 		.w1c = 0x0ULL,
 		.w1s = 0x0ULL,
 		.read_clear = 0x0ULL,
+		.holds = 0xffffffffULL,
+		.fixed = 0x0ULL,
 	},
 	[XCHE_REG_INT_STATUS] = {
 		.offset = XCHE_INT_STATUS,
@@ -71,6 +77,8 @@ static const struct xche_reg_desc xche_regs[XCHE_NR_REGS] = {
 		.w1c = 0x3ULL,
 		.w1s = 0x0ULL,
 		.read_clear = 0x0ULL,
+		.holds = 0xffffffffULL,
+		.fixed = 0x0ULL,
 	},
 	[XCHE_REG_INT_ENABLE] = {
 		.offset = XCHE_INT_ENABLE,
@@ -85,6 +93,8 @@ static const struct xche_reg_desc xche_regs[XCHE_NR_REGS] = {
 		.w1c = 0x0ULL,
 		.w1s = 0x0ULL,
 		.read_clear = 0x0ULL,
+		.holds = 0xffffffffULL,
+		.fixed = 0x0ULL,
 	},
 	[XCHE_REG_DATA_IN] = {
 		.offset = XCHE_DATA_IN,
@@ -99,6 +109,8 @@ static const struct xche_reg_desc xche_regs[XCHE_NR_REGS] = {
 		.w1c = 0x0ULL,
 		.w1s = 0x0ULL,
 		.read_clear = 0x0ULL,
+		.holds = 0xffffffffULL,
+		.fixed = 0x0ULL,
 	},
 	[XCHE_REG_DATA_OUT] = {
 		.offset = XCHE_DATA_OUT,
@@ -113,6 +125,8 @@ static const struct xche_reg_desc xche_regs[XCHE_NR_REGS] = {
 		.w1c = 0x0ULL,
 		.w1s = 0x0ULL,
 		.read_clear = 0x0ULL,
+		.holds = 0xffffffffULL,
+		.fixed = 0x0ULL,
 	},
 	[XCHE_REG_KEY] = {
 		.offset = XCHE_KEY,
@@ -127,6 +141,8 @@ static const struct xche_reg_desc xche_regs[XCHE_NR_REGS] = {
 		.w1c = 0x0ULL,
 		.w1s = 0x0ULL,
 		.read_clear = 0x0ULL,
+		.holds = 0xffffULL,
+		.fixed = 0x0ULL,
 	},
 	[XCHE_REG_COUNT] = {
 		.offset = XCHE_COUNT,
@@ -141,6 +157,8 @@ static const struct xche_reg_desc xche_regs[XCHE_NR_REGS] = {
 		.w1c = 0x0ULL,
 		.w1s = 0x0ULL,
 		.read_clear = 0xffULL,
+		.holds = 0xffULL,
+		.fixed = 0x0ULL,
 	},
 	[XCHE_REG_SCRATCH] = {
 		.offset = XCHE_SCRATCH,
@@ -155,6 +173,8 @@ static const struct xche_reg_desc xche_regs[XCHE_NR_REGS] = {
 		.w1c = 0x0ULL,
 		.w1s = 0x0ULL,
 		.read_clear = 0x0ULL,
+		.holds = 0xffffffffULL,
+		.fixed = 0x0ULL,
 	},
 };
 
@@ -166,6 +186,23 @@ struct xche_lane {
 static u64 xche_size_mask(unsigned int size)
 {
 	return size >= 8 ? ~0ULL : (1ULL << (8 * size)) - 1;
+}
+
+/*
+ * Whether @regs is a state the device could be in, checked before a state from
+ * outside (KVM_SET_STATE, a migration stream) replaces the registers.
+ */
+bool xche_core_state_valid(const u64 *regs)
+{
+	unsigned int i;
+
+	for (i = 0; i < XCHE_NR_REGS; i++) {
+		if (regs[i] & ~xche_regs[i].holds)
+			return false;
+		if ((regs[i] ^ xche_regs[i].reset) & xche_regs[i].fixed)
+			return false;
+	}
+	return true;
 }
 
 /* Index of the register holding decoded byte @addr, or -1 if none does. */

@@ -68,6 +68,9 @@ enum xche_reg {
 	XCHE_NR_REGS
 };
 
+/* The registers' order, offsets and widths: a state from another layout is refused. */
+#define XCHE_STATE_LAYOUT		0x14cb64a9U
+
 /*
  * Register state. Not locked here: the KVM glue holds the device's lock and
  * QEMU the iothread lock around every call.
@@ -77,6 +80,7 @@ struct xche_core {
 };
 
 void xche_core_reset(struct xche_core *s);
+bool xche_core_state_valid(const u64 *regs);
 bool xche_core_read(struct xche_core *s, u64 offset, unsigned int size,
 		    u64 *val);
 bool xche_core_write(struct xche_core *s, u64 offset, unsigned int size,

@@ -273,10 +273,18 @@ static int xche_set_state(struct kvm *kvm, const struct kvm_xche_state *state)
 		return -EINVAL;
 	if (state->nr_regs != XCHE_NR_REGS)
 		return -EINVAL;
+	/* Another build's register order: refused, not loaded into the wrong slots. */
+	if (state->layout != XCHE_STATE_LAYOUT)
+		return -EINVAL;
 
 	regs = memdup_user(u64_to_user_ptr(state->regs), sizeof(xche->core.regs));
 	if (IS_ERR(regs))
 		return PTR_ERR(regs);
+	/* Hooks compute with these: refuse what the registers could never hold. */
+	if (!xche_core_state_valid(regs)) {
+		kfree(regs);
+		return -EINVAL;
+	}
 
 	mutex_lock(&xche->lock);
 	memcpy(xche->core.regs, regs, sizeof(xche->core.regs));
@@ -319,7 +327,8 @@ int kvm_xche_vm_ioctl(struct kvm *kvm, unsigned int ioctl, void __user *argp)
 		mutex_lock(&kvm->lock);
 		r = xche_get_state(kvm, &state);
 		mutex_unlock(&kvm->lock);
-		if (put_user(XCHE_NR_REGS, &ustate->nr_regs))
+		if (put_user(XCHE_NR_REGS, &ustate->nr_regs) ||
+		    put_user(XCHE_STATE_LAYOUT, &ustate->layout))
 			r = -EFAULT;
 		break;
 	case KVM_SET_XCHE_STATE:

@@ -30,6 +30,8 @@ struct XcheState {
 
     MemoryRegion bar;
     struct xche_core core;
+    /* XCHE_STATE_LAYOUT, migrated so that another layout is refused. */
+    uint32_t layout;
     bool irq_level;
 
     /* Let KVM's in-kernel device handle the BAR: auto, on or off. */
@@ -209,6 +211,7 @@ static int xche_kvm_put(XcheState *s)
     struct kvm_xche_state state = {
         .nr_regs = XCHE_NR_REGS,
         .regs = (uintptr_t)s->core.regs,
+        .layout = XCHE_STATE_LAYOUT,
     };
     int ret;
 
@@ -273,6 +276,7 @@ static int xche_pre_save(void *opaque)
 {
     XcheState *s = opaque;
 
+    s->layout = XCHE_STATE_LAYOUT;
     return s->kvm.created ? xche_kvm_get(s) : 0;
 }
 
@@ -280,6 +284,17 @@ static int xche_post_load(void *opaque, int version_id)
 {
     XcheState *s = opaque;
 
+    if (s->layout != XCHE_STATE_LAYOUT) {
+        error_report("xche: incoming register layout 0x%08x is not 0x%08x",
+                     s->layout, XCHE_STATE_LAYOUT);
+        return -EINVAL;
+    }
+    /* The hooks compute with them: a stream is guest-controlled data too. */
+    if (!xche_core_state_valid(s->core.regs)) {
+        error_report(
+            "xche: the incoming registers hold values the device never could");
+        return -EINVAL;
+    }
     if (!s->kvm.created) {
         s->irq_level = xche_core_irq_level(&s->core);
         return 0;
@@ -290,12 +305,13 @@ static int xche_post_load(void *opaque, int version_id)
 
 static const VMStateDescription vmstate_xche = {
     .name = TYPE_XCHE,
-    .version_id = 1,
-    .minimum_version_id = 1,
+    .version_id = 2,
+    .minimum_version_id = 2,
     .pre_save = xche_pre_save,
     .post_load = xche_post_load,
     .fields = (VMStateField[]) {
         VMSTATE_PCI_DEVICE(parent_obj, XcheState),
+        VMSTATE_UINT32(layout, XcheState),
         VMSTATE_UINT64_ARRAY(core.regs, XcheState, XCHE_NR_REGS),
         VMSTATE_END_OF_LIST()
     },

@@ -5,7 +5,8 @@
 import { hookSignature } from "../../compile/hooks-file.js";
 import { fieldMacro, indexName, offsetExpression } from "../../ir/names.js";
 import type { Action, BitTarget, Device, Register } from "../../ir/types.js";
-import { cConst, wrapSignatures } from "../c.js";
+import { cConst, cU32, wrapSignatures } from "../c.js";
+import { stateLayout, stateRule } from "../../reference/state-rules.js";
 import { regmapText } from "../regmap.js";
 import { LazyViews, render } from "../render.js";
 import type { GeneratedFile, Generator } from "../types.js";
@@ -37,6 +38,7 @@ function coreView(device: Device, guardSuffix: string) {
     guard: `${device.prefix}_${guardSuffix}`,
     banner: banner(device, "register core"),
     regmap: regmapText(device),
+    stateLayout: cU32(stateLayout(device)),
     registers: new LazyViews(device.registers, (r) => ({ index: indexName(device, r) })),
     hooks: device.hooks.map((h) => ({ prototype: hookSignature(device, h.direction, h.cName) })),
     descriptors: new LazyViews(device.registers, (r) => ({
@@ -53,6 +55,8 @@ function coreView(device: Device, guardSuffix: string) {
       w1c: cConst(r.masks.w1c, 64),
       w1s: cConst(r.masks.w1s, 64),
       readClear: cConst(r.masks.readClear, 64),
+      holds: cConst(stateRule(device, r).holds, 64),
+      fixed: cConst(stateRule(device, r).fixed, 64),
     })),
     badSize: `size > ${maxSize} || (size & (size - 1)) || !size`,
     readActions: actionCases(device, (r) => r.onRead, "read"),

@@ -5,8 +5,9 @@
  * `generate` writes: the harness renders them beside the programs it compiles.
  */
 import type { Device } from "../../ir/types.js";
-import { cHex } from "../c.js";
+import { cHex, cU32 } from "../c.js";
 import { render } from "../render.js";
+import { stateLayout, stateRule } from "../../reference/state-rules.js";
 import { testPlacement } from "./placement.js";
 
 export { testPlacement };
@@ -32,7 +33,13 @@ export function deviceHeaderView(device: Device) {
     maxAccess: Math.max(...device.busSizes),
     hasIrq: device.interrupt ? 1 : 0,
     nrRegs: device.registers.length,
-    registers: device.registers.map((r) => ({ name: r.name, reset: `${cHex(r.reset)}ULL` })),
+    stateLayout: cU32(stateLayout(device)),
+    registers: device.registers.map((r) => ({
+      name: r.name,
+      reset: `${cHex(r.reset)}ULL`,
+      holds: `${cHex(stateRule(device, r).holds)}ULL`,
+      fixed: `${cHex(stateRule(device, r).fixed)}ULL`,
+    })),
   };
 }
 

@@ -1,0 +1,43 @@
+/**
+ * Which register states the device could be in: what KVM_SET_<NAME>_STATE and QEMU's
+ * migration load accept, and refuse otherwise (the PIT's CVE-2015-7513 was a state loaded
+ * unchecked, then computed with). A register never holds a bit beyond its width: writes,
+ * resets and actions stay inside it, and hooks are held to it. Its constant bits keep their
+ * reset value, unless the device has hooks, which are C and may rewrite any register.
+ */
+import { bitMask } from "../ir/bits.js";
+import type { Device, Register } from "../ir/types.js";
+
+export interface StateRule {
+  /** The bits the register may hold. */
+  holds: bigint;
+  /** The bits that must equal the reset value's. */
+  fixed: bigint;
+}
+
+export function stateRule(device: Device, register: Register): StateRule {
+  return { holds: bitMask(register.width), fixed: device.hooks.length ? 0n : register.masks.constant };
+}
+
+/**
+ * The registers' order, offsets and widths as one 32-bit number (FNV-1a): two builds of a
+ * device exchange a state (migration, KVM_SET_STATE) only when theirs are equal, so a
+ * reordered or resized register is refused instead of loaded into the wrong slot.
+ */
+export function stateLayout(device: Device): number {
+  let hash = 0x811c9dc5;
+  const text = device.registers.map((r) => `${r.name}:${r.offset}:${r.width}`).join(";");
+  for (const ch of Buffer.from(text, "utf8")) hash = Math.imul(hash ^ ch, 0x01000193) >>> 0;
+  return hash;
+}
+
+/** The first register `regs` breaks the rules of, or null when the device could be in that state. */
+export function stateViolation(device: Device, regs: readonly bigint[]): { register: string; why: string } | null {
+  for (const register of device.registers) {
+    const value = regs[register.index]!;
+    const rule = stateRule(device, register);
+    if (value & ~rule.holds) return { register: register.name, why: `bits beyond its ${register.width} bits` };
+    if ((value ^ register.reset) & rule.fixed) return { register: register.name, why: "constant bits other than their reset value" };
+  }
+  return null;
+}
