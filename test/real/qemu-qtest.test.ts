@@ -6,11 +6,11 @@
  * harness reports exactly that one. The harness itself against a fake PC:
  * test/unit/qemu-qtest.test.ts.
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { parseVectorsJson, runVectorsQtest } from "../../src/harness/qtest.js";
+import { parseVectorsJson, QtestDevice, runVectorsQtest } from "../../src/harness/qtest.js";
 import type { Device } from "../../src/ir/types.js";
 import { generateVectors } from "../../src/reference/vectors.js";
 import { compileDevice } from "../../src/compile/index.js";
@@ -19,6 +19,8 @@ import { runQtestLevel } from "../../src/harness/qtest-level.js";
 import { ensureStep } from "../../src/toolchain/packages.js";
 import { quietProgress } from "../../src/util/progress.js";
 import { QTEST_DEVICES as DEVICES, report, tamper } from "../helpers/qtest.js";
+import { DEFAULT_FIRMWARE_DIRS, QemuQtest } from "../../src/harness/qemu-qtest.js";
+import { stateLayout } from "../../src/reference/state-rules.js";
 
 const compiled = new Map(DEVICES.map((dir) => [dir, compileDevice(dir).device]));
 const deviceOf = (dir: string): Device => compiled.get(dir)!;
@@ -114,5 +116,75 @@ if (!binary) {
       expect(failed.ok).toBe(false);
       expect(failed.checks[0]!.detail).toContain(`#${index} read offset 0x0 size 4: expected 0x58434846`);
     });
+
+    test("migration: xche's state comes back in a QEMU of the same layout; a state of another layout is refused, naming both", async () => {
+      const device = deviceOf("devices/xche");
+      const offsetOf = (name: string): number => device.registers.find((r) => r.name === name)!.offset;
+      const state = path.join(tmp, "xche.state");
+      const log = path.join(tmp, "xche-migration.log");
+      const args = ["-m", "64"];
+
+      const source = await QemuQtest.start({ binary, device: "xche,in-kernel=off", log, extraArgs: args });
+      try {
+        const guest = new QtestDevice(source.qtest, device, () => source.systemReset(), log);
+        await guest.setup();
+        await guest.write(offsetOf("SCRATCH"), 4, 0x5eed1234n);
+        await guest.write(offsetOf("KEY"), 2, 0x1357n);
+        await source.qmp.execute("migrate", { uri: `exec:cat > ${state}` });
+        await migrationCompleted(source);
+      } finally {
+        await source.close();
+      }
+
+      const destination = await QemuQtest.start({ binary, device: "xche,in-kernel=off", log, extraArgs: [...args, "-incoming", `exec:cat ${state}`] });
+      try {
+        await destination.qmp.event("RESUME");
+        const guest = new QtestDevice(destination.qtest, device, () => destination.systemReset(), log);
+        await guest.setup();
+        expect(await guest.read(offsetOf("SCRATCH"), 4)).toBe(0x5eed1234n);
+        expect(await guest.read(offsetOf("KEY"), 2)).toBe(0x1357n);
+      } finally {
+        await destination.close();
+      }
+
+      // What a build with DATA_IN and SCRATCH declared the other way round sends: the same
+      // stream but for its layout word (the registers' values travel in declaration order).
+      const [first, second] = [device.registers.findIndex((r) => r.name === "DATA_IN"), device.registers.findIndex((r) => r.name === "SCRATCH")];
+      const reordered = [...device.registers];
+      [reordered[first], reordered[second]] = [reordered[second]!, reordered[first]!];
+      const ours = stateLayout(device);
+      const theirs = stateLayout({ ...device, registers: reordered });
+      expect(theirs).not.toBe(ours);
+      const stream = fs.readFileSync(state);
+      const word = (n: number): Buffer => Buffer.from(n.toString(16).padStart(8, "0"), "hex");
+      const at = stream.indexOf(word(ours));
+      expect(at).toBeGreaterThan(0);
+      expect(stream.indexOf(word(ours), at + 1)).toBe(-1);
+      word(theirs).copy(stream, at);
+      const foreign = path.join(tmp, "xche-reordered.state");
+      fs.writeFileSync(foreign, stream);
+
+      const firmware = DEFAULT_FIRMWARE_DIRS.filter((dir) => fs.existsSync(dir)).flatMap((dir) => ["-L", dir]);
+      const refused = spawnSync(
+        binary,
+        ["-machine", "pc", "-accel", "qtest", "-display", "none", "-nodefaults", ...firmware, ...args, "-device", "xche,in-kernel=off", "-incoming", `exec:cat ${foreign}`],
+        { encoding: "utf8", timeout: 60_000 },
+      );
+      const hex = (n: number): string => `0x${n.toString(16).padStart(8, "0")}`;
+      expect(refused.stderr).toContain(`xche: incoming register layout ${hex(theirs)} is not ${hex(ours)}`);
+      expect(refused.status).not.toBe(0);
+      expect(refused.signal).toBeNull();
+    });
   });
+}
+
+/** Polls query-migrate until the outgoing migration has completed (QEMU 7.2 sends no event by default). */
+async function migrationCompleted(qemu: QemuQtest): Promise<void> {
+  for (let tries = 0; tries < 300; tries++) {
+    const { status } = (await qemu.qmp.execute("query-migrate")) as { status?: string };
+    if (status === "completed") return;
+    if (status === "failed" || status === "cancelled") throw new Error(`migration ${status}; log: ${qemu.log}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`migration did not complete within 30 s; log: ${qemu.log}`);
 }
