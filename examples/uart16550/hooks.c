@@ -15,28 +15,28 @@
 
 void uart16550_hook_transmit(struct uart16550_core *s, u64 value)
 {
-	u64 lsr = s->regs[UART16550_REG_LSR];
+	u8 lsr = uart16550_get_lsr(s);
 
-	if (s->regs[UART16550_REG_LCR] & UART16550_LCR_DLAB)
+	if (uart16550_get_lcr(s) & UART16550_LCR_DLAB)
 		return;
-	if (!(s->regs[UART16550_REG_MCR] & UART16550_MCR_LOOP))
+	if (!(uart16550_get_mcr(s) & UART16550_MCR_LOOP))
 		return;
 	/* Received at once: the byte stays in DATA, and overruns an unread one. */
 	if (lsr & UART16550_LSR_DR)
 		lsr |= UART16550_LSR_OE;
-	s->regs[UART16550_REG_LSR] = lsr | UART16550_LSR_DR;
+	uart16550_set_lsr(s, lsr | UART16550_LSR_DR);
 }
 
 u64 uart16550_hook_receive(struct uart16550_core *s, u64 value)
 {
-	s->regs[UART16550_REG_LSR] &= ~(u64)UART16550_LSR_DR;
-	return s->regs[UART16550_REG_DATA];
+	uart16550_set_lsr(s, uart16550_get_lsr(s) & ~UART16550_LSR_DR);
+	return uart16550_get_data(s);
 }
 
 u64 uart16550_hook_iir(struct uart16550_core *s, u64 value)
 {
-	u64 ier = s->regs[UART16550_REG_IER];
-	u64 lsr = s->regs[UART16550_REG_LSR];
+	u8 ier = uart16550_get_ier(s);
+	u8 lsr = uart16550_get_lsr(s);
 	u64 id;
 
 	if ((ier & UART16550_IER_ELSI) && (lsr & UART16550_LSR_ERRORS))
@@ -46,7 +46,7 @@ u64 uart16550_hook_iir(struct uart16550_core *s, u64 value)
 	else if ((ier & UART16550_IER_ETBEI) && (lsr & UART16550_LSR_THRE))
 		id = UART16550_IIR_ID_THRE;
 	else if ((ier & UART16550_IER_EDSSI) &&
-		 (s->regs[UART16550_REG_MSR] & UART16550_MSR_DELTAS))
+		 (uart16550_get_msr(s) & UART16550_MSR_DELTAS))
 		id = UART16550_IIR_ID_MODEM;
 	else
 		return value | UART16550_IIR_NO_INT;
@@ -56,9 +56,9 @@ u64 uart16550_hook_iir(struct uart16550_core *s, u64 value)
 
 void uart16550_hook_modem(struct uart16550_core *s, u64 value)
 {
-	u64 mcr = s->regs[UART16550_REG_MCR];
-	u64 msr = s->regs[UART16550_REG_MSR];
-	u64 lines, changed;
+	u8 mcr = uart16550_get_mcr(s);
+	u8 msr = uart16550_get_msr(s);
+	u8 lines, changed;
 
 	if (mcr & UART16550_MCR_LOOP) {
 		lines = 0;
@@ -83,5 +83,5 @@ void uart16550_hook_modem(struct uart16550_core *s, u64 value)
 		msr |= UART16550_MSR_TERI;
 	if (changed & UART16550_MSR_DCD)
 		msr |= UART16550_MSR_DDCD;
-	s->regs[UART16550_REG_MSR] = (msr & UART16550_MSR_DELTAS) | lines;
+	uart16550_set_msr(s, (msr & UART16550_MSR_DELTAS) | lines);
 }

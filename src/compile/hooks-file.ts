@@ -19,14 +19,11 @@ export function checkHooksFile(
   if (device.hooks.length === 0 && hooks === null) return [];
   const defined = new Map<string, { location: SourceLocation; returns: string }>();
   if (hooks) {
-    // Blank out comments (keeping line breaks, so positions stay) and require a body: a
-    // kernel-doc comment, a prototype or a call does not define a hook.
-    const code = hooks.text.replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*/g, (c) => c.replace(/[^\n]/g, " "));
+    // Require a body: a kernel-doc comment, a prototype or a call does not define a hook.
+    const code = withoutComments(hooks.text);
     const pattern = new RegExp(`^[\\w \\t*]*?\\b(${device.name}_hook_\\w+)\\s*\\([^;{]*\\)\\s*\\{`, "gm");
     for (const match of code.matchAll(pattern)) {
-      const before = code.slice(0, match.index! + match[0].indexOf(match[1]!));
-      const line = before.split("\n").length;
-      const column = before.length - before.lastIndexOf("\n");
+      const { line, column } = positionIn(code, match.index! + match[0].indexOf(match[1]!));
       // The last word before the name: `static u64 ` returns u64, `u64 *` a pointer; "" when not on the line.
       const returns = match[0].slice(0, match[0].indexOf(match[1]!)).trim().split(/\s+/).pop()!;
       defined.set(match[1]!, { location: { file: hooks.path, line, column }, returns });
@@ -66,6 +63,17 @@ export function checkHooksFile(
     }
   }
   return diagnostics;
+}
+
+/** The C text with its comments blanked out, line breaks kept, so that positions stay. */
+export function withoutComments(text: string): string {
+  return text.replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*/g, (c) => c.replace(/[^\n]/g, " "));
+}
+
+/** 1-based line and column of `index` in `text`. */
+export function positionIn(text: string, index: number): { line: number; column: number } {
+  const before = text.slice(0, index);
+  return { line: before.split("\n").length, column: index - before.lastIndexOf("\n") };
 }
 
 /** lower() reports a hook used both ways; no return type would be right for it. */

@@ -5,7 +5,7 @@
  * accepts all of these. A file without an SPDX line is left to the trees' checkpatch.
  */
 import type { Diagnostic } from "../util/diagnostics.js";
-import type { HooksFile } from "./hooks-file.js";
+import { positionIn, type HooksFile } from "./hooks-file.js";
 
 /** Licenses QEMU accepts in hw/misc/ (its LICENSE: GPL-2.0-or-later, or compatible with it). */
 const ACCEPTED = ["GPL-2.0-or-later", "GPL-2.0+", "LGPL-2.1-or-later", "LGPL-2.1+", "MIT", "BSD-2-Clause", "BSD-3-Clause"];
@@ -19,10 +19,9 @@ export function checkHooksLicense(hooks: HooksFile): Diagnostic[] {
   const offered = expression.replace(/[()]/g, " ").split(/\s+OR\s+/i).map((s) => s.trim());
   if (offered.some((license) => ACCEPTED.includes(license))) return [];
   const start = match.index + match[0].indexOf(expression);
-  const before = hooks.text.slice(0, start);
   return [
     {
-      location: { file: hooks.path, line: before.split("\n").length, column: start - before.lastIndexOf("\n") },
+      location: { file: hooks.path, ...positionIn(hooks.text, start) },
       message: `hooks.c is ${expression}, which QEMU does not take in hw/misc/, where devgen copies it`,
       hint: "make it GPL-2.0-or-later (what devgen new writes), or dual-license it with one QEMU takes",
     },

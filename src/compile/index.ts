@@ -8,6 +8,7 @@ import type { Device } from "../ir/types.js";
 import { DevgenError, Reporter } from "../util/diagnostics.js";
 import { checkHooksFile, type HooksFile } from "./hooks-file.js";
 import { checkHooksLicense } from "./hooks-license.js";
+import { checkHooksOffsets } from "./hooks-offsets.js";
 import { checkLayout } from "./layout.js";
 import { checkMacroNames } from "./macros.js";
 
@@ -33,7 +34,7 @@ export function compileDevice(target: string): CompiledDevice {
   const hooksPath = path.join(dir, "hooks.c");
   const hooks = fs.existsSync(hooksPath) ? { path: hooksPath, text: fs.readFileSync(hooksPath, "utf8") } : null;
   report.diagnostics.push(...checkHooksFile(device, hooks, (name) => loaded.locate(["hooks", name])));
-  if (hooks) report.diagnostics.push(...checkHooksLicense(hooks));
+  if (hooks) report.diagnostics.push(...checkHooksLicense(hooks), ...checkHooksOffsets(device, hooks));
   report.throwIfFailed();
   return { device, origins, dir, hooks, locate: loaded.locate };
 }

@@ -78,7 +78,7 @@ describe("the corpus", () => {
     expect(listed(knownWrong)).toEqual(Object.keys(KNOWN_WRONG));
   });
 
-  test.each(cases)("%s: each device.ts location is at a marker (or 1:1), each hooks.c location at a hook's name or its license", (name) => {
+  test.each(cases)("%s: each device.ts location is at a marker (or 1:1), each hooks.c location at a hook's name, its license or a byte offset used as an index", (name) => {
     const read = (file: string): string | null =>
       fs.existsSync(path.join(caseDir(name), file)) ? fs.readFileSync(path.join(caseDir(name), file), "utf8") : null;
     const device = read("device.ts") ?? "";
@@ -92,7 +92,10 @@ describe("the corpus", () => {
         used.add(at);
       } else {
         const text = hooks.split("\n")[Number(line) - 1]!;
-        expect(text.slice(Number(column) - 1)).toMatch(text.includes("SPDX-License-Identifier: ") ? /^[A-Za-z]/ : /^foo_hook_\w+\(/);
+        const at = text.slice(Number(column) - 1);
+        if (text.includes("SPDX-License-Identifier: ")) expect(at).toMatch(/^[A-Za-z]/);
+        else if (/regs\[$/.test(text.slice(0, Number(column) - 1))) expect(at).toMatch(/^[A-Z][A-Z0-9_]*\]/);
+        else expect(at).toMatch(/^foo_hook_\w+\(/);
       }
     }
     expect(marked.filter((at) => !used.has(at))).toEqual([]);

@@ -171,6 +171,206 @@ bool dma_engine_core_write(struct dma_engine_core *s, u64 offset,
 			   unsigned int size, u64 val);
 bool dma_engine_core_irq_level(const struct dma_engine_core *s);
 
+/*
+ * Hooks reach the registers through these, by name: a byte offset such as
+ * DMA_ENGINE_<REG> cannot stand in for an index, and a register keeps only
+ * the bits its width holds. An element number past its array selects
+ * element 0, as array_index_nospec() makes it, even under speculation.
+ */
+static inline u32 dma_engine_get_id(const struct dma_engine_core *s)
+{
+	return s->regs[DMA_ENGINE_REG_ID];
+}
+
+static inline void dma_engine_set_id(struct dma_engine_core *s, u32 val)
+{
+	s->regs[DMA_ENGINE_REG_ID] = val;
+}
+
+static inline u32 dma_engine_get_ctrl(const struct dma_engine_core *s)
+{
+	return s->regs[DMA_ENGINE_REG_CTRL];
+}
+
+static inline void dma_engine_set_ctrl(struct dma_engine_core *s, u32 val)
+{
+	s->regs[DMA_ENGINE_REG_CTRL] = val;
+}
+
+static inline u32 dma_engine_get_int_status(const struct dma_engine_core *s)
+{
+	return s->regs[DMA_ENGINE_REG_INT_STATUS];
+}
+
+static inline void dma_engine_set_int_status(struct dma_engine_core *s, u32 val)
+{
+	s->regs[DMA_ENGINE_REG_INT_STATUS] = val;
+}
+
+static inline u32 dma_engine_get_int_enable(const struct dma_engine_core *s)
+{
+	return s->regs[DMA_ENGINE_REG_INT_ENABLE];
+}
+
+static inline void dma_engine_set_int_enable(struct dma_engine_core *s, u32 val)
+{
+	s->regs[DMA_ENGINE_REG_INT_ENABLE] = val;
+}
+
+static inline u8 dma_engine_get_ch_enable(const struct dma_engine_core *s)
+{
+	return s->regs[DMA_ENGINE_REG_CH_ENABLE];
+}
+
+static inline void dma_engine_set_ch_enable(struct dma_engine_core *s, u8 val)
+{
+	s->regs[DMA_ENGINE_REG_CH_ENABLE] = val;
+}
+
+static inline u16 dma_engine_get_ping(const struct dma_engine_core *s)
+{
+	return s->regs[DMA_ENGINE_REG_PING];
+}
+
+static inline void dma_engine_set_ping(struct dma_engine_core *s, u16 val)
+{
+	s->regs[DMA_ENGINE_REG_PING] = val;
+}
+
+static inline u32 dma_engine_get_sem(const struct dma_engine_core *s)
+{
+	return s->regs[DMA_ENGINE_REG_SEM];
+}
+
+static inline void dma_engine_set_sem(struct dma_engine_core *s, u32 val)
+{
+	s->regs[DMA_ENGINE_REG_SEM] = val;
+}
+
+static inline u64 dma_engine_get_err_addr(const struct dma_engine_core *s)
+{
+	return s->regs[DMA_ENGINE_REG_ERR_ADDR];
+}
+
+static inline void dma_engine_set_err_addr(struct dma_engine_core *s, u64 val)
+{
+	s->regs[DMA_ENGINE_REG_ERR_ADDR] = val;
+}
+
+static inline u32 dma_engine_get_abort(const struct dma_engine_core *s)
+{
+	return s->regs[DMA_ENGINE_REG_ABORT];
+}
+
+static inline void dma_engine_set_abort(struct dma_engine_core *s, u32 val)
+{
+	s->regs[DMA_ENGINE_REG_ABORT] = val;
+}
+
+static inline u32 dma_engine_get_crc_seed(const struct dma_engine_core *s)
+{
+	return s->regs[DMA_ENGINE_REG_CRC_SEED];
+}
+
+static inline void dma_engine_set_crc_seed(struct dma_engine_core *s, u32 val)
+{
+	s->regs[DMA_ENGINE_REG_CRC_SEED] = val;
+}
+
+static inline u32 dma_engine_get_crc(const struct dma_engine_core *s)
+{
+	return s->regs[DMA_ENGINE_REG_CRC];
+}
+
+static inline void dma_engine_set_crc(struct dma_engine_core *s, u32 val)
+{
+	s->regs[DMA_ENGINE_REG_CRC] = val;
+}
+
+static inline u32 dma_engine_get_lfsr(const struct dma_engine_core *s)
+{
+	return s->regs[DMA_ENGINE_REG_LFSR];
+}
+
+static inline void dma_engine_set_lfsr(struct dma_engine_core *s, u32 val)
+{
+	s->regs[DMA_ENGINE_REG_LFSR] = val;
+}
+
+static inline u32 dma_engine_get_doorbell(const struct dma_engine_core *s)
+{
+	return s->regs[DMA_ENGINE_REG_DOORBELL];
+}
+
+static inline void dma_engine_set_doorbell(struct dma_engine_core *s, u32 val)
+{
+	s->regs[DMA_ENGINE_REG_DOORBELL] = val;
+}
+
+static inline u32 dma_engine_get_status(const struct dma_engine_core *s)
+{
+	return s->regs[DMA_ENGINE_REG_STATUS];
+}
+
+static inline void dma_engine_set_status(struct dma_engine_core *s, u32 val)
+{
+	s->regs[DMA_ENGINE_REG_STATUS] = val;
+}
+
+static inline unsigned int dma_engine_desc_addr_index(unsigned int n)
+{
+	return DMA_ENGINE_REG_DESC_ADDR_0 +
+	       array_index_nospec(n, DMA_ENGINE_DESC_ADDR_COUNT) * 3;
+}
+
+static inline u64 dma_engine_get_desc_addr(const struct dma_engine_core *s,
+					   unsigned int n)
+{
+	return s->regs[dma_engine_desc_addr_index(n)];
+}
+
+static inline void dma_engine_set_desc_addr(struct dma_engine_core *s,
+					    unsigned int n, u64 val)
+{
+	s->regs[dma_engine_desc_addr_index(n)] = val;
+}
+
+static inline unsigned int dma_engine_desc_len_index(unsigned int n)
+{
+	return DMA_ENGINE_REG_DESC_LEN_0 +
+	       array_index_nospec(n, DMA_ENGINE_DESC_LEN_COUNT) * 3;
+}
+
+static inline u32 dma_engine_get_desc_len(const struct dma_engine_core *s,
+					  unsigned int n)
+{
+	return s->regs[dma_engine_desc_len_index(n)];
+}
+
+static inline void dma_engine_set_desc_len(struct dma_engine_core *s,
+					   unsigned int n, u32 val)
+{
+	s->regs[dma_engine_desc_len_index(n)] = val;
+}
+
+static inline unsigned int dma_engine_desc_ctrl_index(unsigned int n)
+{
+	return DMA_ENGINE_REG_DESC_CTRL_0 +
+	       array_index_nospec(n, DMA_ENGINE_DESC_CTRL_COUNT) * 3;
+}
+
+static inline u32 dma_engine_get_desc_ctrl(const struct dma_engine_core *s,
+					   unsigned int n)
+{
+	return s->regs[dma_engine_desc_ctrl_index(n)];
+}
+
+static inline void dma_engine_set_desc_ctrl(struct dma_engine_core *s,
+					    unsigned int n, u32 val)
+{
+	s->regs[dma_engine_desc_ctrl_index(n)] = val;
+}
+
 /* Hand-written in dma_engine_hooks.c; called with the device's lock held. */
 void dma_engine_hook_checksum(struct dma_engine_core *s, u64 value);
 void dma_engine_hook_doorbell(struct dma_engine_core *s, u64 value);

@@ -9,52 +9,42 @@
 #define DMA_ENGINE_CRC32_POLY	0xedb88320U
 #define DMA_ENGINE_LFSR_TAPS	0x80200003U	/* x^32 + x^22 + x^2 + x + 1 */
 
-/*
- * Index in s->regs of register @first_reg (the one of descriptor 0) for
- * descriptor @n. Each descriptor's registers follow each other, as their
- * 16-byte slots do.
- */
-static unsigned int dma_engine_desc(unsigned int first_reg, unsigned int n)
-{
-	unsigned int stride = DMA_ENGINE_REG_DESC_ADDR_1 -
-			      DMA_ENGINE_REG_DESC_ADDR_0;
-
-	return first_reg + n * stride;
-}
-
 void dma_engine_hook_doorbell(struct dma_engine_core *s, u64 value)
 {
 	unsigned int n = (value & DMA_ENGINE_DOORBELL_CHANNEL) >>
 			 DMA_ENGINE_DOORBELL_CHANNEL_SHIFT;
-	u64 *ctrl = &s->regs[dma_engine_desc(DMA_ENGINE_REG_DESC_CTRL_0, n)];
+	u32 ctrl = dma_engine_get_desc_ctrl(s, n);
+	u32 status = dma_engine_get_status(s) & ~DMA_ENGINE_STATUS_BUSY;
+	u32 int_status = dma_engine_get_int_status(s);
 
-	s->regs[DMA_ENGINE_REG_STATUS] &= ~(u64)DMA_ENGINE_STATUS_BUSY;
-	if (!(s->regs[DMA_ENGINE_REG_CTRL] & DMA_ENGINE_CTRL_ENABLE) ||
-	    !(s->regs[DMA_ENGINE_REG_CH_ENABLE] & (1ULL << n)) ||
-	    !(*ctrl & DMA_ENGINE_DESC_CTRL_VALID) ||
-	    !s->regs[dma_engine_desc(DMA_ENGINE_REG_DESC_LEN_0, n)]) {
-		s->regs[DMA_ENGINE_REG_STATUS] |= DMA_ENGINE_STATUS_ERROR;
-		s->regs[DMA_ENGINE_REG_ERR_ADDR] =
-			s->regs[dma_engine_desc(DMA_ENGINE_REG_DESC_ADDR_0, n)];
-		s->regs[DMA_ENGINE_REG_INT_STATUS] |= DMA_ENGINE_INT_STATUS_ERROR;
+	if (!(dma_engine_get_ctrl(s) & DMA_ENGINE_CTRL_ENABLE) ||
+	    !(dma_engine_get_ch_enable(s) & (1U << n)) ||
+	    !(ctrl & DMA_ENGINE_DESC_CTRL_VALID) ||
+	    !dma_engine_get_desc_len(s, n)) {
+		dma_engine_set_status(s, status | DMA_ENGINE_STATUS_ERROR);
+		dma_engine_set_err_addr(s, dma_engine_get_desc_addr(s, n));
+		dma_engine_set_int_status(s, int_status |
+					  DMA_ENGINE_INT_STATUS_ERROR);
 		return;
 	}
-	*ctrl &= ~(u64)DMA_ENGINE_DESC_CTRL_VALID;
-	*ctrl |= DMA_ENGINE_DESC_CTRL_DONE;
-	s->regs[DMA_ENGINE_REG_STATUS] |= DMA_ENGINE_STATUS_DONE;
-	if (*ctrl & DMA_ENGINE_DESC_CTRL_IRQ)
-		s->regs[DMA_ENGINE_REG_INT_STATUS] |= DMA_ENGINE_INT_STATUS_DONE;
+	ctrl &= ~DMA_ENGINE_DESC_CTRL_VALID;
+	ctrl |= DMA_ENGINE_DESC_CTRL_DONE;
+	dma_engine_set_desc_ctrl(s, n, ctrl);
+	dma_engine_set_status(s, status | DMA_ENGINE_STATUS_DONE);
+	if (ctrl & DMA_ENGINE_DESC_CTRL_IRQ)
+		dma_engine_set_int_status(s, int_status |
+					  DMA_ENGINE_INT_STATUS_DONE);
 }
 
 void dma_engine_hook_soft_reset(struct dma_engine_core *s, u64 value)
 {
 	unsigned int n;
 
-	s->regs[DMA_ENGINE_REG_STATUS] = 0;
-	s->regs[DMA_ENGINE_REG_CH_ENABLE] = 0;
-	s->regs[DMA_ENGINE_REG_ERR_ADDR] = 0;
+	dma_engine_set_status(s, 0);
+	dma_engine_set_ch_enable(s, 0);
+	dma_engine_set_err_addr(s, 0);
 	for (n = 0; n < DMA_ENGINE_DESC_CTRL_COUNT; n++)
-		s->regs[dma_engine_desc(DMA_ENGINE_REG_DESC_CTRL_0, n)] = 0;
+		dma_engine_set_desc_ctrl(s, n, 0);
 }
 
 void dma_engine_hook_checksum(struct dma_engine_core *s, u64 value)
@@ -63,22 +53,22 @@ void dma_engine_hook_checksum(struct dma_engine_core *s, u64 value)
 	unsigned int n, bit;
 
 	for (n = 0; n < DMA_ENGINE_DESC_LEN_COUNT; n++) {
-		crc ^= (u32)s->regs[dma_engine_desc(DMA_ENGINE_REG_DESC_LEN_0, n)];
+		crc ^= dma_engine_get_desc_len(s, n);
 		for (bit = 0; bit < 32; bit++)
 			crc = (crc >> 1) ^ (DMA_ENGINE_CRC32_POLY & -(crc & 1));
 	}
-	s->regs[DMA_ENGINE_REG_CRC] = ~crc;
+	dma_engine_set_crc(s, ~crc);
 }
 
 u64 dma_engine_hook_lfsr(struct dma_engine_core *s, u64 value)
 {
-	u32 state = s->regs[DMA_ENGINE_REG_LFSR];
+	u32 state = dma_engine_get_lfsr(s);
 
 	/* A Galois LFSR never leaves zero: restart it at 1. */
 	if (!state)
 		state = 1;
 	else
 		state = (state >> 1) ^ (DMA_ENGINE_LFSR_TAPS & -(state & 1));
-	s->regs[DMA_ENGINE_REG_LFSR] = state;
+	dma_engine_set_lfsr(s, state);
 	return value;
 }

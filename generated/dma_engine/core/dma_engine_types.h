@@ -20,4 +20,12 @@ typedef uint16_t u16;
 typedef uint32_t u32;
 typedef uint64_t u64;
 
+/*
+ * The kernel's array_index_nospec() without its speculation barrier, which
+ * only the host kernel needs: an index past the array becomes 0.
+ */
+#ifndef array_index_nospec
+#define array_index_nospec(index, size)	((index) < (size) ? (index) : 0)
+#endif
+
 #endif /* DMA_ENGINE_TYPES_H */

@@ -8,7 +8,8 @@
 #ifndef DMA_ENGINE_TYPES_H
 #define DMA_ENGINE_TYPES_H
 
-/* The core's integer types in the kernel: the kernel's own. */
+/* The core's integer types and index bounding in the kernel: the kernel's own. */
+#include <linux/nospec.h>
 #include <linux/types.h>
 
 #endif /* DMA_ENGINE_TYPES_H */

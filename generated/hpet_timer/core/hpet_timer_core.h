@@ -108,6 +108,98 @@ bool hpet_timer_core_write(struct hpet_timer_core *s, u64 offset,
 			   unsigned int size, u64 val);
 bool hpet_timer_core_irq_level(const struct hpet_timer_core *s);
 
+/*
+ * Hooks reach the registers through these, by name: a byte offset such as
+ * HPET_TIMER_<REG> cannot stand in for an index, and a register keeps only
+ * the bits its width holds. An element number past its array selects
+ * element 0, as array_index_nospec() makes it, even under speculation.
+ */
+static inline u64 hpet_timer_get_cap(const struct hpet_timer_core *s)
+{
+	return s->regs[HPET_TIMER_REG_CAP];
+}
+
+static inline void hpet_timer_set_cap(struct hpet_timer_core *s, u64 val)
+{
+	s->regs[HPET_TIMER_REG_CAP] = val;
+}
+
+static inline u64 hpet_timer_get_config(const struct hpet_timer_core *s)
+{
+	return s->regs[HPET_TIMER_REG_CONFIG];
+}
+
+static inline void hpet_timer_set_config(struct hpet_timer_core *s, u64 val)
+{
+	s->regs[HPET_TIMER_REG_CONFIG] = val;
+}
+
+static inline u64 hpet_timer_get_int_status(const struct hpet_timer_core *s)
+{
+	return s->regs[HPET_TIMER_REG_INT_STATUS];
+}
+
+static inline void hpet_timer_set_int_status(struct hpet_timer_core *s, u64 val)
+{
+	s->regs[HPET_TIMER_REG_INT_STATUS] = val;
+}
+
+static inline u64 hpet_timer_get_int_enable(const struct hpet_timer_core *s)
+{
+	return s->regs[HPET_TIMER_REG_INT_ENABLE];
+}
+
+static inline void hpet_timer_set_int_enable(struct hpet_timer_core *s, u64 val)
+{
+	s->regs[HPET_TIMER_REG_INT_ENABLE] = val;
+}
+
+static inline u64 hpet_timer_get_counter(const struct hpet_timer_core *s)
+{
+	return s->regs[HPET_TIMER_REG_COUNTER];
+}
+
+static inline void hpet_timer_set_counter(struct hpet_timer_core *s, u64 val)
+{
+	s->regs[HPET_TIMER_REG_COUNTER] = val;
+}
+
+static inline unsigned int hpet_timer_t_config_index(unsigned int n)
+{
+	return HPET_TIMER_REG_T_CONFIG_0 +
+	       array_index_nospec(n, HPET_TIMER_T_CONFIG_COUNT) * 2;
+}
+
+static inline u64 hpet_timer_get_t_config(const struct hpet_timer_core *s,
+					  unsigned int n)
+{
+	return s->regs[hpet_timer_t_config_index(n)];
+}
+
+static inline void hpet_timer_set_t_config(struct hpet_timer_core *s,
+					   unsigned int n, u64 val)
+{
+	s->regs[hpet_timer_t_config_index(n)] = val;
+}
+
+static inline unsigned int hpet_timer_t_cmp_index(unsigned int n)
+{
+	return HPET_TIMER_REG_T_CMP_0 +
+	       array_index_nospec(n, HPET_TIMER_T_CMP_COUNT) * 2;
+}
+
+static inline u64 hpet_timer_get_t_cmp(const struct hpet_timer_core *s,
+				       unsigned int n)
+{
+	return s->regs[hpet_timer_t_cmp_index(n)];
+}
+
+static inline void hpet_timer_set_t_cmp(struct hpet_timer_core *s,
+					unsigned int n, u64 val)
+{
+	s->regs[hpet_timer_t_cmp_index(n)] = val;
+}
+
 /* Hand-written in hpet_timer_hooks.c; called with the device's lock held. */
 void hpet_timer_hook_arm(struct hpet_timer_core *s, u64 value);
 u64 hpet_timer_hook_tick(struct hpet_timer_core *s, u64 value);

@@ -6,28 +6,24 @@
  */
 #include "hpet_timer_core.h"
 
-static const unsigned int hpet_timer_cmp[HPET_TIMER_T_CMP_COUNT] = {
-	HPET_TIMER_REG_T_CMP_0,
-	HPET_TIMER_REG_T_CMP_1,
-	HPET_TIMER_REG_T_CMP_2,
-};
-
 u64 hpet_timer_hook_tick(struct hpet_timer_core *s, u64 value)
 {
-	if (s->regs[HPET_TIMER_REG_CONFIG] & HPET_TIMER_CONFIG_ENABLE)
-		s->regs[HPET_TIMER_REG_COUNTER]++;
+	if (hpet_timer_get_config(s) & HPET_TIMER_CONFIG_ENABLE)
+		hpet_timer_set_counter(s, hpet_timer_get_counter(s) + 1);
 	return value;
 }
 
 void hpet_timer_hook_arm(struct hpet_timer_core *s, u64 value)
 {
-	u64 now = s->regs[HPET_TIMER_REG_COUNTER];
+	u64 now = hpet_timer_get_counter(s);
+	u64 status = hpet_timer_get_int_status(s);
 	unsigned int n;
 
-	if (!(s->regs[HPET_TIMER_REG_CONFIG] & HPET_TIMER_CONFIG_ENABLE))
+	if (!(hpet_timer_get_config(s) & HPET_TIMER_CONFIG_ENABLE))
 		return;
 	/* INT_STATUS has one bit per timer, T0 at bit 0. */
 	for (n = 0; n < HPET_TIMER_T_CMP_COUNT; n++)
-		if (s->regs[hpet_timer_cmp[n]] <= now)
-			s->regs[HPET_TIMER_REG_INT_STATUS] |= 1ULL << n;
+		if (hpet_timer_get_t_cmp(s, n) <= now)
+			status |= 1ULL << n;
+	hpet_timer_set_int_status(s, status);
 }

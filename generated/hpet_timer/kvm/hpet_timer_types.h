@@ -8,7 +8,8 @@
 #ifndef HPET_TIMER_TYPES_H
 #define HPET_TIMER_TYPES_H
 
-/* The core's integer types in the kernel: the kernel's own. */
+/* The core's integer types and index bounding in the kernel: the kernel's own. */
+#include <linux/nospec.h>
 #include <linux/types.h>
 
 #endif /* HPET_TIMER_TYPES_H */

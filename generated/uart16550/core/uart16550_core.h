@@ -117,6 +117,92 @@ bool uart16550_core_read(struct uart16550_core *s, u64 offset,
 bool uart16550_core_write(struct uart16550_core *s, u64 offset,
 			  unsigned int size, u64 val);
 
+/*
+ * Hooks reach the registers through these, by name: a byte offset such as
+ * UART16550_<REG> cannot stand in for an index, and a register keeps only
+ * the bits its width holds. An element number past its array selects
+ * element 0, as array_index_nospec() makes it, even under speculation.
+ */
+static inline u8 uart16550_get_data(const struct uart16550_core *s)
+{
+	return s->regs[UART16550_REG_DATA];
+}
+
+static inline void uart16550_set_data(struct uart16550_core *s, u8 val)
+{
+	s->regs[UART16550_REG_DATA] = val;
+}
+
+static inline u8 uart16550_get_ier(const struct uart16550_core *s)
+{
+	return s->regs[UART16550_REG_IER];
+}
+
+static inline void uart16550_set_ier(struct uart16550_core *s, u8 val)
+{
+	s->regs[UART16550_REG_IER] = val;
+}
+
+static inline u8 uart16550_get_iir(const struct uart16550_core *s)
+{
+	return s->regs[UART16550_REG_IIR];
+}
+
+static inline void uart16550_set_iir(struct uart16550_core *s, u8 val)
+{
+	s->regs[UART16550_REG_IIR] = val;
+}
+
+static inline u8 uart16550_get_lcr(const struct uart16550_core *s)
+{
+	return s->regs[UART16550_REG_LCR];
+}
+
+static inline void uart16550_set_lcr(struct uart16550_core *s, u8 val)
+{
+	s->regs[UART16550_REG_LCR] = val;
+}
+
+static inline u8 uart16550_get_mcr(const struct uart16550_core *s)
+{
+	return s->regs[UART16550_REG_MCR];
+}
+
+static inline void uart16550_set_mcr(struct uart16550_core *s, u8 val)
+{
+	s->regs[UART16550_REG_MCR] = val;
+}
+
+static inline u8 uart16550_get_lsr(const struct uart16550_core *s)
+{
+	return s->regs[UART16550_REG_LSR];
+}
+
+static inline void uart16550_set_lsr(struct uart16550_core *s, u8 val)
+{
+	s->regs[UART16550_REG_LSR] = val;
+}
+
+static inline u8 uart16550_get_msr(const struct uart16550_core *s)
+{
+	return s->regs[UART16550_REG_MSR];
+}
+
+static inline void uart16550_set_msr(struct uart16550_core *s, u8 val)
+{
+	s->regs[UART16550_REG_MSR] = val;
+}
+
+static inline u8 uart16550_get_scr(const struct uart16550_core *s)
+{
+	return s->regs[UART16550_REG_SCR];
+}
+
+static inline void uart16550_set_scr(struct uart16550_core *s, u8 val)
+{
+	s->regs[UART16550_REG_SCR] = val;
+}
+
 /* Hand-written in uart16550_hooks.c; called with the device's lock held. */
 u64 uart16550_hook_iir(struct uart16550_core *s, u64 value);
 void uart16550_hook_modem(struct uart16550_core *s, u64 value);

@@ -87,6 +87,102 @@ bool xche_core_write(struct xche_core *s, u64 offset, unsigned int size,
 		     u64 val);
 bool xche_core_irq_level(const struct xche_core *s);
 
+/*
+ * Hooks reach the registers through these, by name: a byte offset such as
+ * XCHE_<REG> cannot stand in for an index, and a register keeps only
+ * the bits its width holds. An element number past its array selects
+ * element 0, as array_index_nospec() makes it, even under speculation.
+ */
+static inline u32 xche_get_id(const struct xche_core *s)
+{
+	return s->regs[XCHE_REG_ID];
+}
+
+static inline void xche_set_id(struct xche_core *s, u32 val)
+{
+	s->regs[XCHE_REG_ID] = val;
+}
+
+static inline u32 xche_get_ctrl(const struct xche_core *s)
+{
+	return s->regs[XCHE_REG_CTRL];
+}
+
+static inline void xche_set_ctrl(struct xche_core *s, u32 val)
+{
+	s->regs[XCHE_REG_CTRL] = val;
+}
+
+static inline u32 xche_get_int_status(const struct xche_core *s)
+{
+	return s->regs[XCHE_REG_INT_STATUS];
+}
+
+static inline void xche_set_int_status(struct xche_core *s, u32 val)
+{
+	s->regs[XCHE_REG_INT_STATUS] = val;
+}
+
+static inline u32 xche_get_int_enable(const struct xche_core *s)
+{
+	return s->regs[XCHE_REG_INT_ENABLE];
+}
+
+static inline void xche_set_int_enable(struct xche_core *s, u32 val)
+{
+	s->regs[XCHE_REG_INT_ENABLE] = val;
+}
+
+static inline u32 xche_get_data_in(const struct xche_core *s)
+{
+	return s->regs[XCHE_REG_DATA_IN];
+}
+
+static inline void xche_set_data_in(struct xche_core *s, u32 val)
+{
+	s->regs[XCHE_REG_DATA_IN] = val;
+}
+
+static inline u32 xche_get_data_out(const struct xche_core *s)
+{
+	return s->regs[XCHE_REG_DATA_OUT];
+}
+
+static inline void xche_set_data_out(struct xche_core *s, u32 val)
+{
+	s->regs[XCHE_REG_DATA_OUT] = val;
+}
+
+static inline u16 xche_get_key(const struct xche_core *s)
+{
+	return s->regs[XCHE_REG_KEY];
+}
+
+static inline void xche_set_key(struct xche_core *s, u16 val)
+{
+	s->regs[XCHE_REG_KEY] = val;
+}
+
+static inline u8 xche_get_count(const struct xche_core *s)
+{
+	return s->regs[XCHE_REG_COUNT];
+}
+
+static inline void xche_set_count(struct xche_core *s, u8 val)
+{
+	s->regs[XCHE_REG_COUNT] = val;
+}
+
+static inline u32 xche_get_scratch(const struct xche_core *s)
+{
+	return s->regs[XCHE_REG_SCRATCH];
+}
+
+static inline void xche_set_scratch(struct xche_core *s, u32 val)
+{
+	s->regs[XCHE_REG_SCRATCH] = val;
+}
+
 /* Hand-written in xche_hooks.c; called with the device's lock held. */
 void xche_hook_exchange(struct xche_core *s, u64 value);
 void xche_hook_soft_reset(struct xche_core *s, u64 value);

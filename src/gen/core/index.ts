@@ -8,6 +8,7 @@ import type { Action, BitTarget, Device, Register } from "../../ir/types.js";
 import { cConst, cU32, wrapSignatures } from "../c.js";
 import { stateLayout, stateRule } from "../../reference/state-rules.js";
 import { regmapText } from "../regmap.js";
+import { arrayAccessors, registerAccessors } from "./accessors.js";
 import { LazyViews, render } from "../render.js";
 import type { GeneratedFile, Generator } from "../types.js";
 
@@ -41,6 +42,8 @@ function coreView(device: Device, guardSuffix: string) {
     stateLayout: cU32(stateLayout(device)),
     registers: new LazyViews(device.registers, (r) => ({ index: indexName(device, r) })),
     hooks: device.hooks.map((h) => ({ prototype: hookSignature(device, h.direction, h.cName) })),
+    registerAccessors: registerAccessors(device),
+    arrayAccessors: arrayAccessors(device),
     descriptors: new LazyViews(device.registers, (r) => ({
       index: indexName(device, r),
       offset: offsetExpression(device, r),

@@ -1,0 +1,134 @@
+// The overrun: s->regs[XCHE_DATA_OUT] takes the byte offset 0x14 for an index
+import { defineDevice } from "devgen";
+
+/*
+ * xche: a data exchange device, after the classic KVM I/O-interception
+ * walkthrough (a PCI device whose I/O BAR is decoded on addr & 0x1f).
+ * The guest writes a word to DATA_IN; the device combines it with KEY according to
+ * CTRL.MODE, latches the result in DATA_OUT, counts the exchange and raises DONE.
+ */
+export default defineDevice({
+  name: "xche",
+  description: "Data exchange device handled inside KVM",
+  pci: {
+    // QEMU keeps 1af4:10f0..10ff for experiments (docs/specs/pci-ids.rst); get an ID of
+    // your own before the device leaves the lab.
+    vendorId: 0x1af4,
+    deviceId: 0x10f0,
+    classCode: 0xff00,
+    revision: 1,
+  },
+  bar: { index: 1, space: "io", size: 0x800, decodeMask: 0x1f },
+  kvm: {
+    ioctl: { name: "KVM_CREATE_XCHE", number: 0xe4 },
+    capability: { name: "KVM_CAP_XCHE", number: 1000 },
+  },
+  interrupt: { status: "INT_STATUS", enable: "INT_ENABLE" },
+  registers: [
+    {
+      name: "ID",
+      offset: 0x00,
+      access: "const",
+      reset: 0x58434845,
+      description: "Identification: ASCII \"XCHE\"",
+    },
+    {
+      name: "CTRL",
+      offset: 0x04,
+      description: "Control",
+      fields: [
+        { name: "ENABLE", bits: 0, access: "rw", description: "Accept exchanges" },
+        {
+          name: "MODE",
+          bits: [2, 1],
+          access: "rw",
+          description: "How DATA_IN is combined with KEY",
+          values: { PASS: 0, XOR: 1, ADD: 2 },
+        },
+        { name: "RESET", bits: 31, access: "wo", description: "Write 1 to clear COUNT and DATA_OUT" },
+      ],
+      onWrite: [{ hook: "soft_reset", when: "RESET" }],
+    },
+    {
+      name: "INT_STATUS",
+      offset: 0x08,
+      access: "w1c",
+      description: "Interrupt causes; write 1 to clear",
+      fields: [
+        { name: "DONE", bits: 0, description: "An exchange completed" },
+        { name: "REJECTED", bits: 1, description: "DATA_IN was written while CTRL.ENABLE was 0" },
+      ],
+    },
+    {
+      name: "INT_ENABLE",
+      offset: 0x0c,
+      access: "rw",
+      description: "Interrupt enables, one per INT_STATUS cause",
+      fields: [
+        { name: "DONE", bits: 0 },
+        { name: "REJECTED", bits: 1 },
+      ],
+    },
+    {
+      name: "DATA_IN",
+      offset: 0x10,
+      access: "rw",
+      description: "Word to exchange; writing it starts the exchange",
+      onWrite: [{ hook: "exchange" }],
+    },
+    {
+      name: "DATA_OUT",
+      offset: 0x14,
+      access: "ro",
+      description: "Result of the last exchange",
+    },
+    {
+      name: "KEY",
+      offset: 0x18,
+      width: 16,
+      access: "rw",
+      reset: 0x5a5a,
+      description: "Operand combined with DATA_IN",
+    },
+    {
+      name: "COUNT",
+      offset: 0x1a,
+      width: 8,
+      access: "rc",
+      description: "Exchanges since last read (saturates at 255); reading clears it",
+    },
+    {
+      name: "SCRATCH",
+      offset: 0x1c,
+      access: "rw",
+      description: "Free for the driver",
+    },
+  ],
+  hooks: {
+    exchange: {
+      description: "Combine DATA_IN with KEY into DATA_OUT, count it and flag DONE or REJECTED",
+      model(dev) {
+        const ctrl = dev.get("CTRL");
+        if (!(ctrl & 1n)) {
+          dev.set("INT_STATUS", dev.get("INT_STATUS") | 2n);
+          return;
+        }
+        const key = dev.get("KEY");
+        const mode = (ctrl >> 1n) & 3n;
+        const data = dev.get("DATA_IN");
+        const out = mode === 1n ? data ^ key : mode === 2n ? (data + key) & 0xffffffffn : data;
+        dev.set("DATA_OUT", out);
+        const count = dev.get("COUNT");
+        if (count < 0xffn) dev.set("COUNT", count + 1n);
+        dev.set("INT_STATUS", dev.get("INT_STATUS") | 1n);
+      },
+    },
+    soft_reset: {
+      description: "Clear COUNT and DATA_OUT",
+      model(dev) {
+        dev.set("COUNT", 0n);
+        dev.set("DATA_OUT", 0n);
+      },
+    },
+  },
+});
