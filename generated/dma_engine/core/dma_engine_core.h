@@ -152,7 +152,10 @@ enum dma_engine_reg {
 	DMA_ENGINE_NR_REGS
 };
 
-/* The registers' order, offsets and widths: a state from another layout is refused. */
+/*
+ * A hash of the registers' order, offsets and widths: a state saved with
+ * another layout is refused.
+ */
 #define DMA_ENGINE_STATE_LAYOUT		0xd67625fbU
 
 /*

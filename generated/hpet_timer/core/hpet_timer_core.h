@@ -89,7 +89,10 @@ enum hpet_timer_reg {
 	HPET_TIMER_NR_REGS
 };
 
-/* The registers' order, offsets and widths: a state from another layout is refused. */
+/*
+ * A hash of the registers' order, offsets and widths: a state saved with
+ * another layout is refused.
+ */
 #define HPET_TIMER_STATE_LAYOUT		0x1af392f2U
 
 /*

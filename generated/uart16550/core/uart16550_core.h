@@ -99,7 +99,10 @@ enum uart16550_reg {
 	UART16550_NR_REGS
 };
 
-/* The registers' order, offsets and widths: a state from another layout is refused. */
+/*
+ * A hash of the registers' order, offsets and widths: a state saved with
+ * another layout is refused.
+ */
 #define UART16550_STATE_LAYOUT		0x07c91e62U
 
 /*

@@ -68,7 +68,10 @@ enum xche_reg {
 	XCHE_NR_REGS
 };
 
-/* The registers' order, offsets and widths: a state from another layout is refused. */
+/*
+ * A hash of the registers' order, offsets and widths: a state saved with
+ * another layout is refused.
+ */
 #define XCHE_STATE_LAYOUT		0x14cb64a9U
 
 /*
