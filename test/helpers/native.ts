@@ -2,7 +2,7 @@
  * Builds and runs a device's generated core on the host: the conformance vectors from the
  * reference model against the C the kernel and QEMU compile.
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -15,6 +15,34 @@ import { compileDevice } from "../../src/compile/index.js";
 export const CFLAGS = ["-Wall", "-Wextra", "-Werror"];
 /** Hook signatures are fixed, so an unused `value` is normal in hooks.c. */
 export const HOOK_CFLAGS = [...CFLAGS, "-Wno-unused-parameter"];
+
+/**
+ * How a host build is made, added to the flags above: plain, or optimized as the kernel
+ * builds it with ASan and UBSan, where any report stops the program with a failing status.
+ * `tag` keeps the builds' objects and programs apart in one output directory.
+ */
+export interface NativeBuild {
+  tag: string;
+  flags: readonly string[];
+}
+export const PLAIN: NativeBuild = { tag: "", flags: [] };
+export const SANITIZED: NativeBuild = {
+  tag: "-asan",
+  flags: ["-O2", "-g", "-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-fno-omit-frame-pointer"],
+};
+/** The exit status of a program a sanitizer stopped, apart from the program's own failures. */
+export const SANITIZER_EXIT = 23;
+/**
+ * Fixed runtime options, so the user's own cannot turn a report into a pass. Leak checking
+ * is off: LeakSanitizer stops under ptrace and in some containers, and the core allocates
+ * nothing.
+ */
+const SANITIZER_ENV = {
+  ASAN_OPTIONS: `detect_leaks=0:halt_on_error=1:exitcode=${SANITIZER_EXIT}`,
+  UBSAN_OPTIONS: `print_stacktrace=1:halt_on_error=1:exitcode=${SANITIZER_EXIT}`,
+};
+/** The first line of an ASan or UBSan report. */
+export const SANITIZER_REPORT = /^(==\d+==ERROR: AddressSanitizer: .*|.*: runtime error: .*)$/m;
 
 export interface Generated {
   name: string;
@@ -38,7 +66,7 @@ export function generateInto(deviceDir: string): Generated {
   return { name: compiled.device.name, device: compiled.device, dir, files };
 }
 
-function gcc(cwd: string, args: string[]): void {
+export function gcc(cwd: string, args: string[]): void {
   try {
     execFileSync("gcc", args, { cwd, encoding: "utf8", stdio: "pipe" });
   } catch (err) {
@@ -47,31 +75,54 @@ function gcc(cwd: string, args: string[]): void {
   }
 }
 
-/** Compiles the core, the hooks (if any) and the vector runner; returns the program's path. */
-export function buildNative({ name, dir }: Generated): string {
-  const objects = [`core/${name}_core.o`, `tests/${name}_native.o`];
-  gcc(dir, [...CFLAGS, "-I", "core", "-c", `core/${name}_core.c`, "-o", objects[0]!]);
-  if (fs.existsSync(path.join(dir, `core/${name}_hooks.c`))) {
-    objects.push(`core/${name}_hooks.o`);
-    gcc(dir, [...HOOK_CFLAGS, "-I", "core", "-c", `core/${name}_hooks.c`, "-o", objects[2]!]);
+/**
+ * Compiles the core and the hooks (if any) for `build`; returns their objects. `hooks`
+ * replaces the device's hooks.c, to show that a check catches a broken one.
+ */
+export function compileCore({ name, dir }: Generated, build: NativeBuild, hooks?: string): string[] {
+  const objects = [`core/${name}_core${build.tag}.o`];
+  gcc(dir, [...CFLAGS, ...build.flags, "-I", "core", "-c", `core/${name}_core.c`, "-o", objects[0]!]);
+  let hooksSource = `core/${name}_hooks.c`;
+  if (hooks !== undefined) {
+    hooksSource = `core/${name}_hooks${build.tag}-variant.c`;
+    fs.writeFileSync(path.join(dir, hooksSource), hooks);
   }
-  gcc(dir, [...CFLAGS, "-I", "core", "-I", "tests", "-c", `tests/${name}_native.c`, "-o", objects[1]!]);
-  gcc(dir, ["-o", `${name}_native`, ...objects]);
-  return path.join(dir, `${name}_native`);
+  if (fs.existsSync(path.join(dir, hooksSource))) {
+    objects.push(hooksSource.replace(/\.c$/, ".o"));
+    gcc(dir, [...HOOK_CFLAGS, ...build.flags, "-I", "core", "-c", hooksSource, "-o", objects[1]!]);
+  }
+  return objects;
+}
+
+/** Links `objects` (relative to `dir`) into `dir/program` for `build`; returns its path. */
+export function link(dir: string, build: NativeBuild, program: string, objects: readonly string[]): string {
+  gcc(dir, [...build.flags, "-o", program, ...objects]);
+  return path.join(dir, program);
+}
+
+/** Compiles the core, the hooks (if any, or `hooks`) and the vector runner; returns the program's path. */
+export function buildNative(out: Generated, build: NativeBuild = PLAIN, hooks?: string): string {
+  const { name, dir } = out;
+  const runner = `tests/${name}_native${build.tag}.o`;
+  gcc(dir, [...CFLAGS, ...build.flags, "-I", "core", "-I", "tests", "-c", `tests/${name}_native.c`, "-o", runner]);
+  return link(dir, build, `${name}_native${build.tag}`, [...compileCore(out, build, hooks), runner]);
 }
 
 export interface RunResult {
   status: number;
   stdout: string;
+  stderr: string;
 }
 
-export function runNative(program: string): RunResult {
-  try {
-    return { status: 0, stdout: execFileSync(program, [], { encoding: "utf8", stdio: "pipe" }) };
-  } catch (err) {
-    const e = err as { status?: number | null; stdout?: string };
-    return { status: e.status ?? -1, stdout: e.stdout ?? "" };
-  }
+/** Runs `program` with `env` added to the test's, and the fixed sanitizer options (a plain build ignores them). */
+export function runNative(program: string, args: readonly string[] = [], env: NodeJS.ProcessEnv = {}): RunResult {
+  const result = spawnSync(program, args, {
+    encoding: "utf8",
+    env: { ...process.env, ...env, ...SANITIZER_ENV },
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  if (result.error) throw result.error;
+  return { status: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
 }
 
 /** The summary line `<name>: N passed, M failed`, or null when the program printed none. */
