@@ -8,6 +8,13 @@
 export const FIRST_FREE_IOCTL = 0xe4;
 export const LAST_IOCTL = 0xff;
 export const FIRST_PRIVATE_CAPABILITY = 1000;
+/**
+ * `KVM_CREATE_DEVICE` types: upstream numbers them from 1 (17 in Linux 7.3). KVM sizes its
+ * table of device types by the highest, so private ones start well above upstream's and
+ * stop where the table would grow past 256 pointers.
+ */
+export const FIRST_PRIVATE_DEVICE_TYPE = 128;
+export const LAST_DEVICE_TYPE = 255;
 
 /** The four ioctls a device gets, in the order their numbers follow `ioctl.number`. */
 export const IOCTL_ROLES = ["create", "configure", "getState", "setState"] as const;
