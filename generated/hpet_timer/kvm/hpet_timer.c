@@ -23,13 +23,24 @@ struct kvm_hpet_timer {
 	struct kvm *kvm;
 
 	/*
-	 * Where the BAR decodes. Changed under kvm->slots_lock and only while the
-	 * device is off the bus, so the I/O handlers read them without a lock.
+	 * Serialises KVM_CONFIGURE_HPET_TIMER, so that a move and its GSI change apply
+	 * together. Taken before kvm->slots_lock and before lock.
+	 */
+	struct mutex config_lock;
+
+	/*
+	 * Where the BAR decodes: base is 0 while unmapped. Changed under
+	 * kvm->slots_lock and only while the device is off the bus, so the I/O
+	 * handlers read them without a lock.
 	 */
 	gpa_t base;
 	bool mapped;
 
-	/* Protects the registers and the interrupt line below. */
+	/*
+	 * Protects the registers and the interrupt line below. Never held across
+	 * kvm_io_bus_(un)register_dev(): they wait for the vCPUs in the handlers,
+	 * which may be waiting for it.
+	 */
 	struct mutex lock;
 	struct hpet_timer_core core;
 	int irq_source_id;
@@ -143,23 +154,31 @@ static int hpet_timer_check_config(const struct kvm_hpet_timer_config *config)
 	return 0;
 }
 
+/*
+ * kvm->lock makes the check for an existing device and its publication one step,
+ * as for KVM_CREATE_PIT2; the line is driven after it is dropped.
+ */
 static int hpet_timer_create(struct kvm *kvm, const struct kvm_hpet_timer_config *config)
 {
 	struct kvm_hpet_timer *dev;
 	int r;
 
-	if (kvm->arch.hpet_timer)
-		return -EEXIST;
 	r = hpet_timer_check_config(config);
 	if (r)
 		return r;
-	/* The GSI must reach an I/O APIC in the kernel: not a split irqchip's. */
-	if (!irqchip_kernel(kvm))
-		return -ENOENT;
 
+	mutex_lock(&kvm->lock);
+	r = -EEXIST;
+	if (kvm->arch.hpet_timer)
+		goto out;
+	/* The GSI must reach an I/O APIC in the kernel: not a split irqchip's. */
+	r = -ENOENT;
+	if (!irqchip_kernel(kvm))
+		goto out;
+	r = -ENOMEM;
 	dev = kzalloc(sizeof(*dev), GFP_KERNEL_ACCOUNT);
 	if (!dev)
-		return -ENOMEM;
+		goto out;
 
 	dev->irq_source_id = kvm_request_irq_source_id(kvm);
 	if (dev->irq_source_id < 0) {
@@ -168,6 +187,7 @@ static int hpet_timer_create(struct kvm *kvm, const struct kvm_hpet_timer_config
 	}
 	dev->gsi = config->gsi;
 
+	mutex_init(&dev->config_lock);
 	mutex_init(&dev->lock);
 	dev->kvm = kvm;
 	dev->base = config->base;
@@ -183,26 +203,78 @@ static int hpet_timer_create(struct kvm *kvm, const struct kvm_hpet_timer_config
 		if (r < 0)
 			goto fail_register;
 	}
+	pr_debug("created at %#llx%s\n", dev->base, dev->mapped ? "" : " (unmapped)");
+
+	/* Pairs with smp_load_acquire() in hpet_timer_find(). */
+	smp_store_release(&kvm->arch.hpet_timer, dev);
+	mutex_unlock(&kvm->lock);
 
 	mutex_lock(&dev->lock);
 	hpet_timer_update_irq(dev);
 	mutex_unlock(&dev->lock);
-
-	kvm->arch.hpet_timer = dev;
-	pr_debug("created at %#llx%s\n", dev->base, dev->mapped ? "" : " (unmapped)");
 	return 0;
 
 fail_register:
 	kvm_free_irq_source_id(kvm, dev->irq_source_id);
 fail_request:
 	kfree(dev);
+out:
+	mutex_unlock(&kvm->lock);
 	return r;
 }
 
+/*
+ * Puts the BAR where @config says. A failure is returned with the device off the
+ * bus (unmapped, base 0): unregistering fails only when KVM, out of memory, has
+ * dropped the whole bus, the device with it; registering fails on a full bus or
+ * out of memory, and trying the old base again could only fail the same way. So
+ * one outcome for every failure, which the caller can mirror without guessing.
+ */
+static int hpet_timer_move(struct kvm_hpet_timer *dev, const struct kvm_hpet_timer_config *config)
+{
+	struct kvm *kvm = dev->kvm;
+	bool mapped = !(config->flags & KVM_HPET_TIMER_UNMAPPED);
+	int r;
+
+	lockdep_assert_held(&kvm->slots_lock);
+	if (mapped == dev->mapped && config->base == dev->base)
+		return 0;
+
+	if (dev->mapped) {
+		r = kvm_io_bus_unregister_dev(kvm, KVM_MMIO_BUS, &dev->dev);
+		dev->mapped = false;
+		dev->base = 0;
+		if (r)
+			return r;
+	}
+	if (!mapped)
+		return 0;
+
+	dev->base = config->base;
+	dev->mapped = true;
+	r = kvm_io_bus_register_dev(kvm, KVM_MMIO_BUS, dev->base,
+				    HPET_TIMER_BAR_SIZE, &dev->dev);
+	if (r < 0) {
+		dev->mapped = false;
+		dev->base = 0;
+	}
+	return r;
+}
+
+/* The device for the ioctls that run without kvm->lock: NULL, or it until the VM goes. */
+static struct kvm_hpet_timer *hpet_timer_find(struct kvm *kvm)
+{
+	/* Pairs with smp_store_release() in hpet_timer_create(). */
+	return smp_load_acquire(&kvm->arch.hpet_timer);
+}
+
+/*
+ * The move under kvm->slots_lock, then, only if it succeeded, the GSI under the
+ * device's lock alone: kvm_set_irq() runs under neither kvm->lock nor slots_lock.
+ */
 static int hpet_timer_configure(struct kvm *kvm, const struct kvm_hpet_timer_config *config)
 {
-	struct kvm_hpet_timer *dev = kvm->arch.hpet_timer;
-	bool mapped = !(config->flags & KVM_HPET_TIMER_UNMAPPED);
+	struct kvm_hpet_timer *dev = hpet_timer_find(kvm);
 	int r;
 
 	if (!dev)
@@ -211,35 +283,23 @@ static int hpet_timer_configure(struct kvm *kvm, const struct kvm_hpet_timer_con
 	if (r)
 		return r;
 
+	mutex_lock(&dev->config_lock);
 	mutex_lock(&kvm->slots_lock);
-	mutex_lock(&dev->lock);
-	hpet_timer_set_gsi(dev, config->gsi);
-	mutex_unlock(&dev->lock);
-
-	if (mapped == dev->mapped && (!mapped || config->base == dev->base))
-		goto out;
-
-	if (dev->mapped) {
-		kvm_io_bus_unregister_dev(kvm, KVM_MMIO_BUS, &dev->dev);
-		dev->mapped = false;
-	}
-	dev->base = config->base;
-	if (mapped) {
-		dev->mapped = true;
-		r = kvm_io_bus_register_dev(kvm, KVM_MMIO_BUS, dev->base,
-					    HPET_TIMER_BAR_SIZE, &dev->dev);
-		if (r < 0)
-			dev->mapped = false;
-	}
-	pr_debug("moved to %#llx%s\n", dev->base, dev->mapped ? "" : " (unmapped)");
-out:
+	r = hpet_timer_move(dev, config);
+	pr_debug("at %#llx%s: %d\n", dev->base, dev->mapped ? "" : " (unmapped)", r);
 	mutex_unlock(&kvm->slots_lock);
+	if (!r) {
+		mutex_lock(&dev->lock);
+		hpet_timer_set_gsi(dev, config->gsi);
+		mutex_unlock(&dev->lock);
+	}
+	mutex_unlock(&dev->config_lock);
 	return r;
 }
 
 static int hpet_timer_get_state(struct kvm *kvm, const struct kvm_hpet_timer_state *state)
 {
-	struct kvm_hpet_timer *dev = kvm->arch.hpet_timer;
+	struct kvm_hpet_timer *dev = hpet_timer_find(kvm);
 	u64 *regs;
 	int r = 0;
 
@@ -264,7 +324,7 @@ static int hpet_timer_get_state(struct kvm *kvm, const struct kvm_hpet_timer_sta
 
 static int hpet_timer_set_state(struct kvm *kvm, const struct kvm_hpet_timer_state *state)
 {
-	struct kvm_hpet_timer *dev = kvm->arch.hpet_timer;
+	struct kvm_hpet_timer *dev = hpet_timer_find(kvm);
 	u64 *regs;
 
 	if (!dev)
@@ -297,8 +357,10 @@ static int hpet_timer_set_state(struct kvm *kvm, const struct kvm_hpet_timer_sta
 /*
  * KVM_CREATE_HPET_TIMER, KVM_CONFIGURE_HPET_TIMER,
  * KVM_GET_HPET_TIMER_STATE and KVM_SET_HPET_TIMER_STATE, called from
- * kvm_arch_vm_ioctl(). kvm->lock serialises them as it does
- * KVM_CREATE_PIT2.
+ * kvm_arch_vm_ioctl(). User memory is copied in before any lock is taken
+ * and out after the last is dropped. Lock order: kvm->lock (create only,
+ * as for KVM_CREATE_PIT2) or config_lock (configure), then kvm->slots_lock
+ * or the device's lock, never both.
  */
 int kvm_hpet_timer_vm_ioctl(struct kvm *kvm, unsigned int ioctl, void __user *argp)
 {
@@ -311,23 +373,17 @@ int kvm_hpet_timer_vm_ioctl(struct kvm *kvm, unsigned int ioctl, void __user *ar
 	case KVM_CREATE_HPET_TIMER:
 		if (copy_from_user(&config, argp, sizeof(config)))
 			return -EFAULT;
-		mutex_lock(&kvm->lock);
 		r = hpet_timer_create(kvm, &config);
-		mutex_unlock(&kvm->lock);
 		break;
 	case KVM_CONFIGURE_HPET_TIMER:
 		if (copy_from_user(&config, argp, sizeof(config)))
 			return -EFAULT;
-		mutex_lock(&kvm->lock);
 		r = hpet_timer_configure(kvm, &config);
-		mutex_unlock(&kvm->lock);
 		break;
 	case KVM_GET_HPET_TIMER_STATE:
 		if (copy_from_user(&state, argp, sizeof(state)))
 			return -EFAULT;
-		mutex_lock(&kvm->lock);
 		r = hpet_timer_get_state(kvm, &state);
-		mutex_unlock(&kvm->lock);
 		if (put_user(HPET_TIMER_NR_REGS, &ustate->nr_regs) ||
 		    put_user(HPET_TIMER_STATE_LAYOUT, &ustate->layout))
 			r = -EFAULT;
@@ -335,9 +391,7 @@ int kvm_hpet_timer_vm_ioctl(struct kvm *kvm, unsigned int ioctl, void __user *ar
 	case KVM_SET_HPET_TIMER_STATE:
 		if (copy_from_user(&state, argp, sizeof(state)))
 			return -EFAULT;
-		mutex_lock(&kvm->lock);
 		r = hpet_timer_set_state(kvm, &state);
-		mutex_unlock(&kvm->lock);
 		if (put_user(HPET_TIMER_NR_REGS, &ustate->nr_regs))
 			r = -EFAULT;
 		break;

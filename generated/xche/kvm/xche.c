@@ -23,13 +23,24 @@ struct kvm_xche {
 	struct kvm *kvm;
 
 	/*
-	 * Where the BAR decodes. Changed under kvm->slots_lock and only while the
-	 * device is off the bus, so the I/O handlers read them without a lock.
+	 * Serialises KVM_CONFIGURE_XCHE, so that a move and its GSI change apply
+	 * together. Taken before kvm->slots_lock and before lock.
+	 */
+	struct mutex config_lock;
+
+	/*
+	 * Where the BAR decodes: base is 0 while unmapped. Changed under
+	 * kvm->slots_lock and only while the device is off the bus, so the I/O
+	 * handlers read them without a lock.
 	 */
 	gpa_t base;
 	bool mapped;
 
-	/* Protects the registers and the interrupt line below. */
+	/*
+	 * Protects the registers and the interrupt line below. Never held across
+	 * kvm_io_bus_(un)register_dev(): they wait for the vCPUs in the handlers,
+	 * which may be waiting for it.
+	 */
 	struct mutex lock;
 	struct xche_core core;
 	int irq_source_id;
@@ -143,23 +154,31 @@ static int xche_check_config(const struct kvm_xche_config *config)
 	return 0;
 }
 
+/*
+ * kvm->lock makes the check for an existing device and its publication one step,
+ * as for KVM_CREATE_PIT2; the line is driven after it is dropped.
+ */
 static int xche_create(struct kvm *kvm, const struct kvm_xche_config *config)
 {
 	struct kvm_xche *xche;
 	int r;
 
-	if (kvm->arch.xche)
-		return -EEXIST;
 	r = xche_check_config(config);
 	if (r)
 		return r;
-	/* The GSI must reach an I/O APIC in the kernel: not a split irqchip's. */
-	if (!irqchip_kernel(kvm))
-		return -ENOENT;
 
+	mutex_lock(&kvm->lock);
+	r = -EEXIST;
+	if (kvm->arch.xche)
+		goto out;
+	/* The GSI must reach an I/O APIC in the kernel: not a split irqchip's. */
+	r = -ENOENT;
+	if (!irqchip_kernel(kvm))
+		goto out;
+	r = -ENOMEM;
 	xche = kzalloc(sizeof(*xche), GFP_KERNEL_ACCOUNT);
 	if (!xche)
-		return -ENOMEM;
+		goto out;
 
 	xche->irq_source_id = kvm_request_irq_source_id(kvm);
 	if (xche->irq_source_id < 0) {
@@ -168,6 +187,7 @@ static int xche_create(struct kvm *kvm, const struct kvm_xche_config *config)
 	}
 	xche->gsi = config->gsi;
 
+	mutex_init(&xche->config_lock);
 	mutex_init(&xche->lock);
 	xche->kvm = kvm;
 	xche->base = config->base;
@@ -183,26 +203,78 @@ static int xche_create(struct kvm *kvm, const struct kvm_xche_config *config)
 		if (r < 0)
 			goto fail_register;
 	}
+	pr_debug("created at %#llx%s\n", xche->base, xche->mapped ? "" : " (unmapped)");
+
+	/* Pairs with smp_load_acquire() in xche_find(). */
+	smp_store_release(&kvm->arch.xche, xche);
+	mutex_unlock(&kvm->lock);
 
 	mutex_lock(&xche->lock);
 	xche_update_irq(xche);
 	mutex_unlock(&xche->lock);
-
-	kvm->arch.xche = xche;
-	pr_debug("created at %#llx%s\n", xche->base, xche->mapped ? "" : " (unmapped)");
 	return 0;
 
 fail_register:
 	kvm_free_irq_source_id(kvm, xche->irq_source_id);
 fail_request:
 	kfree(xche);
+out:
+	mutex_unlock(&kvm->lock);
 	return r;
 }
 
+/*
+ * Puts the BAR where @config says. A failure is returned with the device off the
+ * bus (unmapped, base 0): unregistering fails only when KVM, out of memory, has
+ * dropped the whole bus, the device with it; registering fails on a full bus or
+ * out of memory, and trying the old base again could only fail the same way. So
+ * one outcome for every failure, which the caller can mirror without guessing.
+ */
+static int xche_move(struct kvm_xche *xche, const struct kvm_xche_config *config)
+{
+	struct kvm *kvm = xche->kvm;
+	bool mapped = !(config->flags & KVM_XCHE_UNMAPPED);
+	int r;
+
+	lockdep_assert_held(&kvm->slots_lock);
+	if (mapped == xche->mapped && config->base == xche->base)
+		return 0;
+
+	if (xche->mapped) {
+		r = kvm_io_bus_unregister_dev(kvm, KVM_PIO_BUS, &xche->dev);
+		xche->mapped = false;
+		xche->base = 0;
+		if (r)
+			return r;
+	}
+	if (!mapped)
+		return 0;
+
+	xche->base = config->base;
+	xche->mapped = true;
+	r = kvm_io_bus_register_dev(kvm, KVM_PIO_BUS, xche->base,
+				    XCHE_BAR_SIZE, &xche->dev);
+	if (r < 0) {
+		xche->mapped = false;
+		xche->base = 0;
+	}
+	return r;
+}
+
+/* The device for the ioctls that run without kvm->lock: NULL, or it until the VM goes. */
+static struct kvm_xche *xche_find(struct kvm *kvm)
+{
+	/* Pairs with smp_store_release() in xche_create(). */
+	return smp_load_acquire(&kvm->arch.xche);
+}
+
+/*
+ * The move under kvm->slots_lock, then, only if it succeeded, the GSI under the
+ * device's lock alone: kvm_set_irq() runs under neither kvm->lock nor slots_lock.
+ */
 static int xche_configure(struct kvm *kvm, const struct kvm_xche_config *config)
 {
-	struct kvm_xche *xche = kvm->arch.xche;
-	bool mapped = !(config->flags & KVM_XCHE_UNMAPPED);
+	struct kvm_xche *xche = xche_find(kvm);
 	int r;
 
 	if (!xche)
@@ -211,35 +283,23 @@ static int xche_configure(struct kvm *kvm, const struct kvm_xche_config *config)
 	if (r)
 		return r;
 
+	mutex_lock(&xche->config_lock);
 	mutex_lock(&kvm->slots_lock);
-	mutex_lock(&xche->lock);
-	xche_set_gsi(xche, config->gsi);
-	mutex_unlock(&xche->lock);
-
-	if (mapped == xche->mapped && (!mapped || config->base == xche->base))
-		goto out;
-
-	if (xche->mapped) {
-		kvm_io_bus_unregister_dev(kvm, KVM_PIO_BUS, &xche->dev);
-		xche->mapped = false;
-	}
-	xche->base = config->base;
-	if (mapped) {
-		xche->mapped = true;
-		r = kvm_io_bus_register_dev(kvm, KVM_PIO_BUS, xche->base,
-					    XCHE_BAR_SIZE, &xche->dev);
-		if (r < 0)
-			xche->mapped = false;
-	}
-	pr_debug("moved to %#llx%s\n", xche->base, xche->mapped ? "" : " (unmapped)");
-out:
+	r = xche_move(xche, config);
+	pr_debug("at %#llx%s: %d\n", xche->base, xche->mapped ? "" : " (unmapped)", r);
 	mutex_unlock(&kvm->slots_lock);
+	if (!r) {
+		mutex_lock(&xche->lock);
+		xche_set_gsi(xche, config->gsi);
+		mutex_unlock(&xche->lock);
+	}
+	mutex_unlock(&xche->config_lock);
 	return r;
 }
 
 static int xche_get_state(struct kvm *kvm, const struct kvm_xche_state *state)
 {
-	struct kvm_xche *xche = kvm->arch.xche;
+	struct kvm_xche *xche = xche_find(kvm);
 	u64 *regs;
 	int r = 0;
 
@@ -264,7 +324,7 @@ static int xche_get_state(struct kvm *kvm, const struct kvm_xche_state *state)
 
 static int xche_set_state(struct kvm *kvm, const struct kvm_xche_state *state)
 {
-	struct kvm_xche *xche = kvm->arch.xche;
+	struct kvm_xche *xche = xche_find(kvm);
 	u64 *regs;
 
 	if (!xche)
@@ -296,8 +356,11 @@ static int xche_set_state(struct kvm *kvm, const struct kvm_xche_state *state)
 
 /*
  * KVM_CREATE_XCHE, KVM_CONFIGURE_XCHE, KVM_GET_XCHE_STATE and
- * KVM_SET_XCHE_STATE, called from kvm_arch_vm_ioctl(). kvm->lock
- * serialises them as it does KVM_CREATE_PIT2.
+ * KVM_SET_XCHE_STATE, called from kvm_arch_vm_ioctl(). User memory is
+ * copied in before any lock is taken and out after the last is dropped.
+ * Lock order: kvm->lock (create only, as for KVM_CREATE_PIT2) or
+ * config_lock (configure), then kvm->slots_lock or the device's lock,
+ * never both.
  */
 int kvm_xche_vm_ioctl(struct kvm *kvm, unsigned int ioctl, void __user *argp)
 {
@@ -310,23 +373,17 @@ int kvm_xche_vm_ioctl(struct kvm *kvm, unsigned int ioctl, void __user *argp)
 	case KVM_CREATE_XCHE:
 		if (copy_from_user(&config, argp, sizeof(config)))
 			return -EFAULT;
-		mutex_lock(&kvm->lock);
 		r = xche_create(kvm, &config);
-		mutex_unlock(&kvm->lock);
 		break;
 	case KVM_CONFIGURE_XCHE:
 		if (copy_from_user(&config, argp, sizeof(config)))
 			return -EFAULT;
-		mutex_lock(&kvm->lock);
 		r = xche_configure(kvm, &config);
-		mutex_unlock(&kvm->lock);
 		break;
 	case KVM_GET_XCHE_STATE:
 		if (copy_from_user(&state, argp, sizeof(state)))
 			return -EFAULT;
-		mutex_lock(&kvm->lock);
 		r = xche_get_state(kvm, &state);
-		mutex_unlock(&kvm->lock);
 		if (put_user(XCHE_NR_REGS, &ustate->nr_regs) ||
 		    put_user(XCHE_STATE_LAYOUT, &ustate->layout))
 			r = -EFAULT;
@@ -334,9 +391,7 @@ int kvm_xche_vm_ioctl(struct kvm *kvm, unsigned int ioctl, void __user *argp)
 	case KVM_SET_XCHE_STATE:
 		if (copy_from_user(&state, argp, sizeof(state)))
 			return -EFAULT;
-		mutex_lock(&kvm->lock);
 		r = xche_set_state(kvm, &state);
-		mutex_unlock(&kvm->lock);
 		if (put_user(XCHE_NR_REGS, &ustate->nr_regs))
 			r = -EFAULT;
 		break;

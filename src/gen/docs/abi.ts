@@ -150,7 +150,7 @@ export function abiView(device: Device) {
       ...operations.absent,
       ...configErrors,
       { error: "-EFAULT", when: "the argument cannot be read" },
-      ...noSlot(": the device stays where it was, or unmapped if it cannot be put back there; the GSI is unchanged"),
+      ...noSlot(`: the device is left unmapped${irq ? ", its GSI unchanged" : ""} (see below)`),
     ]),
     getErrors: errors(
       stateErrors(

@@ -93,7 +93,11 @@ export function kvmView(device: Device, target: KernelTarget) {
     unmapped: `KVM_${device.prefix}_UNMAPPED`,
     noGsi: `KVM_${device.prefix}_NO_GSI`,
     ioctlComment: cComment(
-      `${device.kvm.create.name}, ${device.kvm.configure.name}, ${device.kvm.getState.name} and ${device.kvm.setState.name}, called from kvm_arch_vm_ioctl(). kvm->lock serialises them as it does KVM_CREATE_PIT2.`,
+      `${device.kvm.create.name}, ${device.kvm.configure.name}, ${device.kvm.getState.name} and ${device.kvm.setState.name}, called from kvm_arch_vm_ioctl(). ` +
+        "User memory is copied in before any lock is taken and out after the last is dropped. " +
+        (device.interrupt
+          ? "Lock order: kvm->lock (create only, as for KVM_CREATE_PIT2) or config_lock (configure), then kvm->slots_lock or the device's lock, never both."
+          : "Lock order: kvm->lock (create only, as for KVM_CREATE_PIT2), then kvm->slots_lock; the device's lock is taken alone."),
     ),
     create: device.kvm.create.name,
     configure: device.kvm.configure.name,
