@@ -9,21 +9,29 @@ import { cHex, cU32 } from "../c.js";
 import { render } from "../render.js";
 import { stateLayout, stateRule } from "../../reference/state-rules.js";
 import { testPlacement } from "./placement.js";
+import { DevgenError } from "../../util/diagnostics.js";
 
 export { testPlacement };
 
 /** The VMM-side programs': ioctl names, BAR placement, register reset values. */
 export function deviceHeaderView(device: Device) {
   const place = testPlacement(device);
+  const { api } = device.kvm;
+  if (api.kind !== "ioctl") {
+    throw DevgenError.single(
+      `the VMM test programs (levels kvm, fuzz and bench) drive ${device.name} through VM ioctls, but its kvm.api is "device"`,
+      "run levels qtest, qemu and full for it: they reach the device API through QEMU",
+    );
+  }
   return {
     name: device.name,
     prefix: device.prefix,
     source: device.source,
-    capability: device.kvm.capability.name,
-    create: device.kvm.create.name,
-    configure: device.kvm.configure.name,
-    getState: device.kvm.getState.name,
-    setState: device.kvm.setState.name,
+    capability: api.capability.name,
+    create: api.create.name,
+    configure: api.configure.name,
+    getState: api.getState.name,
+    setState: api.setState.name,
     mmio: device.kvm.bus === "mmio" ? 1 : 0,
     barSize: cHex(device.bar.size),
     busEnd: cHex(place.busEnd),
