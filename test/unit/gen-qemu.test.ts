@@ -94,7 +94,7 @@ describe("qemu backend for devices/xche", () => {
     expect(glue).toContain('error_setg(errp, "xche: in-kernel=on, but %s", missing);');
     expect(glue).toMatch(/DEFINE_PROP_ON_OFF_AUTO\("in-kernel", XcheState, in_kernel,\s+ON_OFF_AUTO_AUTO\),/);
     expect(glue).toContain("pci_default_write_config(pdev, addr, val, len);");
-    expect(glue).toContain("xche_kvm_configure(s, pci_get_bar_addr(pdev, XCHE_BAR_INDEX));");
+    expect(glue).toContain("xche_kvm_configure(s, pci_get_bar_addr(pdev, XCHE_BAR_INDEX)) < 0) {");
     expect(glue).toContain("kvm_vm_ioctl(kvm_state, KVM_CONFIGURE_XCHE, &config)");
     expect(glue).toContain("config.flags = KVM_XCHE_UNMAPPED;");
     expect(glue).toContain("pci_device_route_intx_to_irq(pdev, pci_intx(pdev))");
@@ -104,6 +104,39 @@ describe("qemu backend for devices/xche", () => {
     expect(glue).toContain("kvm_vm_ioctl(kvm_state, KVM_SET_XCHE_STATE, &state)");
     // The ABI comes from linux-headers, never redefined here.
     expect(glue).not.toMatch(/#define KVM_|struct kvm_xche_config \{/);
+  });
+
+  describe("a failed KVM ioctl never leaves QEMU serving a stale copy", () => {
+    /** The text of the C function `name`, from its signature to its closing brace. */
+    const fn = (name: string): string => {
+      const start = glue.search(new RegExp(`^static [^\\n]*\\b${name}\\(`, "m"));
+      expect({ name, start: start >= 0 }).toEqual({ name, start: true });
+      return glue.slice(start, glue.indexOf("\n}\n", start) + 3);
+    };
+
+    test("KVM_CONFIGURE's failure is returned, with the reason reported", () => {
+      const configure = fn("xche_kvm_configure");
+      expect(configure).toMatch(/^static int xche_kvm_configure\(/);
+      expect(configure).toContain('error_report("xche: KVM_CONFIGURE_XCHE failed: %s", strerror(-ret));\n        return ret;');
+    });
+
+    test("where the guest runs on, a failure stops the VM with the reason", () => {
+      const stop = fn("xche_kvm_stop");
+      expect(stop).toContain("error_report(");
+      expect(stop).toContain("vm_stop(RUN_STATE_INTERNAL_ERROR);");
+      expect(glue).toContain('#include "sysemu/runstate.h"');
+      expect(fn("xche_write_config")).toMatch(/if \(s->kvm\.created &&\s+xche_kvm_configure\(s, pci_get_bar_addr\(pdev, XCHE_BAR_INDEX\)\) < 0\) \{\n\s+xche_kvm_stop\(\);/);
+      expect(fn("xche_kvm_intx_routing_changed")).toMatch(/if \(xche_kvm_configure\(s, s->kvm\.base\) < 0\) \{\n\s+xche_kvm_stop\(\);/);
+      expect(fn("xche_reset")).toMatch(/if \(xche_kvm_configure\(s, PCI_BAR_UNMAPPED\) < 0 \|\|\s+xche_kvm_put\(s\) < 0\) \{\n\s+xche_kvm_stop\(\);/);
+    });
+
+    test("migration fails instead: post_load returns KVM_CONFIGURE's error, pre_save KVM_GET_STATE's", () => {
+      // Calls past 80 columns are wrapped: compare with one space for each run of blanks.
+      expect(fn("xche_post_load").replace(/\s+/g, " ")).toContain(
+        "ret = xche_kvm_configure(s, pci_get_bar_addr(PCI_DEVICE(s), XCHE_BAR_INDEX)); if (ret < 0) { return ret; } return xche_kvm_put(s);",
+      );
+      expect(fn("xche_pre_save")).toContain("return s->kvm.created ? xche_kvm_get(s) : 0;");
+    });
   });
 
   test("reset and vmstate", () => {

@@ -15,6 +15,7 @@
 #include "hw/qdev-properties.h"
 #include "migration/vmstate.h"
 #include "sysemu/kvm.h"
+#include "sysemu/runstate.h"
 #include "qom/object.h"
 #ifdef CONFIG_KVM
 #include <linux/kvm.h>
@@ -88,6 +89,21 @@ static const MemoryRegionOps xche_bar_ops = {
     },
 };
 
+/*
+ * KVM holds the registers and could not do what QEMU asked, so QEMU's copy is
+ * stale: serving the BAR from it would show the guest another device. Stop the
+ * VM with the reason instead, as hw/i386/kvm/i8254.c aborts when KVM refuses
+ * the PIT's state. The run state asks for a system reset before the VM runs
+ * again, and reset puts KVM's device back in step. Falling back to emulation
+ * would need two more ioctls (get the state, unmap) that fail the same way:
+ * out of memory, or on a bus KVM dropped whole.
+ */
+static void xche_kvm_stop(void)
+{
+    error_report("xche: the in-kernel device is out of step; stopping the VM");
+    vm_stop(RUN_STATE_INTERNAL_ERROR);
+}
+
 #ifdef CONFIG_KVM
 /* The GSI that pin A reaches through the bridges and the chipset's router. */
 static uint32_t xche_kvm_gsi(XcheState *s)
@@ -98,8 +114,12 @@ static uint32_t xche_kvm_gsi(XcheState *s)
     return route.mode == PCI_INTX_ENABLED ? route.irq : KVM_XCHE_NO_GSI;
 }
 
-/* Tells KVM where the BAR is now (@addr) and which GSI the device drives. */
-static void xche_kvm_configure(XcheState *s, pcibus_t addr)
+/*
+ * Tells KVM where the BAR is now (@addr) and which GSI the device drives.
+ * s->kvm keeps what KVM last accepted: after a failure KVM's device may be
+ * unmapped instead, which the next unmapping call (reset) brings back in step.
+ */
+static int xche_kvm_configure(XcheState *s, pcibus_t addr)
 {
     struct kvm_xche_config config = {
         .gsi = xche_kvm_gsi(s),
@@ -109,7 +129,7 @@ static void xche_kvm_configure(XcheState *s, pcibus_t addr)
 
     if (mapped == s->kvm.mapped && addr == s->kvm.base &&
         config.gsi == s->kvm.gsi) {
-        return;
+        return 0;
     }
     if (mapped) {
         config.base = addr;
@@ -119,18 +139,21 @@ static void xche_kvm_configure(XcheState *s, pcibus_t addr)
     ret = kvm_vm_ioctl(kvm_state, KVM_CONFIGURE_XCHE, &config);
     if (ret < 0) {
         error_report("xche: KVM_CONFIGURE_XCHE failed: %s", strerror(-ret));
-        return;
+        return ret;
     }
     s->kvm.mapped = mapped;
     s->kvm.base = addr;
     s->kvm.gsi = config.gsi;
+    return 0;
 }
 
 static void xche_kvm_intx_routing_changed(PCIDevice *pdev)
 {
     XcheState *s = XCHE(pdev);
 
-    xche_kvm_configure(s, s->kvm.base);
+    if (xche_kvm_configure(s, s->kvm.base) < 0) {
+        xche_kvm_stop();
+    }
 }
 
 /*
@@ -231,8 +254,9 @@ static bool xche_kvm_create(XcheState *s, Error **errp)
     return true;
 }
 
-static void xche_kvm_configure(XcheState *s, pcibus_t addr)
+static int xche_kvm_configure(XcheState *s, pcibus_t addr)
 {
+    return 0;
 }
 
 static int xche_kvm_get(XcheState *s)
@@ -253,8 +277,9 @@ static void xche_write_config(PCIDevice *pdev, uint32_t addr, uint32_t val,
     XcheState *s = XCHE(pdev);
 
     pci_default_write_config(pdev, addr, val, len);
-    if (s->kvm.created) {
-        xche_kvm_configure(s, pci_get_bar_addr(pdev, XCHE_BAR_INDEX));
+    if (s->kvm.created &&
+        xche_kvm_configure(s, pci_get_bar_addr(pdev, XCHE_BAR_INDEX)) < 0) {
+        xche_kvm_stop();
     }
 }
 
@@ -265,8 +290,10 @@ static void xche_reset(DeviceState *dev)
     xche_core_reset(&s->core);
     if (s->kvm.created) {
         /* PCI reset unmaps the BAR without a config write. */
-        xche_kvm_configure(s, PCI_BAR_UNMAPPED);
-        xche_kvm_put(s);
+        if (xche_kvm_configure(s, PCI_BAR_UNMAPPED) < 0 ||
+            xche_kvm_put(s) < 0) {
+            xche_kvm_stop();
+        }
         return;
     }
     xche_update_irq(s);
@@ -283,6 +310,7 @@ static int xche_pre_save(void *opaque)
 static int xche_post_load(void *opaque, int version_id)
 {
     XcheState *s = opaque;
+    int ret;
 
     if (s->layout != XCHE_STATE_LAYOUT) {
         error_report("xche: incoming register layout 0x%08x is not 0x%08x",
@@ -299,7 +327,11 @@ static int xche_post_load(void *opaque, int version_id)
         s->irq_level = xche_core_irq_level(&s->core);
         return 0;
     }
-    xche_kvm_configure(s, pci_get_bar_addr(PCI_DEVICE(s), XCHE_BAR_INDEX));
+    ret = xche_kvm_configure(s,
+                             pci_get_bar_addr(PCI_DEVICE(s), XCHE_BAR_INDEX));
+    if (ret < 0) {
+        return ret;
+    }
     return xche_kvm_put(s);
 }
 
