@@ -154,73 +154,14 @@ static int dma_engine_check_config(const struct kvm_dma_engine_config *config)
 	return 0;
 }
 
-/*
- * kvm->lock makes the check for an existing device and its publication one step,
- * as for KVM_CREATE_PIT2; the line is driven after it is dropped.
- */
-static int dma_engine_create(struct kvm *kvm, const struct kvm_dma_engine_config *config)
+/* What both ways of creating the device set up; the caller decides where it sits. */
+static void dma_engine_init(struct kvm_dma_engine *dev, struct kvm *kvm)
 {
-	struct kvm_dma_engine *dev;
-	int r;
-
-	r = dma_engine_check_config(config);
-	if (r)
-		return r;
-
-	mutex_lock(&kvm->lock);
-	r = -EEXIST;
-	if (kvm->arch.dma_engine)
-		goto out;
-	/* The GSI must reach an I/O APIC in the kernel: not a split irqchip's. */
-	r = -ENOENT;
-	if (!irqchip_kernel(kvm))
-		goto out;
-	r = -ENOMEM;
-	dev = kzalloc(sizeof(*dev), GFP_KERNEL_ACCOUNT);
-	if (!dev)
-		goto out;
-
-	dev->irq_source_id = kvm_request_irq_source_id(kvm);
-	if (dev->irq_source_id < 0) {
-		r = dev->irq_source_id;
-		goto fail_request;
-	}
-	dev->gsi = config->gsi;
-
 	mutex_init(&dev->config_lock);
 	mutex_init(&dev->lock);
 	dev->kvm = kvm;
-	dev->base = config->base;
-	dev->mapped = !(config->flags & KVM_DMA_ENGINE_UNMAPPED);
 	dma_engine_core_reset(&dev->core);
 	kvm_iodevice_init(&dev->dev, &dma_engine_ops);
-
-	if (dev->mapped) {
-		mutex_lock(&kvm->slots_lock);
-		r = kvm_io_bus_register_dev(kvm, KVM_MMIO_BUS, dev->base,
-					    DMA_ENGINE_BAR_SIZE, &dev->dev);
-		mutex_unlock(&kvm->slots_lock);
-		if (r < 0)
-			goto fail_register;
-	}
-	pr_debug("created at %#llx%s\n", dev->base, dev->mapped ? "" : " (unmapped)");
-
-	/* Pairs with smp_load_acquire() in dma_engine_find(). */
-	smp_store_release(&kvm->arch.dma_engine, dev);
-	mutex_unlock(&kvm->lock);
-
-	mutex_lock(&dev->lock);
-	dma_engine_update_irq(dev);
-	mutex_unlock(&dev->lock);
-	return 0;
-
-fail_register:
-	kvm_free_irq_source_id(kvm, dev->irq_source_id);
-fail_request:
-	kfree(dev);
-out:
-	mutex_unlock(&kvm->lock);
-	return r;
 }
 
 /*
@@ -261,24 +202,16 @@ static int dma_engine_move(struct kvm_dma_engine *dev, const struct kvm_dma_engi
 	return r;
 }
 
-/* The device for the ioctls that run without kvm->lock: NULL, or it until the VM goes. */
-static struct kvm_dma_engine *dma_engine_find(struct kvm *kvm)
-{
-	/* Pairs with smp_store_release() in dma_engine_create(). */
-	return smp_load_acquire(&kvm->arch.dma_engine);
-}
-
 /*
  * The move under kvm->slots_lock, then, only if it succeeded, the GSI under the
  * device's lock alone: kvm_set_irq() runs under neither kvm->lock nor slots_lock.
  */
-static int dma_engine_configure(struct kvm *kvm, const struct kvm_dma_engine_config *config)
+static int dma_engine_configure(struct kvm_dma_engine *dev,
+				const struct kvm_dma_engine_config *config)
 {
-	struct kvm_dma_engine *dev = dma_engine_find(kvm);
+	struct kvm *kvm = dev->kvm;
 	int r;
 
-	if (!dev)
-		return -ENXIO;
 	r = dma_engine_check_config(config);
 	if (r)
 		return r;
@@ -297,14 +230,12 @@ static int dma_engine_configure(struct kvm *kvm, const struct kvm_dma_engine_con
 	return r;
 }
 
-static int dma_engine_get_state(struct kvm *kvm, const struct kvm_dma_engine_state *state)
+static int dma_engine_get_state(struct kvm_dma_engine *dev,
+				const struct kvm_dma_engine_state *state)
 {
-	struct kvm_dma_engine *dev = dma_engine_find(kvm);
 	u64 *regs;
 	int r = 0;
 
-	if (!dev)
-		return -ENXIO;
 	if (state->flags || memchr_inv(state->pad, 0, sizeof(state->pad)))
 		return -EINVAL;
 	if (state->nr_regs < DMA_ENGINE_NR_REGS)
@@ -322,13 +253,11 @@ static int dma_engine_get_state(struct kvm *kvm, const struct kvm_dma_engine_sta
 	return r;
 }
 
-static int dma_engine_set_state(struct kvm *kvm, const struct kvm_dma_engine_state *state)
+static int dma_engine_set_state(struct kvm_dma_engine *dev,
+				const struct kvm_dma_engine_state *state)
 {
-	struct kvm_dma_engine *dev = dma_engine_find(kvm);
 	u64 *regs;
 
-	if (!dev)
-		return -ENXIO;
 	if (state->flags || memchr_inv(state->pad, 0, sizeof(state->pad)))
 		return -EINVAL;
 	if (state->nr_regs != DMA_ENGINE_NR_REGS)
@@ -355,6 +284,78 @@ static int dma_engine_set_state(struct kvm *kvm, const struct kvm_dma_engine_sta
 }
 
 /*
+ * kvm->lock makes the check for an existing device and its publication one step,
+ * as for KVM_CREATE_PIT2; the line is driven after it is dropped.
+ */
+static int dma_engine_create(struct kvm *kvm, const struct kvm_dma_engine_config *config)
+{
+	struct kvm_dma_engine *dev;
+	int r;
+
+	r = dma_engine_check_config(config);
+	if (r)
+		return r;
+
+	mutex_lock(&kvm->lock);
+	r = -EEXIST;
+	if (kvm->arch.dma_engine)
+		goto out;
+	/* The GSI must reach an I/O APIC in the kernel: not a split irqchip's. */
+	r = -ENOENT;
+	if (!irqchip_kernel(kvm))
+		goto out;
+	r = -ENOMEM;
+	dev = kzalloc(sizeof(*dev), GFP_KERNEL_ACCOUNT);
+	if (!dev)
+		goto out;
+
+	dev->irq_source_id = kvm_request_irq_source_id(kvm);
+	if (dev->irq_source_id < 0) {
+		r = dev->irq_source_id;
+		goto fail_request;
+	}
+	dev->gsi = config->gsi;
+
+	dma_engine_init(dev, kvm);
+	dev->base = config->base;
+	dev->mapped = !(config->flags & KVM_DMA_ENGINE_UNMAPPED);
+
+	if (dev->mapped) {
+		mutex_lock(&kvm->slots_lock);
+		r = kvm_io_bus_register_dev(kvm, KVM_MMIO_BUS, dev->base,
+					    DMA_ENGINE_BAR_SIZE, &dev->dev);
+		mutex_unlock(&kvm->slots_lock);
+		if (r < 0)
+			goto fail_register;
+	}
+	pr_debug("created at %#llx%s\n", dev->base, dev->mapped ? "" : " (unmapped)");
+
+	/* Pairs with smp_load_acquire() in dma_engine_find(). */
+	smp_store_release(&kvm->arch.dma_engine, dev);
+	mutex_unlock(&kvm->lock);
+
+	mutex_lock(&dev->lock);
+	dma_engine_update_irq(dev);
+	mutex_unlock(&dev->lock);
+	return 0;
+
+fail_register:
+	kvm_free_irq_source_id(kvm, dev->irq_source_id);
+fail_request:
+	kfree(dev);
+out:
+	mutex_unlock(&kvm->lock);
+	return r;
+}
+
+/* The device for the ioctls that run without kvm->lock: NULL, or it until the VM goes. */
+static struct kvm_dma_engine *dma_engine_find(struct kvm *kvm)
+{
+	/* Pairs with smp_store_release() in dma_engine_create(). */
+	return smp_load_acquire(&kvm->arch.dma_engine);
+}
+
+/*
  * KVM_CREATE_DMA_ENGINE, KVM_CONFIGURE_DMA_ENGINE,
  * KVM_GET_DMA_ENGINE_STATE and KVM_SET_DMA_ENGINE_STATE, called from
  * kvm_arch_vm_ioctl(). User memory is copied in before any lock is taken
@@ -367,6 +368,7 @@ int kvm_dma_engine_vm_ioctl(struct kvm *kvm, unsigned int ioctl, void __user *ar
 	struct kvm_dma_engine_state __user *ustate = argp;
 	struct kvm_dma_engine_config config;
 	struct kvm_dma_engine_state state;
+	struct kvm_dma_engine *dev;
 	int r;
 
 	switch (ioctl) {
@@ -378,12 +380,14 @@ int kvm_dma_engine_vm_ioctl(struct kvm *kvm, unsigned int ioctl, void __user *ar
 	case KVM_CONFIGURE_DMA_ENGINE:
 		if (copy_from_user(&config, argp, sizeof(config)))
 			return -EFAULT;
-		r = dma_engine_configure(kvm, &config);
+		dev = dma_engine_find(kvm);
+		r = dev ? dma_engine_configure(dev, &config) : -ENXIO;
 		break;
 	case KVM_GET_DMA_ENGINE_STATE:
 		if (copy_from_user(&state, argp, sizeof(state)))
 			return -EFAULT;
-		r = dma_engine_get_state(kvm, &state);
+		dev = dma_engine_find(kvm);
+		r = dev ? dma_engine_get_state(dev, &state) : -ENXIO;
 		if (put_user(DMA_ENGINE_NR_REGS, &ustate->nr_regs) ||
 		    put_user(DMA_ENGINE_STATE_LAYOUT, &ustate->layout))
 			r = -EFAULT;
@@ -391,7 +395,8 @@ int kvm_dma_engine_vm_ioctl(struct kvm *kvm, unsigned int ioctl, void __user *ar
 	case KVM_SET_DMA_ENGINE_STATE:
 		if (copy_from_user(&state, argp, sizeof(state)))
 			return -EFAULT;
-		r = dma_engine_set_state(kvm, &state);
+		dev = dma_engine_find(kvm);
+		r = dev ? dma_engine_set_state(dev, &state) : -ENXIO;
 		if (put_user(DMA_ENGINE_NR_REGS, &ustate->nr_regs))
 			r = -EFAULT;
 		break;

@@ -115,6 +115,18 @@ static uint32_t dma_engine_kvm_gsi(DmaEngineState *s)
     return route.mode == PCI_INTX_ENABLED ? route.irq : KVM_DMA_ENGINE_NO_GSI;
 }
 
+/* KVM_CREATE_DMA_ENGINE: the device, not decoding yet, driving the GSI pin A reaches. */
+static int dma_engine_kvm_new(DmaEngineState *s)
+{
+    struct kvm_dma_engine_config config = {
+        .gsi = dma_engine_kvm_gsi(s),
+        .flags = KVM_DMA_ENGINE_UNMAPPED,
+    };
+
+    s->kvm.gsi = config.gsi;
+    return kvm_vm_ioctl(kvm_state, KVM_CREATE_DMA_ENGINE, &config);
+}
+
 /*
  * Tells KVM where the BAR is now (@addr) and which GSI the device drives.
  * s->kvm keeps what KVM last accepted: after a failure KVM's device may be
@@ -165,10 +177,6 @@ static void dma_engine_kvm_intx_routing_changed(PCIDevice *pdev)
  */
 static bool dma_engine_kvm_create(DmaEngineState *s, Error **errp)
 {
-    struct kvm_dma_engine_config config = {
-        .gsi = dma_engine_kvm_gsi(s),
-        .flags = KVM_DMA_ENGINE_UNMAPPED,
-    };
     const char *missing = NULL;
     int ret;
 
@@ -190,7 +198,7 @@ static bool dma_engine_kvm_create(DmaEngineState *s, Error **errp)
         return true;
     }
 
-    ret = kvm_vm_ioctl(kvm_state, KVM_CREATE_DMA_ENGINE, &config);
+    ret = dma_engine_kvm_new(s);
     if (ret < 0) {
         if (s->in_kernel == ON_OFF_AUTO_ON) {
             error_setg_errno(errp, -ret,
@@ -205,7 +213,6 @@ static bool dma_engine_kvm_create(DmaEngineState *s, Error **errp)
     s->kvm.created = true;
     s->kvm.mapped = false;
     s->kvm.base = PCI_BAR_UNMAPPED;
-    s->kvm.gsi = config.gsi;
     pci_device_set_intx_routing_notifier(PCI_DEVICE(s),
                                          dma_engine_kvm_intx_routing_changed);
     return true;

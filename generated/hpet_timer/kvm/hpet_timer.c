@@ -23,7 +23,7 @@ struct kvm_hpet_timer {
 	struct kvm *kvm;
 
 	/*
-	 * Serialises KVM_CONFIGURE_HPET_TIMER, so that a move and its GSI change apply
+	 * Serialises KVM_SET_DEVICE_ATTR(KVM_DEV_HPET_TIMER_GRP_CONFIG), so that a move and its GSI change apply
 	 * together. Taken before kvm->slots_lock and before lock.
 	 */
 	struct mutex config_lock;
@@ -154,73 +154,14 @@ static int hpet_timer_check_config(const struct kvm_hpet_timer_config *config)
 	return 0;
 }
 
-/*
- * kvm->lock makes the check for an existing device and its publication one step,
- * as for KVM_CREATE_PIT2; the line is driven after it is dropped.
- */
-static int hpet_timer_create(struct kvm *kvm, const struct kvm_hpet_timer_config *config)
+/* What both ways of creating the device set up; the caller decides where it sits. */
+static void hpet_timer_init(struct kvm_hpet_timer *dev, struct kvm *kvm)
 {
-	struct kvm_hpet_timer *dev;
-	int r;
-
-	r = hpet_timer_check_config(config);
-	if (r)
-		return r;
-
-	mutex_lock(&kvm->lock);
-	r = -EEXIST;
-	if (kvm->arch.hpet_timer)
-		goto out;
-	/* The GSI must reach an I/O APIC in the kernel: not a split irqchip's. */
-	r = -ENOENT;
-	if (!irqchip_kernel(kvm))
-		goto out;
-	r = -ENOMEM;
-	dev = kzalloc(sizeof(*dev), GFP_KERNEL_ACCOUNT);
-	if (!dev)
-		goto out;
-
-	dev->irq_source_id = kvm_request_irq_source_id(kvm);
-	if (dev->irq_source_id < 0) {
-		r = dev->irq_source_id;
-		goto fail_request;
-	}
-	dev->gsi = config->gsi;
-
 	mutex_init(&dev->config_lock);
 	mutex_init(&dev->lock);
 	dev->kvm = kvm;
-	dev->base = config->base;
-	dev->mapped = !(config->flags & KVM_HPET_TIMER_UNMAPPED);
 	hpet_timer_core_reset(&dev->core);
 	kvm_iodevice_init(&dev->dev, &hpet_timer_ops);
-
-	if (dev->mapped) {
-		mutex_lock(&kvm->slots_lock);
-		r = kvm_io_bus_register_dev(kvm, KVM_MMIO_BUS, dev->base,
-					    HPET_TIMER_BAR_SIZE, &dev->dev);
-		mutex_unlock(&kvm->slots_lock);
-		if (r < 0)
-			goto fail_register;
-	}
-	pr_debug("created at %#llx%s\n", dev->base, dev->mapped ? "" : " (unmapped)");
-
-	/* Pairs with smp_load_acquire() in hpet_timer_find(). */
-	smp_store_release(&kvm->arch.hpet_timer, dev);
-	mutex_unlock(&kvm->lock);
-
-	mutex_lock(&dev->lock);
-	hpet_timer_update_irq(dev);
-	mutex_unlock(&dev->lock);
-	return 0;
-
-fail_register:
-	kvm_free_irq_source_id(kvm, dev->irq_source_id);
-fail_request:
-	kfree(dev);
-out:
-	mutex_unlock(&kvm->lock);
-	return r;
 }
 
 /*
@@ -261,24 +202,16 @@ static int hpet_timer_move(struct kvm_hpet_timer *dev, const struct kvm_hpet_tim
 	return r;
 }
 
-/* The device for the ioctls that run without kvm->lock: NULL, or it until the VM goes. */
-static struct kvm_hpet_timer *hpet_timer_find(struct kvm *kvm)
-{
-	/* Pairs with smp_store_release() in hpet_timer_create(). */
-	return smp_load_acquire(&kvm->arch.hpet_timer);
-}
-
 /*
  * The move under kvm->slots_lock, then, only if it succeeded, the GSI under the
  * device's lock alone: kvm_set_irq() runs under neither kvm->lock nor slots_lock.
  */
-static int hpet_timer_configure(struct kvm *kvm, const struct kvm_hpet_timer_config *config)
+static int hpet_timer_configure(struct kvm_hpet_timer *dev,
+				const struct kvm_hpet_timer_config *config)
 {
-	struct kvm_hpet_timer *dev = hpet_timer_find(kvm);
+	struct kvm *kvm = dev->kvm;
 	int r;
 
-	if (!dev)
-		return -ENXIO;
 	r = hpet_timer_check_config(config);
 	if (r)
 		return r;
@@ -297,14 +230,12 @@ static int hpet_timer_configure(struct kvm *kvm, const struct kvm_hpet_timer_con
 	return r;
 }
 
-static int hpet_timer_get_state(struct kvm *kvm, const struct kvm_hpet_timer_state *state)
+static int hpet_timer_get_state(struct kvm_hpet_timer *dev,
+				const struct kvm_hpet_timer_state *state)
 {
-	struct kvm_hpet_timer *dev = hpet_timer_find(kvm);
 	u64 *regs;
 	int r = 0;
 
-	if (!dev)
-		return -ENXIO;
 	if (state->flags || memchr_inv(state->pad, 0, sizeof(state->pad)))
 		return -EINVAL;
 	if (state->nr_regs < HPET_TIMER_NR_REGS)
@@ -322,13 +253,11 @@ static int hpet_timer_get_state(struct kvm *kvm, const struct kvm_hpet_timer_sta
 	return r;
 }
 
-static int hpet_timer_set_state(struct kvm *kvm, const struct kvm_hpet_timer_state *state)
+static int hpet_timer_set_state(struct kvm_hpet_timer *dev,
+				const struct kvm_hpet_timer_state *state)
 {
-	struct kvm_hpet_timer *dev = hpet_timer_find(kvm);
 	u64 *regs;
 
-	if (!dev)
-		return -ENXIO;
 	if (state->flags || memchr_inv(state->pad, 0, sizeof(state->pad)))
 		return -EINVAL;
 	if (state->nr_regs != HPET_TIMER_NR_REGS)
@@ -355,66 +284,109 @@ static int hpet_timer_set_state(struct kvm *kvm, const struct kvm_hpet_timer_sta
 }
 
 /*
- * KVM_CREATE_HPET_TIMER, KVM_CONFIGURE_HPET_TIMER,
- * KVM_GET_HPET_TIMER_STATE and KVM_SET_HPET_TIMER_STATE, called from
- * kvm_arch_vm_ioctl(). User memory is copied in before any lock is taken
- * and out after the last is dropped. Lock order: kvm->lock (create only,
- * as for KVM_CREATE_PIT2) or config_lock (configure), then kvm->slots_lock
- * or the device's lock, never both.
+ * KVM_CREATE_DEVICE(KVM_DEV_TYPE_HPET_TIMER), called with kvm->lock held. The device starts
+ * unmapped and driving no GSI, until the VMM configures it.
  */
-int kvm_hpet_timer_vm_ioctl(struct kvm *kvm, unsigned int ioctl, void __user *argp)
+static int hpet_timer_create_device(struct kvm_device *kdev, u32 type)
 {
-	struct kvm_hpet_timer_state __user *ustate = argp;
+	struct kvm *kvm = kdev->kvm;
+	struct kvm_hpet_timer *dev;
+
+	/* The GSI must reach an I/O APIC in the kernel: not a split irqchip's. */
+	if (!irqchip_kernel(kvm))
+		return -ENOENT;
+
+	dev = kzalloc(sizeof(*dev), GFP_KERNEL_ACCOUNT);
+	if (!dev)
+		return -ENOMEM;
+	dev->irq_source_id = kvm_request_irq_source_id(kvm);
+	if (dev->irq_source_id < 0) {
+		int r = dev->irq_source_id;
+
+		kfree(dev);
+		return r;
+	}
+	dev->gsi = KVM_HPET_TIMER_NO_GSI;
+	hpet_timer_init(dev, kvm);
+	kdev->private = dev;
+	return 0;
+}
+
+/*
+ * KVM destroys devices after the VM's I/O buses and irqchip: there is no bus
+ * left to leave and no line to lower, and the interrupt source id goes with
+ * the VM.
+ */
+static void hpet_timer_destroy_device(struct kvm_device *kdev)
+{
+	kfree(kdev->private);
+	kfree(kdev);
+}
+
+static int hpet_timer_set_attr(struct kvm_device *kdev, struct kvm_device_attr *attr)
+{
+	struct kvm_hpet_timer *dev = kdev->private;
+	void __user *uaddr = u64_to_user_ptr(attr->addr);
+	struct kvm_hpet_timer_state __user *ustate = uaddr;
 	struct kvm_hpet_timer_config config;
 	struct kvm_hpet_timer_state state;
 	int r;
 
-	switch (ioctl) {
-	case KVM_CREATE_HPET_TIMER:
-		if (copy_from_user(&config, argp, sizeof(config)))
+	if (attr->attr)
+		return -ENXIO;
+	switch (attr->group) {
+	case KVM_DEV_HPET_TIMER_GRP_CONFIG:
+		if (copy_from_user(&config, uaddr, sizeof(config)))
 			return -EFAULT;
-		r = hpet_timer_create(kvm, &config);
-		break;
-	case KVM_CONFIGURE_HPET_TIMER:
-		if (copy_from_user(&config, argp, sizeof(config)))
+		return hpet_timer_configure(dev, &config);
+	case KVM_DEV_HPET_TIMER_GRP_STATE:
+		if (copy_from_user(&state, uaddr, sizeof(state)))
 			return -EFAULT;
-		r = hpet_timer_configure(kvm, &config);
-		break;
-	case KVM_GET_HPET_TIMER_STATE:
-		if (copy_from_user(&state, argp, sizeof(state)))
-			return -EFAULT;
-		r = hpet_timer_get_state(kvm, &state);
-		if (put_user(HPET_TIMER_NR_REGS, &ustate->nr_regs) ||
-		    put_user(HPET_TIMER_STATE_LAYOUT, &ustate->layout))
-			r = -EFAULT;
-		break;
-	case KVM_SET_HPET_TIMER_STATE:
-		if (copy_from_user(&state, argp, sizeof(state)))
-			return -EFAULT;
-		r = hpet_timer_set_state(kvm, &state);
+		r = hpet_timer_set_state(dev, &state);
 		if (put_user(HPET_TIMER_NR_REGS, &ustate->nr_regs))
 			r = -EFAULT;
-		break;
-	default:
-		r = -ENOTTY;
-		break;
+		return r;
 	}
+	return -ENXIO;
+}
+
+/* Only the state can be read back: the VMM knows where it put the device. */
+static int hpet_timer_get_attr(struct kvm_device *kdev, struct kvm_device_attr *attr)
+{
+	struct kvm_hpet_timer_state __user *ustate = u64_to_user_ptr(attr->addr);
+	struct kvm_hpet_timer_state state;
+	int r;
+
+	if (attr->group != KVM_DEV_HPET_TIMER_GRP_STATE || attr->attr)
+		return -ENXIO;
+	if (copy_from_user(&state, ustate, sizeof(state)))
+		return -EFAULT;
+	r = hpet_timer_get_state(kdev->private, &state);
+	if (put_user(HPET_TIMER_NR_REGS, &ustate->nr_regs) ||
+	    put_user(HPET_TIMER_STATE_LAYOUT, &ustate->layout))
+		r = -EFAULT;
 	return r;
 }
 
-/* Called where x86.c frees the PIT, while irq routing is still valid; a no-op if never created. */
-void kvm_hpet_timer_destroy(struct kvm *kvm)
+static int hpet_timer_has_attr(struct kvm_device *kdev, struct kvm_device_attr *attr)
 {
-	struct kvm_hpet_timer *dev = kvm->arch.hpet_timer;
+	if (attr->attr)
+		return -ENXIO;
+	return attr->group == KVM_DEV_HPET_TIMER_GRP_CONFIG || attr->group == KVM_DEV_HPET_TIMER_GRP_STATE ? 0 : -ENXIO;
+}
 
-	if (!dev)
-		return;
+/* No .release: the device lives as long as the VM, not as long as its fd. */
+static const struct kvm_device_ops hpet_timer_device_ops = {
+	.name = "kvm-hpet_timer",
+	.create = hpet_timer_create_device,
+	.destroy = hpet_timer_destroy_device,
+	.set_attr = hpet_timer_set_attr,
+	.get_attr = hpet_timer_get_attr,
+	.has_attr = hpet_timer_has_attr,
+};
 
-	mutex_lock(&kvm->slots_lock);
-	if (dev->mapped)
-		kvm_io_bus_unregister_dev(kvm, KVM_MMIO_BUS, &dev->dev);
-	mutex_unlock(&kvm->slots_lock);
-	kvm_free_irq_source_id(kvm, dev->irq_source_id);
-	kvm->arch.hpet_timer = NULL;
-	kfree(dev);
+void kvm_hpet_timer_register_ops(void)
+{
+	/* Fails only if another device has taken KVM_DEV_TYPE_HPET_TIMER's number. */
+	WARN_ON(kvm_register_device_ops(&hpet_timer_device_ops, KVM_DEV_TYPE_HPET_TIMER));
 }

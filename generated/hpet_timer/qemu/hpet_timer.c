@@ -38,7 +38,8 @@ struct HpetTimerState {
     /* Let KVM's in-kernel device handle the BAR: auto, on or off. */
     OnOffAuto in_kernel;
     struct {
-        bool created;           /* KVM_CREATE_HPET_TIMER succeeded */
+        bool created;           /* KVM_CREATE_DEVICE(KVM_DEV_TYPE_HPET_TIMER) succeeded */
+        int fd;                 /* the device's, for its attributes */
         bool mapped;            /* KVM decodes the BAR at @base */
         uint64_t base;          /* PCI_BAR_UNMAPPED when not mapped */
         uint32_t gsi;
@@ -115,6 +116,31 @@ static uint32_t hpet_timer_kvm_gsi(HpetTimerState *s)
     return route.mode == PCI_INTX_ENABLED ? route.irq : KVM_HPET_TIMER_NO_GSI;
 }
 
+/* KVM_CREATE_DEVICE: the device, not decoding yet and driving no GSI. */
+static int hpet_timer_kvm_new(HpetTimerState *s)
+{
+    int fd = kvm_create_device(kvm_state, KVM_DEV_TYPE_HPET_TIMER, false);
+
+    if (fd < 0) {
+        return fd;
+    }
+    s->kvm.fd = fd;
+    s->kvm.gsi = KVM_HPET_TIMER_NO_GSI;
+    return 0;
+}
+
+/* Attribute 0 of @group, through the device's fd. */
+static int hpet_timer_kvm_attr(HpetTimerState *s, unsigned long request,
+                               uint32_t group, void *data)
+{
+    struct kvm_device_attr attr = {
+        .group = group,
+        .addr = (uintptr_t)data,
+    };
+
+    return kvm_device_ioctl(s->kvm.fd, request, &attr);
+}
+
 /*
  * Tells KVM where the BAR is now (@addr) and which GSI the device drives.
  * s->kvm keeps what KVM last accepted: after a failure KVM's device may be
@@ -137,10 +163,12 @@ static int hpet_timer_kvm_configure(HpetTimerState *s, pcibus_t addr)
     } else {
         config.flags = KVM_HPET_TIMER_UNMAPPED;
     }
-    ret = kvm_vm_ioctl(kvm_state, KVM_CONFIGURE_HPET_TIMER, &config);
+    ret = hpet_timer_kvm_attr(s, KVM_SET_DEVICE_ATTR,
+                              KVM_DEV_HPET_TIMER_GRP_CONFIG, &config);
     if (ret < 0) {
-        error_report("hpet_timer: KVM_CONFIGURE_HPET_TIMER failed: %s",
-                     strerror(-ret));
+        error_report(
+            "hpet_timer: KVM_SET_DEVICE_ATTR(KVM_DEV_HPET_TIMER_GRP_CONFIG) failed: %s",
+            strerror(-ret));
         return ret;
     }
     s->kvm.mapped = mapped;
@@ -165,10 +193,6 @@ static void hpet_timer_kvm_intx_routing_changed(PCIDevice *pdev)
  */
 static bool hpet_timer_kvm_create(HpetTimerState *s, Error **errp)
 {
-    struct kvm_hpet_timer_config config = {
-        .gsi = hpet_timer_kvm_gsi(s),
-        .flags = KVM_HPET_TIMER_UNMAPPED,
-    };
     const char *missing = NULL;
     int ret;
 
@@ -177,8 +201,9 @@ static bool hpet_timer_kvm_create(HpetTimerState *s, Error **errp)
     }
     if (!kvm_enabled()) {
         missing = "KVM is not in use";
-    } else if (!kvm_check_extension(kvm_state, KVM_CAP_HPET_TIMER)) {
-        missing = "the kernel has no KVM_CAP_HPET_TIMER";
+    } else if (kvm_create_device(kvm_state, KVM_DEV_TYPE_HPET_TIMER,
+                                 true) < 0) {
+        missing = "the kernel has no KVM_DEV_TYPE_HPET_TIMER";
     } else if (!kvm_irqchip_in_kernel() || kvm_irqchip_is_split()) {
         missing = "it needs kernel-irqchip=on";
     }
@@ -190,22 +215,23 @@ static bool hpet_timer_kvm_create(HpetTimerState *s, Error **errp)
         return true;
     }
 
-    ret = kvm_vm_ioctl(kvm_state, KVM_CREATE_HPET_TIMER, &config);
+    ret = hpet_timer_kvm_new(s);
     if (ret < 0) {
         if (s->in_kernel == ON_OFF_AUTO_ON) {
-            error_setg_errno(errp, -ret,
-                             "hpet_timer: KVM_CREATE_HPET_TIMER failed");
+            error_setg_errno(
+                errp,
+                -ret,
+                "hpet_timer: KVM_CREATE_DEVICE(KVM_DEV_TYPE_HPET_TIMER) failed");
             return false;
         }
         warn_report(
-            "hpet_timer: KVM_CREATE_HPET_TIMER failed: %s; emulating it in QEMU",
+            "hpet_timer: KVM_CREATE_DEVICE(KVM_DEV_TYPE_HPET_TIMER) failed: %s; emulating it in QEMU",
             strerror(-ret));
         return true;
     }
     s->kvm.created = true;
     s->kvm.mapped = false;
     s->kvm.base = PCI_BAR_UNMAPPED;
-    s->kvm.gsi = config.gsi;
     pci_device_set_intx_routing_notifier(PCI_DEVICE(s),
                                          hpet_timer_kvm_intx_routing_changed);
     return true;
@@ -220,10 +246,12 @@ static int hpet_timer_kvm_get(HpetTimerState *s)
     };
     int ret;
 
-    ret = kvm_vm_ioctl(kvm_state, KVM_GET_HPET_TIMER_STATE, &state);
+    ret = hpet_timer_kvm_attr(s, KVM_GET_DEVICE_ATTR,
+                              KVM_DEV_HPET_TIMER_GRP_STATE, &state);
     if (ret < 0) {
-        error_report("hpet_timer: KVM_GET_HPET_TIMER_STATE failed: %s",
-                     strerror(-ret));
+        error_report(
+            "hpet_timer: KVM_GET_DEVICE_ATTR(KVM_DEV_HPET_TIMER_GRP_STATE) failed: %s",
+            strerror(-ret));
         return ret;
     }
     if (state.nr_regs != HPET_TIMER_NR_REGS) {
@@ -243,10 +271,12 @@ static int hpet_timer_kvm_put(HpetTimerState *s)
     };
     int ret;
 
-    ret = kvm_vm_ioctl(kvm_state, KVM_SET_HPET_TIMER_STATE, &state);
+    ret = hpet_timer_kvm_attr(s, KVM_SET_DEVICE_ATTR,
+                              KVM_DEV_HPET_TIMER_GRP_STATE, &state);
     if (ret < 0) {
-        error_report("hpet_timer: KVM_SET_HPET_TIMER_STATE failed: %s",
-                     strerror(-ret));
+        error_report(
+            "hpet_timer: KVM_SET_DEVICE_ATTR(KVM_DEV_HPET_TIMER_GRP_STATE) failed: %s",
+            strerror(-ret));
     }
     return ret;
 }

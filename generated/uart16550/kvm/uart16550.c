@@ -117,55 +117,13 @@ static int uart16550_check_config(const struct kvm_uart16550_config *config)
 	return 0;
 }
 
-/*
- * kvm->lock makes the check for an existing device and its publication one step,
- * as for KVM_CREATE_PIT2; the line is driven after it is dropped.
- */
-static int uart16550_create(struct kvm *kvm, const struct kvm_uart16550_config *config)
+/* What both ways of creating the device set up; the caller decides where it sits. */
+static void uart16550_init(struct kvm_uart16550 *dev, struct kvm *kvm)
 {
-	struct kvm_uart16550 *dev;
-	int r;
-
-	r = uart16550_check_config(config);
-	if (r)
-		return r;
-
-	mutex_lock(&kvm->lock);
-	r = -EEXIST;
-	if (kvm->arch.uart16550)
-		goto out;
-	r = -ENOMEM;
-	dev = kzalloc(sizeof(*dev), GFP_KERNEL_ACCOUNT);
-	if (!dev)
-		goto out;
-
 	mutex_init(&dev->lock);
 	dev->kvm = kvm;
-	dev->base = config->base;
-	dev->mapped = !(config->flags & KVM_UART16550_UNMAPPED);
 	uart16550_core_reset(&dev->core);
 	kvm_iodevice_init(&dev->dev, &uart16550_ops);
-
-	if (dev->mapped) {
-		mutex_lock(&kvm->slots_lock);
-		r = kvm_io_bus_register_dev(kvm, KVM_PIO_BUS, dev->base,
-					    UART16550_BAR_SIZE, &dev->dev);
-		mutex_unlock(&kvm->slots_lock);
-		if (r < 0)
-			goto fail_register;
-	}
-	pr_debug("created at %#llx%s\n", dev->base, dev->mapped ? "" : " (unmapped)");
-
-	/* Pairs with smp_load_acquire() in uart16550_find(). */
-	smp_store_release(&kvm->arch.uart16550, dev);
-	mutex_unlock(&kvm->lock);
-	return 0;
-
-fail_register:
-	kfree(dev);
-out:
-	mutex_unlock(&kvm->lock);
-	return r;
 }
 
 /*
@@ -206,20 +164,11 @@ static int uart16550_move(struct kvm_uart16550 *dev, const struct kvm_uart16550_
 	return r;
 }
 
-/* The device for the ioctls that run without kvm->lock: NULL, or it until the VM goes. */
-static struct kvm_uart16550 *uart16550_find(struct kvm *kvm)
+static int uart16550_configure(struct kvm_uart16550 *dev, const struct kvm_uart16550_config *config)
 {
-	/* Pairs with smp_store_release() in uart16550_create(). */
-	return smp_load_acquire(&kvm->arch.uart16550);
-}
-
-static int uart16550_configure(struct kvm *kvm, const struct kvm_uart16550_config *config)
-{
-	struct kvm_uart16550 *dev = uart16550_find(kvm);
+	struct kvm *kvm = dev->kvm;
 	int r;
 
-	if (!dev)
-		return -ENXIO;
 	r = uart16550_check_config(config);
 	if (r)
 		return r;
@@ -231,14 +180,11 @@ static int uart16550_configure(struct kvm *kvm, const struct kvm_uart16550_confi
 	return r;
 }
 
-static int uart16550_get_state(struct kvm *kvm, const struct kvm_uart16550_state *state)
+static int uart16550_get_state(struct kvm_uart16550 *dev, const struct kvm_uart16550_state *state)
 {
-	struct kvm_uart16550 *dev = uart16550_find(kvm);
 	u64 *regs;
 	int r = 0;
 
-	if (!dev)
-		return -ENXIO;
 	if (state->flags || memchr_inv(state->pad, 0, sizeof(state->pad)))
 		return -EINVAL;
 	if (state->nr_regs < UART16550_NR_REGS)
@@ -256,13 +202,10 @@ static int uart16550_get_state(struct kvm *kvm, const struct kvm_uart16550_state
 	return r;
 }
 
-static int uart16550_set_state(struct kvm *kvm, const struct kvm_uart16550_state *state)
+static int uart16550_set_state(struct kvm_uart16550 *dev, const struct kvm_uart16550_state *state)
 {
-	struct kvm_uart16550 *dev = uart16550_find(kvm);
 	u64 *regs;
 
-	if (!dev)
-		return -ENXIO;
 	if (state->flags || memchr_inv(state->pad, 0, sizeof(state->pad)))
 		return -EINVAL;
 	if (state->nr_regs != UART16550_NR_REGS)
@@ -288,6 +231,61 @@ static int uart16550_set_state(struct kvm *kvm, const struct kvm_uart16550_state
 }
 
 /*
+ * kvm->lock makes the check for an existing device and its publication one step,
+ * as for KVM_CREATE_PIT2; the line is driven after it is dropped.
+ */
+static int uart16550_create(struct kvm *kvm, const struct kvm_uart16550_config *config)
+{
+	struct kvm_uart16550 *dev;
+	int r;
+
+	r = uart16550_check_config(config);
+	if (r)
+		return r;
+
+	mutex_lock(&kvm->lock);
+	r = -EEXIST;
+	if (kvm->arch.uart16550)
+		goto out;
+	r = -ENOMEM;
+	dev = kzalloc(sizeof(*dev), GFP_KERNEL_ACCOUNT);
+	if (!dev)
+		goto out;
+
+	uart16550_init(dev, kvm);
+	dev->base = config->base;
+	dev->mapped = !(config->flags & KVM_UART16550_UNMAPPED);
+
+	if (dev->mapped) {
+		mutex_lock(&kvm->slots_lock);
+		r = kvm_io_bus_register_dev(kvm, KVM_PIO_BUS, dev->base,
+					    UART16550_BAR_SIZE, &dev->dev);
+		mutex_unlock(&kvm->slots_lock);
+		if (r < 0)
+			goto fail_register;
+	}
+	pr_debug("created at %#llx%s\n", dev->base, dev->mapped ? "" : " (unmapped)");
+
+	/* Pairs with smp_load_acquire() in uart16550_find(). */
+	smp_store_release(&kvm->arch.uart16550, dev);
+	mutex_unlock(&kvm->lock);
+	return 0;
+
+fail_register:
+	kfree(dev);
+out:
+	mutex_unlock(&kvm->lock);
+	return r;
+}
+
+/* The device for the ioctls that run without kvm->lock: NULL, or it until the VM goes. */
+static struct kvm_uart16550 *uart16550_find(struct kvm *kvm)
+{
+	/* Pairs with smp_store_release() in uart16550_create(). */
+	return smp_load_acquire(&kvm->arch.uart16550);
+}
+
+/*
  * KVM_CREATE_UART16550, KVM_CONFIGURE_UART16550, KVM_GET_UART16550_STATE
  * and KVM_SET_UART16550_STATE, called from kvm_arch_vm_ioctl(). User
  * memory is copied in before any lock is taken and out after the last is
@@ -299,6 +297,7 @@ int kvm_uart16550_vm_ioctl(struct kvm *kvm, unsigned int ioctl, void __user *arg
 	struct kvm_uart16550_state __user *ustate = argp;
 	struct kvm_uart16550_config config;
 	struct kvm_uart16550_state state;
+	struct kvm_uart16550 *dev;
 	int r;
 
 	switch (ioctl) {
@@ -310,12 +309,14 @@ int kvm_uart16550_vm_ioctl(struct kvm *kvm, unsigned int ioctl, void __user *arg
 	case KVM_CONFIGURE_UART16550:
 		if (copy_from_user(&config, argp, sizeof(config)))
 			return -EFAULT;
-		r = uart16550_configure(kvm, &config);
+		dev = uart16550_find(kvm);
+		r = dev ? uart16550_configure(dev, &config) : -ENXIO;
 		break;
 	case KVM_GET_UART16550_STATE:
 		if (copy_from_user(&state, argp, sizeof(state)))
 			return -EFAULT;
-		r = uart16550_get_state(kvm, &state);
+		dev = uart16550_find(kvm);
+		r = dev ? uart16550_get_state(dev, &state) : -ENXIO;
 		if (put_user(UART16550_NR_REGS, &ustate->nr_regs) ||
 		    put_user(UART16550_STATE_LAYOUT, &ustate->layout))
 			r = -EFAULT;
@@ -323,7 +324,8 @@ int kvm_uart16550_vm_ioctl(struct kvm *kvm, unsigned int ioctl, void __user *arg
 	case KVM_SET_UART16550_STATE:
 		if (copy_from_user(&state, argp, sizeof(state)))
 			return -EFAULT;
-		r = uart16550_set_state(kvm, &state);
+		dev = uart16550_find(kvm);
+		r = dev ? uart16550_set_state(dev, &state) : -ENXIO;
 		if (put_user(UART16550_NR_REGS, &ustate->nr_regs))
 			r = -EFAULT;
 		break;

@@ -97,6 +97,18 @@ static void uart16550_kvm_stop(void)
 }
 
 #ifdef CONFIG_KVM
+/* KVM_CREATE_UART16550: the device, not decoding yet, driving the GSI pin A reaches. */
+static int uart16550_kvm_new(Uart16550State *s)
+{
+    struct kvm_uart16550_config config = {
+        .gsi = 0,
+        .flags = KVM_UART16550_UNMAPPED,
+    };
+
+    s->kvm.gsi = config.gsi;
+    return kvm_vm_ioctl(kvm_state, KVM_CREATE_UART16550, &config);
+}
+
 /*
  * Tells KVM where the BAR is now (@addr) and which GSI the device drives.
  * s->kvm keeps what KVM last accepted: after a failure KVM's device may be
@@ -138,10 +150,6 @@ static int uart16550_kvm_configure(Uart16550State *s, pcibus_t addr)
  */
 static bool uart16550_kvm_create(Uart16550State *s, Error **errp)
 {
-    struct kvm_uart16550_config config = {
-        .gsi = 0,
-        .flags = KVM_UART16550_UNMAPPED,
-    };
     const char *missing = NULL;
     int ret;
 
@@ -161,7 +169,7 @@ static bool uart16550_kvm_create(Uart16550State *s, Error **errp)
         return true;
     }
 
-    ret = kvm_vm_ioctl(kvm_state, KVM_CREATE_UART16550, &config);
+    ret = uart16550_kvm_new(s);
     if (ret < 0) {
         if (s->in_kernel == ON_OFF_AUTO_ON) {
             error_setg_errno(errp, -ret,
@@ -176,7 +184,6 @@ static bool uart16550_kvm_create(Uart16550State *s, Error **errp)
     s->kvm.created = true;
     s->kvm.mapped = false;
     s->kvm.base = PCI_BAR_UNMAPPED;
-    s->kvm.gsi = config.gsi;
     return true;
 }
 

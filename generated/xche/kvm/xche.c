@@ -154,73 +154,14 @@ static int xche_check_config(const struct kvm_xche_config *config)
 	return 0;
 }
 
-/*
- * kvm->lock makes the check for an existing device and its publication one step,
- * as for KVM_CREATE_PIT2; the line is driven after it is dropped.
- */
-static int xche_create(struct kvm *kvm, const struct kvm_xche_config *config)
+/* What both ways of creating the device set up; the caller decides where it sits. */
+static void xche_init(struct kvm_xche *xche, struct kvm *kvm)
 {
-	struct kvm_xche *xche;
-	int r;
-
-	r = xche_check_config(config);
-	if (r)
-		return r;
-
-	mutex_lock(&kvm->lock);
-	r = -EEXIST;
-	if (kvm->arch.xche)
-		goto out;
-	/* The GSI must reach an I/O APIC in the kernel: not a split irqchip's. */
-	r = -ENOENT;
-	if (!irqchip_kernel(kvm))
-		goto out;
-	r = -ENOMEM;
-	xche = kzalloc(sizeof(*xche), GFP_KERNEL_ACCOUNT);
-	if (!xche)
-		goto out;
-
-	xche->irq_source_id = kvm_request_irq_source_id(kvm);
-	if (xche->irq_source_id < 0) {
-		r = xche->irq_source_id;
-		goto fail_request;
-	}
-	xche->gsi = config->gsi;
-
 	mutex_init(&xche->config_lock);
 	mutex_init(&xche->lock);
 	xche->kvm = kvm;
-	xche->base = config->base;
-	xche->mapped = !(config->flags & KVM_XCHE_UNMAPPED);
 	xche_core_reset(&xche->core);
 	kvm_iodevice_init(&xche->dev, &xche_ops);
-
-	if (xche->mapped) {
-		mutex_lock(&kvm->slots_lock);
-		r = kvm_io_bus_register_dev(kvm, KVM_PIO_BUS, xche->base,
-					    XCHE_BAR_SIZE, &xche->dev);
-		mutex_unlock(&kvm->slots_lock);
-		if (r < 0)
-			goto fail_register;
-	}
-	pr_debug("created at %#llx%s\n", xche->base, xche->mapped ? "" : " (unmapped)");
-
-	/* Pairs with smp_load_acquire() in xche_find(). */
-	smp_store_release(&kvm->arch.xche, xche);
-	mutex_unlock(&kvm->lock);
-
-	mutex_lock(&xche->lock);
-	xche_update_irq(xche);
-	mutex_unlock(&xche->lock);
-	return 0;
-
-fail_register:
-	kvm_free_irq_source_id(kvm, xche->irq_source_id);
-fail_request:
-	kfree(xche);
-out:
-	mutex_unlock(&kvm->lock);
-	return r;
 }
 
 /*
@@ -261,24 +202,15 @@ static int xche_move(struct kvm_xche *xche, const struct kvm_xche_config *config
 	return r;
 }
 
-/* The device for the ioctls that run without kvm->lock: NULL, or it until the VM goes. */
-static struct kvm_xche *xche_find(struct kvm *kvm)
-{
-	/* Pairs with smp_store_release() in xche_create(). */
-	return smp_load_acquire(&kvm->arch.xche);
-}
-
 /*
  * The move under kvm->slots_lock, then, only if it succeeded, the GSI under the
  * device's lock alone: kvm_set_irq() runs under neither kvm->lock nor slots_lock.
  */
-static int xche_configure(struct kvm *kvm, const struct kvm_xche_config *config)
+static int xche_configure(struct kvm_xche *xche, const struct kvm_xche_config *config)
 {
-	struct kvm_xche *xche = xche_find(kvm);
+	struct kvm *kvm = xche->kvm;
 	int r;
 
-	if (!xche)
-		return -ENXIO;
 	r = xche_check_config(config);
 	if (r)
 		return r;
@@ -297,14 +229,11 @@ static int xche_configure(struct kvm *kvm, const struct kvm_xche_config *config)
 	return r;
 }
 
-static int xche_get_state(struct kvm *kvm, const struct kvm_xche_state *state)
+static int xche_get_state(struct kvm_xche *xche, const struct kvm_xche_state *state)
 {
-	struct kvm_xche *xche = xche_find(kvm);
 	u64 *regs;
 	int r = 0;
 
-	if (!xche)
-		return -ENXIO;
 	if (state->flags || memchr_inv(state->pad, 0, sizeof(state->pad)))
 		return -EINVAL;
 	if (state->nr_regs < XCHE_NR_REGS)
@@ -322,13 +251,10 @@ static int xche_get_state(struct kvm *kvm, const struct kvm_xche_state *state)
 	return r;
 }
 
-static int xche_set_state(struct kvm *kvm, const struct kvm_xche_state *state)
+static int xche_set_state(struct kvm_xche *xche, const struct kvm_xche_state *state)
 {
-	struct kvm_xche *xche = xche_find(kvm);
 	u64 *regs;
 
-	if (!xche)
-		return -ENXIO;
 	if (state->flags || memchr_inv(state->pad, 0, sizeof(state->pad)))
 		return -EINVAL;
 	if (state->nr_regs != XCHE_NR_REGS)
@@ -355,6 +281,78 @@ static int xche_set_state(struct kvm *kvm, const struct kvm_xche_state *state)
 }
 
 /*
+ * kvm->lock makes the check for an existing device and its publication one step,
+ * as for KVM_CREATE_PIT2; the line is driven after it is dropped.
+ */
+static int xche_create(struct kvm *kvm, const struct kvm_xche_config *config)
+{
+	struct kvm_xche *xche;
+	int r;
+
+	r = xche_check_config(config);
+	if (r)
+		return r;
+
+	mutex_lock(&kvm->lock);
+	r = -EEXIST;
+	if (kvm->arch.xche)
+		goto out;
+	/* The GSI must reach an I/O APIC in the kernel: not a split irqchip's. */
+	r = -ENOENT;
+	if (!irqchip_kernel(kvm))
+		goto out;
+	r = -ENOMEM;
+	xche = kzalloc(sizeof(*xche), GFP_KERNEL_ACCOUNT);
+	if (!xche)
+		goto out;
+
+	xche->irq_source_id = kvm_request_irq_source_id(kvm);
+	if (xche->irq_source_id < 0) {
+		r = xche->irq_source_id;
+		goto fail_request;
+	}
+	xche->gsi = config->gsi;
+
+	xche_init(xche, kvm);
+	xche->base = config->base;
+	xche->mapped = !(config->flags & KVM_XCHE_UNMAPPED);
+
+	if (xche->mapped) {
+		mutex_lock(&kvm->slots_lock);
+		r = kvm_io_bus_register_dev(kvm, KVM_PIO_BUS, xche->base,
+					    XCHE_BAR_SIZE, &xche->dev);
+		mutex_unlock(&kvm->slots_lock);
+		if (r < 0)
+			goto fail_register;
+	}
+	pr_debug("created at %#llx%s\n", xche->base, xche->mapped ? "" : " (unmapped)");
+
+	/* Pairs with smp_load_acquire() in xche_find(). */
+	smp_store_release(&kvm->arch.xche, xche);
+	mutex_unlock(&kvm->lock);
+
+	mutex_lock(&xche->lock);
+	xche_update_irq(xche);
+	mutex_unlock(&xche->lock);
+	return 0;
+
+fail_register:
+	kvm_free_irq_source_id(kvm, xche->irq_source_id);
+fail_request:
+	kfree(xche);
+out:
+	mutex_unlock(&kvm->lock);
+	return r;
+}
+
+/* The device for the ioctls that run without kvm->lock: NULL, or it until the VM goes. */
+static struct kvm_xche *xche_find(struct kvm *kvm)
+{
+	/* Pairs with smp_store_release() in xche_create(). */
+	return smp_load_acquire(&kvm->arch.xche);
+}
+
+/*
  * KVM_CREATE_XCHE, KVM_CONFIGURE_XCHE, KVM_GET_XCHE_STATE and
  * KVM_SET_XCHE_STATE, called from kvm_arch_vm_ioctl(). User memory is
  * copied in before any lock is taken and out after the last is dropped.
@@ -367,6 +365,7 @@ int kvm_xche_vm_ioctl(struct kvm *kvm, unsigned int ioctl, void __user *argp)
 	struct kvm_xche_state __user *ustate = argp;
 	struct kvm_xche_config config;
 	struct kvm_xche_state state;
+	struct kvm_xche *xche;
 	int r;
 
 	switch (ioctl) {
@@ -378,12 +377,14 @@ int kvm_xche_vm_ioctl(struct kvm *kvm, unsigned int ioctl, void __user *argp)
 	case KVM_CONFIGURE_XCHE:
 		if (copy_from_user(&config, argp, sizeof(config)))
 			return -EFAULT;
-		r = xche_configure(kvm, &config);
+		xche = xche_find(kvm);
+		r = xche ? xche_configure(xche, &config) : -ENXIO;
 		break;
 	case KVM_GET_XCHE_STATE:
 		if (copy_from_user(&state, argp, sizeof(state)))
 			return -EFAULT;
-		r = xche_get_state(kvm, &state);
+		xche = xche_find(kvm);
+		r = xche ? xche_get_state(xche, &state) : -ENXIO;
 		if (put_user(XCHE_NR_REGS, &ustate->nr_regs) ||
 		    put_user(XCHE_STATE_LAYOUT, &ustate->layout))
 			r = -EFAULT;
@@ -391,7 +392,8 @@ int kvm_xche_vm_ioctl(struct kvm *kvm, unsigned int ioctl, void __user *argp)
 	case KVM_SET_XCHE_STATE:
 		if (copy_from_user(&state, argp, sizeof(state)))
 			return -EFAULT;
-		r = xche_set_state(kvm, &state);
+		xche = xche_find(kvm);
+		r = xche ? xche_set_state(xche, &state) : -ENXIO;
 		if (put_user(XCHE_NR_REGS, &ustate->nr_regs))
 			r = -EFAULT;
 		break;

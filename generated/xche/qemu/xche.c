@@ -114,6 +114,18 @@ static uint32_t xche_kvm_gsi(XcheState *s)
     return route.mode == PCI_INTX_ENABLED ? route.irq : KVM_XCHE_NO_GSI;
 }
 
+/* KVM_CREATE_XCHE: the device, not decoding yet, driving the GSI pin A reaches. */
+static int xche_kvm_new(XcheState *s)
+{
+    struct kvm_xche_config config = {
+        .gsi = xche_kvm_gsi(s),
+        .flags = KVM_XCHE_UNMAPPED,
+    };
+
+    s->kvm.gsi = config.gsi;
+    return kvm_vm_ioctl(kvm_state, KVM_CREATE_XCHE, &config);
+}
+
 /*
  * Tells KVM where the BAR is now (@addr) and which GSI the device drives.
  * s->kvm keeps what KVM last accepted: after a failure KVM's device may be
@@ -163,10 +175,6 @@ static void xche_kvm_intx_routing_changed(PCIDevice *pdev)
  */
 static bool xche_kvm_create(XcheState *s, Error **errp)
 {
-    struct kvm_xche_config config = {
-        .gsi = xche_kvm_gsi(s),
-        .flags = KVM_XCHE_UNMAPPED,
-    };
     const char *missing = NULL;
     int ret;
 
@@ -188,7 +196,7 @@ static bool xche_kvm_create(XcheState *s, Error **errp)
         return true;
     }
 
-    ret = kvm_vm_ioctl(kvm_state, KVM_CREATE_XCHE, &config);
+    ret = xche_kvm_new(s);
     if (ret < 0) {
         if (s->in_kernel == ON_OFF_AUTO_ON) {
             error_setg_errno(errp, -ret, "xche: KVM_CREATE_XCHE failed");
@@ -201,7 +209,6 @@ static bool xche_kvm_create(XcheState *s, Error **errp)
     s->kvm.created = true;
     s->kvm.mapped = false;
     s->kvm.base = PCI_BAR_UNMAPPED;
-    s->kvm.gsi = config.gsi;
     pci_device_set_intx_routing_notifier(PCI_DEVICE(s),
                                          xche_kvm_intx_routing_changed);
     return true;
