@@ -114,7 +114,9 @@ describe("kvm backend for xche", () => {
       ["KVM_GET_XCHE_STATE", "xche_get_state", "state"],
       ["KVM_SET_XCHE_STATE", "xche_set_state", "state"],
     ]) {
-      expect(ioctl).toContain(`case ${name}:\n\t\tif (copy_from_user(&${arg}, argp, sizeof(${arg})))\n\t\t\treturn -EFAULT;\n\t\tr = ${helper}(kvm, &${arg});\n`);
+      const call =
+        helper === "xche_create" ? `r = ${helper}(kvm, &${arg});` : `xche = xche_find(kvm);\n\t\tr = xche ? ${helper}(xche, &${arg}) : -ENXIO;`;
+      expect(ioctl).toContain(`case ${name}:\n\t\tif (copy_from_user(&${arg}, argp, sizeof(${arg})))\n\t\t\treturn -EFAULT;\n\t\t${call}\n`);
     }
     expect(ioctl).not.toContain("mutex_lock");
     expect(ioctl).toMatch(/default:\n\t\tr = -ENOTTY;/);
@@ -252,9 +254,7 @@ describe("kvm backend for xche", () => {
     test("the device is published with a release, and read with an acquire where kvm->lock is not held", () => {
       expect(body(c, "xche_create")).toContain("smp_store_release(&kvm->arch.xche, xche);");
       expect(body(c, "xche_find")).toContain("return smp_load_acquire(&kvm->arch.xche);");
-      for (const fn of ["xche_configure", "xche_get_state", "xche_set_state"]) {
-        expect(body(c, fn)).toContain("struct kvm_xche *xche = xche_find(kvm);");
-      }
+      expect(body(c, "kvm_xche_vm_ioctl").match(/xche = xche_find\(kvm\);/g)).toHaveLength(3);
     });
   });
 
@@ -329,5 +329,70 @@ describe("the API spellings of Linux 7.x (fixed irq source ids, kzalloc_obj, CON
   test("the objects join the PIT's Makefile variable", () => {
     expect(generate().get("kvm/Makefile.snippet")).toBe("kvm-y\t\t\t+= xche.o xche_core.o xche_hooks.o\n");
     expect(generate(xche, compiled.hooks, linux7).get("kvm/Makefile.snippet")).toBe("kvm-$(CONFIG_KVM_IOAPIC) += xche.o xche_core.o xche_hooks.o\n");
+  });
+});
+
+describe("kvm.api \"device\" (examples/hpet_timer): KVM_CREATE_DEVICE and attribute groups", () => {
+  const hpet = compileDevice("examples/hpet_timer");
+  const files = generate(hpet.device, hpet.hooks);
+  const c = files.get("kvm/hpet_timer.c")!;
+  const h = files.get("kvm/hpet_timer.h")!;
+  const linux7: KernelTarget = { irqSourceIds: { kind: "fixed", first: 3 }, zeroAlloc: "kzalloc_obj", objectsVar: "kvm-$(CONFIG_KVM_IOAPIC)", fullIrqchip: "irqchip_full" };
+
+  test("x86.c gets one entry point, the registration; nothing hangs off struct kvm_arch", () => {
+    expect(h).toContain("void kvm_hpet_timer_register_ops(void);\n");
+    expect(h).not.toContain("vm_ioctl");
+    expect(c).not.toContain("kvm->arch");
+    expect(body(c, "kvm_hpet_timer_register_ops")).toContain(
+      "WARN_ON(kvm_register_device_ops(&hpet_timer_device_ops, KVM_DEV_TYPE_HPET_TIMER));",
+    );
+    expect(c).toMatch(
+      /static const struct kvm_device_ops hpet_timer_device_ops = \{\n\t\.name = "kvm-hpet_timer",\n\t\.create = hpet_timer_create_device,\n\t\.destroy = hpet_timer_destroy_device,\n\t\.set_attr = hpet_timer_set_attr,\n\t\.get_attr = hpet_timer_get_attr,\n\t\.has_attr = hpet_timer_has_attr,\n\};/,
+    );
+    // Without .release, closing the fd leaves the device to the VM.
+    expect(c).not.toMatch(/^\t\.release = /m);
+  });
+
+  test("create refuses a VM without the full in-kernel irqchip, then starts unmapped and driving no GSI", () => {
+    const create = body(c, "hpet_timer_create_device");
+    const order = ["if (!irqchip_kernel(kvm))\n\t\treturn -ENOENT;", "kzalloc(", "kvm_request_irq_source_id(kvm)", "dev->gsi = KVM_HPET_TIMER_NO_GSI;", "hpet_timer_init(dev, kvm);", "kdev->private = dev;"];
+    const at = order.map((s) => create.indexOf(s));
+    expect(at.every((i) => i >= 0)).toBe(true);
+    expect([...at].sort((a, b) => a - b)).toEqual(at);
+    expect(create).not.toContain("kvm_io_bus_register_dev");
+    expect(body(generate(hpet.device, hpet.hooks, linux7).get("kvm/hpet_timer.c")!, "hpet_timer_create_device")).toContain("if (!irqchip_full(kvm))");
+  });
+
+  test("destroy, after KVM has torn down the buses and the irqchip, only frees", () => {
+    expect(body(c, "hpet_timer_destroy_device")).toMatch(/\{\n\tkfree\(kdev->private\);\n\tkfree\(kdev\);\n\}/);
+  });
+
+  test("attribute 0 of the two groups, and ENXIO for anything else", () => {
+    const set = body(c, "hpet_timer_set_attr");
+    expect(set).toContain("if (attr->attr)\n\t\treturn -ENXIO;");
+    expect(set).toMatch(/case KVM_DEV_HPET_TIMER_GRP_CONFIG:\n\t\tif \(copy_from_user\(&config, uaddr, sizeof\(config\)\)\)\n\t\t\treturn -EFAULT;\n\t\treturn hpet_timer_configure\(dev, &config\);/);
+    expect(set).toMatch(/case KVM_DEV_HPET_TIMER_GRP_STATE:[^]*r = hpet_timer_set_state\(dev, &state\);\n\t\tif \(put_user\(HPET_TIMER_NR_REGS, &ustate->nr_regs\)\)/);
+    expect(set).toMatch(/\n\t}\n\treturn -ENXIO;\n}/);
+    const get = body(c, "hpet_timer_get_attr");
+    expect(get).toContain("if (attr->group != KVM_DEV_HPET_TIMER_GRP_STATE || attr->attr)\n\t\treturn -ENXIO;");
+    expect(get).toContain("put_user(HPET_TIMER_STATE_LAYOUT, &ustate->layout)");
+    expect(body(c, "hpet_timer_has_attr")).toContain("return attr->group == KVM_DEV_HPET_TIMER_GRP_CONFIG || attr->group == KVM_DEV_HPET_TIMER_GRP_STATE ? 0 : -ENXIO;");
+  });
+
+  test("user memory is copied with no lock held, and kvm_set_irq runs under the device's lock alone", () => {
+    const calls = locksAtCalls(c);
+    for (const call of calls.filter((x) => /^(copy_from_user|copy_to_user|memdup_user|put_user)$/.test(x.callee))) {
+      expect({ ...call, held: [...call.held] }).toEqual({ ...call, held: [] });
+    }
+    const irq = calls.filter((x) => x.callee === "kvm_set_irq");
+    expect(irq.length).toBeGreaterThan(0);
+    for (const call of irq) expect({ fn: call.fn, held: [...call.held].filter((l) => l !== "dev->config_lock") }).toEqual({ fn: call.fn, held: ["dev->lock"] });
+  });
+
+  test("the uapi block declares the groups and no ioctl", () => {
+    const uapi = files.get("kvm/hpet_timer_uapi.h")!;
+    expect(uapi).toContain("#define KVM_DEV_HPET_TIMER_GRP_CONFIG\t1\n#define KVM_DEV_HPET_TIMER_GRP_STATE\t2\n");
+    expect(uapi).not.toMatch(/_IO\w*\(KVMIO|KVM_CAP_/);
+    expect(uapiBlock(hpet.device)).toBe(uapi);
   });
 });

@@ -243,3 +243,29 @@ describe("qemu backend variants", () => {
     expect(c).toContain('"xche-mmio"');
   });
 });
+
+describe("kvm.api \"device\" (examples/hpet_timer): the glue reaches KVM through the device's fd", () => {
+  const hpet = compileDevice("examples/hpet_timer").device;
+  const c = renderQemuDevice(hpet, DEFAULT_QEMU_TARGET);
+  /** Calls folded at 80 columns, unfolded. */
+  const flat = c.replace(/\n */g, " ");
+
+  test("the type's presence is tested, then one device is created and its fd kept", () => {
+    expect(flat).toContain('} else if (kvm_create_device(kvm_state, KVM_DEV_TYPE_HPET_TIMER, true) < 0) { missing = "the kernel has no KVM_DEV_TYPE_HPET_TIMER";');
+    expect(c).toMatch(/static int hpet_timer_kvm_new\(HpetTimerState \*s\)\n\{\n    int fd = kvm_create_device\(kvm_state, KVM_DEV_TYPE_HPET_TIMER, false\);\n\n    if \(fd < 0\) \{\n        return fd;\n    \}\n    s->kvm.fd = fd;\n    s->kvm.gsi = KVM_HPET_TIMER_NO_GSI;/);
+    expect(c).toContain("        int fd;                 /* the device's, for its attributes */\n");
+  });
+
+  test("configure and the state go through attribute 0 of their groups", () => {
+    expect(c).toContain("return kvm_device_ioctl(s->kvm.fd, request, &attr);");
+    expect(flat).toContain("ret = hpet_timer_kvm_attr(s, KVM_SET_DEVICE_ATTR, KVM_DEV_HPET_TIMER_GRP_CONFIG, &config);");
+    expect(flat).toContain("ret = hpet_timer_kvm_attr(s, KVM_GET_DEVICE_ATTR, KVM_DEV_HPET_TIMER_GRP_STATE, &state);");
+    expect(flat).toContain("ret = hpet_timer_kvm_attr(s, KVM_SET_DEVICE_ATTR, KVM_DEV_HPET_TIMER_GRP_STATE, &state);");
+    expect(c).not.toMatch(/kvm_vm_ioctl|kvm_check_extension|KVM_CAP_/);
+  });
+
+  test("the ioctl API's glue has neither the fd nor the attribute helper", () => {
+    expect(glue).not.toMatch(/kvm_device_ioctl|kvm_create_device|s->kvm\.fd/);
+    expect(glue).toContain("return kvm_vm_ioctl(kvm_state, KVM_CREATE_XCHE, &config);");
+  });
+});

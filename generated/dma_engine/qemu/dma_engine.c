@@ -38,7 +38,7 @@ struct DmaEngineState {
     /* Let KVM's in-kernel device handle the BAR: auto, on or off. */
     OnOffAuto in_kernel;
     struct {
-        bool created;           /* KVM_CREATE_DMA_ENGINE succeeded */
+        bool created;           /* KVM has the device */
         bool mapped;            /* KVM decodes the BAR at @base */
         uint64_t base;          /* PCI_BAR_UNMAPPED when not mapped */
         uint32_t gsi;
@@ -115,7 +115,7 @@ static uint32_t dma_engine_kvm_gsi(DmaEngineState *s)
     return route.mode == PCI_INTX_ENABLED ? route.irq : KVM_DMA_ENGINE_NO_GSI;
 }
 
-/* KVM_CREATE_DMA_ENGINE: the device, not decoding yet, driving the GSI pin A reaches. */
+/* KVM_CREATE_DMA_ENGINE: the device, not decoding yet, on pin A's GSI. */
 static int dma_engine_kvm_new(DmaEngineState *s)
 {
     struct kvm_dma_engine_config config = {

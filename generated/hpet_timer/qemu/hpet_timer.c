@@ -38,7 +38,7 @@ struct HpetTimerState {
     /* Let KVM's in-kernel device handle the BAR: auto, on or off. */
     OnOffAuto in_kernel;
     struct {
-        bool created;           /* KVM_CREATE_DEVICE(KVM_DEV_TYPE_HPET_TIMER) succeeded */
+        bool created;           /* KVM has the device */
         int fd;                 /* the device's, for its attributes */
         bool mapped;            /* KVM decodes the BAR at @base */
         uint64_t base;          /* PCI_BAR_UNMAPPED when not mapped */

@@ -37,7 +37,7 @@ struct Uart16550State {
     /* Let KVM's in-kernel device handle the BAR: auto, on or off. */
     OnOffAuto in_kernel;
     struct {
-        bool created;           /* KVM_CREATE_UART16550 succeeded */
+        bool created;           /* KVM has the device */
         bool mapped;            /* KVM decodes the BAR at @base */
         uint64_t base;          /* PCI_BAR_UNMAPPED when not mapped */
         uint32_t gsi;
@@ -97,7 +97,7 @@ static void uart16550_kvm_stop(void)
 }
 
 #ifdef CONFIG_KVM
-/* KVM_CREATE_UART16550: the device, not decoding yet, driving the GSI pin A reaches. */
+/* KVM_CREATE_UART16550: the device, not decoding yet. */
 static int uart16550_kvm_new(Uart16550State *s)
 {
     struct kvm_uart16550_config config = {

@@ -38,7 +38,7 @@ struct XcheState {
     /* Let KVM's in-kernel device handle the BAR: auto, on or off. */
     OnOffAuto in_kernel;
     struct {
-        bool created;           /* KVM_CREATE_XCHE succeeded */
+        bool created;           /* KVM has the device */
         bool mapped;            /* KVM decodes the BAR at @base */
         uint64_t base;          /* PCI_BAR_UNMAPPED when not mapped */
         uint32_t gsi;
@@ -114,7 +114,7 @@ static uint32_t xche_kvm_gsi(XcheState *s)
     return route.mode == PCI_INTX_ENABLED ? route.irq : KVM_XCHE_NO_GSI;
 }
 
-/* KVM_CREATE_XCHE: the device, not decoding yet, driving the GSI pin A reaches. */
+/* KVM_CREATE_XCHE: the device, not decoding yet, on pin A's GSI. */
 static int xche_kvm_new(XcheState *s)
 {
     struct kvm_xche_config config = {
