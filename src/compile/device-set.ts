@@ -24,6 +24,16 @@ export function checkDeviceSet(devices: readonly CompiledDevice[]): Diagnostic[]
     };
     const { name, kvm } = later.device;
     clash((d) => d.name === name, ["name"], (_, at) => `device name "${name}" is already used by ${at}`, `each device is written to <out>/${name}/; rename one`);
+    const { api } = kvm;
+    // In this order: the ioctl numbers, the PCI ID, then the capability or device type.
+    if (api.kind === "ioctl") {
+      clash(
+        (d) => d.kvm.api.kind === "ioctl" && Math.abs(d.kvm.api.create.number - api.create.number) < IOCTLS_PER_DEVICE,
+        ["kvm", "ioctl", "number"],
+        (other, at) => `KVM ioctl numbers ${ioctlRange(api)} overlap ${ioctlRange(other.device.kvm.api as KvmIoctlApi)} of device ${other.device.name} at ${at}`,
+        freeIoctlHint(devices),
+      );
+    }
     const { vendorId, deviceId } = later.device.pci;
     clash(
       (d) => d.pci.vendorId === vendorId && d.pci.deviceId === deviceId,
@@ -31,14 +41,7 @@ export function checkDeviceSet(devices: readonly CompiledDevice[]): Diagnostic[]
       (other, at) => `PCI ID ${formatPciId(vendorId, deviceId)} is already used by device ${other.device.name} at ${at}`,
       `a guest driver could not tell them apart; use e.g. ${freePciId(devices)}`,
     );
-    if (kvm.api.kind === "ioctl") {
-      const api = kvm.api;
-      clash(
-        (d) => d.kvm.api.kind === "ioctl" && Math.abs(d.kvm.api.create.number - api.create.number) < IOCTLS_PER_DEVICE,
-        ["kvm", "ioctl", "number"],
-        (other, at) => `KVM ioctl numbers ${ioctlRange(api)} overlap ${ioctlRange(other.device.kvm.api as KvmIoctlApi)} of device ${other.device.name} at ${at}`,
-        freeIoctlHint(devices),
-      );
+    if (api.kind === "ioctl") {
       clash(
         (d) => d.kvm.api.kind === "ioctl" && d.kvm.api.capability.number === api.capability.number,
         ["kvm", "capability", "number"],
@@ -46,7 +49,6 @@ export function checkDeviceSet(devices: readonly CompiledDevice[]): Diagnostic[]
         `use a number no other device takes, e.g. ${freeCapability(devices)}`,
       );
     } else {
-      const api = kvm.api;
       clash(
         (d) => d.kvm.api.kind === "device" && d.kvm.api.type.number === api.type.number,
         ["kvm", "deviceType", "number"],
@@ -69,7 +71,8 @@ function ioctlApis(devices: readonly CompiledDevice[]): KvmIoctlApi[] {
 
 function freeIoctlHint(devices: readonly CompiledDevice[]): string {
   const taken = ioctlApis(devices).map((api) => api.create.number);
-  for (let n = FIRST_FREE_IOCTL; n <= LAST_IOCTL - IOCTLS_PER_DEVICE + 1; n++) {
+  // From the top down, as the defaults go: away from the numbers upstream takes next.
+  for (let n = LAST_IOCTL - IOCTLS_PER_DEVICE + 1; n >= FIRST_FREE_IOCTL; n--) {
     if (taken.every((t) => Math.abs(t - n) >= IOCTLS_PER_DEVICE)) return `each device takes four ioctl numbers; use e.g. ${hex(n)}`;
   }
   return `each device takes four ioctl numbers, and only ${hex(FIRST_FREE_IOCTL)}..${hex(LAST_IOCTL)} are free: generate fewer devices at once, or give some kvm.api "device"`;

@@ -5,7 +5,7 @@
 import type { DeviceSpec } from "../dsl/types.js";
 import type { Device, KvmDeviceApi, KvmIoctlApi } from "../ir/types.js";
 import type { SpecPath } from "../util/diagnostics.js";
-import { FIRST_FREE_IOCTL, FIRST_PRIVATE_CAPABILITY, FIRST_PRIVATE_DEVICE_TYPE, LAST_DEVICE_TYPE, LAST_IOCTL } from "./kvm-numbers.js";
+import { DEFAULT_IOCTL, FIRST_FREE_IOCTL, FIRST_PRIVATE_CAPABILITY, FIRST_PRIVATE_DEVICE_TYPE, LAST_DEVICE_TYPE, LAST_IOCTL } from "./kvm-numbers.js";
 import { UPPER_IDENTIFIER, type Lowering } from "./lowering.js";
 import { hex } from "./message-words.js";
 
@@ -39,7 +39,7 @@ type KvmName = (value: unknown, path: SpecPath, fallback: string) => string;
 function ioctlApi(l: Lowering, kvmSpec: DeviceSpec["kvm"], prefix: string, kvmName: KvmName): KvmIoctlApi {
   const ioctl = kvmSpec.ioctl ?? ({} as NonNullable<DeviceSpec["kvm"]["ioctl"]>);
   const capability = kvmSpec.capability ?? ({} as NonNullable<DeviceSpec["kvm"]["capability"]>);
-  let number = FIRST_FREE_IOCTL;
+  let number = DEFAULT_IOCTL;
   const ioctlHint = `use a number from ${hex(FIRST_FREE_IOCTL)} to ${hex(LAST_IOCTL - 3)}`;
   const n = l.integer(ioctl.number, ["kvm", "ioctl", "number"], "KVM ioctl number", 0n, BigInt(LAST_IOCTL), ioctlHint);
   if (n !== null) {

@@ -109,7 +109,7 @@ export function abiView(device: Device) {
         ? {
             type: { name: code(kvm.api.type.name), number: kvm.api.type.number },
             groups: [
-              { name: code(kvm.api.configGroup.name), number: kvm.api.configGroup.number, struct: code(config), set: "move or unmap the BAR, change the GSI", get: "the current configuration" },
+              { name: code(kvm.api.configGroup.name), number: kvm.api.configGroup.number, struct: code(config), set: "move or unmap the BAR, change the GSI", get: "not offered (`-ENXIO`): the VMM knows where it put the BAR" },
               { name: code(kvm.api.stateGroup.name), number: kvm.api.stateGroup.number, struct: code(state), set: "write the registers (migration)", get: "read the registers (migration)" },
             ],
           }
