@@ -359,8 +359,10 @@ static int hpet_timer_set_state(struct kvm *kvm, const struct kvm_hpet_timer_sta
  * KVM_GET_HPET_TIMER_STATE and KVM_SET_HPET_TIMER_STATE, called from
  * kvm_arch_vm_ioctl(). User memory is copied in before any lock is taken
  * and out after the last is dropped. Lock order: kvm->lock (create only,
- * as for KVM_CREATE_PIT2) or config_lock (configure), then kvm->slots_lock
- * or the device's lock, never both.
+ * as for KVM_CREATE_PIT2), then kvm->slots_lock; config_lock (configure),
+ * then kvm->slots_lock, dropped before the device's lock is taken. The
+ * device's lock is never held with kvm->lock or slots_lock, so
+ * kvm_set_irq() runs under none of KVM's locks.
  */
 int kvm_hpet_timer_vm_ioctl(struct kvm *kvm, unsigned int ioctl, void __user *argp)
 {
