@@ -128,7 +128,7 @@ export function abiView(device: Device) {
       absent,
       ...configErrors,
       { error: "-EFAULT", when: "the argument cannot be read" },
-      ...noSlot(`: the device is left unmapped${irq ? ", its GSI unchanged" : ""} (see below)`),
+      ...noSlot(`: the device is left unmapped${irq ? ", its GSI unchanged" : ""} (see above)`),
     ]),
     getErrors: errors(
       stateErrors({ error: "-E2BIG", when: `\`nr_regs\` is smaller than ${device.registers.length}; \`nr_regs\` is set to ${device.registers.length}: allocate that many and retry` }),
