@@ -228,6 +228,54 @@ static void check_gsi_move(int vm_fd)
 		tap_diag("%s", why[i]);
 }
 
+/* Where check_failed_move() puts the zones that fill the bus: below DEV_BASE, above 0xe9. */
+#if DEV_MMIO
+#define FILL_BASE		0xd0000000ULL
+#else
+#define FILL_BASE		0x1000ULL
+#endif
+
+/*
+ * A move that fails applies nothing it was asked for: with the device's bus full of
+ * coalesced zones, mapping it again fails with ENOSPC and the line stays on its old GSI.
+ * Line is high, the device at DEV_BASE on GSI; so it is again afterwards.
+ */
+static void check_failed_move(int vm_fd)
+{
+	struct kvm_coalesced_mmio_zone zone = { .addr = FILL_BASE, .size = 1, .pio = !DEV_MMIO };
+	int r, old_level, new_level;
+	unsigned int zones = 0;
+
+	r = dev_configure(vm_fd, 0, GSI, DEV_UNMAPPED);
+	while (!r) {
+		r = xioctl(vm_fd, KVM_REGISTER_COALESCED_MMIO, &zone);
+		if (!r) {
+			zones++;
+			zone.addr++;
+		}
+	}
+	r = dev_configure(vm_fd, DEV_BASE, GSI_MOVED, 0);
+	old_level = irq_line(vm_fd, GSI);
+	new_level = irq_line(vm_fd, GSI_MOVED);
+	if (!tap_check(r == -ENOSPC && old_level == 1 && new_level == 0,
+		       "a move that fails on a full bus returns ENOSPC and leaves the line on GSI %u",
+		       GSI))
+		tap_diag("%u zones filled the bus; configure: %s; GSI %u %d, GSI %u %d", zones,
+			 errno_name(-r), GSI, old_level, GSI_MOVED, new_level);
+
+	/* One zone at a time: KVM removes the zones that hold the whole range given. */
+	for (r = 0; zones && !r; zones--) {
+		zone.addr--;
+		r = xioctl(vm_fd, KVM_UNREGISTER_COALESCED_MMIO, &zone);
+	}
+	if (!r)
+		r = dev_configure(vm_fd, DEV_BASE, GSI, 0);
+	if (!tap_check(!r && irq_line(vm_fd, GSI) == 1,
+		       "with room on the bus again, the device maps at 0x%llx on GSI %u",
+		       DEV_BASE, GSI))
+		tap_diag("%s", errno_name(-r));
+}
+
 static struct tally values, irqs, resets, in_kernel, outside;
 
 /* A read or write vector. False when the vCPU could not run it (reported here). */
@@ -300,6 +348,7 @@ static void run_vectors(struct vm *vm)
 				/* The first time the line is up: move it around. */
 				gsi_moved = true;
 				check_gsi_move(vm->fd);
+				check_failed_move(vm->fd);
 			}
 			break;
 		default:

@@ -321,6 +321,13 @@ describe("the API spellings of Linux 7.x (fixed irq source ids, kzalloc_obj, CON
     expect(c).toMatch(/if \(xche->irq_level && xche->gsi != KVM_XCHE_NO_GSI\)\n\t\tkvm_set_irq\(kvm, KVM_XCHE_IRQ_SOURCE_ID, xche->gsi, 0, false\);\n\tkvm->arch.xche = NULL;/);
   });
 
+  test("the same locking: no user copy under a lock, the line never under kvm->lock or slots_lock", () => {
+    for (const call of locksAtCalls(c)) {
+      if (/^(copy_(from|to)_user|memdup_user|put_user)$/.test(call.callee)) expect({ ...call, held: [...call.held] }).toEqual({ ...call, held: [] });
+      if (call.callee === "kvm_set_irq") expect([...call.held].filter((lock) => lock.startsWith("kvm->"))).toEqual([]);
+    }
+  });
+
   test("the allocation follows slab.h", () => {
     expect(old).toContain("xche = kzalloc(sizeof(*xche), GFP_KERNEL_ACCOUNT);");
     expect(c).toContain("xche = kzalloc_obj(*xche, GFP_KERNEL_ACCOUNT);");

@@ -150,7 +150,7 @@ export function abiView(device: Device) {
       ...operations.absent,
       ...configErrors,
       { error: "-EFAULT", when: "the argument cannot be read" },
-      ...noSlot(`: the device is left unmapped${irq ? ", its GSI unchanged" : ""} (see below)`),
+      ...noSlot(`: the device is left unmapped${irq ? ", its GSI unchanged" : ""} (see above)`),
     ]),
     getErrors: errors(
       stateErrors(

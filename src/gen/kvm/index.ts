@@ -95,7 +95,7 @@ function apiView(device: Device) {
       `${api.create.name}, ${api.configure.name}, ${api.getState.name} and ${api.setState.name}, called from kvm_arch_vm_ioctl(). ` +
         "User memory is copied in before any lock is taken and out after the last is dropped. " +
         (device.interrupt
-          ? "Lock order: kvm->lock (create only, as for KVM_CREATE_PIT2) or config_lock (configure), then kvm->slots_lock or the device's lock, never both."
+          ? "Lock order: kvm->lock (create only, as for KVM_CREATE_PIT2), then kvm->slots_lock; config_lock (configure), then kvm->slots_lock, dropped before the device's lock is taken. The device's lock is never held with kvm->lock or slots_lock, so kvm_set_irq() runs under none of KVM's locks."
           : "Lock order: kvm->lock (create only, as for KVM_CREATE_PIT2), then kvm->slots_lock; the device's lock is taken alone."),
     ),
     create: api.create.name,
