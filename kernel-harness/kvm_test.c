@@ -446,9 +446,6 @@ static void check_move_and_unmap(struct vm *vm)
 /* ---- the device API ---------------------------------------------------------------- */
 
 #if DEV_API_DEVICE
-/* A group the device does not have. */
-#define DEV_GRP_NONE	((DEV_GRP_CONFIG > DEV_GRP_STATE ? DEV_GRP_CONFIG : DEV_GRP_STATE) + 1)
-
 /* KVM_CREATE_DEVICE_TEST: the kernel has the type, and tells an unknown one apart. */
 static void check_device_type(int vm_fd)
 {

@@ -135,6 +135,9 @@ static int xioctl(int fd, unsigned long request, void *arg)
  */
 static int dev_fds[1024];
 
+/* A group the device does not have. */
+#define DEV_GRP_NONE	((DEV_GRP_CONFIG > DEV_GRP_STATE ? DEV_GRP_CONFIG : DEV_GRP_STATE) + 1)
+
 static int *dev_fd_slot(int vm_fd)
 {
 	return vm_fd >= 0 && vm_fd < (int)ARRAY_SIZE(dev_fds) ? &dev_fds[vm_fd] : NULL;
