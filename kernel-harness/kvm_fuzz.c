@@ -761,9 +761,11 @@ static bool map_arg_pages(struct arg_pages *p, u64 *rng)
 	fill_random(rng, p->ro, p->page);
 #if DEV_API_DEVICE
 	/*
-	 * A struct kvm_device_attr read from where random_ptr() points into the read-only
-	 * page (its start, or 4 bytes before it) has its attr in these bytes: never 0, so
-	 * such a request fails with ENXIO before its addr, which nobody chose, matters.
+	 * A struct read from where random_ptr() points into the read-only page (its start,
+	 * or 4 bytes before it) has these bytes in a kvm_device_attr's attr: never 0, so
+	 * the request fails with ENXIO before its addr, which nobody chose, matters; and in
+	 * a kvm_create_device's flags: KVM_CREATE_DEVICE_TEST, so no fd is made that
+	 * cannot be handed back.
 	 */
 	memset(p->ro + 4, 0xff, 12);
 #endif
