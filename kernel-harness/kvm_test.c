@@ -219,7 +219,7 @@ static void check_reset_state(int vm_fd)
 				 (unsigned long long)regs[i]);
 }
 
-/* The line follows KVM_CONFIGURE from GSI to GSI_MOVED, to none and back. Line is high. */
+/* The line follows the configure step from GSI to GSI_MOVED, to none and back. Line is high. */
 static void check_gsi_move(int vm_fd)
 {
 	static const struct {
@@ -245,7 +245,7 @@ static void check_gsi_move(int vm_fd)
 			 steps[i].gsi, errno_name(-r), GSI, steps[i].old_level, old_level,
 			 GSI_MOVED, steps[i].new_level, new_level);
 	}
-	tap_check(!bad, "an asserted line follows KVM_CONFIGURE: GSI %u -> %u -> none -> %u",
+	tap_check(!bad, "an asserted line follows " DEV_CONFIGURE_NAME ": GSI %u -> %u -> none -> %u",
 		  GSI, GSI_MOVED, GSI);
 	for (i = 0; i < bad; i++)
 		tap_diag("%s", why[i]);
@@ -339,7 +339,7 @@ static void run_vectors(struct vm *vm)
 	tally_report(&outside, "accesses outside the device exit to userspace");
 #if DEV_HAS_IRQ
 	if (!gsi_moved)
-		tap_diag("no vector raises the line: KVM_CONFIGURE's GSI move not checked");
+		tap_diag("no vector raises the line: " DEV_CONFIGURE_NAME "'s GSI move not checked");
 #endif
 }
 
@@ -409,7 +409,7 @@ static void check_move_and_unmap(struct vm *vm)
 	if (!r)
 		r = dev_get_state(vm->fd, after);
 	if (!tap_check(!r && !memcmp(before, after, sizeof(after)),
-		       "KVM_CONFIGURE moves the BAR to 0x%llx and keeps the registers",
+		       DEV_CONFIGURE_NAME " moves the BAR to 0x%llx and keeps the registers",
 		       DEV_BASE_MOVED))
 		tap_diag("%s", r ? errno_name(-r) : "registers changed");
 	if (!tap_check(probe_at(vm, p, DEV_BASE_MOVED, true, why, sizeof(why)),

@@ -165,6 +165,13 @@ static int dev_attr(int dev_fd, unsigned long request, u32 group, u64 attr, void
 }
 #endif
 
+/* What the checks call the configure step. */
+#if DEV_API_DEVICE
+#define DEV_CONFIGURE_NAME	"KVM_SET_DEVICE_ATTR(config)"
+#else
+#define DEV_CONFIGURE_NAME	"KVM_CONFIGURE"
+#endif
+
 /*
  * One of the device's four operations on the VM `vm_fd`, "0 or -errno". With VM ioctls,
  * `request` is the ioctl. With the device API, DEV_CREATE makes the VM's device with
