@@ -729,6 +729,10 @@ static void fuzz_guest_destroy(double seconds, unsigned int nr_vcpus, u64 seed,
 
 /* ---- ioctl fuzzing ----------------------------------------------------------------- */
 
+/* The results the random ioctls are counted by, and then "other". */
+static const int results[] = { 0, -EINVAL, -EFAULT, -ENXIO, -E2BIG, -ENOTTY, -EEXIST, -ENOENT,
+				-ENODEV };
+
 /* What every racing thread shares for one VM. */
 static struct {
 	pthread_barrier_t start, end;
@@ -737,9 +741,35 @@ static struct {
 	bool done;
 	atomic_uint created;
 	atomic_ullong ioctls;
+	/* How often each result came back, as results[] lists them: what the fuzzing reached. */
+	atomic_ullong outcomes[ARRAY_SIZE(results) + 1];
 	struct findings wrong, races;
 	u64 seed;
 } round = { .wrong = FINDINGS_INIT, .races = FINDINGS_INIT };
+
+/* One random ioctl's result, counted. */
+static int counted(int got)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(results) && results[i] != got; i++)
+		;
+	atomic_fetch_add(&round.outcomes[i], 1);
+	return got;
+}
+
+static void report_outcomes(void)
+{
+	char text[TEXT_LEN];
+	unsigned int i;
+	int n = 0;
+
+	for (i = 0; i <= ARRAY_SIZE(results) && n >= 0 && (size_t)n < sizeof(text); i++)
+		n += snprintf(text + n, sizeof(text) - n, "%s%s %llu", i ? ", " : "",
+			      i < ARRAY_SIZE(results) ? errno_name(-results[i]) : "other",
+			      (unsigned long long)atomic_load(&round.outcomes[i]));
+	tap_diag("random ioctls' results: %s", text);
+}
 
 /* Memory for the pointer arguments: a read-write page, a read-only one, a hole. */
 struct arg_pages {
@@ -1039,7 +1069,7 @@ static bool random_ioctl(int vm_fd, bool exists, u64 *rng, const struct arg_page
 	if (mangled)
 		want = -ENOTTY;
 
-	got = xioctl(vm_fd, request, (void *)(uintptr_t)arg.addr);
+	got = counted(xioctl(vm_fd, request, (void *)(uintptr_t)arg.addr));
 	if (got == want)
 		return true;
 	snprintf(what + strlen(what), len - strlen(what), "%s%s: expected %s, got %s",
@@ -1123,7 +1153,7 @@ static bool random_create(int vm_fd, bool irqchip, u64 *rng, const struct arg_pa
 	if (mangled)
 		want = -ENOTTY;
 
-	got = xioctl(vm_fd, request, arg_mem);
+	got = counted(xioctl(vm_fd, request, arg_mem));
 	if (!got && !(cd.flags & KVM_CREATE_DEVICE_TEST)) {
 		close(((struct kvm_create_device *)arg_mem)->fd);
 		--*extra;
@@ -1250,7 +1280,7 @@ static bool random_ioctl(int vm_fd, int dev_fd, bool irqchip, u64 *rng,
 			 payload.state.nr_regs, payload.state.flags,
 			 (unsigned long long)payload.state.regs);
 
-	got = xioctl(dev_fd, request, arg_mem);
+	got = counted(xioctl(dev_fd, request, arg_mem));
 	if (got == want)
 		return true;
 	snprintf(what + strlen(what), len - strlen(what), "%s%s%s: expected %s, got %s",
@@ -1398,6 +1428,7 @@ static void fuzz_ioctls(double seconds, u64 seed, u64 *ioctls)
 	tap_check(!round.wrong.count, "ioctl fuzzing: %llu ioctls on %u VMs in %.1f s return what the uapi documents",
 		  (unsigned long long)atomic_load(&round.ioctls), vms, now() - start);
 	findings_report(&round.wrong);
+	report_outcomes();
 }
 
 /* ---- main -------------------------------------------------------------------------- */
