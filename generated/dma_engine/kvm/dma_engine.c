@@ -360,8 +360,10 @@ static struct kvm_dma_engine *dma_engine_find(struct kvm *kvm)
  * KVM_GET_DMA_ENGINE_STATE and KVM_SET_DMA_ENGINE_STATE, called from
  * kvm_arch_vm_ioctl(). User memory is copied in before any lock is taken
  * and out after the last is dropped. Lock order: kvm->lock (create only,
- * as for KVM_CREATE_PIT2) or config_lock (configure), then kvm->slots_lock
- * or the device's lock, never both.
+ * as for KVM_CREATE_PIT2), then kvm->slots_lock; config_lock (configure),
+ * then kvm->slots_lock, dropped before the device's lock is taken. The
+ * device's lock is never held with kvm->lock or slots_lock, so
+ * kvm_set_irq() runs under none of KVM's locks.
  */
 int kvm_dma_engine_vm_ioctl(struct kvm *kvm, unsigned int ioctl, void __user *argp)
 {

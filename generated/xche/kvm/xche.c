@@ -356,9 +356,11 @@ static struct kvm_xche *xche_find(struct kvm *kvm)
  * KVM_CREATE_XCHE, KVM_CONFIGURE_XCHE, KVM_GET_XCHE_STATE and
  * KVM_SET_XCHE_STATE, called from kvm_arch_vm_ioctl(). User memory is
  * copied in before any lock is taken and out after the last is dropped.
- * Lock order: kvm->lock (create only, as for KVM_CREATE_PIT2) or
- * config_lock (configure), then kvm->slots_lock or the device's lock,
- * never both.
+ * Lock order: kvm->lock (create only, as for KVM_CREATE_PIT2), then
+ * kvm->slots_lock; config_lock (configure), then kvm->slots_lock, dropped
+ * before the device's lock is taken. The device's lock is never held with
+ * kvm->lock or slots_lock, so kvm_set_irq() runs under none of KVM's
+ * locks.
  */
 int kvm_xche_vm_ioctl(struct kvm *kvm, unsigned int ioctl, void __user *argp)
 {
