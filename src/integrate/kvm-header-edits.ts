@@ -15,7 +15,9 @@ export function kvmHeaderEdits(device: Device, file: string, block: string): Edi
     anchor: wholeLine("#endif /* __LINUX_KVM_H */"),
     anchorLabel: "#endif /* __LINUX_KVM_H */",
     where: "before",
-    text: block,
+    // A blank line closes each device's block, as between the header's own sections: the
+    // next device's block may follow it directly, and checkpatch wants one after a struct.
+    text: block.replace(/\n*$/, "\n\n"),
     comment: "c",
   };
   if (device.kvm.api.kind !== "device") return [declarations];

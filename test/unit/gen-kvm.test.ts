@@ -383,7 +383,9 @@ describe("kvm.api \"device\" (examples/hpet_timer): KVM_CREATE_DEVICE and attrib
     const get = body(c, "hpet_timer_get_attr");
     expect(get).toContain("if (attr->group != KVM_DEV_HPET_TIMER_GRP_STATE || attr->attr)\n\t\treturn -ENXIO;");
     expect(get).toContain("put_user(HPET_TIMER_STATE_LAYOUT, &ustate->layout)");
-    expect(body(c, "hpet_timer_has_attr")).toContain("return attr->group == KVM_DEV_HPET_TIMER_GRP_CONFIG || attr->group == KVM_DEV_HPET_TIMER_GRP_STATE ? 0 : -ENXIO;");
+    expect(body(c, "hpet_timer_has_attr")).toContain(
+      "switch (attr->group) {\n\tcase KVM_DEV_HPET_TIMER_GRP_CONFIG:\n\tcase KVM_DEV_HPET_TIMER_GRP_STATE:\n\t\treturn 0;\n\tdefault:\n\t\treturn -ENXIO;",
+    );
   });
 
   test("user memory is copied with no lock held, and kvm_set_irq runs under the device's lock alone", () => {

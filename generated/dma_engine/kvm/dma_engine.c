@@ -23,8 +23,8 @@ struct kvm_dma_engine {
 	struct kvm *kvm;
 
 	/*
-	 * Serialises KVM_CONFIGURE_DMA_ENGINE, so that a move and its GSI change apply
-	 * together. Taken before kvm->slots_lock and before lock.
+	 * Serialises KVM_CONFIGURE_DMA_ENGINE, so that a move and its GSI change
+	 * apply together. Taken before kvm->slots_lock and before lock.
 	 */
 	struct mutex config_lock;
 

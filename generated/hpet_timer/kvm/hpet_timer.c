@@ -23,8 +23,9 @@ struct kvm_hpet_timer {
 	struct kvm *kvm;
 
 	/*
-	 * Serialises KVM_SET_DEVICE_ATTR(KVM_DEV_HPET_TIMER_GRP_CONFIG), so that a move and its GSI change apply
-	 * together. Taken before kvm->slots_lock and before lock.
+	 * Serialises KVM_SET_DEVICE_ATTR(KVM_DEV_HPET_TIMER_GRP_CONFIG), so that a
+	 * move and its GSI change apply together. Taken before kvm->slots_lock and
+	 * before lock.
 	 */
 	struct mutex config_lock;
 
@@ -372,7 +373,13 @@ static int hpet_timer_has_attr(struct kvm_device *kdev, struct kvm_device_attr *
 {
 	if (attr->attr)
 		return -ENXIO;
-	return attr->group == KVM_DEV_HPET_TIMER_GRP_CONFIG || attr->group == KVM_DEV_HPET_TIMER_GRP_STATE ? 0 : -ENXIO;
+	switch (attr->group) {
+	case KVM_DEV_HPET_TIMER_GRP_CONFIG:
+	case KVM_DEV_HPET_TIMER_GRP_STATE:
+		return 0;
+	default:
+		return -ENXIO;
+	}
 }
 
 /* No .release: the device lives as long as the VM, not as long as its fd. */

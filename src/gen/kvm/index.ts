@@ -113,6 +113,7 @@ export function irqSourceIdMacro(device: Device): string {
 export function kvmView(device: Device, target: KernelTarget) {
   const bus = BUSES[device.kvm.bus];
   const v = device.name.length <= 8 && !LOCALS.has(device.name) ? device.name : "dev";
+  const api = apiView(device);
   return {
     name: device.name,
     prefix: device.prefix,
@@ -126,7 +127,11 @@ export function kvmView(device: Device, target: KernelTarget) {
     busSpace: bus.space,
     unmapped: `KVM_${device.prefix}_UNMAPPED`,
     noGsi: `KVM_${device.prefix}_NO_GSI`,
-    ...apiView(device),
+    ...api,
+    configLockComment: cComment(
+      `Serialises ${api.configureOperation}, so that a move and its GSI change apply together. Taken before kvm->slots_lock and before lock.`,
+      "\t",
+    ),
     fullIrqchip: target.fullIrqchip,
     alloc: target.zeroAlloc === "kzalloc_obj" ? `kzalloc_obj(*${v}, GFP_KERNEL_ACCOUNT)` : `kzalloc(sizeof(*${v}), GFP_KERNEL_ACCOUNT)`,
     /** Present when the device drives an interrupt line. */
