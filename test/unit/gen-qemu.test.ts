@@ -251,9 +251,15 @@ describe("kvm.api \"device\" (examples/hpet_timer): the glue reaches KVM through
   const flat = c.replace(/\n */g, " ");
 
   test("the type's presence is tested, then one device is created and its fd kept", () => {
-    expect(flat).toContain('} else if (kvm_create_device(kvm_state, KVM_DEV_TYPE_HPET_TIMER, true) < 0) { missing = "the kernel has no KVM_DEV_TYPE_HPET_TIMER";');
-    expect(c).toMatch(/static int hpet_timer_kvm_new\(HpetTimerState \*s\)\n\{\n    int fd = kvm_create_device\(kvm_state, KVM_DEV_TYPE_HPET_TIMER, false\);\n\n    if \(fd < 0\) \{\n        return fd;\n    \}\n    s->kvm.fd = fd;\n    s->kvm.gsi = KVM_HPET_TIMER_NO_GSI;/);
+    expect(flat).toContain('} else if (hpet_timer_kvm_create_device(true) < 0) { missing = "the kernel has no KVM_DEV_TYPE_HPET_TIMER";');
+    expect(c).toMatch(/static int hpet_timer_kvm_new\(HpetTimerState \*s\)\n\{\n    int fd = hpet_timer_kvm_create_device\(false\);\n\n    if \(fd < 0\) \{\n        return fd;\n    \}\n    s->kvm.fd = fd;\n    s->kvm.gsi = KVM_HPET_TIMER_NO_GSI;/);
     expect(c).toContain("        int fd;                 /* the device's, for its attributes */\n");
+  });
+
+  test("KVM_CREATE_DEVICE is called directly: kvm_create_device() asks for a capability 6.1's x86 lacks", () => {
+    expect(c).toContain("int ret = kvm_vm_ioctl(kvm_state, KVM_CREATE_DEVICE, &create);");
+    expect(c).toContain(".flags = test ? KVM_CREATE_DEVICE_TEST : 0,");
+    expect(c).not.toContain("kvm_create_device(kvm_state");
   });
 
   test("configure and the state go through attribute 0 of their groups", () => {
@@ -261,7 +267,9 @@ describe("kvm.api \"device\" (examples/hpet_timer): the glue reaches KVM through
     expect(flat).toContain("ret = hpet_timer_kvm_attr(s, KVM_SET_DEVICE_ATTR, KVM_DEV_HPET_TIMER_GRP_CONFIG, &config);");
     expect(flat).toContain("ret = hpet_timer_kvm_attr(s, KVM_GET_DEVICE_ATTR, KVM_DEV_HPET_TIMER_GRP_STATE, &state);");
     expect(flat).toContain("ret = hpet_timer_kvm_attr(s, KVM_SET_DEVICE_ATTR, KVM_DEV_HPET_TIMER_GRP_STATE, &state);");
-    expect(c).not.toMatch(/kvm_vm_ioctl|kvm_check_extension|KVM_CAP_/);
+    // The one VM ioctl is KVM_CREATE_DEVICE; everything else goes through the device's fd.
+    expect(c.match(/kvm_vm_ioctl\(kvm_state, \w+/g)).toEqual(["kvm_vm_ioctl(kvm_state, KVM_CREATE_DEVICE"]);
+    expect(c.replace(/\/\*[\s\S]*?\*\//g, "")).not.toMatch(/kvm_check_extension|KVM_CAP_/);
   });
 
   test("the ioctl API's glue has neither the fd nor the attribute helper", () => {

@@ -116,10 +116,31 @@ static uint32_t hpet_timer_kvm_gsi(HpetTimerState *s)
     return route.mode == PCI_INTX_ENABLED ? route.irq : KVM_HPET_TIMER_NO_GSI;
 }
 
+/*
+ * KVM_CREATE_DEVICE of KVM_DEV_TYPE_HPET_TIMER: the new device's fd, or 0 if @test.
+ * Not kvm_create_device(): it first asks for KVM_CAP_DEVICE_CTRL, which x86
+ * does not report on Linux 6.1 although it has the ioctl (hw/vfio calls it
+ * directly for the same reason).
+ */
+static int hpet_timer_kvm_create_device(bool test)
+{
+    struct kvm_create_device create = {
+        .type = KVM_DEV_TYPE_HPET_TIMER,
+        .fd = -1,
+        .flags = test ? KVM_CREATE_DEVICE_TEST : 0,
+    };
+    int ret = kvm_vm_ioctl(kvm_state, KVM_CREATE_DEVICE, &create);
+
+    if (ret < 0) {
+        return ret;
+    }
+    return test ? 0 : create.fd;
+}
+
 /* KVM_CREATE_DEVICE: the device, not decoding yet and driving no GSI. */
 static int hpet_timer_kvm_new(HpetTimerState *s)
 {
-    int fd = kvm_create_device(kvm_state, KVM_DEV_TYPE_HPET_TIMER, false);
+    int fd = hpet_timer_kvm_create_device(false);
 
     if (fd < 0) {
         return fd;
@@ -201,8 +222,7 @@ static bool hpet_timer_kvm_create(HpetTimerState *s, Error **errp)
     }
     if (!kvm_enabled()) {
         missing = "KVM is not in use";
-    } else if (kvm_create_device(kvm_state, KVM_DEV_TYPE_HPET_TIMER,
-                                 true) < 0) {
+    } else if (hpet_timer_kvm_create_device(true) < 0) {
         missing = "the kernel has no KVM_DEV_TYPE_HPET_TIMER";
     } else if (!kvm_irqchip_in_kernel() || kvm_irqchip_is_split()) {
         missing = "it needs kernel-irqchip=on";

@@ -132,7 +132,7 @@ function kvmApiView(device: Device) {
     configure: `KVM_SET_DEVICE_ATTR(${api.configGroup.name})`,
     getState: `KVM_GET_DEVICE_ATTR(${api.stateGroup.name})`,
     setState: `KVM_SET_DEVICE_ATTR(${api.stateGroup.name})`,
-    absent: `kvm_create_device(kvm_state, ${api.type.name}, true) < 0`,
+    absent: `${device.name}_kvm_create_device(true) < 0`,
     offered: api.type.name,
     configureCall: attr("KVM_SET_DEVICE_ATTR", api.configGroup.name, "&config"),
     getStateCall: attr("KVM_GET_DEVICE_ATTR", api.stateGroup.name, "&state"),
