@@ -1038,8 +1038,9 @@ static bool random_ioctl(int vm_fd, bool exists, u64 *rng, const struct arg_page
 		else if (arg.readable >= arg_size)	/* whatever bytes are there */
 			memcpy(&config, arg_mem, arg_size);
 		want = config_verdict(&config);
+		/* The config is checked before kvm->lock is taken, so before the device is looked for. */
 		if (which == 0)
-			want = exists ? -EEXIST : want ? want : -ENOENT;
+			want = want ? want : exists ? -EEXIST : -ENOENT;
 		else if (!exists)
 			want = -ENXIO;
 		snprintf(what, len, "%s base 0x%llx gsi 0x%x flags 0x%x pad %s",
