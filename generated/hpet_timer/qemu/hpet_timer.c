@@ -117,7 +117,8 @@ static uint32_t hpet_timer_kvm_gsi(HpetTimerState *s)
 }
 
 /*
- * KVM_CREATE_DEVICE of KVM_DEV_TYPE_HPET_TIMER: the new device's fd, or 0 if @test.
+ * KVM_CREATE_DEVICE of the device's type: the new device's fd, or 0 if
+ * @test.
  * Not kvm_create_device(): it first asks for KVM_CAP_DEVICE_CTRL, which x86
  * does not report on Linux 6.1 although it has the ioctl (hw/vfio calls it
  * directly for the same reason).
