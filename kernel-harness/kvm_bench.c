@@ -3,7 +3,7 @@
  * `devgen bench`, run in the outer VM: how many guest reads of one device register a
  * second each path answers.
  *
- *   generated   the device devgen generated, in this kernel (its create ioctl)
+ *   generated   the device devgen generated, in this kernel (vm.h's dev_create)
  *   baseline    bench/baseline's hand-written in-kernel register file (KVM_CREATE_BASELINE)
  *   userspace   no device: every read exits to this program, which answers it
  *   qemu-off    the patched QEMU, -device <name>,in-kernel=off: QEMU emulates each read
@@ -310,7 +310,7 @@ int main(int argc, char **argv)
 	for (i = GENERATED; i <= USERSPACE; i++) {
 		failed = vm_setup(&vms[i]);
 		if (!failed && i == GENERATED && dev_create(vms[i].fd, DEV_BASE, GSI, 0))
-			failed = "the device's create ioctl";
+			failed = "creating the device (dev_create)";
 		if (!failed && i == BASELINE && ioctl(vms[i].fd, KVM_CREATE_BASELINE, &baseline))
 			failed = "KVM_CREATE_BASELINE (is bench/baseline patched into kvm.ko?)";
 		if (failed) {

@@ -16,6 +16,10 @@
  *   flags, pad, bases near the bus end, huge GSIs, counts, NULL, kernel, non-canonical,
  *   read-only and half-mapped pointers, ioctl numbers of the wrong size. Every result must
  *   be the one the uapi documents.
+ *   With the device API (DEV_API_DEVICE) every racing KVM_CREATE_DEVICE succeeds, and each
+ *   thread then fuzzes its own device's fd: KVM_{SET,GET,HAS}_DEVICE_ATTR with random
+ *   groups and attrs and the config or state at a random addr, and KVM_CREATE_DEVICE with
+ *   random types and flags, mostly KVM_CREATE_DEVICE_TEST.
  *
  * Everything random comes from xorshift64 generators seeded from the seed argument, one per
  * thread and vCPU: a run repeats the same guest accesses and the same ioctl arguments
@@ -599,7 +603,7 @@ static void close_fuzz_vm(struct fuzz_vm *f)
 	}
 	munmap(f->vm.run, run_size);
 	close(f->vm.vcpu_fd);
-	close(f->vm.fd);
+	vm_close(f->vm.fd);
 	munmap(f->vm.mem, GUEST_MEM_SIZE);
 }
 
@@ -689,7 +693,7 @@ static void fuzz_guest_destroy(double seconds, unsigned int nr_vcpus, u64 seed,
 	TEST_REQUIRE(!r, "start the vCPU threads");
 	host_moves(&f, seconds);
 
-	close(f.vm.fd);
+	vm_close(f.vm.fd);
 	munmap(f.vm.run, run_size);
 	close(f.vm.vcpu_fd);
 	for (i = 0; i < f.nr_vcpus; i++)
@@ -725,6 +729,10 @@ static void fuzz_guest_destroy(double seconds, unsigned int nr_vcpus, u64 seed,
 
 /* ---- ioctl fuzzing ----------------------------------------------------------------- */
 
+/* The results the random ioctls are counted by, and then "other". */
+static const int results[] = { 0, -EINVAL, -EFAULT, -ENXIO, -E2BIG, -ENOTTY, -EEXIST, -ENOENT,
+				-ENODEV };
+
 /* What every racing thread shares for one VM. */
 static struct {
 	pthread_barrier_t start, end;
@@ -733,9 +741,35 @@ static struct {
 	bool done;
 	atomic_uint created;
 	atomic_ullong ioctls;
+	/* How often each result came back, as results[] lists them: what the fuzzing reached. */
+	atomic_ullong outcomes[ARRAY_SIZE(results) + 1];
 	struct findings wrong, races;
 	u64 seed;
 } round = { .wrong = FINDINGS_INIT, .races = FINDINGS_INIT };
+
+/* One random ioctl's result, counted. */
+static int counted(int got)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(results) && results[i] != got; i++)
+		;
+	atomic_fetch_add(&round.outcomes[i], 1);
+	return got;
+}
+
+static void report_outcomes(void)
+{
+	char text[TEXT_LEN];
+	unsigned int i;
+	int n = 0;
+
+	for (i = 0; i <= ARRAY_SIZE(results) && n >= 0 && (size_t)n < sizeof(text); i++)
+		n += snprintf(text + n, sizeof(text) - n, "%s%s %llu", i ? ", " : "",
+			      i < ARRAY_SIZE(results) ? errno_name(-results[i]) : "other",
+			      (unsigned long long)atomic_load(&round.outcomes[i]));
+	tap_diag("random ioctls' results: %s", text);
+}
 
 /* Memory for the pointer arguments: a read-write page, a read-only one, a hole. */
 struct arg_pages {
@@ -755,6 +789,16 @@ static bool map_arg_pages(struct arg_pages *p, u64 *rng)
 	p->ro = mem + p->page;
 	p->hole = mem + 2 * p->page;
 	fill_random(rng, p->ro, p->page);
+#if DEV_API_DEVICE
+	/*
+	 * A struct read from where random_ptr() points into the read-only page (its start,
+	 * or 4 bytes before it) has these bytes in a kvm_device_attr's attr: never 0, so
+	 * the request fails with ENXIO before its addr, which nobody chose, matters; and in
+	 * a kvm_create_device's flags: KVM_CREATE_DEVICE_TEST, so no fd is made that
+	 * cannot be handed back.
+	 */
+	memset(p->ro + 4, 0xff, 12);
+#endif
 	return !mprotect(p->ro, p->page, PROT_READ) && !mprotect(p->hole, p->page, PROT_NONE);
 }
 
@@ -884,6 +928,74 @@ static int config_verdict(const dev_config_t *c)
 	return 0;
 }
 
+/*
+ * A random state argument: counts around the device's, rarely non-zero flags or pad or
+ * another layout, and a user pointer for the registers, kept clear of the first `skip`
+ * bytes of p->rw, where the structs themselves go.
+ */
+static void random_state(u64 *rng, const struct arg_pages *p, size_t skip, dev_state_t *state,
+			 struct user_ptr *regs)
+{
+	u32 nr;
+
+	memset(state, 0, sizeof(*state));
+	switch (rng_below(rng, 6)) {
+	case 0:
+		nr = 0;
+		break;
+	case 1:
+		nr = DEV_NR_REGS - 1;
+		break;
+	case 2:
+		nr = DEV_NR_REGS + 1;
+		break;
+	case 3:
+		nr = rng_below(rng, 2) ? 0xffffffff : xorshift64(rng);
+		break;
+	default:
+		nr = DEV_NR_REGS;
+		break;
+	}
+	state->nr_regs = nr;
+	if (!rng_below(rng, 10))
+		state->flags = 1 + rng_below(rng, 0xffffffff);
+	if (!rng_below(rng, 10))
+		state->pad[rng_below(rng, ARRAY_SIZE(state->pad))] = 1;
+	state->layout = rng_below(rng, 10) ? DEV_STATE_LAYOUT : (u32)xorshift64(rng);
+	*regs = random_ptr(rng, p);
+	if (regs->writable >= skip + sizeof(*state)) {
+		regs->addr += skip;
+		regs->readable -= skip;
+		regs->writable -= skip;
+	}
+	state->regs = regs->addr;
+}
+
+/*
+ * What GET_STATE's (`get`) or SET_STATE's checks say of a state whose registers are at
+ * `regs` (the uapi's rules), before the device writes its count back.
+ */
+static int state_verdict(const dev_state_t *state, bool get, const struct user_ptr *regs)
+{
+	if (state->flags || !pad_is_zero(state->pad, ARRAY_SIZE(state->pad)))
+		return -EINVAL;
+	if (get)
+		return state->nr_regs < DEV_NR_REGS ? -E2BIG :
+		       regs->writable >= DEV_NR_REGS * sizeof(u64) ? 0 : -EFAULT;
+	if (state->nr_regs != DEV_NR_REGS || state->layout != DEV_STATE_LAYOUT)
+		return -EINVAL;
+	if (regs->readable < DEV_NR_REGS * sizeof(u64))
+		return -EFAULT;
+	return state_valid((const u64 *)(uintptr_t)regs->addr) ? 0 : -EINVAL;
+}
+
+/* The bytes of the state struct both write back: nr_regs, and for GET the layout too. */
+static size_t state_written(bool get)
+{
+	return get ? offsetof(dev_state_t, layout) + sizeof(u32) : sizeof(u32);
+}
+
+#if !DEV_API_DEVICE
 static const char *const request_names[] = { "CREATE", "CONFIGURE", "GET_STATE", "SET_STATE" };
 
 /*
@@ -926,8 +1038,9 @@ static bool random_ioctl(int vm_fd, bool exists, u64 *rng, const struct arg_page
 		else if (arg.readable >= arg_size)	/* whatever bytes are there */
 			memcpy(&config, arg_mem, arg_size);
 		want = config_verdict(&config);
+		/* The config is checked before kvm->lock is taken, so before the device is looked for. */
 		if (which == 0)
-			want = exists ? -EEXIST : want ? want : -ENOENT;
+			want = want ? want : exists ? -EEXIST : -ENOENT;
 		else if (!exists)
 			want = -ENXIO;
 		snprintf(what, len, "%s base 0x%llx gsi 0x%x flags 0x%x pad %s",
@@ -936,71 +1049,28 @@ static bool random_ioctl(int vm_fd, bool exists, u64 *rng, const struct arg_page
 	} else {
 		bool get = which == 2;
 		dev_state_t state;
-		u32 nr;
 
-		memset(&state, 0, sizeof(state));
-		switch (rng_below(rng, 6)) {
-		case 0:
-			nr = 0;
-			break;
-		case 1:
-			nr = DEV_NR_REGS - 1;
-			break;
-		case 2:
-			nr = DEV_NR_REGS + 1;
-			break;
-		case 3:
-			nr = rng_below(rng, 2) ? 0xffffffff : xorshift64(rng);
-			break;
-		default:
-			nr = DEV_NR_REGS;
-			break;
-		}
-		state.nr_regs = nr;
-		if (!rng_below(rng, 10))
-			state.flags = 1 + rng_below(rng, 0xffffffff);
-		if (!rng_below(rng, 10))
-			state.pad[rng_below(rng, ARRAY_SIZE(state.pad))] = 1;
-		state.layout = rng_below(rng, 10) ? DEV_STATE_LAYOUT : (u32)xorshift64(rng);
-		regs = random_ptr(rng, p);
-		if (regs.writable >= 64 + sizeof(state)) {
-			/* Leave the start of p->rw to the struct itself. */
-			regs.addr += 64;
-			regs.readable -= 64;
-			regs.writable -= 64;
-		}
-		state.regs = regs.addr;
+		random_state(rng, p, 64, &state, &regs);
 		arg_mem = (void *)(uintptr_t)arg.addr;
 		if (arg.writable >= arg_size)
 			memcpy(arg_mem, &state, arg_size);
 		else if (arg.readable >= arg_size)
 			memcpy(&state, arg_mem, arg_size);
-		nr = state.nr_regs;
 
-		if (!exists)
-			want = -ENXIO;
-		else if (state.flags || !pad_is_zero(state.pad, ARRAY_SIZE(state.pad)))
-			want = -EINVAL;
-		else if (get)
-			want = nr < DEV_NR_REGS ? -E2BIG :
-			       regs.writable >= DEV_NR_REGS * sizeof(u64) ? 0 : -EFAULT;
-		else
-			want = nr != DEV_NR_REGS || state.layout != DEV_STATE_LAYOUT ? -EINVAL :
-			       regs.readable < DEV_NR_REGS * sizeof(u64) ? -EFAULT :
-			       state_valid((const u64 *)(uintptr_t)regs.addr) ? 0 : -EINVAL;
+		want = exists ? state_verdict(&state, get, &regs) : -ENXIO;
 		/* Both then write the device's count into the struct's nr_regs; GET its layout too. */
-		if (arg.writable < (get ? offsetof(dev_state_t, layout) + sizeof(state.layout) :
-					  sizeof(state.nr_regs)))
+		if (arg.writable < state_written(get))
 			want = -EFAULT;
 		snprintf(what, len, "%s nr_regs %u flags 0x%x regs 0x%llx",
-			 request_names[which], nr, state.flags, (unsigned long long)state.regs);
+			 request_names[which], state.nr_regs, state.flags,
+			 (unsigned long long)state.regs);
 	}
 	if (arg.readable < arg_size)
 		want = -EFAULT;
 	if (mangled)
 		want = -ENOTTY;
 
-	got = xioctl(vm_fd, request, (void *)(uintptr_t)arg.addr);
+	got = counted(xioctl(vm_fd, request, (void *)(uintptr_t)arg.addr));
 	if (got == want)
 		return true;
 	snprintf(what + strlen(what), len - strlen(what), "%s%s: expected %s, got %s",
@@ -1008,6 +1078,250 @@ static bool random_ioctl(int vm_fd, bool exists, u64 *rng, const struct arg_page
 		 arg.addr != (u64)(uintptr_t)p->rw ? " (argument at a bad address)" : "",
 		 errno_name(-want), errno_name(-got));
 	return false;
+}
+#else
+/* Devices a thread may create in a VM beyond its first: each takes an IRQ source id. */
+#define MAX_EXTRA_DEVICES	4
+
+static const char *const request_names[] = { "KVM_CREATE_DEVICE", "KVM_SET_DEVICE_ATTR",
+					     "KVM_GET_DEVICE_ATTR", "KVM_HAS_DEVICE_ATTR" };
+
+static u32 random_group(u64 *rng)
+{
+	switch (rng_below(rng, 8)) {
+	case 0:
+		return 0;
+	case 1:
+		return DEV_GRP_NONE;
+	case 2:
+		return xorshift64(rng);
+	case 3:
+	case 4:
+		return DEV_GRP_CONFIG;
+	default:
+		return DEV_GRP_STATE;
+	}
+}
+
+/*
+ * KVM_CREATE_DEVICE with a random type and flags: mostly KVM_CREATE_DEVICE_TEST of ours
+ * (0), types no kernel has (ENODEV), and now and then a real device while the thread has
+ * `extra` left (its fd closed at once: the device stays with the VM).
+ */
+static bool random_create(int vm_fd, bool irqchip, u64 *rng, const struct arg_pages *p,
+			  struct user_ptr arg, bool mangled, unsigned int *extra, char *what,
+			  size_t len)
+{
+	struct kvm_create_device cd = { .type = DEV_TYPE, .flags = KVM_CREATE_DEVICE_TEST };
+	unsigned long request = KVM_CREATE_DEVICE;
+	void *arg_mem = (void *)(uintptr_t)arg.addr;
+	bool real = false;
+	int want, got;
+
+	switch (rng_below(rng, 8)) {
+	case 0:
+		cd.type = 0;
+		break;
+	case 1:
+		cd.type = rng_below(rng, 2) ? ~0U : 0x10000 + (u32)rng_below(rng, 0xfffe0000);
+		break;
+	case 2:
+		/* Only where the fd can be handed back, or it would stay open unseen. */
+		real = *extra && !mangled && arg.writable >= sizeof(cd);
+		if (real)
+			cd.flags = 0;
+		break;
+	}
+	/* The kernel looks at KVM_CREATE_DEVICE_TEST alone. */
+	if (!rng_below(rng, 8))
+		cd.flags |= (u32)xorshift64(rng) & ~KVM_CREATE_DEVICE_TEST;
+	if (mangled)
+		request = (request & ~(_IOC_SIZEMASK << _IOC_SIZESHIFT)) |
+			  ((unsigned long)(sizeof(cd) + 1 + rng_below(rng, 64)) << _IOC_SIZESHIFT);
+	if (arg.writable >= sizeof(cd))
+		memcpy(arg_mem, &cd, sizeof(cd));
+	else if (arg.readable >= sizeof(cd))
+		memcpy(&cd, arg_mem, sizeof(cd));
+
+	if (cd.type != DEV_TYPE)
+		want = -ENODEV;
+	else if (!(cd.flags & KVM_CREATE_DEVICE_TEST) && DEV_HAS_IRQ && !irqchip)
+		want = -ENOENT;
+	else
+		want = arg.writable >= sizeof(cd) ? 0 : -EFAULT;	/* cd goes back */
+	if (arg.readable < sizeof(cd))
+		want = -EFAULT;
+	if (mangled)
+		want = -ENOTTY;
+
+	got = counted(xioctl(vm_fd, request, arg_mem));
+	if (!got && !(cd.flags & KVM_CREATE_DEVICE_TEST)) {
+		close(((struct kvm_create_device *)arg_mem)->fd);
+		--*extra;
+	}
+	if (got == want)
+		return true;
+	snprintf(what, len, "%s type %u flags 0x%x%s%s: expected %s, got %s", request_names[0],
+		 cd.type, cd.flags, mangled ? " (request of the wrong size)" : "",
+		 arg.addr != (u64)(uintptr_t)p->rw ? " (argument at a bad address)" : "",
+		 errno_name(-want), errno_name(-got));
+	return false;
+}
+
+/*
+ * One random request: KVM_CREATE_DEVICE on the VM, or, on the thread's device `dev_fd`
+ * (-1 when the VM cannot have one, no irqchip), one of the attribute ioctls with a random
+ * group and attr and a random config or state at addr; and the result the uapi documents
+ * for it. Returns false on a mismatch, with `what` describing the call.
+ */
+static bool random_ioctl(int vm_fd, int dev_fd, bool irqchip, u64 *rng,
+			 const struct arg_pages *p, unsigned int *extra, char *what, size_t len)
+{
+	static const unsigned long requests[] = { 0, KVM_SET_DEVICE_ATTR, KVM_GET_DEVICE_ATTR,
+						  KVM_HAS_DEVICE_ATTR };
+	unsigned int which = dev_fd < 0 ? 0 : rng_below(rng, ARRAY_SIZE(requests));
+	unsigned long request = requests[which];
+	/* The attr struct at the start of p->rw, what addr points at after it. */
+	struct user_ptr arg = { (u64)(uintptr_t)p->rw, 2 * p->page, p->page }, addr, regs;
+	struct kvm_device_attr attr = { 0 };
+	bool mangled = false, known_addr = true;
+	union {
+		dev_config_t config;
+		dev_state_t state;
+	} payload;
+	void *arg_mem;
+	int want, got;
+
+	/* Rarely: the argument itself is a bad pointer, or the request has the wrong size. */
+	switch (rng_below(rng, 16)) {
+	case 0:
+		arg = random_ptr(rng, p);
+		break;
+	case 1:
+		mangled = true;
+		break;
+	}
+	if (which == 0)
+		return random_create(vm_fd, irqchip, rng, p, arg, mangled, extra, what, len);
+	if (mangled)
+		request = (request & ~(_IOC_SIZEMASK << _IOC_SIZESHIFT)) |
+			  ((unsigned long)(sizeof(attr) + 1 + rng_below(rng, 64)) << _IOC_SIZESHIFT);
+
+	attr.group = random_group(rng);
+	if (!rng_below(rng, 8))
+		attr.attr = rng_below(rng, 2) ? 1 : xorshift64(rng);
+
+	/* The config or state at addr: mostly right after the attr struct. */
+	addr = (struct user_ptr){ (u64)(uintptr_t)p->rw + 32, 2 * p->page - 32, p->page - 32 };
+	if (!rng_below(rng, 8)) {
+		addr = random_ptr(rng, p);
+		if (addr.writable >= 128) {
+			addr.addr += 32;
+			addr.readable -= 32;
+			addr.writable -= 32;
+		}
+	}
+	memset(&payload, 0, sizeof(payload));
+	regs = (struct user_ptr){ 0, 0, 0 };
+	if (attr.group == DEV_GRP_CONFIG)
+		random_config(rng, &payload.config);
+	else
+		random_state(rng, p, 128, &payload.state, &regs);
+	if (addr.writable >= sizeof(payload))
+		memcpy((void *)(uintptr_t)addr.addr, &payload, sizeof(payload));
+	else if (addr.readable >= sizeof(payload))	/* whatever bytes are there */
+		memcpy(&payload, (void *)(uintptr_t)addr.addr, sizeof(payload));
+	attr.addr = addr.addr;
+
+	arg_mem = (void *)(uintptr_t)arg.addr;
+	if (arg.writable >= sizeof(attr)) {
+		memcpy(arg_mem, &attr, sizeof(attr));
+	} else if (arg.readable >= sizeof(attr)) {
+		/* map_arg_pages() made its attr non-zero: addr does not matter. */
+		memcpy(&attr, arg_mem, sizeof(attr));
+		known_addr = false;
+	}
+
+	if (attr.attr) {
+		want = -ENXIO;
+	} else if (request == KVM_HAS_DEVICE_ATTR) {
+		want = attr.group == DEV_GRP_CONFIG || attr.group == DEV_GRP_STATE ? 0 : -ENXIO;
+	} else if (!known_addr) {
+		/* Not reached (see map_arg_pages()); if it were, addr is anybody's guess. */
+		want = -EIO;
+	} else if (attr.group == DEV_GRP_CONFIG && request == KVM_SET_DEVICE_ATTR) {
+		want = addr.readable < sizeof(payload.config) ? -EFAULT :
+		       config_verdict(&payload.config);
+	} else if (attr.group == DEV_GRP_STATE) {
+		bool get = request == KVM_GET_DEVICE_ATTR;
+
+		if (addr.readable < sizeof(payload.state))
+			want = -EFAULT;
+		else if (addr.writable < state_written(get))
+			want = -EFAULT;
+		else
+			want = state_verdict(&payload.state, get, &regs);
+	} else {
+		want = -ENXIO;
+	}
+	if (arg.readable < sizeof(attr))
+		want = -EFAULT;
+	if (mangled)
+		want = -ENOTTY;
+	if (attr.group == DEV_GRP_CONFIG)
+		snprintf(what, len, "%s group %u attr 0x%llx: base 0x%llx gsi 0x%x flags 0x%x pad %s",
+			 request_names[which], attr.group, (unsigned long long)attr.attr,
+			 (unsigned long long)payload.config.base, payload.config.gsi,
+			 payload.config.flags,
+			 pad_is_zero(payload.config.pad, ARRAY_SIZE(payload.config.pad)) ?
+			 "zero" : "non-zero");
+	else
+		snprintf(what, len, "%s group %u attr 0x%llx: nr_regs %u flags 0x%x regs 0x%llx",
+			 request_names[which], attr.group, (unsigned long long)attr.attr,
+			 payload.state.nr_regs, payload.state.flags,
+			 (unsigned long long)payload.state.regs);
+
+	got = counted(xioctl(dev_fd, request, arg_mem));
+	if (got == want)
+		return true;
+	snprintf(what + strlen(what), len - strlen(what), "%s%s%s: expected %s, got %s",
+		 mangled ? " (request of the wrong size)" : "",
+		 arg.addr != (u64)(uintptr_t)p->rw ? " (argument at a bad address)" : "",
+		 addr.addr != (u64)(uintptr_t)p->rw + 32 ? " (addr at a bad address)" : "",
+		 errno_name(-want), errno_name(-got));
+	return false;
+}
+#endif
+
+/*
+ * The result a racing create should have when it does not succeed: with VM ioctls all
+ * but one get EEXIST, with KVM_CREATE_DEVICE every one succeeds; none without an irqchip
+ * for a device with an interrupt.
+ */
+#define RACE_LOST	(DEV_API_DEVICE ? 0 : -EEXIST)
+#define RACE_WINNERS	(DEV_API_DEVICE ? IOCTL_THREADS : 1)
+
+/*
+ * This thread's create in the race, mapped at a random slot or unmapped: 0 or -errno, and
+ * with the device API the new device's fd in *dev_fd (else -1). *calls: the ioctls made.
+ */
+static int racing_create(u64 *rng, int *dev_fd, u64 *calls)
+{
+	bool mapped = rng_below(rng, 2);
+	u64 base = mapped ? random_slot(rng) : 0;
+	u32 flags = mapped ? 0 : DEV_UNMAPPED;
+#if DEV_API_DEVICE
+	dev_config_t config = { .base = base, .gsi = GSI, .flags = flags };
+
+	*dev_fd = dev_create_device(round.vm_fd, 0);
+	*calls = 1 + (*dev_fd >= 0);
+	return *dev_fd < 0 ? *dev_fd :
+			     dev_attr(*dev_fd, KVM_SET_DEVICE_ATTR, DEV_GRP_CONFIG, 0, &config);
+#else
+	*dev_fd = -1;
+	*calls = 1;
+	return dev_create(round.vm_fd, base, GSI, flags);
+#endif
 }
 
 /* One thread: per VM, race the others to create the device, then random ioctls. */
@@ -1019,7 +1333,11 @@ static void *ioctl_thread(void *arg)
 	struct arg_pages pages;
 	unsigned int i;
 	u64 count;
-	int r;
+	int r, dev_fd;
+	bool ok;
+#if DEV_API_DEVICE
+	unsigned int extra;
+#endif
 
 	if (!map_arg_pages(&pages, &rng)) {
 		finding(&round.wrong, "thread %u: cannot map its argument pages", index);
@@ -1029,18 +1347,29 @@ static void *ioctl_thread(void *arg)
 		pthread_barrier_wait(&round.start);
 		if (round.done)
 			break;
-		r = rng_below(&rng, 2) ? dev_create(round.vm_fd, random_slot(&rng), GSI, 0) :
-					 dev_create(round.vm_fd, 0, GSI, DEV_UNMAPPED);
-		count = 1;
+		r = racing_create(&rng, &dev_fd, &count);
 		if (!r)
 			atomic_fetch_add(&round.created, 1);
-		else if (r != (round.irqchip || !DEV_HAS_IRQ ? -EEXIST : -ENOENT))
+		else if (r != (round.irqchip || !DEV_HAS_IRQ ? RACE_LOST : -ENOENT))
 			finding(&round.races, "racing create: %s", errno_name(-r));
 
-		for (i = 0; i < IOCTLS_PER_ROUND; i++, count++)
-			if (!random_ioctl(round.vm_fd, round.irqchip || !DEV_HAS_IRQ, &rng,
-					  &pages, what, sizeof(what)))
+#if DEV_API_DEVICE
+		extra = MAX_EXTRA_DEVICES;
+#endif
+		for (i = 0; i < IOCTLS_PER_ROUND; i++, count++) {
+#if DEV_API_DEVICE
+			ok = random_ioctl(round.vm_fd, dev_fd, round.irqchip, &rng, &pages,
+					  &extra, what, sizeof(what));
+#else
+			ok = random_ioctl(round.vm_fd, round.irqchip || !DEV_HAS_IRQ, &rng,
+					  &pages, what, sizeof(what));
+#endif
+			if (!ok)
 				finding(&round.wrong, "%s", what);
+		}
+		/* The device stays with the VM, which goes at the end of the round. */
+		if (dev_fd >= 0)
+			close(dev_fd);
 		atomic_fetch_add(&round.ioctls, count);
 		pthread_barrier_wait(&round.end);
 	}
@@ -1075,11 +1404,11 @@ static void fuzz_ioctls(double seconds, u64 seed, u64 *ioctls)
 		pthread_barrier_wait(&round.start);
 		pthread_barrier_wait(&round.end);
 		created = atomic_load(&round.created);
-		want = round.irqchip || !DEV_HAS_IRQ ? 1 : 0;
+		want = round.irqchip || !DEV_HAS_IRQ ? RACE_WINNERS : 0;
 		if (created != want)
 			finding(&round.races, "VM %u: %u of %u racing creates succeeded, expected %u",
 				vms, created, IOCTL_THREADS, want);
-		close(round.vm_fd);
+		vm_close(round.vm_fd);
 		vms++;
 		atomic_fetch_add(&round.ioctls, 1 + round.irqchip);
 	}
@@ -1089,12 +1418,18 @@ static void fuzz_ioctls(double seconds, u64 seed, u64 *ioctls)
 		pthread_join(threads[i], NULL);
 
 	*ioctls += atomic_load(&round.ioctls);
+#if DEV_API_DEVICE
+	tap_check(!round.races.count, "concurrent creates: in each of %u VMs all %u racing KVM_CREATE_DEVICE succeed",
+		  vms, IOCTL_THREADS);
+#else
 	tap_check(!round.races.count, "concurrent creates: in each of %u VMs exactly one of %u racing KVM_CREATE succeeds",
 		  vms, IOCTL_THREADS);
+#endif
 	findings_report(&round.races);
 	tap_check(!round.wrong.count, "ioctl fuzzing: %llu ioctls on %u VMs in %.1f s return what the uapi documents",
 		  (unsigned long long)atomic_load(&round.ioctls), vms, now() - start);
 	findings_report(&round.wrong);
+	report_outcomes();
 }
 
 /* ---- main -------------------------------------------------------------------------- */
@@ -1120,8 +1455,16 @@ int main(int argc, char **argv)
 
 	kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	TEST_REQUIRE(kvm_fd >= 0, "open /dev/kvm");
+#if DEV_API_DEVICE
+	r = vm_create(false);
+	TEST_REQUIRE(r >= 0, "KVM_CREATE_VM");
+	TEST_REQUIRE(!dev_create_device(r, KVM_CREATE_DEVICE_TEST),
+		     "KVM_CREATE_DEVICE_TEST of type %u", DEV_TYPE);
+	vm_close(r);
+#else
 	r = ioctl(kvm_fd, KVM_CHECK_EXTENSION, DEV_CAP);
 	TEST_REQUIRE(r == 1, "KVM_CHECK_EXTENSION(KVM_CAP_%s) == 1", DEV_PREFIX);
+#endif
 	run_size = ioctl(kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 
 	fuzz_guest_survive(seconds * SURVIVE_SHARE, nr_vcpus, seed, &guest, &ioctls);

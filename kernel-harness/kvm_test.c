@@ -49,14 +49,28 @@ static void check_split_irqchip(void)
 	else
 		check_errno(dev_create(vm_fd, DEV_BASE, GSI, 0), ENOENT,
 			    "create with a split irqchip");
-	close(vm_fd);
+	vm_close(vm_fd);
+}
+#endif
+
+#if !DEV_API_DEVICE
+/* The VM ioctls other than create, on a VM without the device. */
+static void check_before_create(int vm_fd)
+{
+	u64 regs[DEV_NR_REGS];
+	u32 nr = DEV_NR_REGS;
+
+	check_errno(dev_configure(vm_fd, DEV_BASE, GSI, 0), ENXIO, "configure before create");
+	check_errno(dev_state(vm_fd, DEV_GET_STATE, regs, &nr, 0), ENXIO,
+		    "GET_STATE before create");
+	nr = DEV_NR_REGS;
+	check_errno(dev_state(vm_fd, DEV_SET_STATE, regs, &nr, 0), ENXIO,
+		    "SET_STATE before create");
 }
 #endif
 
 static void check_misuse_without_device(void)
 {
-	u64 regs[DEV_NR_REGS];
-	u32 nr = DEV_NR_REGS;
 	int vm_fd = vm_create(false), r;
 
 	TEST_REQUIRE(vm_fd >= 0, "KVM_CREATE_VM");
@@ -65,13 +79,12 @@ static void check_misuse_without_device(void)
 		    "create without an in-kernel irqchip");
 	check_split_irqchip();
 #endif
-	check_errno(dev_configure(vm_fd, DEV_BASE, GSI, 0), ENXIO, "configure before create");
-	check_errno(dev_state(vm_fd, DEV_GET_STATE, regs, &nr, 0), ENXIO,
-		    "GET_STATE before create");
-	nr = DEV_NR_REGS;
-	check_errno(dev_state(vm_fd, DEV_SET_STATE, regs, &nr, 0), ENXIO,
-		    "SET_STATE before create");
-	close(vm_fd);
+#if DEV_API_DEVICE
+	tap_diag("configure, GET_STATE and SET_STATE before create: not applicable, they are attributes of the fd KVM_CREATE_DEVICE returns");
+#else
+	check_before_create(vm_fd);
+#endif
+	vm_close(vm_fd);
 
 	/* Unmapped, the base must be 0. */
 	vm_fd = vm_create(true);
@@ -81,13 +94,23 @@ static void check_misuse_without_device(void)
 	r = dev_create(vm_fd, 0, GSI, DEV_UNMAPPED);
 	if (!tap_check(!r, "create unmapped at base 0 succeeds"))
 		tap_diag("got -%s", errno_name(-r));
+#if DEV_API_DEVICE
+	tap_diag("create after an unmapped create: not applicable, a VM may have several devices of a type (checked below)");
+#else
 	check_errno(dev_create(vm_fd, DEV_BASE, GSI, 0), EEXIST, "create after an unmapped create");
-	close(vm_fd);
+#endif
+	vm_close(vm_fd);
 }
 
-/* Every way KVM_CREATE must refuse a configuration, on a VM that can hold the device. */
+/*
+ * Every way KVM_CREATE must refuse a configuration, on a VM that can hold the device. With
+ * the device API the first call creates the device and each refusal is its configuration
+ * attribute's.
+ */
 static void check_create_rejects(int vm_fd)
 {
+	if (DEV_API_DEVICE)
+		tap_diag("create = KVM_CREATE_DEVICE, then KVM_SET_DEVICE_ATTR(config): the refusals below are the configure step's");
 	check_errno(dev_create(vm_fd, DEV_BASE, GSI, 1U << 1), EINVAL,
 		    "create with unknown flags");
 	check_errno(dev_ioctl_config(vm_fd, DEV_CREATE, DEV_BASE, GSI, 0, 1), EINVAL,
@@ -117,7 +140,7 @@ static void check_refused_states(int vm_fd, const u64 *regs)
 	state.nr_regs = DEV_NR_REGS;
 	state.regs = (u64)(uintptr_t)regs;
 	state.layout = DEV_STATE_LAYOUT ^ 1;
-	check_errno(xioctl(vm_fd, DEV_SET_STATE, &state), EINVAL,
+	check_errno(dev_request(vm_fd, DEV_SET_STATE, &state), EINVAL,
 		    "SET_STATE with another register layout");
 	for (i = 0; i < DEV_NR_REGS && dev_reg_holds[i] == ~0ULL && !dev_reg_fixed[i]; i++)
 		;
@@ -196,7 +219,7 @@ static void check_reset_state(int vm_fd)
 				 (unsigned long long)regs[i]);
 }
 
-/* The line follows KVM_CONFIGURE from GSI to GSI_MOVED, to none and back. Line is high. */
+/* The line follows the configure step from GSI to GSI_MOVED, to none and back. Line is high. */
 static void check_gsi_move(int vm_fd)
 {
 	static const struct {
@@ -222,10 +245,58 @@ static void check_gsi_move(int vm_fd)
 			 steps[i].gsi, errno_name(-r), GSI, steps[i].old_level, old_level,
 			 GSI_MOVED, steps[i].new_level, new_level);
 	}
-	tap_check(!bad, "an asserted line follows KVM_CONFIGURE: GSI %u -> %u -> none -> %u",
+	tap_check(!bad, "an asserted line follows " DEV_CONFIGURE_NAME ": GSI %u -> %u -> none -> %u",
 		  GSI, GSI_MOVED, GSI);
 	for (i = 0; i < bad; i++)
 		tap_diag("%s", why[i]);
+}
+
+/* Where check_failed_move() puts the zones that fill the bus: below DEV_BASE, above 0xe9. */
+#if DEV_MMIO
+#define FILL_BASE		0xd0000000ULL
+#else
+#define FILL_BASE		0x1000ULL
+#endif
+
+/*
+ * A move that fails applies nothing it was asked for: with the device's bus full of
+ * coalesced zones, mapping it again fails with ENOSPC and the line stays on its old GSI.
+ * Line is high, the device at DEV_BASE on GSI; so it is again afterwards.
+ */
+static void check_failed_move(int vm_fd)
+{
+	struct kvm_coalesced_mmio_zone zone = { .addr = FILL_BASE, .size = 1, .pio = !DEV_MMIO };
+	int r, old_level, new_level;
+	unsigned int zones = 0;
+
+	r = dev_configure(vm_fd, 0, GSI, DEV_UNMAPPED);
+	while (!r) {
+		r = xioctl(vm_fd, KVM_REGISTER_COALESCED_MMIO, &zone);
+		if (!r) {
+			zones++;
+			zone.addr++;
+		}
+	}
+	r = dev_configure(vm_fd, DEV_BASE, GSI_MOVED, 0);
+	old_level = irq_line(vm_fd, GSI);
+	new_level = irq_line(vm_fd, GSI_MOVED);
+	if (!tap_check(r == -ENOSPC && old_level == 1 && new_level == 0,
+		       "a move that fails on a full bus returns ENOSPC and leaves the line on GSI %u",
+		       GSI))
+		tap_diag("%u zones filled the bus; configure: %s; GSI %u %d, GSI %u %d", zones,
+			 errno_name(-r), GSI, old_level, GSI_MOVED, new_level);
+
+	/* One zone at a time: KVM removes the zones that hold the whole range given. */
+	for (r = 0; zones && !r; zones--) {
+		zone.addr--;
+		r = xioctl(vm_fd, KVM_UNREGISTER_COALESCED_MMIO, &zone);
+	}
+	if (!r)
+		r = dev_configure(vm_fd, DEV_BASE, GSI, 0);
+	if (!tap_check(!r && irq_line(vm_fd, GSI) == 1,
+		       "with room on the bus again, the device maps at 0x%llx on GSI %u",
+		       DEV_BASE, GSI))
+		tap_diag("%s", errno_name(-r));
 }
 
 static struct tally values, irqs, resets, in_kernel, outside;
@@ -300,6 +371,7 @@ static void run_vectors(struct vm *vm)
 				/* The first time the line is up: move it around. */
 				gsi_moved = true;
 				check_gsi_move(vm->fd);
+				check_failed_move(vm->fd);
 			}
 			break;
 		default:
@@ -316,7 +388,7 @@ static void run_vectors(struct vm *vm)
 	tally_report(&outside, "accesses outside the device exit to userspace");
 #if DEV_HAS_IRQ
 	if (!gsi_moved)
-		tap_diag("no vector raises the line: KVM_CONFIGURE's GSI move not checked");
+		tap_diag("no vector raises the line: " DEV_CONFIGURE_NAME "'s GSI move not checked");
 #endif
 }
 
@@ -386,7 +458,7 @@ static void check_move_and_unmap(struct vm *vm)
 	if (!r)
 		r = dev_get_state(vm->fd, after);
 	if (!tap_check(!r && !memcmp(before, after, sizeof(after)),
-		       "KVM_CONFIGURE moves the BAR to 0x%llx and keeps the registers",
+		       DEV_CONFIGURE_NAME " moves the BAR to 0x%llx and keeps the registers",
 		       DEV_BASE_MOVED))
 		tap_diag("%s", r ? errno_name(-r) : "registers changed");
 	if (!tap_check(probe_at(vm, p, DEV_BASE_MOVED, true, why, sizeof(why)),
@@ -419,6 +491,134 @@ static void check_move_and_unmap(struct vm *vm)
 		       "after refused configures, the device still answers at 0x%llx", DEV_BASE))
 		tap_diag("%s", why);
 }
+
+/* ---- the device API ---------------------------------------------------------------- */
+
+#if DEV_API_DEVICE
+/* KVM_CREATE_DEVICE_TEST: the kernel has the type, and tells an unknown one apart. */
+static void check_device_type(int vm_fd)
+{
+	struct kvm_create_device cd = { .type = ~0U, .flags = KVM_CREATE_DEVICE_TEST };
+	int r = dev_create_device(vm_fd, KVM_CREATE_DEVICE_TEST);
+
+	if (!tap_check(!r, "KVM_CREATE_DEVICE_TEST of type %u succeeds", DEV_TYPE))
+		tap_diag("got %s%s", r < 0 ? "-" : "fd ", r < 0 ? errno_name(-r) : "");
+	check_errno(xioctl(vm_fd, KVM_CREATE_DEVICE, &cd), ENODEV,
+		    "KVM_CREATE_DEVICE_TEST of type 0xffffffff");
+}
+
+/* The attributes the device has, (config, 0) and (state, 0), and no other. */
+static void check_device_attrs(int dev_fd)
+{
+	static const struct {
+		unsigned long request;
+		u32 group;
+		u64 attr;
+		int err;
+		const char *what;
+	} cases[] = {
+		{ KVM_HAS_DEVICE_ATTR, DEV_GRP_CONFIG, 0, 0, "KVM_HAS_DEVICE_ATTR(config, 0)" },
+		{ KVM_HAS_DEVICE_ATTR, DEV_GRP_STATE, 0, 0, "KVM_HAS_DEVICE_ATTR(state, 0)" },
+		{ KVM_HAS_DEVICE_ATTR, DEV_GRP_CONFIG, 1, ENXIO, "KVM_HAS_DEVICE_ATTR(config, 1)" },
+		{ KVM_HAS_DEVICE_ATTR, DEV_GRP_STATE, 1ULL << 32, ENXIO,
+		  "KVM_HAS_DEVICE_ATTR(state, 1 << 32)" },
+		{ KVM_HAS_DEVICE_ATTR, 0, 0, ENXIO, "KVM_HAS_DEVICE_ATTR(group 0, 0)" },
+		{ KVM_HAS_DEVICE_ATTR, DEV_GRP_NONE, 0, ENXIO, "KVM_HAS_DEVICE_ATTR(another group, 0)" },
+		{ KVM_GET_DEVICE_ATTR, DEV_GRP_CONFIG, 0, ENXIO, "KVM_GET_DEVICE_ATTR(config, 0)" },
+		{ KVM_GET_DEVICE_ATTR, DEV_GRP_STATE, 1, ENXIO, "KVM_GET_DEVICE_ATTR(state, 1)" },
+		{ KVM_GET_DEVICE_ATTR, DEV_GRP_NONE, 0, ENXIO, "KVM_GET_DEVICE_ATTR(another group, 0)" },
+		{ KVM_SET_DEVICE_ATTR, DEV_GRP_CONFIG, 1, ENXIO, "KVM_SET_DEVICE_ATTR(config, 1)" },
+		{ KVM_SET_DEVICE_ATTR, DEV_GRP_STATE, 1, ENXIO, "KVM_SET_DEVICE_ATTR(state, 1)" },
+		{ KVM_SET_DEVICE_ATTR, DEV_GRP_NONE, 0, ENXIO, "KVM_SET_DEVICE_ATTR(another group, 0)" },
+	};
+	/* What a request that got past the group and attr would act on: where the device is. */
+	union {
+		dev_config_t config;
+		dev_state_t state;
+	} arg;
+	unsigned int i;
+	int r;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		memset(&arg, 0, sizeof(arg));
+		arg.config.base = DEV_BASE;
+		arg.config.gsi = GSI;
+		r = dev_attr(dev_fd, cases[i].request, cases[i].group, cases[i].attr, &arg);
+		if (cases[i].err)
+			check_errno(r, cases[i].err, cases[i].what);
+		else if (!tap_check(!r, "%s succeeds", cases[i].what))
+			tap_diag("got -%s", errno_name(-r));
+	}
+}
+
+/* KVM_{GET,SET}_DEVICE_ATTR(state) of the device `dev_fd`, all its registers. */
+static int device_state(int dev_fd, unsigned long request, u64 *regs)
+{
+	dev_state_t state = {
+		.nr_regs = DEV_NR_REGS,
+		.regs = (u64)(uintptr_t)regs,
+		.layout = DEV_STATE_LAYOUT,
+	};
+
+	return dev_attr(dev_fd, request, DEV_GRP_STATE, 0, &state);
+}
+
+/*
+ * A second device on the VM, at DEV_BASE_MOVED while the first is at DEV_BASE: registers
+ * and BAR of its own; and, its fd closed, still there until the VM goes.
+ */
+static void check_second_device(struct vm *vm)
+{
+	dev_config_t config = { .base = DEV_BASE_MOVED, .gsi = DEV_HAS_IRQ ? GSI_MOVED : GSI };
+	u64 regs[DEV_NR_REGS], first[DEV_NR_REGS], second[DEV_NR_REGS];
+	const dev_vector_t *p = probe_vector();
+	int fd = dev_create_device(vm->fd, 0), r;
+	char why[256] = "";
+	unsigned int i;
+
+	if (!tap_check(fd >= 0, "a second KVM_CREATE_DEVICE on the VM succeeds")) {
+		tap_diag("got %s", errno_name(-fd));
+		return;
+	}
+	/* Every bit it can hold flipped, the constant ones kept: a state the first is not in. */
+	for (i = 0; i < DEV_NR_REGS; i++)
+		regs[i] = (~dev_reset_regs[i] & dev_reg_holds[i] & ~dev_reg_fixed[i]) |
+			  (dev_reset_regs[i] & dev_reg_fixed[i]);
+	r = dev_attr(fd, KVM_SET_DEVICE_ATTR, DEV_GRP_CONFIG, 0, &config);
+	if (!r)
+		r = dev_set_state(vm->fd, dev_reset_regs);
+	if (!r)
+		r = device_state(fd, KVM_SET_DEVICE_ATTR, regs);
+	if (!r)
+		r = dev_get_state(vm->fd, first);
+	if (!r)
+		r = device_state(fd, KVM_GET_DEVICE_ATTR, second);
+	if (!tap_check(!r && !memcmp(first, dev_reset_regs, sizeof(first)) &&
+		       !memcmp(second, regs, sizeof(second)),
+		       "the second device, at 0x%llx, has registers of its own", DEV_BASE_MOVED))
+		tap_diag("%s", r ? errno_name(-r) : "the states are not the ones each was given");
+	if (!memcmp(regs, dev_reset_regs, sizeof(regs)))
+		tap_diag("no register bit can change: both hold the reset values");
+
+	if (!p) {
+		tap_diag("no read follows the first reset: the BARs of two devices not checked");
+	} else {
+		r = device_state(fd, KVM_SET_DEVICE_ATTR, (u64 *)dev_reset_regs);
+		if (!tap_check(!r && probe_at(vm, p, DEV_BASE, true, why, sizeof(why)) &&
+			       probe_at(vm, p, DEV_BASE_MOVED, true, why, sizeof(why)),
+			       "both devices answer in the kernel, at 0x%llx and 0x%llx", DEV_BASE,
+			       DEV_BASE_MOVED))
+			tap_diag("%s", r ? errno_name(-r) : why);
+	}
+
+	/* No .release: closing the fd leaves the device to the VM. */
+	close(fd);
+	if (p && !tap_check(probe_at(vm, p, DEV_BASE_MOVED, true, why, sizeof(why)),
+			    "with its fd closed, the second device still answers at 0x%llx",
+			    DEV_BASE_MOVED))
+		tap_diag("%s", why);
+}
+#endif
 
 /* ---- leaks ------------------------------------------------------------------------- */
 
@@ -512,7 +712,10 @@ static long slab_active(const struct mem_snapshot *s, const char *name)
 	return 0;
 }
 
-/* One VM with the device, created and destroyed; odd cycles also move and unmap it. */
+/*
+ * One VM with the device, created and destroyed; odd cycles also move and unmap it, and
+ * with the device API give the VM a second device, whose fd is closed first.
+ */
 static int leak_cycle(unsigned int i)
 {
 	int vm_fd = vm_create(true), r;
@@ -524,7 +727,17 @@ static int leak_cycle(unsigned int i)
 		r = dev_configure(vm_fd, DEV_BASE_MOVED, DEV_HAS_IRQ ? GSI_MOVED : GSI, 0);
 	if (!r && (i & 1))
 		r = dev_configure(vm_fd, 0, GSI, DEV_UNMAPPED);
-	close(vm_fd);
+#if DEV_API_DEVICE
+	if (!r && (i & 1)) {
+		dev_config_t config = { .base = DEV_BASE, .gsi = GSI };
+		int fd = dev_create_device(vm_fd, 0);
+
+		r = fd < 0 ? fd : dev_attr(fd, KVM_SET_DEVICE_ATTR, DEV_GRP_CONFIG, 0, &config);
+		if (fd >= 0)
+			close(fd);
+	}
+#endif
+	vm_close(vm_fd);
 	return r;
 }
 
@@ -608,34 +821,48 @@ int main(int argc, char **argv)
 	TEST_REQUIRE(kvm_fd >= 0, "open /dev/kvm");
 	TEST_REQUIRE(ioctl(kvm_fd, KVM_GET_API_VERSION, 0) == KVM_API_VERSION,
 		     "KVM_GET_API_VERSION is %d", KVM_API_VERSION);
+#if DEV_API_DEVICE
+	tap_diag("KVM_CHECK_EXTENSION of a capability: not applicable, KVM_CREATE_DEVICE_TEST tells whether the kernel has the device type");
+#else
 	r = ioctl(kvm_fd, KVM_CHECK_EXTENSION, DEV_CAP);
 	if (!tap_check(r == DEV_FLAGS, "KVM_CHECK_EXTENSION(KVM_CAP_%s) gives its flags, 0x%x",
 		       DEV_PREFIX, DEV_FLAGS))
 		tap_diag("got %d", r);
+#endif
 	run_size = ioctl(kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 
 	check_misuse_without_device();
 
 	vm.fd = vm_create(true);
 	TEST_REQUIRE(vm.fd >= 0, "KVM_CREATE_VM and KVM_CREATE_IRQCHIP");
+#if DEV_API_DEVICE
+	check_device_type(vm.fd);
+#else
 	r = ioctl(vm.fd, KVM_CHECK_EXTENSION, DEV_CAP);
 	if (!tap_check(r == DEV_FLAGS, "KVM_CHECK_EXTENSION(KVM_CAP_%s) on the VM gives its flags",
 		       DEV_PREFIX))
 		tap_diag("got %d", r);
+#endif
 	failed = vm_add_vcpu(&vm);
 	TEST_REQUIRE(!failed, "vCPU in 64-bit mode (%s)", failed ? failed : "ok");
 
 	check_create_rejects(vm.fd);
 	r = dev_create(vm.fd, DEV_BASE, GSI, 0);
 	TEST_REQUIRE(!r, "create at 0x%llx, GSI %u", DEV_BASE, GSI);
+#if !DEV_API_DEVICE
 	check_errno(dev_create(vm.fd, DEV_BASE_MOVED, GSI, 0), EEXIST, "a second create");
+#endif
 	check_reset_state(vm.fd);
 
 	run_vectors(&vm);
 	check_state_ioctls(vm.fd);
 	check_move_and_unmap(&vm);
+#if DEV_API_DEVICE
+	check_device_attrs(*dev_fd_slot(vm.fd));
+	check_second_device(&vm);
+#endif
 	close(vm.vcpu_fd);
-	close(vm.fd);
+	vm_close(vm.fd);
 
 	if (leak_cycles)
 		check_leaks(leak_cycles);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The VM the guest-side KVM tests (kvm_test.c, kvm_fuzz.c) run their guest code in, and
- * the device's ioctls, in the style of tools/testing/selftests/kvm's kvm_util.
+ * the device's API (VM ioctls of its own, or KVM_CREATE_DEVICE and its fd's attributes),
+ * in the style of tools/testing/selftests/kvm's kvm_util.
  *
  * Guest memory starts at GPA 0: access stubs at CODE_GPA, page tables identity-mapping
  * the first 4 GiB in 2 MiB pages, vCPUs in 64-bit mode. guest_access() runs one access
@@ -112,6 +113,9 @@ static const char *errno_name(int err)
 	case ENOSPC:	return "ENOSPC";
 	case ENOMEM:	return "ENOMEM";
 	case ENOTTY:	return "ENOTTY";
+	case ENODEV:	return "ENODEV";
+	case EBADF:	return "EBADF";
+	case EMFILE:	return "EMFILE";
 	default:	return strerror(err);
 	}
 }
@@ -122,7 +126,89 @@ static int xioctl(int fd, unsigned long request, void *arg)
 	return ioctl(fd, request, arg) < 0 ? -errno : 0;
 }
 
-/* ---- the device's ioctls ---------------------------------------------------------- */
+/* ---- the device's API ------------------------------------------------------------ */
+
+#if DEV_API_DEVICE
+/*
+ * The device fd of each VM fd, or -1: set by the first DEV_CREATE on the VM, reset by
+ * vm_create() and closed by vm_close(). The device itself lives until the VM goes.
+ */
+static int dev_fds[1024];
+
+/* A group the device does not have. */
+#define DEV_GRP_NONE	((DEV_GRP_CONFIG > DEV_GRP_STATE ? DEV_GRP_CONFIG : DEV_GRP_STATE) + 1)
+
+static int *dev_fd_slot(int vm_fd)
+{
+	return vm_fd >= 0 && vm_fd < (int)ARRAY_SIZE(dev_fds) ? &dev_fds[vm_fd] : NULL;
+}
+
+/* KVM_CREATE_DEVICE of the device's type: the new device's fd, or -errno. */
+static int dev_create_device(int vm_fd, u32 flags)
+{
+	struct kvm_create_device cd = { .type = DEV_TYPE, .flags = flags };
+	int r = xioctl(vm_fd, KVM_CREATE_DEVICE, &cd);
+
+	return r ? r : (int)cd.fd;
+}
+
+/* KVM_{SET,GET,HAS}_DEVICE_ATTR of (group, attr) with addr pointing at `arg`. */
+static int dev_attr(int dev_fd, unsigned long request, u32 group, u64 attr, void *arg)
+{
+	struct kvm_device_attr a = {
+		.group = group,
+		.attr = attr,
+		.addr = (u64)(uintptr_t)arg,
+	};
+
+	return xioctl(dev_fd, request, &a);
+}
+#endif
+
+/* What the checks call the configure step. */
+#if DEV_API_DEVICE
+#define DEV_CONFIGURE_NAME	"KVM_SET_DEVICE_ATTR(config)"
+#else
+#define DEV_CONFIGURE_NAME	"KVM_CONFIGURE"
+#endif
+
+/*
+ * One of the device's four operations on the VM `vm_fd`, "0 or -errno". With VM ioctls,
+ * `request` is the ioctl. With the device API, DEV_CREATE makes the VM's device with
+ * KVM_CREATE_DEVICE unless it has one, then sets its configuration attribute, so that a
+ * refused configuration is refused by that step; the others are attributes of the
+ * device's fd, and fail with EBADF before the VM has a device.
+ */
+static int dev_request(int vm_fd, unsigned long request, void *arg)
+{
+#if DEV_API_DEVICE
+	int *slot = dev_fd_slot(vm_fd);
+
+	if (!slot)
+		return -EMFILE;
+	if (request == DEV_CREATE && *slot < 0) {
+		int fd = dev_create_device(vm_fd, 0);
+
+		if (fd < 0)
+			return fd;
+		*slot = fd;
+	}
+	if (*slot < 0)
+		return -EBADF;
+	switch (request) {
+	case DEV_CREATE:
+	case DEV_CONFIGURE:
+		return dev_attr(*slot, KVM_SET_DEVICE_ATTR, DEV_GRP_CONFIG, 0, arg);
+	case DEV_GET_STATE:
+		return dev_attr(*slot, KVM_GET_DEVICE_ATTR, DEV_GRP_STATE, 0, arg);
+	case DEV_SET_STATE:
+		return dev_attr(*slot, KVM_SET_DEVICE_ATTR, DEV_GRP_STATE, 0, arg);
+	}
+	return -ENOTTY;
+#else
+	return xioctl(vm_fd, request, arg);
+#endif
+}
 
 static int dev_ioctl_config(int vm_fd, unsigned long request, u64 base, u32 gsi, u32 flags,
 			    u32 pad0)
@@ -134,7 +220,7 @@ static int dev_ioctl_config(int vm_fd, unsigned long request, u64 base, u32 gsi,
 	config.gsi = gsi;
 	config.flags = flags;
 	config.pad[0] = pad0;
-	return xioctl(vm_fd, request, &config);
+	return dev_request(vm_fd, request, &config);
 }
 
 static int dev_create(int vm_fd, u64 base, u32 gsi, u32 flags)
@@ -159,7 +245,7 @@ static int dev_state(int vm_fd, unsigned long request, u64 *regs, u32 *nr, u32 f
 	state.regs = (u64)(uintptr_t)regs;
 	if (request == DEV_SET_STATE)
 		state.layout = DEV_STATE_LAYOUT;
-	r = xioctl(vm_fd, request, &state);
+	r = dev_request(vm_fd, request, &state);
 	*nr = state.nr_regs;
 	return r;
 }
@@ -200,7 +286,33 @@ static int vm_create(bool irqchip)
 		errno = err;
 		return -1;
 	}
+#if DEV_API_DEVICE
+	if (fd >= 0 && !dev_fd_slot(fd)) {
+		close(fd);
+		errno = EMFILE;
+		return -1;
+	}
+	if (fd >= 0)
+		*dev_fd_slot(fd) = -1;
+#endif
 	return fd;
+}
+
+/*
+ * Closes a VM fd and, with the device API, its device's fd, which holds a reference to
+ * the VM: the VM (and the device with it) goes once nothing else holds it.
+ */
+static void vm_close(int vm_fd)
+{
+#if DEV_API_DEVICE
+	int *slot = dev_fd_slot(vm_fd);
+
+	if (slot && *slot >= 0)
+		close(*slot);
+	if (slot)
+		*slot = -1;
+#endif
+	close(vm_fd);
 }
 
 static unsigned int stub_index(bool write, unsigned int size)

@@ -18,8 +18,8 @@ struct kvm_baseline_config {
 /* On the MMIO bus instead of the port I/O bus. */
 #define KVM_BASELINE_MMIO	(1U << 0)
 
-/* Far above the numbers devgen's example devices use (0xe4 to 0xf3). */
-#define KVM_CREATE_BASELINE	_IOW(KVMIO, 0xfc, struct kvm_baseline_config)
+/* Clear of the numbers devgen's examples and bench devices use (0xe4-0xe7, 0xf4-0xff). */
+#define KVM_CREATE_BASELINE	_IOW(KVMIO, 0xf0, struct kvm_baseline_config)
 
 #ifdef __KERNEL__
 struct kvm;

@@ -29,7 +29,7 @@ export default defineDevice({
   },
   bar: { index: 0, space: "mmio", size: 0x200 },
   kvm: {
-    ioctl: { number: 0xf0 },
+    ioctl: { number: 0xf4 },
     capability: { number: 1003 },
   },
   policy: { narrower: "error", wider: "ignore", unaligned: "ignore" },

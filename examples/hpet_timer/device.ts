@@ -21,10 +21,9 @@ export default defineDevice({
     revision: 1,
   },
   bar: { index: 0, space: "mmio", size: 0x400 },
-  kvm: {
-    ioctl: { name: "KVM_CREATE_HPET_TIMER", number: 0xec },
-    capability: { name: "KVM_CAP_HPET_TIMER", number: 1002 },
-  },
+  // KVM_CREATE_DEVICE(KVM_DEV_TYPE_HPET_TIMER), as upstream asks of new in-kernel devices;
+  // xche keeps the VM ioctls of the classic walkthrough.
+  kvm: { api: "device" },
   policy: { narrower: "combine", wider: "error", unaligned: "error" },
   interrupt: { status: "INT_STATUS", enable: "INT_ENABLE" },
   registers: [

@@ -22,7 +22,7 @@ export default defineDevice({
   },
   bar: { index: 0, space: "io", size: 0x10, decodeMask: 0x7 },
   kvm: {
-    ioctl: { number: 0xe8 },
+    ioctl: { number: 0xf8 },
     capability: { number: 1001 },
   },
   // Port I/O wider than a register reads or writes its neighbours, as on real UARTs;

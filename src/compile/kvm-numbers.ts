@@ -7,7 +7,20 @@
  */
 export const FIRST_FREE_IOCTL = 0xe4;
 export const LAST_IOCTL = 0xff;
+/**
+ * Where a device's four ioctls go unless it says: the top of the range. Upstream takes the
+ * free numbers from the bottom (0xe4 next), so devices counted down from here collide with
+ * a newer kernel last; the tree check catches it when they do.
+ */
+export const DEFAULT_IOCTL = LAST_IOCTL - 3;
 export const FIRST_PRIVATE_CAPABILITY = 1000;
+/**
+ * `KVM_CREATE_DEVICE` types: upstream numbers them from 1 (17 in Linux 7.3). KVM sizes its
+ * table of device types by the highest, so private ones start well above upstream's and
+ * stop where the table would grow past 256 pointers.
+ */
+export const FIRST_PRIVATE_DEVICE_TYPE = 128;
+export const LAST_DEVICE_TYPE = 255;
 
 /** The four ioctls a device gets, in the order their numbers follow `ioctl.number`. */
 export const IOCTL_ROLES = ["create", "configure", "getState", "setState"] as const;

@@ -161,13 +161,22 @@ export interface KvmNamed {
 
 export interface KvmSpec {
   /**
-   * The first of four consecutive ioctl numbers on `KVMIO`: create, configure (move or
-   * unmap the device, change its GSI), get state, set state. Its name defaults to
+   * How userspace creates and drives the device. `"ioctl"` (the default): four VM ioctls
+   * and a capability of its own, as `KVM_CREATE_PIT2` has. `"device"`: `KVM_CREATE_DEVICE`
+   * of a new `KVM_DEV_TYPE_<NAME>`, configured and migrated through attribute groups of its
+   * fd, with no ioctl number taken; what upstream asks of new in-kernel devices.
+   */
+  api?: "ioctl" | "device";
+  /**
+   * api "ioctl": the first of four consecutive ioctl numbers on `KVMIO`: create, configure
+   * (move or unmap the device, change its GSI), get state, set state. Its name defaults to
    * `KVM_CREATE_<NAME>`.
    */
-  ioctl: KvmNamed;
-  /** The capability reported by `KVM_CHECK_EXTENSION`. Name defaults to `KVM_CAP_<NAME>`. */
-  capability: KvmNamed;
+  ioctl?: KvmNamed;
+  /** api "ioctl": the capability reported by `KVM_CHECK_EXTENSION`. Name defaults to `KVM_CAP_<NAME>`. */
+  capability?: KvmNamed;
+  /** api "device": the device type. Name defaults to `KVM_DEV_TYPE_<NAME>`. */
+  deviceType?: KvmNamed;
 }
 
 export interface InterruptSpec {

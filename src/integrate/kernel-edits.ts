@@ -11,7 +11,8 @@ import { irqSourceIdMacro } from "../gen/kvm/index.js";
 import type { KernelTarget } from "../gen/kvm/target.js";
 import type { GeneratedFile } from "../gen/types.js";
 import { uapiBlock } from "../gen/uapi.js";
-import type { Device } from "../ir/types.js";
+import type { Device, KvmIoctlApi } from "../ir/types.js";
+import { kvmHeaderEdits } from "./kvm-header-edits.js";
 import { generatedFile, generatedText } from "./generated-file.js";
 import type { Edit } from "./patch.js";
 import { wholeLine } from "../util/regexp.js";
@@ -52,15 +53,87 @@ function irqSourceIdDefine(device: Device, id: number): string {
   return `${name}${"\t".repeat(tabs)}${id}`;
 }
 
-/**
- * KVM_CHECK_EXTENSION's answer: the configure flags the device accepts. Where the PIT's
- * objects depend on a config symbol (7.x: CONFIG_KVM_IOAPIC), so do the device's, and the
- * capability is only offered with them.
- */
-function capabilityCase(device: Device, target: KernelTarget): string {
-  const lines = [`\tcase ${device.kvm.capability.name}:`, `\t\tr = KVM_${device.prefix}_FLAGS;`, "\t\tbreak;"];
+/** Lines of x86.c that exist only where the PIT's objects are built (7.x: CONFIG_KVM_IOAPIC). */
+function likeThePit(lines: string[], target: KernelTarget): string {
   const config = /^kvm-\$\((CONFIG_\w+)\)$/.exec(target.objectsVar)?.[1];
   return (config ? [`#ifdef ${config}`, ...lines, "#endif"] : lines).join("\n");
+}
+
+/** KVM_CHECK_EXTENSION's answer: the configure flags the device accepts. */
+function capabilityCase(device: Device, api: KvmIoctlApi, target: KernelTarget): string {
+  return likeThePit([`\tcase ${api.capability.name}:`, `\t\tr = KVM_${device.prefix}_FLAGS;`, "\t\tbreak;"], target);
+}
+
+/** The VM ioctls' case, the capability, the pointer in struct kvm_arch and the teardown call. */
+function ioctlApiEdits(device: Device, api: KvmIoctlApi, target: KernelTarget): Edit[] {
+  const { name } = device;
+  return [
+    {
+      kind: "insert",
+      file: "arch/x86/include/asm/kvm_host.h",
+      anchor: wholeLine("\tstruct kvm_pit *vpit;"),
+      anchorLabel: "struct kvm_pit *vpit; (struct kvm_arch)",
+      where: "after",
+      text: `\tstruct kvm_${name} *${name};`,
+      comment: "c",
+      indent: "\t",
+    },
+    {
+      kind: "insert",
+      file: `${KVM_DIR}/x86.c`,
+      anchor: wholeLine("\tcase KVM_CAP_NR_VCPUS:"),
+      anchorLabel: "case KVM_CAP_NR_VCPUS: (kvm_vm_ioctl_check_extension)",
+      where: "before",
+      text: capabilityCase(device, api, target),
+      comment: "c",
+      indent: "\t",
+    },
+    {
+      kind: "insert",
+      file: `${KVM_DIR}/x86.c`,
+      ...BEFORE_PIT_IOCTLS,
+      where: "before",
+      text: [
+        `\tcase ${api.create.name}:`,
+        `\tcase ${api.configure.name}:`,
+        `\tcase ${api.getState.name}:`,
+        `\tcase ${api.setState.name}:`,
+        `\t\tr = kvm_${name}_vm_ioctl(kvm, ioctl, argp);`,
+        "\t\tbreak;",
+      ].join("\n"),
+      comment: "c",
+      indent: "\t",
+    },
+    {
+      kind: "insert",
+      file: `${KVM_DIR}/x86.c`,
+      anchor: wholeLine("\tkvm_free_pit(kvm);"),
+      anchorLabel: "kvm_free_pit(kvm); (kvm_arch_sync_events, or kvm_arch_pre_destroy_vm in 7.x)",
+      where: "after",
+      text: `\tkvm_${name}_destroy(kvm);`,
+      comment: "c",
+      indent: "\t",
+    },
+  ];
+}
+
+/**
+ * The device type's ops, registered once when kvm.ko loads (x86 has no arch hook for it
+ * later, and KVM's table of device types outlives every VM). KVM_CREATE_DEVICE does the rest.
+ */
+function deviceApiEdits(device: Device, target: KernelTarget): Edit[] {
+  return [
+    {
+      kind: "insert",
+      file: `${KVM_DIR}/x86.c`,
+      anchor: wholeLine("\tkvm_mmu_x86_module_init();"),
+      anchorLabel: "kvm_mmu_x86_module_init(); (kvm_x86_init)",
+      where: "after",
+      text: likeThePit([`\tkvm_${device.name}_register_ops();`], target),
+      comment: "c",
+      indent: "\t",
+    },
+  ];
 }
 
 /**
@@ -95,25 +168,7 @@ export function kernelEdits(device: Device, generated: readonly GeneratedFile[],
     file(`kvm/${name}_types.h`),
     ...coreFiles.map((f) => file(f.path)),
     ...fixedSourceId,
-    {
-      kind: "insert",
-      file: "include/uapi/linux/kvm.h",
-      anchor: wholeLine("#endif /* __LINUX_KVM_H */"),
-      anchorLabel: "#endif /* __LINUX_KVM_H */",
-      where: "before",
-      text: uapiBlock(device),
-      comment: "c",
-    },
-    {
-      kind: "insert",
-      file: "arch/x86/include/asm/kvm_host.h",
-      anchor: wholeLine("\tstruct kvm_pit *vpit;"),
-      anchorLabel: "struct kvm_pit *vpit; (struct kvm_arch)",
-      where: "after",
-      text: `\tstruct kvm_${name} *${name};`,
-      comment: "c",
-      indent: "\t",
-    },
+    ...kvmHeaderEdits(device, "include/uapi/linux/kvm.h", uapiBlock(device)),
     {
       kind: "insert",
       file: `${KVM_DIR}/Makefile`,
@@ -131,42 +186,7 @@ export function kernelEdits(device: Device, generated: readonly GeneratedFile[],
       text: `#include "${name}.h"`,
       comment: "c",
     },
-    {
-      kind: "insert",
-      file: `${KVM_DIR}/x86.c`,
-      anchor: wholeLine("\tcase KVM_CAP_NR_VCPUS:"),
-      anchorLabel: "case KVM_CAP_NR_VCPUS: (kvm_vm_ioctl_check_extension)",
-      where: "before",
-      text: capabilityCase(device, target),
-      comment: "c",
-      indent: "\t",
-    },
-    {
-      kind: "insert",
-      file: `${KVM_DIR}/x86.c`,
-      ...BEFORE_PIT_IOCTLS,
-      where: "before",
-      text: [
-        `\tcase ${kvm.create.name}:`,
-        `\tcase ${kvm.configure.name}:`,
-        `\tcase ${kvm.getState.name}:`,
-        `\tcase ${kvm.setState.name}:`,
-        `\t\tr = kvm_${name}_vm_ioctl(kvm, ioctl, argp);`,
-        "\t\tbreak;",
-      ].join("\n"),
-      comment: "c",
-      indent: "\t",
-    },
-    {
-      kind: "insert",
-      file: `${KVM_DIR}/x86.c`,
-      anchor: wholeLine("\tkvm_free_pit(kvm);"),
-      anchorLabel: "kvm_free_pit(kvm); (kvm_arch_sync_events, or kvm_arch_pre_destroy_vm in 7.x)",
-      where: "after",
-      text: `\tkvm_${name}_destroy(kvm);`,
-      comment: "c",
-      indent: "\t",
-    },
+    ...(kvm.api.kind === "ioctl" ? ioctlApiEdits(device, kvm.api, target) : deviceApiEdits(device, target)),
   ];
 }
 

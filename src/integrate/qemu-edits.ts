@@ -15,6 +15,7 @@ import type { Device } from "../ir/types.js";
 import { generatedFile, generatedText } from "./generated-file.js";
 import { wholeLine } from "../util/regexp.js";
 import type { Edit } from "./patch.js";
+import { kvmHeaderEdits } from "./kvm-header-edits.js";
 
 const MISC_DIR = "hw/misc";
 
@@ -56,14 +57,6 @@ export function qemuEdits(device: Device, generated: readonly GeneratedFile[]): 
       text: `\n${generatedText(generated, "qemu/Kconfig.snippet")}`,
       comment: "hash",
     },
-    {
-      kind: "insert",
-      file: "linux-headers/linux/kvm.h",
-      anchor: wholeLine("#endif /* __LINUX_KVM_H */"),
-      anchorLabel: "#endif /* __LINUX_KVM_H */",
-      where: "before",
-      text: generatedText(generated, `qemu/${name}_linux_headers.h`),
-      comment: "c",
-    },
+    ...kvmHeaderEdits(device, "linux-headers/linux/kvm.h", generatedText(generated, `qemu/${name}_linux_headers.h`)),
   ];
 }

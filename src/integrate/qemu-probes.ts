@@ -40,6 +40,13 @@ export const QEMU_PROBES: TargetProbes = {
       declared("include/sysemu/kvm.h", "int kvm_vm_ioctl(KVMState *s,", "sysemu/kvm.h"),
     ],
   },
+  runstateHeader: {
+    name: "runstate-header",
+    alternatives: [
+      declared("include/system/runstate.h", "int vm_stop(RunState state);", "system/runstate.h"),
+      declared("include/sysemu/runstate.h", "int vm_stop(RunState state);", "sysemu/runstate.h"),
+    ],
+  },
   qdevPropertiesHeader: {
     name: "qdev-properties-header",
     alternatives: [

@@ -1,5 +1,5 @@
 /**
- * Checks devices' ioctl and capability numbers against the kernel (or QEMU) tree they are
+ * Checks devices' ioctl, capability and device type numbers against the kernel (or QEMU) tree they are
  * patched into: upstream's own kvm.h, devices patched in earlier, and each other.
  */
 import * as fs from "node:fs";
@@ -13,6 +13,7 @@ import { stripOwner } from "./patch.js";
 export interface UsedNumbers {
   ioctls: Map<number, string>;
   capabilities: Map<number, string>;
+  deviceTypes: Map<number, string>;
 }
 
 /** Numbers upstream defines in a kvm.h text, with devgen's own blocks left out. */
@@ -27,7 +28,20 @@ export function usedNumbers(text: string): UsedNumbers {
     const number = Number(match[2]);
     if (!capabilities.has(number)) capabilities.set(number, match[1]!);
   }
-  return { ioctls, capabilities };
+  return { ioctls, capabilities, deviceTypes: deviceTypes(text) };
+}
+
+/** `enum kvm_device_type`'s values: counted from the last explicit one, as C does. */
+function deviceTypes(text: string): Map<number, string> {
+  const types = new Map<number, string>();
+  const body = /^enum kvm_device_type \{\n([\s\S]*?)^\};/m.exec(text)?.[1] ?? "";
+  let next = 0;
+  for (const match of body.matchAll(/^\s*(KVM_DEV_TYPE_\w+)\s*(?:=\s*(0x[0-9a-fA-F]+|\d+)\s*)?,/gm)) {
+    const value = match[2] === undefined ? next : Number(match[2]);
+    if (match[1] !== "KVM_DEV_TYPE_MAX") types.set(value, match[1]!);
+    next = value + 1;
+  }
+  return types;
 }
 
 /** Fails, pointing at the device file, when a number is taken in the tree or by another device. */
@@ -40,9 +54,23 @@ export function checkNumbers(tree: string, headerPath: string, devices: Compiled
   const diagnostics: Diagnostic[] = [];
   const claimedIoctls = new Map<number, string>();
   const claimedCaps = new Map<number, string>();
+  const claimedTypes = new Map<number, string>();
   for (const { device, locate } of devices) {
+    const { api } = device.kvm;
+    if (api.kind === "device") {
+      const taken = used.deviceTypes.get(api.type.number) ?? claimedTypes.get(api.type.number);
+      if (taken) {
+        diagnostics.push({
+          location: locate(["kvm", "deviceType", "number"]),
+          message: `${api.type.name} would be device type ${api.type.number}, which ${headerPath} of this tree already gives to ${taken}`,
+          hint: "choose another kvm.deviceType.number",
+        });
+      }
+      claimedTypes.set(api.type.number, `${api.type.name} (device ${device.name})`);
+      continue;
+    }
     IOCTL_ROLES.forEach((role) => {
-      const { name, number } = device.kvm[role];
+      const { name, number } = api[role];
       const taken = used.ioctls.get(number) ?? claimedIoctls.get(number);
       if (taken) {
         diagnostics.push({
@@ -53,7 +81,7 @@ export function checkNumbers(tree: string, headerPath: string, devices: Compiled
       }
       claimedIoctls.set(number, `${name} (device ${device.name})`);
     });
-    const cap = device.kvm.capability;
+    const cap = api.capability;
     const takenCap = used.capabilities.get(cap.number) ?? claimedCaps.get(cap.number);
     if (takenCap) {
       diagnostics.push({

@@ -93,13 +93,37 @@ export interface Hook {
   touches: number[];
 }
 
+export interface KvmNumbered {
+  name: string;
+  number: number;
+}
+
+/** Four VM ioctls and a capability of the device's own, as `KVM_CREATE_PIT2` has. */
+export interface KvmIoctlApi {
+  kind: "ioctl";
+  create: KvmNumbered;
+  configure: KvmNumbered;
+  getState: KvmNumbered;
+  setState: KvmNumbered;
+  capability: KvmNumbered;
+}
+
+/**
+ * `KVM_CREATE_DEVICE` of a device type of its own, configured and migrated through the
+ * attribute groups of its fd: what upstream asks of new in-kernel devices.
+ */
+export interface KvmDeviceApi {
+  kind: "device";
+  type: KvmNumbered;
+  /** Attribute group whose attribute 0 is `struct kvm_<name>_config`. */
+  configGroup: KvmNumbered;
+  /** Attribute group whose attribute 0 is `struct kvm_<name>_state`. */
+  stateGroup: KvmNumbered;
+}
+
 export interface KvmNames {
   bus: "pio" | "mmio";
-  create: { name: string; number: number };
-  configure: { name: string; number: number };
-  getState: { name: string; number: number };
-  setState: { name: string; number: number };
-  capability: { name: string; number: number };
+  api: KvmIoctlApi | KvmDeviceApi;
 }
 
 export interface Device {

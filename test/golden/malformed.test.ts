@@ -158,7 +158,7 @@ describe("devgen generate <dir> --out <tmp>", () => {
         'b/device.ts:4:9: error: device name "foo" is already used by a/device.ts:4:9',
         "  hint: each device is written to <out>/foo/; rename one",
         "b/device.ts:8:27: error: KVM ioctl numbers 0xe4..0xe7 overlap 0xe4..0xe7 of device foo at a/device.ts:8:27",
-        "  hint: each device takes four ioctl numbers; use e.g. 0xe8",
+        "  hint: each device takes four ioctl numbers; use e.g. 0xfc",
         "b/device.ts:6:38: error: PCI ID 1b36:0101 is already used by device foo at a/device.ts:6:38",
         "  hint: a guest driver could not tell them apart; use e.g. 1af4:10f0",
         "b/device.ts:8:57: error: KVM capability 1000 is already used by device foo at a/device.ts:8:57",

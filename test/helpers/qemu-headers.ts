@@ -13,6 +13,7 @@ const QEMU_7_2: QemuHeaders = {
   VERSION: "7.2.22\n",
   "include/hw/pci/pci.h": lines("struct PCIDevice {", "    DeviceState qdev;", "    bool partially_hotplugged;"),
   "include/sysemu/kvm.h": lines("int kvm_vm_ioctl(KVMState *s, int type, ...);"),
+  "include/sysemu/runstate.h": lines("int vm_prepare_start(bool step_pending);", "int vm_stop(RunState state);", "int vm_stop_force_state(RunState state);"),
   "include/hw/qdev-core.h": lines(
     "    DeviceReset reset;",
     "    DeviceRealize realize;",
@@ -34,6 +35,7 @@ const QEMU_10_0: QemuHeaders = {
   "include/hw/pci/pci.h": lines('#include "hw/pci/pcie.h"', '#include "hw/pci/pci_device.h"'),
   "include/hw/pci/pci_device.h": lines("struct PCIDevice {", "    DeviceState qdev;"),
   "include/system/kvm.h": lines("int kvm_vm_ioctl(KVMState *s, unsigned long type, ...);"),
+  "include/system/runstate.h": lines("void vm_resume(RunState state);", "", "int vm_stop(RunState state);", "int vm_stop_force_state(RunState state);"),
   "include/hw/qdev-core.h": lines(
     "    const Property *props_;",
     "#define device_class_set_props(dc, props) \\",

@@ -16,6 +16,7 @@ export const EXPECTED: Record<Release, Omit<QemuTarget, "version">> = {
   "7.2": {
     pciHeader: "hw/pci/pci.h",
     kvmHeader: "sysemu/kvm.h",
+    runstateHeader: "sysemu/runstate.h",
     qdevPropertiesHeader: "hw/qdev-properties.h",
     propertyQualifier: "static Property",
     propertyListEnd: true,
@@ -27,6 +28,7 @@ export const EXPECTED: Record<Release, Omit<QemuTarget, "version">> = {
   "10.0": {
     pciHeader: "hw/pci/pci_device.h",
     kvmHeader: "system/kvm.h",
+    runstateHeader: "system/runstate.h",
     qdevPropertiesHeader: "hw/qdev-properties.h",
     propertyQualifier: "static const Property",
     propertyListEnd: false,
@@ -38,6 +40,7 @@ export const EXPECTED: Record<Release, Omit<QemuTarget, "version">> = {
   "10.2": {
     pciHeader: "hw/pci/pci_device.h",
     kvmHeader: "system/kvm.h",
+    runstateHeader: "system/runstate.h",
     qdevPropertiesHeader: "hw/qdev-properties.h",
     propertyQualifier: "static const Property",
     propertyListEnd: false,

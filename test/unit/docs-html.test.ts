@@ -122,7 +122,7 @@ test("enum values, access badges, side effects, interrupt and the KVM ABI are on
   expect(ctrl).toContain("Writing CTRL with RESET set calls hook <code>soft_reset</code>: Clear COUNT and DATA_OUT.");
   expect(section("INT_STATUS")).toContain("Writing 1 to DONE or REJECTED clears that bit; writing 0 leaves it.");
   expect(html).toContain('<section class="block" id="interrupt">');
-  for (const text of ["KVM_CREATE_XCHE", "KVM_CONFIGURE_XCHE", "KVM_GET_XCHE_STATE", "KVM_SET_XCHE_STATE", "0x4020aee4", "KVM_CAP_XCHE", "struct kvm_xche_config", "XCHE_REG_SCRATCH"]) {
+  for (const text of ["KVM_CREATE_XCHE", "KVM_CONFIGURE_XCHE", "KVM_GET_XCHE_STATE", "KVM_SET_XCHE_STATE", "0x4020aefc", "KVM_CAP_XCHE", "struct kvm_xche_config", "XCHE_REG_SCRATCH"]) {
     expect(html).toContain(text);
   }
   // Text is escaped: the ID description's quotes, the uapi block's comments stay text.

@@ -107,11 +107,11 @@ describe("xche.md", () => {
     const abi = markdown.slice(markdown.indexOf("## KVM interface"));
     expect(abi).toContain("```c\n" + uapiBlock(compiled.device).trimEnd() + "\n```");
     expect(abi).toContain("`KVM_CAP_XCHE` (1000)");
-    expect(abi).toContain("| `KVM_CREATE_XCHE` | `_IOW(KVMIO, 0xe4, struct kvm_xche_config)` | `0x4020aee4` | userspace → kernel |");
-    expect(abi).toContain("| `KVM_CONFIGURE_XCHE` | `_IOW(KVMIO, 0xe5, struct kvm_xche_config)` | `0x4020aee5` |");
-    expect(abi).toContain("| `KVM_GET_XCHE_STATE` | `_IOWR(KVMIO, 0xe6, struct kvm_xche_state)` | `0xc020aee6` |");
-    expect(abi).toContain("| `KVM_SET_XCHE_STATE` | `_IOWR(KVMIO, 0xe7, struct kvm_xche_state)` | `0xc020aee7` |");
-    for (const field of ["base", "gsi", "flags", "pad", "nr_regs", "regs"]) expect(abi).toContain(`| \`${field}\` |`);
+    expect(abi).toContain("| `KVM_CREATE_XCHE` | `_IOW(KVMIO, 0xfc, struct kvm_xche_config)` | `0x4020aefc` | userspace → kernel |");
+    expect(abi).toContain("| `KVM_CONFIGURE_XCHE` | `_IOW(KVMIO, 0xfd, struct kvm_xche_config)` | `0x4020aefd` |");
+    expect(abi).toContain("| `KVM_GET_XCHE_STATE` | `_IOWR(KVMIO, 0xfe, struct kvm_xche_state)` | `0xc020aefe` |");
+    expect(abi).toContain("| `KVM_SET_XCHE_STATE` | `_IOWR(KVMIO, 0xff, struct kvm_xche_state)` | `0xc020aeff` |");
+    for (const field of ["base", "gsi", "flags", "pad", "nr_regs", "regs", "layout"]) expect(abi).toContain(`| \`${field}\` |`);
     for (const error of ["-EEXIST", "-EINVAL", "-ENOENT", "-EFAULT", "-ENXIO", "-E2BIG"]) expect(abi).toContain(`| \`${error}\` |`);
     expect(abi).toContain("`base` is not a multiple of the BAR size (0x800)");
     expect(abi).toContain("`base + 0x800` is beyond 0x10000");
@@ -119,9 +119,21 @@ describe("xche.md", () => {
     expect(abi).toContain("| 8 | SCRATCH | `XCHE_REG_SCRATCH` |");
   });
 
+  test("a device-API device documents its type and attribute groups, and no ioctl", () => {
+    const hpet = compileDevice("examples/hpet_timer");
+    const md = generateDocs({ device: hpet.device, hooks: hpet.hooks, targets: DEFAULT_TARGETS }).find((f) => f.path.endsWith(".md"))!.contents;
+    const abi = md.slice(md.indexOf("## KVM interface"));
+    expect(abi).toContain("The VMM creates it with `KVM_CREATE_DEVICE`(`KVM_DEV_TYPE_HPET_TIMER`),");
+    expect(abi).toContain("### Device type\n\n`KVM_DEV_TYPE_HPET_TIMER` (128) in `enum kvm_device_type`.");
+    expect(abi).toContain("| `KVM_DEV_HPET_TIMER_GRP_CONFIG` | 1 | `struct kvm_hpet_timer_config` |");
+    expect(abi).toContain("| `KVM_DEV_HPET_TIMER_GRP_STATE` | 2 | `struct kvm_hpet_timer_state` |");
+    expect(abi).not.toMatch(/### Ioctls|### Capability|-EEXIST/);
+    expect(abi).toContain("| `-ENXIO` | the group is none of the two, or the attribute is not 0 |");
+  });
+
   test("the ioctl values match what the uapi block compiles to", () => {
     const asserts = abiView(compiled.device)
-      .ioctls.map((i) => `_Static_assert(${i.name.replace(/`/g, "")} == ${i.value.replace(/`/g, "")}U, "");`)
+      .ioctl!.ioctls.map((i) => `_Static_assert(${i.name.replace(/`/g, "")} == ${i.value.replace(/`/g, "")}U, "");`)
       .join("\n");
     gcc(["-Wall", "-Wextra", "-Werror", "-fsyntax-only", "-x", "c"], `#include <linux/kvm.h>\n${uapiBlock(compiled.device)}\n${asserts}\n`, "uapi.c");
   });
@@ -239,7 +251,7 @@ export default defineDevice({
     expect(md).not.toContain("## Interrupt");
     expect(md).not.toContain("-ENOENT");
     expect(md).toContain("`base + 0x100` is beyond 2^52");
-    expect(md).toContain("| `gsi` | `__u32` | ignored: arrdev has no interrupt |");
+    expect(md).toContain("| `gsi` | `__u32` | 0: arrdev has no interrupt |");
     checkTables(md);
   });
 });

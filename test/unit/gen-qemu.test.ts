@@ -94,7 +94,7 @@ describe("qemu backend for devices/xche", () => {
     expect(glue).toContain('error_setg(errp, "xche: in-kernel=on, but %s", missing);');
     expect(glue).toMatch(/DEFINE_PROP_ON_OFF_AUTO\("in-kernel", XcheState, in_kernel,\s+ON_OFF_AUTO_AUTO\),/);
     expect(glue).toContain("pci_default_write_config(pdev, addr, val, len);");
-    expect(glue).toContain("xche_kvm_configure(s, pci_get_bar_addr(pdev, XCHE_BAR_INDEX));");
+    expect(glue).toContain("xche_kvm_configure(s, pci_get_bar_addr(pdev, XCHE_BAR_INDEX)) < 0) {");
     expect(glue).toContain("kvm_vm_ioctl(kvm_state, KVM_CONFIGURE_XCHE, &config)");
     expect(glue).toContain("config.flags = KVM_XCHE_UNMAPPED;");
     expect(glue).toContain("pci_device_route_intx_to_irq(pdev, pci_intx(pdev))");
@@ -104,6 +104,39 @@ describe("qemu backend for devices/xche", () => {
     expect(glue).toContain("kvm_vm_ioctl(kvm_state, KVM_SET_XCHE_STATE, &state)");
     // The ABI comes from linux-headers, never redefined here.
     expect(glue).not.toMatch(/#define KVM_|struct kvm_xche_config \{/);
+  });
+
+  describe("a failed KVM ioctl never leaves QEMU serving a stale copy", () => {
+    /** The text of the C function `name`, from its signature to its closing brace. */
+    const fn = (name: string): string => {
+      const start = glue.search(new RegExp(`^static [^\\n]*\\b${name}\\(`, "m"));
+      expect({ name, start: start >= 0 }).toEqual({ name, start: true });
+      return glue.slice(start, glue.indexOf("\n}\n", start) + 3);
+    };
+
+    test("KVM_CONFIGURE's failure is returned, with the reason reported", () => {
+      const configure = fn("xche_kvm_configure");
+      expect(configure).toMatch(/^static int xche_kvm_configure\(/);
+      expect(configure).toContain('error_report("xche: KVM_CONFIGURE_XCHE failed: %s", strerror(-ret));\n        return ret;');
+    });
+
+    test("where the guest runs on, a failure stops the VM with the reason", () => {
+      const stop = fn("xche_kvm_stop");
+      expect(stop).toContain("error_report(");
+      expect(stop).toContain("vm_stop(RUN_STATE_INTERNAL_ERROR);");
+      expect(glue).toContain('#include "sysemu/runstate.h"');
+      expect(fn("xche_write_config")).toMatch(/if \(s->kvm\.created &&\s+xche_kvm_configure\(s, pci_get_bar_addr\(pdev, XCHE_BAR_INDEX\)\) < 0\) \{\n\s+xche_kvm_stop\(\);/);
+      expect(fn("xche_kvm_intx_routing_changed")).toMatch(/if \(xche_kvm_configure\(s, s->kvm\.base\) < 0\) \{\n\s+xche_kvm_stop\(\);/);
+      expect(fn("xche_reset")).toMatch(/if \(xche_kvm_configure\(s, PCI_BAR_UNMAPPED\) < 0 \|\|\s+xche_kvm_put\(s\) < 0\) \{\n\s+xche_kvm_stop\(\);/);
+    });
+
+    test("migration fails instead: post_load returns KVM_CONFIGURE's error, pre_save KVM_GET_STATE's", () => {
+      // Calls past 80 columns are wrapped: compare with one space for each run of blanks.
+      expect(fn("xche_post_load").replace(/\s+/g, " ")).toContain(
+        "ret = xche_kvm_configure(s, pci_get_bar_addr(PCI_DEVICE(s), XCHE_BAR_INDEX)); if (ret < 0) { return ret; } return xche_kvm_put(s);",
+      );
+      expect(fn("xche_pre_save")).toContain("return s->kvm.created ? xche_kvm_get(s) : 0;");
+    });
   });
 
   test("reset and vmstate", () => {
@@ -208,5 +241,39 @@ describe("qemu backend variants", () => {
     expect(c).toMatch(/PCI_BASE_ADDRESS_SPACE_MEMORY,\s+&s->bar\);/);
     expect(c).toContain(".max_access_size = 8,");
     expect(c).toContain('"xche-mmio"');
+  });
+});
+
+describe("kvm.api \"device\" (examples/hpet_timer): the glue reaches KVM through the device's fd", () => {
+  const hpet = compileDevice("examples/hpet_timer").device;
+  const c = renderQemuDevice(hpet, DEFAULT_QEMU_TARGET);
+  /** Calls folded at 80 columns, unfolded. */
+  const flat = c.replace(/\n */g, " ");
+
+  test("the type's presence is tested, then one device is created and its fd kept", () => {
+    expect(flat).toContain('} else if (hpet_timer_kvm_create_device(true) < 0) { missing = "the kernel has no KVM_DEV_TYPE_HPET_TIMER";');
+    expect(c).toMatch(/static int hpet_timer_kvm_new\(HpetTimerState \*s\)\n\{\n    int fd = hpet_timer_kvm_create_device\(false\);\n\n    if \(fd < 0\) \{\n        return fd;\n    \}\n    s->kvm.fd = fd;\n    s->kvm.gsi = KVM_HPET_TIMER_NO_GSI;/);
+    expect(c).toContain("        int fd;                 /* the device's, for its attributes */\n");
+  });
+
+  test("KVM_CREATE_DEVICE is called directly: kvm_create_device() asks for a capability 6.1's x86 lacks", () => {
+    expect(c).toContain("int ret = kvm_vm_ioctl(kvm_state, KVM_CREATE_DEVICE, &create);");
+    expect(c).toContain(".flags = test ? KVM_CREATE_DEVICE_TEST : 0,");
+    expect(c).not.toContain("kvm_create_device(kvm_state");
+  });
+
+  test("configure and the state go through attribute 0 of their groups", () => {
+    expect(c).toContain("return kvm_device_ioctl(s->kvm.fd, request, &attr);");
+    expect(flat).toContain("ret = hpet_timer_kvm_attr(s, KVM_SET_DEVICE_ATTR, KVM_DEV_HPET_TIMER_GRP_CONFIG, &config);");
+    expect(flat).toContain("ret = hpet_timer_kvm_attr(s, KVM_GET_DEVICE_ATTR, KVM_DEV_HPET_TIMER_GRP_STATE, &state);");
+    expect(flat).toContain("ret = hpet_timer_kvm_attr(s, KVM_SET_DEVICE_ATTR, KVM_DEV_HPET_TIMER_GRP_STATE, &state);");
+    // The one VM ioctl is KVM_CREATE_DEVICE; everything else goes through the device's fd.
+    expect(c.match(/kvm_vm_ioctl\(kvm_state, \w+/g)).toEqual(["kvm_vm_ioctl(kvm_state, KVM_CREATE_DEVICE"]);
+    expect(c.replace(/\/\*[\s\S]*?\*\//g, "")).not.toMatch(/kvm_check_extension|KVM_CAP_/);
+  });
+
+  test("the ioctl API's glue has neither the fd nor the attribute helper", () => {
+    expect(glue).not.toMatch(/kvm_device_ioctl|kvm_create_device|s->kvm\.fd/);
+    expect(glue).toContain("return kvm_vm_ioctl(kvm_state, KVM_CREATE_XCHE, &config);");
   });
 });

@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { loadOrder } from "../../src/harness/initramfs.js";
-import { deviceHeaderView, testPlacement } from "../../src/gen/guest/index.js";
+import { deviceHeaderView, renderDeviceHeader, testPlacement } from "../../src/gen/guest/index.js";
 import { buildKvmTest } from "../../src/harness/kvm-level.js";
 import { parseResults, vmChecks } from "../../src/harness/level-vm.js";
 import type { VmRun } from "../../src/harness/vm.js";
@@ -83,6 +83,46 @@ describe("placement and modules", () => {
       if (device.kvm.bus === "mmio") expect(place.moved + size <= 0xfec00000n).toBe(true);
       else expect(place.moved + size <= 0x10000n).toBe(true);
     }
+  });
+
+  test("the device header names an ioctl-API device's VM ioctls and capability", () => {
+    const xche = generate("devices/xche").device;
+    expect(xche.kvm.api.kind).toBe("ioctl");
+    expect(deviceHeaderView(xche)).toMatchObject({
+      apiDevice: 0,
+      device: null,
+      ioctl: { capability: "KVM_CAP_XCHE", create: "KVM_CREATE_XCHE", configure: "KVM_CONFIGURE_XCHE", getState: "KVM_GET_XCHE_STATE", setState: "KVM_SET_XCHE_STATE" },
+    });
+    const header = renderDeviceHeader(xche);
+    expect(header).toContain("#define DEV_API_DEVICE\t\t0\n");
+    expect(header).toContain("#define DEV_CAP\t\t\tKVM_CAP_XCHE\n");
+    expect(header).toContain("#define DEV_CREATE\t\tKVM_CREATE_XCHE\n");
+    expect(header).not.toMatch(/DEV_TYPE|DEV_GRP_/);
+  });
+
+  test("the device header gives a device-API device's type by number, its groups, and pseudo requests for dev_request()", () => {
+    const hpet = generate("examples/hpet_timer");
+    const { api } = hpet.device.kvm;
+    if (api.kind !== "device") throw new Error("hpet_timer is the device-API example");
+    expect(deviceHeaderView(hpet.device)).toMatchObject({
+      apiDevice: 1,
+      ioctl: null,
+      device: { typeName: "KVM_DEV_TYPE_HPET_TIMER", typeNumber: api.type.number, configGroup: "KVM_DEV_HPET_TIMER_GRP_CONFIG", stateGroup: "KVM_DEV_HPET_TIMER_GRP_STATE" },
+    });
+    const header = renderDeviceHeader(hpet.device);
+    expect(header).toContain("#define DEV_API_DEVICE\t\t1\n");
+    // The system's <linux/kvm.h> has no KVM_DEV_TYPE_HPET_TIMER: the number, named in a comment.
+    expect(header).toContain(`/* KVM_DEV_TYPE_HPET_TIMER: the system's <linux/kvm.h> has no entry for it. */\n#define DEV_TYPE\t\t${api.type.number}\n`);
+    expect(header).toContain("#define DEV_GRP_CONFIG\t\tKVM_DEV_HPET_TIMER_GRP_CONFIG\n");
+    expect(header).toContain("#define DEV_GRP_STATE\t\tKVM_DEV_HPET_TIMER_GRP_STATE\n");
+    // The groups come from the generated uapi header the programs include.
+    const uapi = hpet.files.find((f) => f.path === "kvm/hpet_timer_uapi.h")!.contents;
+    expect(uapi).toContain("#define KVM_DEV_HPET_TIMER_GRP_CONFIG\t");
+    expect(uapi).toContain("#define KVM_DEV_HPET_TIMER_GRP_STATE\t");
+    // Four distinct pseudo requests, and nothing of the ioctl API.
+    const requests = ["CREATE", "CONFIGURE", "GET_STATE", "SET_STATE"].map((r) => header.match(new RegExp(`#define DEV_${r}\\t+(\\S+)\\n`))?.[1]);
+    expect(requests).toEqual(["1", "2", "3", "4"]);
+    expect(header).not.toMatch(/DEV_CAP|KVM_CREATE_HPET_TIMER|KVM_CAP_HPET_TIMER/);
   });
 
   test("modules load dependencies first, built ones before stock ones of the same name", async () => {

@@ -176,7 +176,7 @@ describe("qemuEdits on a fake tree", () => {
     patch(tree);
     const kvm = read(tree, "linux-headers/linux/kvm.h");
     expect(kvm).toMatch(/\n\/\* devgen:xche begin \*\/\n\/\* xche: [^\n]*\n#define KVM_CAP_XCHE 1000\n/);
-    expect(kvm).toContain("#define KVM_CREATE_XCHE _IOW(KVMIO, 0xe4, struct kvm_xche_config)");
+    expect(kvm).toContain("#define KVM_CREATE_XCHE _IOW(KVMIO, 0xfc, struct kvm_xche_config)");
     expect(kvm.endsWith("/* devgen:xche end */\n#endif /* __LINUX_KVM_H */\n")).toBe(true);
   });
 

@@ -39,6 +39,9 @@ const CLI = path.resolve("dist/src/cli/main.js");
 const FIXTURES = path.resolve("test/fixtures/tree-safety");
 const xche = compileDevice("devices/xche");
 const edits = kernelEdits(xche.device, generateAll(xche), LINUX_6_1, null);
+/** hpet_timer has kvm.api "device": its anchors are the enum of device types and kvm_x86_init. */
+const hpet = compileDevice("examples/hpet_timer");
+const hpetEdits = kernelEdits(hpet.device, generateAll(hpet), LINUX_6_1, null);
 
 /** Logs and anything else devgen keeps in its cache go to a scratch cache, not the shared one. */
 const scratchCache = fs.mkdtempSync(path.join(os.tmpdir(), "devgen-safety-cache-"));
@@ -65,6 +68,14 @@ const KERNEL_EXCERPTS: Record<string, string> = {
     "#define KVMIO 0xAE",
     "#define KVM_CAP_PIT2 33",
     "#define KVM_CREATE_PIT2 _IOW(KVMIO, 0x77, struct kvm_pit_config)",
+    "",
+    "enum kvm_device_type {",
+    "\tKVM_DEV_TYPE_FSL_MPIC_20\t= 1,",
+    "#define KVM_DEV_TYPE_FSL_MPIC_20\tKVM_DEV_TYPE_FSL_MPIC_20",
+    "\tKVM_DEV_TYPE_FSL_MPIC_42,",
+    "#define KVM_DEV_TYPE_FSL_MPIC_42\tKVM_DEV_TYPE_FSL_MPIC_42",
+    "\tKVM_DEV_TYPE_MAX,",
+    "};",
     "",
     "#endif /* __LINUX_KVM_H */",
     "",
@@ -129,6 +140,13 @@ const KERNEL_EXCERPTS: Record<string, string> = {
     "{",
     "\tkvm_free_pit(kvm);",
     "}",
+    "",
+    "static int __init kvm_x86_init(void)",
+    "{",
+    "\tkvm_mmu_x86_module_init();",
+    "\treturn 0;",
+    "}",
+    "module_init(kvm_x86_init);",
     "",
   ].join("\n"),
 };
@@ -226,6 +244,16 @@ describe("1. a tree of an unexpected version is refused and left byte for byte",
     const tree = editedKernelTree(file, from, to);
     const before = treeHash(tree);
     expect(caught(() => planPatch(tree, "xche", edits)).diagnostics.map((d) => d.message)).toEqual([message]);
+    expect(treeHash(tree)).toBe(before);
+  });
+
+  test.each([
+    ["include/uapi/linux/kvm.h", "\tKVM_DEV_TYPE_MAX,\n", "\tKVM_DEV_TYPE_LAST,\n", "include/uapi/linux/kvm.h: anchor `KVM_DEV_TYPE_MAX, (enum kvm_device_type)` not found"],
+    ["arch/x86/kvm/x86.c", "\tkvm_mmu_x86_module_init();\n", "\tkvm_mmu_module_init();\n", "arch/x86/kvm/x86.c: anchor `kvm_mmu_x86_module_init(); (kvm_x86_init)` not found"],
+  ])("a device-API device: %s: %j changed", (file, from, to, message) => {
+    const tree = editedKernelTree(file, from, to);
+    const before = treeHash(tree);
+    expect(caught(() => planPatch(tree, "hpet_timer", hpetEdits)).diagnostics.map((d) => d.message)).toEqual([message]);
     expect(treeHash(tree)).toBe(before);
   });
 

@@ -446,6 +446,41 @@ describe("BAR, PCI and KVM numbers", () => {
       },
     ],
     [
+      "unknown KVM API",
+      {
+        given: { kvm: `{ api: /*@*/"vfio" as any, ioctl: { number: 0xe4 }, capability: { number: 1000 } }` },
+        want: [{ message: 'kvm.api must be one of "ioctl", "device", got "vfio"' }],
+      },
+    ],
+    [
+      "device API with ioctl numbers",
+      {
+        given: { kvm: `{ api: "device", ioctl: /*@*/{ number: 0xe4 } }` },
+        want: [{ message: 'kvm.ioctl belongs to api "ioctl", and this device has api "device"', hint: 'remove kvm.ioctl, or set kvm.api to "ioctl"' }],
+      },
+    ],
+    [
+      "ioctl API with a device type",
+      {
+        given: { kvm: `{ ioctl: { number: 0xe4 }, capability: { number: 1000 }, deviceType: /*@*/{ number: 128 } }` },
+        want: [{ message: 'kvm.deviceType belongs to api "device", and this device has api "ioctl"', hint: 'remove kvm.deviceType, or set kvm.api to "device"' }],
+      },
+    ],
+    [
+      "device type colliding with upstream's",
+      {
+        given: { kvm: `{ api: "device", deviceType: { number: /*@*/5 } }` },
+        want: [{ message: "KVM device type 5 collides with upstream KVM, which numbers its device types upward from 1", hint: "use a number from 128 to 255" }],
+      },
+    ],
+    [
+      "device type that would grow KVM's table",
+      {
+        given: { kvm: `{ api: "device", deviceType: { number: /*@*/4096 } }` },
+        want: [{ message: "KVM device type 4096 would size KVM's table of device types to 4097 entries", hint: "use a number from 128 to 255" }],
+      },
+    ],
+    [
       "KVM name without the KVM_ prefix",
       {
         given: { kvm: `{ ioctl: { name: /*@*/"CREATE_FOO", number: 0xe4 }, capability: { number: 1000 } }` },

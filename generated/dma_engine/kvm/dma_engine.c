@@ -23,13 +23,24 @@ struct kvm_dma_engine {
 	struct kvm *kvm;
 
 	/*
-	 * Where the BAR decodes. Changed under kvm->slots_lock and only while the
-	 * device is off the bus, so the I/O handlers read them without a lock.
+	 * Serialises KVM_CONFIGURE_DMA_ENGINE, so that a move and its GSI change
+	 * apply together. Taken before kvm->slots_lock and before lock.
+	 */
+	struct mutex config_lock;
+
+	/*
+	 * Where the BAR decodes: base is 0 while unmapped. Changed under
+	 * kvm->slots_lock and only while the device is off the bus, so the I/O
+	 * handlers read them without a lock.
 	 */
 	gpa_t base;
 	bool mapped;
 
-	/* Protects the registers and the interrupt line below. */
+	/*
+	 * Protects the registers and the interrupt line below. Never held across
+	 * kvm_io_bus_(un)register_dev(): they wait for the vCPUs in the handlers,
+	 * which may be waiting for it.
+	 */
 	struct mutex lock;
 	struct dma_engine_core core;
 	int irq_source_id;
@@ -143,108 +154,88 @@ static int dma_engine_check_config(const struct kvm_dma_engine_config *config)
 	return 0;
 }
 
-static int dma_engine_create(struct kvm *kvm, const struct kvm_dma_engine_config *config)
+/* What both ways of creating the device set up; the caller decides where it sits. */
+static void dma_engine_init(struct kvm_dma_engine *dev, struct kvm *kvm)
 {
-	struct kvm_dma_engine *dev;
-	int r;
-
-	if (kvm->arch.dma_engine)
-		return -EEXIST;
-	r = dma_engine_check_config(config);
-	if (r)
-		return r;
-	/* The GSI must reach an I/O APIC in the kernel: not a split irqchip's. */
-	if (!irqchip_kernel(kvm))
-		return -ENOENT;
-
-	dev = kzalloc(sizeof(*dev), GFP_KERNEL_ACCOUNT);
-	if (!dev)
-		return -ENOMEM;
-
-	dev->irq_source_id = kvm_request_irq_source_id(kvm);
-	if (dev->irq_source_id < 0) {
-		r = dev->irq_source_id;
-		goto fail_request;
-	}
-	dev->gsi = config->gsi;
-
+	mutex_init(&dev->config_lock);
 	mutex_init(&dev->lock);
 	dev->kvm = kvm;
-	dev->base = config->base;
-	dev->mapped = !(config->flags & KVM_DMA_ENGINE_UNMAPPED);
 	dma_engine_core_reset(&dev->core);
 	kvm_iodevice_init(&dev->dev, &dma_engine_ops);
-
-	if (dev->mapped) {
-		mutex_lock(&kvm->slots_lock);
-		r = kvm_io_bus_register_dev(kvm, KVM_MMIO_BUS, dev->base,
-					    DMA_ENGINE_BAR_SIZE, &dev->dev);
-		mutex_unlock(&kvm->slots_lock);
-		if (r < 0)
-			goto fail_register;
-	}
-
-	mutex_lock(&dev->lock);
-	dma_engine_update_irq(dev);
-	mutex_unlock(&dev->lock);
-
-	kvm->arch.dma_engine = dev;
-	pr_debug("created at %#llx%s\n", dev->base, dev->mapped ? "" : " (unmapped)");
-	return 0;
-
-fail_register:
-	kvm_free_irq_source_id(kvm, dev->irq_source_id);
-fail_request:
-	kfree(dev);
-	return r;
 }
 
-static int dma_engine_configure(struct kvm *kvm, const struct kvm_dma_engine_config *config)
+/*
+ * Puts the BAR where @config says. A failure is returned with the device off the
+ * bus (unmapped, base 0): unregistering fails only when KVM, out of memory, has
+ * dropped the whole bus, the device with it; registering fails on a full bus or
+ * out of memory, and trying the old base again could only fail the same way. So
+ * one outcome for every failure, which the caller can mirror without guessing.
+ */
+static int dma_engine_move(struct kvm_dma_engine *dev, const struct kvm_dma_engine_config *config)
 {
-	struct kvm_dma_engine *dev = kvm->arch.dma_engine;
+	struct kvm *kvm = dev->kvm;
 	bool mapped = !(config->flags & KVM_DMA_ENGINE_UNMAPPED);
 	int r;
 
-	if (!dev)
-		return -ENXIO;
+	lockdep_assert_held(&kvm->slots_lock);
+	if (mapped == dev->mapped && config->base == dev->base)
+		return 0;
+
+	if (dev->mapped) {
+		r = kvm_io_bus_unregister_dev(kvm, KVM_MMIO_BUS, &dev->dev);
+		dev->mapped = false;
+		dev->base = 0;
+		if (r)
+			return r;
+	}
+	if (!mapped)
+		return 0;
+
+	dev->base = config->base;
+	dev->mapped = true;
+	r = kvm_io_bus_register_dev(kvm, KVM_MMIO_BUS, dev->base,
+				    DMA_ENGINE_BAR_SIZE, &dev->dev);
+	if (r < 0) {
+		dev->mapped = false;
+		dev->base = 0;
+	}
+	return r;
+}
+
+/*
+ * The move under kvm->slots_lock, then, only if it succeeded, the GSI under the
+ * device's lock alone: kvm_set_irq() runs under neither kvm->lock nor slots_lock.
+ */
+static int dma_engine_configure(struct kvm_dma_engine *dev,
+				const struct kvm_dma_engine_config *config)
+{
+	struct kvm *kvm = dev->kvm;
+	int r;
+
 	r = dma_engine_check_config(config);
 	if (r)
 		return r;
 
+	mutex_lock(&dev->config_lock);
 	mutex_lock(&kvm->slots_lock);
-	mutex_lock(&dev->lock);
-	dma_engine_set_gsi(dev, config->gsi);
-	mutex_unlock(&dev->lock);
-
-	if (mapped == dev->mapped && (!mapped || config->base == dev->base))
-		goto out;
-
-	if (dev->mapped) {
-		kvm_io_bus_unregister_dev(kvm, KVM_MMIO_BUS, &dev->dev);
-		dev->mapped = false;
-	}
-	dev->base = config->base;
-	if (mapped) {
-		dev->mapped = true;
-		r = kvm_io_bus_register_dev(kvm, KVM_MMIO_BUS, dev->base,
-					    DMA_ENGINE_BAR_SIZE, &dev->dev);
-		if (r < 0)
-			dev->mapped = false;
-	}
-	pr_debug("moved to %#llx%s\n", dev->base, dev->mapped ? "" : " (unmapped)");
-out:
+	r = dma_engine_move(dev, config);
+	pr_debug("at %#llx%s: %d\n", dev->base, dev->mapped ? "" : " (unmapped)", r);
 	mutex_unlock(&kvm->slots_lock);
+	if (!r) {
+		mutex_lock(&dev->lock);
+		dma_engine_set_gsi(dev, config->gsi);
+		mutex_unlock(&dev->lock);
+	}
+	mutex_unlock(&dev->config_lock);
 	return r;
 }
 
-static int dma_engine_get_state(struct kvm *kvm, const struct kvm_dma_engine_state *state)
+static int dma_engine_get_state(struct kvm_dma_engine *dev,
+				const struct kvm_dma_engine_state *state)
 {
-	struct kvm_dma_engine *dev = kvm->arch.dma_engine;
 	u64 *regs;
 	int r = 0;
 
-	if (!dev)
-		return -ENXIO;
 	if (state->flags || memchr_inv(state->pad, 0, sizeof(state->pad)))
 		return -EINVAL;
 	if (state->nr_regs < DMA_ENGINE_NR_REGS)
@@ -262,13 +253,11 @@ static int dma_engine_get_state(struct kvm *kvm, const struct kvm_dma_engine_sta
 	return r;
 }
 
-static int dma_engine_set_state(struct kvm *kvm, const struct kvm_dma_engine_state *state)
+static int dma_engine_set_state(struct kvm_dma_engine *dev,
+				const struct kvm_dma_engine_state *state)
 {
-	struct kvm_dma_engine *dev = kvm->arch.dma_engine;
 	u64 *regs;
 
-	if (!dev)
-		return -ENXIO;
 	if (state->flags || memchr_inv(state->pad, 0, sizeof(state->pad)))
 		return -EINVAL;
 	if (state->nr_regs != DMA_ENGINE_NR_REGS)
@@ -295,39 +284,112 @@ static int dma_engine_set_state(struct kvm *kvm, const struct kvm_dma_engine_sta
 }
 
 /*
+ * kvm->lock makes the check for an existing device and its publication one step,
+ * as for KVM_CREATE_PIT2; the line is driven after it is dropped.
+ */
+static int dma_engine_create(struct kvm *kvm, const struct kvm_dma_engine_config *config)
+{
+	struct kvm_dma_engine *dev;
+	int r;
+
+	r = dma_engine_check_config(config);
+	if (r)
+		return r;
+
+	mutex_lock(&kvm->lock);
+	r = -EEXIST;
+	if (kvm->arch.dma_engine)
+		goto out;
+	/* The GSI must reach an I/O APIC in the kernel: not a split irqchip's. */
+	r = -ENOENT;
+	if (!irqchip_kernel(kvm))
+		goto out;
+	r = -ENOMEM;
+	dev = kzalloc(sizeof(*dev), GFP_KERNEL_ACCOUNT);
+	if (!dev)
+		goto out;
+
+	dev->irq_source_id = kvm_request_irq_source_id(kvm);
+	if (dev->irq_source_id < 0) {
+		r = dev->irq_source_id;
+		goto fail_request;
+	}
+	dev->gsi = config->gsi;
+
+	dma_engine_init(dev, kvm);
+	dev->base = config->base;
+	dev->mapped = !(config->flags & KVM_DMA_ENGINE_UNMAPPED);
+
+	if (dev->mapped) {
+		mutex_lock(&kvm->slots_lock);
+		r = kvm_io_bus_register_dev(kvm, KVM_MMIO_BUS, dev->base,
+					    DMA_ENGINE_BAR_SIZE, &dev->dev);
+		mutex_unlock(&kvm->slots_lock);
+		if (r < 0)
+			goto fail_register;
+	}
+	pr_debug("created at %#llx%s\n", dev->base, dev->mapped ? "" : " (unmapped)");
+
+	/* Pairs with smp_load_acquire() in dma_engine_find(). */
+	smp_store_release(&kvm->arch.dma_engine, dev);
+	mutex_unlock(&kvm->lock);
+
+	mutex_lock(&dev->lock);
+	dma_engine_update_irq(dev);
+	mutex_unlock(&dev->lock);
+	return 0;
+
+fail_register:
+	kvm_free_irq_source_id(kvm, dev->irq_source_id);
+fail_request:
+	kfree(dev);
+out:
+	mutex_unlock(&kvm->lock);
+	return r;
+}
+
+/* The device for the ioctls that run without kvm->lock: NULL, or it until the VM goes. */
+static struct kvm_dma_engine *dma_engine_find(struct kvm *kvm)
+{
+	/* Pairs with smp_store_release() in dma_engine_create(). */
+	return smp_load_acquire(&kvm->arch.dma_engine);
+}
+
+/*
  * KVM_CREATE_DMA_ENGINE, KVM_CONFIGURE_DMA_ENGINE,
  * KVM_GET_DMA_ENGINE_STATE and KVM_SET_DMA_ENGINE_STATE, called from
- * kvm_arch_vm_ioctl(). kvm->lock serialises them as it does
- * KVM_CREATE_PIT2.
+ * kvm_arch_vm_ioctl(). User memory is copied in before any lock is taken
+ * and out after the last is dropped. Lock order: kvm->lock (create only,
+ * as for KVM_CREATE_PIT2), then kvm->slots_lock; config_lock (configure),
+ * then kvm->slots_lock, dropped before the device's lock is taken. The
+ * device's lock is never held with kvm->lock or slots_lock, so
+ * kvm_set_irq() runs under none of KVM's locks.
  */
 int kvm_dma_engine_vm_ioctl(struct kvm *kvm, unsigned int ioctl, void __user *argp)
 {
 	struct kvm_dma_engine_state __user *ustate = argp;
 	struct kvm_dma_engine_config config;
 	struct kvm_dma_engine_state state;
+	struct kvm_dma_engine *dev;
 	int r;
 
 	switch (ioctl) {
 	case KVM_CREATE_DMA_ENGINE:
 		if (copy_from_user(&config, argp, sizeof(config)))
 			return -EFAULT;
-		mutex_lock(&kvm->lock);
 		r = dma_engine_create(kvm, &config);
-		mutex_unlock(&kvm->lock);
 		break;
 	case KVM_CONFIGURE_DMA_ENGINE:
 		if (copy_from_user(&config, argp, sizeof(config)))
 			return -EFAULT;
-		mutex_lock(&kvm->lock);
-		r = dma_engine_configure(kvm, &config);
-		mutex_unlock(&kvm->lock);
+		dev = dma_engine_find(kvm);
+		r = dev ? dma_engine_configure(dev, &config) : -ENXIO;
 		break;
 	case KVM_GET_DMA_ENGINE_STATE:
 		if (copy_from_user(&state, argp, sizeof(state)))
 			return -EFAULT;
-		mutex_lock(&kvm->lock);
-		r = dma_engine_get_state(kvm, &state);
-		mutex_unlock(&kvm->lock);
+		dev = dma_engine_find(kvm);
+		r = dev ? dma_engine_get_state(dev, &state) : -ENXIO;
 		if (put_user(DMA_ENGINE_NR_REGS, &ustate->nr_regs) ||
 		    put_user(DMA_ENGINE_STATE_LAYOUT, &ustate->layout))
 			r = -EFAULT;
@@ -335,9 +397,8 @@ int kvm_dma_engine_vm_ioctl(struct kvm *kvm, unsigned int ioctl, void __user *ar
 	case KVM_SET_DMA_ENGINE_STATE:
 		if (copy_from_user(&state, argp, sizeof(state)))
 			return -EFAULT;
-		mutex_lock(&kvm->lock);
-		r = dma_engine_set_state(kvm, &state);
-		mutex_unlock(&kvm->lock);
+		dev = dma_engine_find(kvm);
+		r = dev ? dma_engine_set_state(dev, &state) : -ENXIO;
 		if (put_user(DMA_ENGINE_NR_REGS, &ustate->nr_regs))
 			r = -EFAULT;
 		break;

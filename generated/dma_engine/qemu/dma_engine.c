@@ -15,6 +15,7 @@
 #include "hw/qdev-properties.h"
 #include "migration/vmstate.h"
 #include "sysemu/kvm.h"
+#include "sysemu/runstate.h"
 #include "qom/object.h"
 #ifdef CONFIG_KVM
 #include <linux/kvm.h>
@@ -37,7 +38,7 @@ struct DmaEngineState {
     /* Let KVM's in-kernel device handle the BAR: auto, on or off. */
     OnOffAuto in_kernel;
     struct {
-        bool created;           /* KVM_CREATE_DMA_ENGINE succeeded */
+        bool created;           /* KVM has the device */
         bool mapped;            /* KVM decodes the BAR at @base */
         uint64_t base;          /* PCI_BAR_UNMAPPED when not mapped */
         uint32_t gsi;
@@ -88,6 +89,22 @@ static const MemoryRegionOps dma_engine_bar_ops = {
     },
 };
 
+/*
+ * KVM holds the registers and could not do what QEMU asked, so QEMU's copy is
+ * stale: serving the BAR from it would show the guest another device. Stop the
+ * VM with the reason instead, as hw/i386/kvm/i8254.c aborts when KVM refuses
+ * the PIT's state. The run state asks for a system reset before the VM runs
+ * again, and reset puts KVM's device back in step. Falling back to emulation
+ * would need two more ioctls (get the state, unmap) that fail the same way:
+ * out of memory, or on a bus KVM dropped whole.
+ */
+static void dma_engine_kvm_stop(void)
+{
+    error_report(
+        "dma_engine: the in-kernel device is out of step; stopping the VM");
+    vm_stop(RUN_STATE_INTERNAL_ERROR);
+}
+
 #ifdef CONFIG_KVM
 /* The GSI that pin A reaches through the bridges and the chipset's router. */
 static uint32_t dma_engine_kvm_gsi(DmaEngineState *s)
@@ -98,8 +115,24 @@ static uint32_t dma_engine_kvm_gsi(DmaEngineState *s)
     return route.mode == PCI_INTX_ENABLED ? route.irq : KVM_DMA_ENGINE_NO_GSI;
 }
 
-/* Tells KVM where the BAR is now (@addr) and which GSI the device drives. */
-static void dma_engine_kvm_configure(DmaEngineState *s, pcibus_t addr)
+/* KVM_CREATE_DMA_ENGINE: the device, not decoding yet, on pin A's GSI. */
+static int dma_engine_kvm_new(DmaEngineState *s)
+{
+    struct kvm_dma_engine_config config = {
+        .gsi = dma_engine_kvm_gsi(s),
+        .flags = KVM_DMA_ENGINE_UNMAPPED,
+    };
+
+    s->kvm.gsi = config.gsi;
+    return kvm_vm_ioctl(kvm_state, KVM_CREATE_DMA_ENGINE, &config);
+}
+
+/*
+ * Tells KVM where the BAR is now (@addr) and which GSI the device drives.
+ * s->kvm keeps what KVM last accepted: after a failure KVM's device may be
+ * unmapped instead, which the next unmapping call (reset) brings back in step.
+ */
+static int dma_engine_kvm_configure(DmaEngineState *s, pcibus_t addr)
 {
     struct kvm_dma_engine_config config = {
         .gsi = dma_engine_kvm_gsi(s),
@@ -109,7 +142,7 @@ static void dma_engine_kvm_configure(DmaEngineState *s, pcibus_t addr)
 
     if (mapped == s->kvm.mapped && addr == s->kvm.base &&
         config.gsi == s->kvm.gsi) {
-        return;
+        return 0;
     }
     if (mapped) {
         config.base = addr;
@@ -120,18 +153,21 @@ static void dma_engine_kvm_configure(DmaEngineState *s, pcibus_t addr)
     if (ret < 0) {
         error_report("dma_engine: KVM_CONFIGURE_DMA_ENGINE failed: %s",
                      strerror(-ret));
-        return;
+        return ret;
     }
     s->kvm.mapped = mapped;
     s->kvm.base = addr;
     s->kvm.gsi = config.gsi;
+    return 0;
 }
 
 static void dma_engine_kvm_intx_routing_changed(PCIDevice *pdev)
 {
     DmaEngineState *s = DMA_ENGINE(pdev);
 
-    dma_engine_kvm_configure(s, s->kvm.base);
+    if (dma_engine_kvm_configure(s, s->kvm.base) < 0) {
+        dma_engine_kvm_stop();
+    }
 }
 
 /*
@@ -141,10 +177,6 @@ static void dma_engine_kvm_intx_routing_changed(PCIDevice *pdev)
  */
 static bool dma_engine_kvm_create(DmaEngineState *s, Error **errp)
 {
-    struct kvm_dma_engine_config config = {
-        .gsi = dma_engine_kvm_gsi(s),
-        .flags = KVM_DMA_ENGINE_UNMAPPED,
-    };
     const char *missing = NULL;
     int ret;
 
@@ -166,7 +198,7 @@ static bool dma_engine_kvm_create(DmaEngineState *s, Error **errp)
         return true;
     }
 
-    ret = kvm_vm_ioctl(kvm_state, KVM_CREATE_DMA_ENGINE, &config);
+    ret = dma_engine_kvm_new(s);
     if (ret < 0) {
         if (s->in_kernel == ON_OFF_AUTO_ON) {
             error_setg_errno(errp, -ret,
@@ -181,7 +213,6 @@ static bool dma_engine_kvm_create(DmaEngineState *s, Error **errp)
     s->kvm.created = true;
     s->kvm.mapped = false;
     s->kvm.base = PCI_BAR_UNMAPPED;
-    s->kvm.gsi = config.gsi;
     pci_device_set_intx_routing_notifier(PCI_DEVICE(s),
                                          dma_engine_kvm_intx_routing_changed);
     return true;
@@ -237,8 +268,9 @@ static bool dma_engine_kvm_create(DmaEngineState *s, Error **errp)
     return true;
 }
 
-static void dma_engine_kvm_configure(DmaEngineState *s, pcibus_t addr)
+static int dma_engine_kvm_configure(DmaEngineState *s, pcibus_t addr)
 {
+    return 0;
 }
 
 static int dma_engine_kvm_get(DmaEngineState *s)
@@ -259,9 +291,11 @@ static void dma_engine_write_config(PCIDevice *pdev, uint32_t addr,
     DmaEngineState *s = DMA_ENGINE(pdev);
 
     pci_default_write_config(pdev, addr, val, len);
-    if (s->kvm.created) {
+    if (s->kvm.created &&
         dma_engine_kvm_configure(s,
-                                 pci_get_bar_addr(pdev, DMA_ENGINE_BAR_INDEX));
+                                 pci_get_bar_addr(pdev,
+                                                  DMA_ENGINE_BAR_INDEX)) < 0) {
+        dma_engine_kvm_stop();
     }
 }
 
@@ -272,8 +306,10 @@ static void dma_engine_reset(DeviceState *dev)
     dma_engine_core_reset(&s->core);
     if (s->kvm.created) {
         /* PCI reset unmaps the BAR without a config write. */
-        dma_engine_kvm_configure(s, PCI_BAR_UNMAPPED);
-        dma_engine_kvm_put(s);
+        if (dma_engine_kvm_configure(s, PCI_BAR_UNMAPPED) < 0 ||
+            dma_engine_kvm_put(s) < 0) {
+            dma_engine_kvm_stop();
+        }
         return;
     }
     dma_engine_update_irq(s);
@@ -290,6 +326,7 @@ static int dma_engine_pre_save(void *opaque)
 static int dma_engine_post_load(void *opaque, int version_id)
 {
     DmaEngineState *s = opaque;
+    int ret;
 
     if (s->layout != DMA_ENGINE_STATE_LAYOUT) {
         error_report(
@@ -308,9 +345,12 @@ static int dma_engine_post_load(void *opaque, int version_id)
         s->irq_level = dma_engine_core_irq_level(&s->core);
         return 0;
     }
-    dma_engine_kvm_configure(s,
-                             pci_get_bar_addr(PCI_DEVICE(s),
-                                              DMA_ENGINE_BAR_INDEX));
+    ret = dma_engine_kvm_configure(s,
+                                   pci_get_bar_addr(PCI_DEVICE(s),
+                                                    DMA_ENGINE_BAR_INDEX));
+    if (ret < 0) {
+        return ret;
+    }
     return dma_engine_kvm_put(s);
 }
 

@@ -23,7 +23,7 @@ struct kvm_dma_engine_state {
 	__u32 pad[3];	/* must be zero */
 };
 
-#define KVM_CREATE_DMA_ENGINE _IOW(KVMIO, 0xf0, struct kvm_dma_engine_config)
-#define KVM_CONFIGURE_DMA_ENGINE _IOW(KVMIO, 0xf1, struct kvm_dma_engine_config)
-#define KVM_GET_DMA_ENGINE_STATE _IOWR(KVMIO, 0xf2, struct kvm_dma_engine_state)
-#define KVM_SET_DMA_ENGINE_STATE _IOWR(KVMIO, 0xf3, struct kvm_dma_engine_state)
+#define KVM_CREATE_DMA_ENGINE _IOW(KVMIO, 0xf4, struct kvm_dma_engine_config)
+#define KVM_CONFIGURE_DMA_ENGINE _IOW(KVMIO, 0xf5, struct kvm_dma_engine_config)
+#define KVM_GET_DMA_ENGINE_STATE _IOWR(KVMIO, 0xf6, struct kvm_dma_engine_state)
+#define KVM_SET_DMA_ENGINE_STATE _IOWR(KVMIO, 0xf7, struct kvm_dma_engine_state)

@@ -23,13 +23,25 @@ struct kvm_hpet_timer {
 	struct kvm *kvm;
 
 	/*
-	 * Where the BAR decodes. Changed under kvm->slots_lock and only while the
-	 * device is off the bus, so the I/O handlers read them without a lock.
+	 * Serialises KVM_SET_DEVICE_ATTR(KVM_DEV_HPET_TIMER_GRP_CONFIG), so that a
+	 * move and its GSI change apply together. Taken before kvm->slots_lock and
+	 * before lock.
+	 */
+	struct mutex config_lock;
+
+	/*
+	 * Where the BAR decodes: base is 0 while unmapped. Changed under
+	 * kvm->slots_lock and only while the device is off the bus, so the I/O
+	 * handlers read them without a lock.
 	 */
 	gpa_t base;
 	bool mapped;
 
-	/* Protects the registers and the interrupt line below. */
+	/*
+	 * Protects the registers and the interrupt line below. Never held across
+	 * kvm_io_bus_(un)register_dev(): they wait for the vCPUs in the handlers,
+	 * which may be waiting for it.
+	 */
 	struct mutex lock;
 	struct hpet_timer_core core;
 	int irq_source_id;
@@ -143,108 +155,88 @@ static int hpet_timer_check_config(const struct kvm_hpet_timer_config *config)
 	return 0;
 }
 
-static int hpet_timer_create(struct kvm *kvm, const struct kvm_hpet_timer_config *config)
+/* What both ways of creating the device set up; the caller decides where it sits. */
+static void hpet_timer_init(struct kvm_hpet_timer *dev, struct kvm *kvm)
 {
-	struct kvm_hpet_timer *dev;
-	int r;
-
-	if (kvm->arch.hpet_timer)
-		return -EEXIST;
-	r = hpet_timer_check_config(config);
-	if (r)
-		return r;
-	/* The GSI must reach an I/O APIC in the kernel: not a split irqchip's. */
-	if (!irqchip_kernel(kvm))
-		return -ENOENT;
-
-	dev = kzalloc(sizeof(*dev), GFP_KERNEL_ACCOUNT);
-	if (!dev)
-		return -ENOMEM;
-
-	dev->irq_source_id = kvm_request_irq_source_id(kvm);
-	if (dev->irq_source_id < 0) {
-		r = dev->irq_source_id;
-		goto fail_request;
-	}
-	dev->gsi = config->gsi;
-
+	mutex_init(&dev->config_lock);
 	mutex_init(&dev->lock);
 	dev->kvm = kvm;
-	dev->base = config->base;
-	dev->mapped = !(config->flags & KVM_HPET_TIMER_UNMAPPED);
 	hpet_timer_core_reset(&dev->core);
 	kvm_iodevice_init(&dev->dev, &hpet_timer_ops);
-
-	if (dev->mapped) {
-		mutex_lock(&kvm->slots_lock);
-		r = kvm_io_bus_register_dev(kvm, KVM_MMIO_BUS, dev->base,
-					    HPET_TIMER_BAR_SIZE, &dev->dev);
-		mutex_unlock(&kvm->slots_lock);
-		if (r < 0)
-			goto fail_register;
-	}
-
-	mutex_lock(&dev->lock);
-	hpet_timer_update_irq(dev);
-	mutex_unlock(&dev->lock);
-
-	kvm->arch.hpet_timer = dev;
-	pr_debug("created at %#llx%s\n", dev->base, dev->mapped ? "" : " (unmapped)");
-	return 0;
-
-fail_register:
-	kvm_free_irq_source_id(kvm, dev->irq_source_id);
-fail_request:
-	kfree(dev);
-	return r;
 }
 
-static int hpet_timer_configure(struct kvm *kvm, const struct kvm_hpet_timer_config *config)
+/*
+ * Puts the BAR where @config says. A failure is returned with the device off the
+ * bus (unmapped, base 0): unregistering fails only when KVM, out of memory, has
+ * dropped the whole bus, the device with it; registering fails on a full bus or
+ * out of memory, and trying the old base again could only fail the same way. So
+ * one outcome for every failure, which the caller can mirror without guessing.
+ */
+static int hpet_timer_move(struct kvm_hpet_timer *dev, const struct kvm_hpet_timer_config *config)
 {
-	struct kvm_hpet_timer *dev = kvm->arch.hpet_timer;
+	struct kvm *kvm = dev->kvm;
 	bool mapped = !(config->flags & KVM_HPET_TIMER_UNMAPPED);
 	int r;
 
-	if (!dev)
-		return -ENXIO;
+	lockdep_assert_held(&kvm->slots_lock);
+	if (mapped == dev->mapped && config->base == dev->base)
+		return 0;
+
+	if (dev->mapped) {
+		r = kvm_io_bus_unregister_dev(kvm, KVM_MMIO_BUS, &dev->dev);
+		dev->mapped = false;
+		dev->base = 0;
+		if (r)
+			return r;
+	}
+	if (!mapped)
+		return 0;
+
+	dev->base = config->base;
+	dev->mapped = true;
+	r = kvm_io_bus_register_dev(kvm, KVM_MMIO_BUS, dev->base,
+				    HPET_TIMER_BAR_SIZE, &dev->dev);
+	if (r < 0) {
+		dev->mapped = false;
+		dev->base = 0;
+	}
+	return r;
+}
+
+/*
+ * The move under kvm->slots_lock, then, only if it succeeded, the GSI under the
+ * device's lock alone: kvm_set_irq() runs under neither kvm->lock nor slots_lock.
+ */
+static int hpet_timer_configure(struct kvm_hpet_timer *dev,
+				const struct kvm_hpet_timer_config *config)
+{
+	struct kvm *kvm = dev->kvm;
+	int r;
+
 	r = hpet_timer_check_config(config);
 	if (r)
 		return r;
 
+	mutex_lock(&dev->config_lock);
 	mutex_lock(&kvm->slots_lock);
-	mutex_lock(&dev->lock);
-	hpet_timer_set_gsi(dev, config->gsi);
-	mutex_unlock(&dev->lock);
-
-	if (mapped == dev->mapped && (!mapped || config->base == dev->base))
-		goto out;
-
-	if (dev->mapped) {
-		kvm_io_bus_unregister_dev(kvm, KVM_MMIO_BUS, &dev->dev);
-		dev->mapped = false;
-	}
-	dev->base = config->base;
-	if (mapped) {
-		dev->mapped = true;
-		r = kvm_io_bus_register_dev(kvm, KVM_MMIO_BUS, dev->base,
-					    HPET_TIMER_BAR_SIZE, &dev->dev);
-		if (r < 0)
-			dev->mapped = false;
-	}
-	pr_debug("moved to %#llx%s\n", dev->base, dev->mapped ? "" : " (unmapped)");
-out:
+	r = hpet_timer_move(dev, config);
+	pr_debug("at %#llx%s: %d\n", dev->base, dev->mapped ? "" : " (unmapped)", r);
 	mutex_unlock(&kvm->slots_lock);
+	if (!r) {
+		mutex_lock(&dev->lock);
+		hpet_timer_set_gsi(dev, config->gsi);
+		mutex_unlock(&dev->lock);
+	}
+	mutex_unlock(&dev->config_lock);
 	return r;
 }
 
-static int hpet_timer_get_state(struct kvm *kvm, const struct kvm_hpet_timer_state *state)
+static int hpet_timer_get_state(struct kvm_hpet_timer *dev,
+				const struct kvm_hpet_timer_state *state)
 {
-	struct kvm_hpet_timer *dev = kvm->arch.hpet_timer;
 	u64 *regs;
 	int r = 0;
 
-	if (!dev)
-		return -ENXIO;
 	if (state->flags || memchr_inv(state->pad, 0, sizeof(state->pad)))
 		return -EINVAL;
 	if (state->nr_regs < HPET_TIMER_NR_REGS)
@@ -262,13 +254,11 @@ static int hpet_timer_get_state(struct kvm *kvm, const struct kvm_hpet_timer_sta
 	return r;
 }
 
-static int hpet_timer_set_state(struct kvm *kvm, const struct kvm_hpet_timer_state *state)
+static int hpet_timer_set_state(struct kvm_hpet_timer *dev,
+				const struct kvm_hpet_timer_state *state)
 {
-	struct kvm_hpet_timer *dev = kvm->arch.hpet_timer;
 	u64 *regs;
 
-	if (!dev)
-		return -ENXIO;
 	if (state->flags || memchr_inv(state->pad, 0, sizeof(state->pad)))
 		return -EINVAL;
 	if (state->nr_regs != HPET_TIMER_NR_REGS)
@@ -295,72 +285,115 @@ static int hpet_timer_set_state(struct kvm *kvm, const struct kvm_hpet_timer_sta
 }
 
 /*
- * KVM_CREATE_HPET_TIMER, KVM_CONFIGURE_HPET_TIMER,
- * KVM_GET_HPET_TIMER_STATE and KVM_SET_HPET_TIMER_STATE, called from
- * kvm_arch_vm_ioctl(). kvm->lock serialises them as it does
- * KVM_CREATE_PIT2.
+ * KVM_CREATE_DEVICE(KVM_DEV_TYPE_HPET_TIMER), called with kvm->lock held. The device starts
+ * unmapped and driving no GSI, until the VMM configures it.
  */
-int kvm_hpet_timer_vm_ioctl(struct kvm *kvm, unsigned int ioctl, void __user *argp)
+static int hpet_timer_create_device(struct kvm_device *kdev, u32 type)
 {
-	struct kvm_hpet_timer_state __user *ustate = argp;
+	struct kvm *kvm = kdev->kvm;
+	struct kvm_hpet_timer *dev;
+
+	/* The GSI must reach an I/O APIC in the kernel: not a split irqchip's. */
+	if (!irqchip_kernel(kvm))
+		return -ENOENT;
+
+	dev = kzalloc(sizeof(*dev), GFP_KERNEL_ACCOUNT);
+	if (!dev)
+		return -ENOMEM;
+	dev->irq_source_id = kvm_request_irq_source_id(kvm);
+	if (dev->irq_source_id < 0) {
+		int r = dev->irq_source_id;
+
+		kfree(dev);
+		return r;
+	}
+	dev->gsi = KVM_HPET_TIMER_NO_GSI;
+	hpet_timer_init(dev, kvm);
+	kdev->private = dev;
+	return 0;
+}
+
+/*
+ * KVM destroys devices after the VM's I/O buses and irqchip: there is no bus
+ * left to leave and no line to lower, and the interrupt source id goes with
+ * the VM.
+ */
+static void hpet_timer_destroy_device(struct kvm_device *kdev)
+{
+	kfree(kdev->private);
+	kfree(kdev);
+}
+
+static int hpet_timer_set_attr(struct kvm_device *kdev, struct kvm_device_attr *attr)
+{
+	struct kvm_hpet_timer *dev = kdev->private;
+	void __user *uaddr = u64_to_user_ptr(attr->addr);
+	struct kvm_hpet_timer_state __user *ustate = uaddr;
 	struct kvm_hpet_timer_config config;
 	struct kvm_hpet_timer_state state;
 	int r;
 
-	switch (ioctl) {
-	case KVM_CREATE_HPET_TIMER:
-		if (copy_from_user(&config, argp, sizeof(config)))
+	if (attr->attr)
+		return -ENXIO;
+	switch (attr->group) {
+	case KVM_DEV_HPET_TIMER_GRP_CONFIG:
+		if (copy_from_user(&config, uaddr, sizeof(config)))
 			return -EFAULT;
-		mutex_lock(&kvm->lock);
-		r = hpet_timer_create(kvm, &config);
-		mutex_unlock(&kvm->lock);
-		break;
-	case KVM_CONFIGURE_HPET_TIMER:
-		if (copy_from_user(&config, argp, sizeof(config)))
+		return hpet_timer_configure(dev, &config);
+	case KVM_DEV_HPET_TIMER_GRP_STATE:
+		if (copy_from_user(&state, uaddr, sizeof(state)))
 			return -EFAULT;
-		mutex_lock(&kvm->lock);
-		r = hpet_timer_configure(kvm, &config);
-		mutex_unlock(&kvm->lock);
-		break;
-	case KVM_GET_HPET_TIMER_STATE:
-		if (copy_from_user(&state, argp, sizeof(state)))
-			return -EFAULT;
-		mutex_lock(&kvm->lock);
-		r = hpet_timer_get_state(kvm, &state);
-		mutex_unlock(&kvm->lock);
-		if (put_user(HPET_TIMER_NR_REGS, &ustate->nr_regs) ||
-		    put_user(HPET_TIMER_STATE_LAYOUT, &ustate->layout))
-			r = -EFAULT;
-		break;
-	case KVM_SET_HPET_TIMER_STATE:
-		if (copy_from_user(&state, argp, sizeof(state)))
-			return -EFAULT;
-		mutex_lock(&kvm->lock);
-		r = hpet_timer_set_state(kvm, &state);
-		mutex_unlock(&kvm->lock);
+		r = hpet_timer_set_state(dev, &state);
 		if (put_user(HPET_TIMER_NR_REGS, &ustate->nr_regs))
 			r = -EFAULT;
-		break;
-	default:
-		r = -ENOTTY;
-		break;
+		return r;
 	}
+	return -ENXIO;
+}
+
+/* Only the state can be read back: the VMM knows where it put the device. */
+static int hpet_timer_get_attr(struct kvm_device *kdev, struct kvm_device_attr *attr)
+{
+	struct kvm_hpet_timer_state __user *ustate = u64_to_user_ptr(attr->addr);
+	struct kvm_hpet_timer_state state;
+	int r;
+
+	if (attr->group != KVM_DEV_HPET_TIMER_GRP_STATE || attr->attr)
+		return -ENXIO;
+	if (copy_from_user(&state, ustate, sizeof(state)))
+		return -EFAULT;
+	r = hpet_timer_get_state(kdev->private, &state);
+	if (put_user(HPET_TIMER_NR_REGS, &ustate->nr_regs) ||
+	    put_user(HPET_TIMER_STATE_LAYOUT, &ustate->layout))
+		r = -EFAULT;
 	return r;
 }
 
-/* Called where x86.c frees the PIT, while irq routing is still valid; a no-op if never created. */
-void kvm_hpet_timer_destroy(struct kvm *kvm)
+static int hpet_timer_has_attr(struct kvm_device *kdev, struct kvm_device_attr *attr)
 {
-	struct kvm_hpet_timer *dev = kvm->arch.hpet_timer;
+	if (attr->attr)
+		return -ENXIO;
+	switch (attr->group) {
+	case KVM_DEV_HPET_TIMER_GRP_CONFIG:
+	case KVM_DEV_HPET_TIMER_GRP_STATE:
+		return 0;
+	default:
+		return -ENXIO;
+	}
+}
 
-	if (!dev)
-		return;
+/* No .release: the device lives as long as the VM, not as long as its fd. */
+static const struct kvm_device_ops hpet_timer_device_ops = {
+	.name = "kvm-hpet_timer",
+	.create = hpet_timer_create_device,
+	.destroy = hpet_timer_destroy_device,
+	.set_attr = hpet_timer_set_attr,
+	.get_attr = hpet_timer_get_attr,
+	.has_attr = hpet_timer_has_attr,
+};
 
-	mutex_lock(&kvm->slots_lock);
-	if (dev->mapped)
-		kvm_io_bus_unregister_dev(kvm, KVM_MMIO_BUS, &dev->dev);
-	mutex_unlock(&kvm->slots_lock);
-	kvm_free_irq_source_id(kvm, dev->irq_source_id);
-	kvm->arch.hpet_timer = NULL;
-	kfree(dev);
+void kvm_hpet_timer_register_ops(void)
+{
+	/* Fails only if another device has taken KVM_DEV_TYPE_HPET_TIMER's number. */
+	WARN_ON(kvm_register_device_ops(&hpet_timer_device_ops, KVM_DEV_TYPE_HPET_TIMER));
 }

@@ -14,7 +14,6 @@
  * The entry points x86.c calls. The device struct stays in the .c file: it
  * embeds the register core, and a register change must not recompile x86.c.
  */
-int kvm_hpet_timer_vm_ioctl(struct kvm *kvm, unsigned int ioctl, void __user *argp);
-void kvm_hpet_timer_destroy(struct kvm *kvm);
+void kvm_hpet_timer_register_ops(void);
 
 #endif /* ARCH_X86_KVM_HPET_TIMER_H */

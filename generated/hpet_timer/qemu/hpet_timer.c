@@ -15,6 +15,7 @@
 #include "hw/qdev-properties.h"
 #include "migration/vmstate.h"
 #include "sysemu/kvm.h"
+#include "sysemu/runstate.h"
 #include "qom/object.h"
 #ifdef CONFIG_KVM
 #include <linux/kvm.h>
@@ -37,7 +38,8 @@ struct HpetTimerState {
     /* Let KVM's in-kernel device handle the BAR: auto, on or off. */
     OnOffAuto in_kernel;
     struct {
-        bool created;           /* KVM_CREATE_HPET_TIMER succeeded */
+        bool created;           /* KVM has the device */
+        int fd;                 /* the device's, for its attributes */
         bool mapped;            /* KVM decodes the BAR at @base */
         uint64_t base;          /* PCI_BAR_UNMAPPED when not mapped */
         uint32_t gsi;
@@ -88,6 +90,22 @@ static const MemoryRegionOps hpet_timer_bar_ops = {
     },
 };
 
+/*
+ * KVM holds the registers and could not do what QEMU asked, so QEMU's copy is
+ * stale: serving the BAR from it would show the guest another device. Stop the
+ * VM with the reason instead, as hw/i386/kvm/i8254.c aborts when KVM refuses
+ * the PIT's state. The run state asks for a system reset before the VM runs
+ * again, and reset puts KVM's device back in step. Falling back to emulation
+ * would need two more ioctls (get the state, unmap) that fail the same way:
+ * out of memory, or on a bus KVM dropped whole.
+ */
+static void hpet_timer_kvm_stop(void)
+{
+    error_report(
+        "hpet_timer: the in-kernel device is out of step; stopping the VM");
+    vm_stop(RUN_STATE_INTERNAL_ERROR);
+}
+
 #ifdef CONFIG_KVM
 /* The GSI that pin A reaches through the bridges and the chipset's router. */
 static uint32_t hpet_timer_kvm_gsi(HpetTimerState *s)
@@ -98,8 +116,59 @@ static uint32_t hpet_timer_kvm_gsi(HpetTimerState *s)
     return route.mode == PCI_INTX_ENABLED ? route.irq : KVM_HPET_TIMER_NO_GSI;
 }
 
-/* Tells KVM where the BAR is now (@addr) and which GSI the device drives. */
-static void hpet_timer_kvm_configure(HpetTimerState *s, pcibus_t addr)
+/*
+ * KVM_CREATE_DEVICE of the device's type: the new device's fd, or 0 if
+ * @test.
+ * Not kvm_create_device(): it first asks for KVM_CAP_DEVICE_CTRL, which x86
+ * does not report on Linux 6.1 although it has the ioctl (hw/vfio calls it
+ * directly for the same reason).
+ */
+static int hpet_timer_kvm_create_device(bool test)
+{
+    struct kvm_create_device create = {
+        .type = KVM_DEV_TYPE_HPET_TIMER,
+        .fd = -1,
+        .flags = test ? KVM_CREATE_DEVICE_TEST : 0,
+    };
+    int ret = kvm_vm_ioctl(kvm_state, KVM_CREATE_DEVICE, &create);
+
+    if (ret < 0) {
+        return ret;
+    }
+    return test ? 0 : create.fd;
+}
+
+/* KVM_CREATE_DEVICE: the device, not decoding yet and driving no GSI. */
+static int hpet_timer_kvm_new(HpetTimerState *s)
+{
+    int fd = hpet_timer_kvm_create_device(false);
+
+    if (fd < 0) {
+        return fd;
+    }
+    s->kvm.fd = fd;
+    s->kvm.gsi = KVM_HPET_TIMER_NO_GSI;
+    return 0;
+}
+
+/* Attribute 0 of @group, through the device's fd. */
+static int hpet_timer_kvm_attr(HpetTimerState *s, unsigned long request,
+                               uint32_t group, void *data)
+{
+    struct kvm_device_attr attr = {
+        .group = group,
+        .addr = (uintptr_t)data,
+    };
+
+    return kvm_device_ioctl(s->kvm.fd, request, &attr);
+}
+
+/*
+ * Tells KVM where the BAR is now (@addr) and which GSI the device drives.
+ * s->kvm keeps what KVM last accepted: after a failure KVM's device may be
+ * unmapped instead, which the next unmapping call (reset) brings back in step.
+ */
+static int hpet_timer_kvm_configure(HpetTimerState *s, pcibus_t addr)
 {
     struct kvm_hpet_timer_config config = {
         .gsi = hpet_timer_kvm_gsi(s),
@@ -109,29 +178,34 @@ static void hpet_timer_kvm_configure(HpetTimerState *s, pcibus_t addr)
 
     if (mapped == s->kvm.mapped && addr == s->kvm.base &&
         config.gsi == s->kvm.gsi) {
-        return;
+        return 0;
     }
     if (mapped) {
         config.base = addr;
     } else {
         config.flags = KVM_HPET_TIMER_UNMAPPED;
     }
-    ret = kvm_vm_ioctl(kvm_state, KVM_CONFIGURE_HPET_TIMER, &config);
+    ret = hpet_timer_kvm_attr(s, KVM_SET_DEVICE_ATTR,
+                              KVM_DEV_HPET_TIMER_GRP_CONFIG, &config);
     if (ret < 0) {
-        error_report("hpet_timer: KVM_CONFIGURE_HPET_TIMER failed: %s",
-                     strerror(-ret));
-        return;
+        error_report(
+            "hpet_timer: KVM_SET_DEVICE_ATTR(KVM_DEV_HPET_TIMER_GRP_CONFIG) failed: %s",
+            strerror(-ret));
+        return ret;
     }
     s->kvm.mapped = mapped;
     s->kvm.base = addr;
     s->kvm.gsi = config.gsi;
+    return 0;
 }
 
 static void hpet_timer_kvm_intx_routing_changed(PCIDevice *pdev)
 {
     HpetTimerState *s = HPET_TIMER(pdev);
 
-    hpet_timer_kvm_configure(s, s->kvm.base);
+    if (hpet_timer_kvm_configure(s, s->kvm.base) < 0) {
+        hpet_timer_kvm_stop();
+    }
 }
 
 /*
@@ -141,10 +215,6 @@ static void hpet_timer_kvm_intx_routing_changed(PCIDevice *pdev)
  */
 static bool hpet_timer_kvm_create(HpetTimerState *s, Error **errp)
 {
-    struct kvm_hpet_timer_config config = {
-        .gsi = hpet_timer_kvm_gsi(s),
-        .flags = KVM_HPET_TIMER_UNMAPPED,
-    };
     const char *missing = NULL;
     int ret;
 
@@ -153,8 +223,8 @@ static bool hpet_timer_kvm_create(HpetTimerState *s, Error **errp)
     }
     if (!kvm_enabled()) {
         missing = "KVM is not in use";
-    } else if (!kvm_check_extension(kvm_state, KVM_CAP_HPET_TIMER)) {
-        missing = "the kernel has no KVM_CAP_HPET_TIMER";
+    } else if (hpet_timer_kvm_create_device(true) < 0) {
+        missing = "the kernel has no KVM_DEV_TYPE_HPET_TIMER";
     } else if (!kvm_irqchip_in_kernel() || kvm_irqchip_is_split()) {
         missing = "it needs kernel-irqchip=on";
     }
@@ -166,22 +236,23 @@ static bool hpet_timer_kvm_create(HpetTimerState *s, Error **errp)
         return true;
     }
 
-    ret = kvm_vm_ioctl(kvm_state, KVM_CREATE_HPET_TIMER, &config);
+    ret = hpet_timer_kvm_new(s);
     if (ret < 0) {
         if (s->in_kernel == ON_OFF_AUTO_ON) {
-            error_setg_errno(errp, -ret,
-                             "hpet_timer: KVM_CREATE_HPET_TIMER failed");
+            error_setg_errno(
+                errp,
+                -ret,
+                "hpet_timer: KVM_CREATE_DEVICE(KVM_DEV_TYPE_HPET_TIMER) failed");
             return false;
         }
         warn_report(
-            "hpet_timer: KVM_CREATE_HPET_TIMER failed: %s; emulating it in QEMU",
+            "hpet_timer: KVM_CREATE_DEVICE(KVM_DEV_TYPE_HPET_TIMER) failed: %s; emulating it in QEMU",
             strerror(-ret));
         return true;
     }
     s->kvm.created = true;
     s->kvm.mapped = false;
     s->kvm.base = PCI_BAR_UNMAPPED;
-    s->kvm.gsi = config.gsi;
     pci_device_set_intx_routing_notifier(PCI_DEVICE(s),
                                          hpet_timer_kvm_intx_routing_changed);
     return true;
@@ -196,10 +267,12 @@ static int hpet_timer_kvm_get(HpetTimerState *s)
     };
     int ret;
 
-    ret = kvm_vm_ioctl(kvm_state, KVM_GET_HPET_TIMER_STATE, &state);
+    ret = hpet_timer_kvm_attr(s, KVM_GET_DEVICE_ATTR,
+                              KVM_DEV_HPET_TIMER_GRP_STATE, &state);
     if (ret < 0) {
-        error_report("hpet_timer: KVM_GET_HPET_TIMER_STATE failed: %s",
-                     strerror(-ret));
+        error_report(
+            "hpet_timer: KVM_GET_DEVICE_ATTR(KVM_DEV_HPET_TIMER_GRP_STATE) failed: %s",
+            strerror(-ret));
         return ret;
     }
     if (state.nr_regs != HPET_TIMER_NR_REGS) {
@@ -219,10 +292,12 @@ static int hpet_timer_kvm_put(HpetTimerState *s)
     };
     int ret;
 
-    ret = kvm_vm_ioctl(kvm_state, KVM_SET_HPET_TIMER_STATE, &state);
+    ret = hpet_timer_kvm_attr(s, KVM_SET_DEVICE_ATTR,
+                              KVM_DEV_HPET_TIMER_GRP_STATE, &state);
     if (ret < 0) {
-        error_report("hpet_timer: KVM_SET_HPET_TIMER_STATE failed: %s",
-                     strerror(-ret));
+        error_report(
+            "hpet_timer: KVM_SET_DEVICE_ATTR(KVM_DEV_HPET_TIMER_GRP_STATE) failed: %s",
+            strerror(-ret));
     }
     return ret;
 }
@@ -237,8 +312,9 @@ static bool hpet_timer_kvm_create(HpetTimerState *s, Error **errp)
     return true;
 }
 
-static void hpet_timer_kvm_configure(HpetTimerState *s, pcibus_t addr)
+static int hpet_timer_kvm_configure(HpetTimerState *s, pcibus_t addr)
 {
+    return 0;
 }
 
 static int hpet_timer_kvm_get(HpetTimerState *s)
@@ -259,9 +335,11 @@ static void hpet_timer_write_config(PCIDevice *pdev, uint32_t addr,
     HpetTimerState *s = HPET_TIMER(pdev);
 
     pci_default_write_config(pdev, addr, val, len);
-    if (s->kvm.created) {
+    if (s->kvm.created &&
         hpet_timer_kvm_configure(s,
-                                 pci_get_bar_addr(pdev, HPET_TIMER_BAR_INDEX));
+                                 pci_get_bar_addr(pdev,
+                                                  HPET_TIMER_BAR_INDEX)) < 0) {
+        hpet_timer_kvm_stop();
     }
 }
 
@@ -272,8 +350,10 @@ static void hpet_timer_reset(DeviceState *dev)
     hpet_timer_core_reset(&s->core);
     if (s->kvm.created) {
         /* PCI reset unmaps the BAR without a config write. */
-        hpet_timer_kvm_configure(s, PCI_BAR_UNMAPPED);
-        hpet_timer_kvm_put(s);
+        if (hpet_timer_kvm_configure(s, PCI_BAR_UNMAPPED) < 0 ||
+            hpet_timer_kvm_put(s) < 0) {
+            hpet_timer_kvm_stop();
+        }
         return;
     }
     hpet_timer_update_irq(s);
@@ -290,6 +370,7 @@ static int hpet_timer_pre_save(void *opaque)
 static int hpet_timer_post_load(void *opaque, int version_id)
 {
     HpetTimerState *s = opaque;
+    int ret;
 
     if (s->layout != HPET_TIMER_STATE_LAYOUT) {
         error_report(
@@ -308,9 +389,12 @@ static int hpet_timer_post_load(void *opaque, int version_id)
         s->irq_level = hpet_timer_core_irq_level(&s->core);
         return 0;
     }
-    hpet_timer_kvm_configure(s,
-                             pci_get_bar_addr(PCI_DEVICE(s),
-                                              HPET_TIMER_BAR_INDEX));
+    ret = hpet_timer_kvm_configure(s,
+                                   pci_get_bar_addr(PCI_DEVICE(s),
+                                                    HPET_TIMER_BAR_INDEX));
+    if (ret < 0) {
+        return ret;
+    }
     return hpet_timer_kvm_put(s);
 }
 

@@ -22,13 +22,18 @@ struct kvm_uart16550 {
 	struct kvm *kvm;
 
 	/*
-	 * Where the BAR decodes. Changed under kvm->slots_lock and only while the
-	 * device is off the bus, so the I/O handlers read them without a lock.
+	 * Where the BAR decodes: base is 0 while unmapped. Changed under
+	 * kvm->slots_lock and only while the device is off the bus, so the I/O
+	 * handlers read them without a lock.
 	 */
 	gpa_t base;
 	bool mapped;
 
-	/* Protects the registers and the interrupt line below. */
+	/*
+	 * Protects the registers and the interrupt line below. Never held across
+	 * kvm_io_bus_(un)register_dev(): they wait for the vCPUs in the handlers,
+	 * which may be waiting for it.
+	 */
 	struct mutex lock;
 	struct uart16550_core core;
 };
@@ -112,88 +117,74 @@ static int uart16550_check_config(const struct kvm_uart16550_config *config)
 	return 0;
 }
 
-static int uart16550_create(struct kvm *kvm, const struct kvm_uart16550_config *config)
+/* What both ways of creating the device set up; the caller decides where it sits. */
+static void uart16550_init(struct kvm_uart16550 *dev, struct kvm *kvm)
 {
-	struct kvm_uart16550 *dev;
-	int r;
-
-	if (kvm->arch.uart16550)
-		return -EEXIST;
-	r = uart16550_check_config(config);
-	if (r)
-		return r;
-
-	dev = kzalloc(sizeof(*dev), GFP_KERNEL_ACCOUNT);
-	if (!dev)
-		return -ENOMEM;
-
 	mutex_init(&dev->lock);
 	dev->kvm = kvm;
-	dev->base = config->base;
-	dev->mapped = !(config->flags & KVM_UART16550_UNMAPPED);
 	uart16550_core_reset(&dev->core);
 	kvm_iodevice_init(&dev->dev, &uart16550_ops);
-
-	if (dev->mapped) {
-		mutex_lock(&kvm->slots_lock);
-		r = kvm_io_bus_register_dev(kvm, KVM_PIO_BUS, dev->base,
-					    UART16550_BAR_SIZE, &dev->dev);
-		mutex_unlock(&kvm->slots_lock);
-		if (r < 0)
-			goto fail_register;
-	}
-
-	kvm->arch.uart16550 = dev;
-	pr_debug("created at %#llx%s\n", dev->base, dev->mapped ? "" : " (unmapped)");
-	return 0;
-
-fail_register:
-	kfree(dev);
-	return r;
 }
 
-static int uart16550_configure(struct kvm *kvm, const struct kvm_uart16550_config *config)
+/*
+ * Puts the BAR where @config says. A failure is returned with the device off the
+ * bus (unmapped, base 0): unregistering fails only when KVM, out of memory, has
+ * dropped the whole bus, the device with it; registering fails on a full bus or
+ * out of memory, and trying the old base again could only fail the same way. So
+ * one outcome for every failure, which the caller can mirror without guessing.
+ */
+static int uart16550_move(struct kvm_uart16550 *dev, const struct kvm_uart16550_config *config)
 {
-	struct kvm_uart16550 *dev = kvm->arch.uart16550;
+	struct kvm *kvm = dev->kvm;
 	bool mapped = !(config->flags & KVM_UART16550_UNMAPPED);
 	int r;
 
-	if (!dev)
-		return -ENXIO;
+	lockdep_assert_held(&kvm->slots_lock);
+	if (mapped == dev->mapped && config->base == dev->base)
+		return 0;
+
+	if (dev->mapped) {
+		r = kvm_io_bus_unregister_dev(kvm, KVM_PIO_BUS, &dev->dev);
+		dev->mapped = false;
+		dev->base = 0;
+		if (r)
+			return r;
+	}
+	if (!mapped)
+		return 0;
+
+	dev->base = config->base;
+	dev->mapped = true;
+	r = kvm_io_bus_register_dev(kvm, KVM_PIO_BUS, dev->base,
+				    UART16550_BAR_SIZE, &dev->dev);
+	if (r < 0) {
+		dev->mapped = false;
+		dev->base = 0;
+	}
+	return r;
+}
+
+static int uart16550_configure(struct kvm_uart16550 *dev, const struct kvm_uart16550_config *config)
+{
+	struct kvm *kvm = dev->kvm;
+	int r;
+
 	r = uart16550_check_config(config);
 	if (r)
 		return r;
 
 	mutex_lock(&kvm->slots_lock);
-	if (mapped == dev->mapped && (!mapped || config->base == dev->base))
-		goto out;
-
-	if (dev->mapped) {
-		kvm_io_bus_unregister_dev(kvm, KVM_PIO_BUS, &dev->dev);
-		dev->mapped = false;
-	}
-	dev->base = config->base;
-	if (mapped) {
-		dev->mapped = true;
-		r = kvm_io_bus_register_dev(kvm, KVM_PIO_BUS, dev->base,
-					    UART16550_BAR_SIZE, &dev->dev);
-		if (r < 0)
-			dev->mapped = false;
-	}
-	pr_debug("moved to %#llx%s\n", dev->base, dev->mapped ? "" : " (unmapped)");
-out:
+	r = uart16550_move(dev, config);
+	pr_debug("at %#llx%s: %d\n", dev->base, dev->mapped ? "" : " (unmapped)", r);
 	mutex_unlock(&kvm->slots_lock);
 	return r;
 }
 
-static int uart16550_get_state(struct kvm *kvm, const struct kvm_uart16550_state *state)
+static int uart16550_get_state(struct kvm_uart16550 *dev, const struct kvm_uart16550_state *state)
 {
-	struct kvm_uart16550 *dev = kvm->arch.uart16550;
 	u64 *regs;
 	int r = 0;
 
-	if (!dev)
-		return -ENXIO;
 	if (state->flags || memchr_inv(state->pad, 0, sizeof(state->pad)))
 		return -EINVAL;
 	if (state->nr_regs < UART16550_NR_REGS)
@@ -211,13 +202,10 @@ static int uart16550_get_state(struct kvm *kvm, const struct kvm_uart16550_state
 	return r;
 }
 
-static int uart16550_set_state(struct kvm *kvm, const struct kvm_uart16550_state *state)
+static int uart16550_set_state(struct kvm_uart16550 *dev, const struct kvm_uart16550_state *state)
 {
-	struct kvm_uart16550 *dev = kvm->arch.uart16550;
 	u64 *regs;
 
-	if (!dev)
-		return -ENXIO;
 	if (state->flags || memchr_inv(state->pad, 0, sizeof(state->pad)))
 		return -EINVAL;
 	if (state->nr_regs != UART16550_NR_REGS)
@@ -243,38 +231,92 @@ static int uart16550_set_state(struct kvm *kvm, const struct kvm_uart16550_state
 }
 
 /*
+ * kvm->lock makes the check for an existing device and its publication one step,
+ * as for KVM_CREATE_PIT2; the line is driven after it is dropped.
+ */
+static int uart16550_create(struct kvm *kvm, const struct kvm_uart16550_config *config)
+{
+	struct kvm_uart16550 *dev;
+	int r;
+
+	r = uart16550_check_config(config);
+	if (r)
+		return r;
+
+	mutex_lock(&kvm->lock);
+	r = -EEXIST;
+	if (kvm->arch.uart16550)
+		goto out;
+	r = -ENOMEM;
+	dev = kzalloc(sizeof(*dev), GFP_KERNEL_ACCOUNT);
+	if (!dev)
+		goto out;
+
+	uart16550_init(dev, kvm);
+	dev->base = config->base;
+	dev->mapped = !(config->flags & KVM_UART16550_UNMAPPED);
+
+	if (dev->mapped) {
+		mutex_lock(&kvm->slots_lock);
+		r = kvm_io_bus_register_dev(kvm, KVM_PIO_BUS, dev->base,
+					    UART16550_BAR_SIZE, &dev->dev);
+		mutex_unlock(&kvm->slots_lock);
+		if (r < 0)
+			goto fail_register;
+	}
+	pr_debug("created at %#llx%s\n", dev->base, dev->mapped ? "" : " (unmapped)");
+
+	/* Pairs with smp_load_acquire() in uart16550_find(). */
+	smp_store_release(&kvm->arch.uart16550, dev);
+	mutex_unlock(&kvm->lock);
+	return 0;
+
+fail_register:
+	kfree(dev);
+out:
+	mutex_unlock(&kvm->lock);
+	return r;
+}
+
+/* The device for the ioctls that run without kvm->lock: NULL, or it until the VM goes. */
+static struct kvm_uart16550 *uart16550_find(struct kvm *kvm)
+{
+	/* Pairs with smp_store_release() in uart16550_create(). */
+	return smp_load_acquire(&kvm->arch.uart16550);
+}
+
+/*
  * KVM_CREATE_UART16550, KVM_CONFIGURE_UART16550, KVM_GET_UART16550_STATE
- * and KVM_SET_UART16550_STATE, called from kvm_arch_vm_ioctl(). kvm->lock
- * serialises them as it does KVM_CREATE_PIT2.
+ * and KVM_SET_UART16550_STATE, called from kvm_arch_vm_ioctl(). User
+ * memory is copied in before any lock is taken and out after the last is
+ * dropped. Lock order: kvm->lock (create only, as for KVM_CREATE_PIT2),
+ * then kvm->slots_lock; the device's lock is taken alone.
  */
 int kvm_uart16550_vm_ioctl(struct kvm *kvm, unsigned int ioctl, void __user *argp)
 {
 	struct kvm_uart16550_state __user *ustate = argp;
 	struct kvm_uart16550_config config;
 	struct kvm_uart16550_state state;
+	struct kvm_uart16550 *dev;
 	int r;
 
 	switch (ioctl) {
 	case KVM_CREATE_UART16550:
 		if (copy_from_user(&config, argp, sizeof(config)))
 			return -EFAULT;
-		mutex_lock(&kvm->lock);
 		r = uart16550_create(kvm, &config);
-		mutex_unlock(&kvm->lock);
 		break;
 	case KVM_CONFIGURE_UART16550:
 		if (copy_from_user(&config, argp, sizeof(config)))
 			return -EFAULT;
-		mutex_lock(&kvm->lock);
-		r = uart16550_configure(kvm, &config);
-		mutex_unlock(&kvm->lock);
+		dev = uart16550_find(kvm);
+		r = dev ? uart16550_configure(dev, &config) : -ENXIO;
 		break;
 	case KVM_GET_UART16550_STATE:
 		if (copy_from_user(&state, argp, sizeof(state)))
 			return -EFAULT;
-		mutex_lock(&kvm->lock);
-		r = uart16550_get_state(kvm, &state);
-		mutex_unlock(&kvm->lock);
+		dev = uart16550_find(kvm);
+		r = dev ? uart16550_get_state(dev, &state) : -ENXIO;
 		if (put_user(UART16550_NR_REGS, &ustate->nr_regs) ||
 		    put_user(UART16550_STATE_LAYOUT, &ustate->layout))
 			r = -EFAULT;
@@ -282,9 +324,8 @@ int kvm_uart16550_vm_ioctl(struct kvm *kvm, unsigned int ioctl, void __user *arg
 	case KVM_SET_UART16550_STATE:
 		if (copy_from_user(&state, argp, sizeof(state)))
 			return -EFAULT;
-		mutex_lock(&kvm->lock);
-		r = uart16550_set_state(kvm, &state);
-		mutex_unlock(&kvm->lock);
+		dev = uart16550_find(kvm);
+		r = dev ? uart16550_set_state(dev, &state) : -ENXIO;
 		if (put_user(UART16550_NR_REGS, &ustate->nr_regs))
 			r = -EFAULT;
 		break;

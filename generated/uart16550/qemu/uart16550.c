@@ -15,6 +15,7 @@
 #include "hw/qdev-properties.h"
 #include "migration/vmstate.h"
 #include "sysemu/kvm.h"
+#include "sysemu/runstate.h"
 #include "qom/object.h"
 #ifdef CONFIG_KVM
 #include <linux/kvm.h>
@@ -36,7 +37,7 @@ struct Uart16550State {
     /* Let KVM's in-kernel device handle the BAR: auto, on or off. */
     OnOffAuto in_kernel;
     struct {
-        bool created;           /* KVM_CREATE_UART16550 succeeded */
+        bool created;           /* KVM has the device */
         bool mapped;            /* KVM decodes the BAR at @base */
         uint64_t base;          /* PCI_BAR_UNMAPPED when not mapped */
         uint32_t gsi;
@@ -79,9 +80,41 @@ static const MemoryRegionOps uart16550_bar_ops = {
     },
 };
 
+/*
+ * KVM holds the registers and could not do what QEMU asked, so QEMU's copy is
+ * stale: serving the BAR from it would show the guest another device. Stop the
+ * VM with the reason instead, as hw/i386/kvm/i8254.c aborts when KVM refuses
+ * the PIT's state. The run state asks for a system reset before the VM runs
+ * again, and reset puts KVM's device back in step. Falling back to emulation
+ * would need two more ioctls (get the state, unmap) that fail the same way:
+ * out of memory, or on a bus KVM dropped whole.
+ */
+static void uart16550_kvm_stop(void)
+{
+    error_report(
+        "uart16550: the in-kernel device is out of step; stopping the VM");
+    vm_stop(RUN_STATE_INTERNAL_ERROR);
+}
+
 #ifdef CONFIG_KVM
-/* Tells KVM where the BAR is now (@addr) and which GSI the device drives. */
-static void uart16550_kvm_configure(Uart16550State *s, pcibus_t addr)
+/* KVM_CREATE_UART16550: the device, not decoding yet. */
+static int uart16550_kvm_new(Uart16550State *s)
+{
+    struct kvm_uart16550_config config = {
+        .gsi = 0,
+        .flags = KVM_UART16550_UNMAPPED,
+    };
+
+    s->kvm.gsi = config.gsi;
+    return kvm_vm_ioctl(kvm_state, KVM_CREATE_UART16550, &config);
+}
+
+/*
+ * Tells KVM where the BAR is now (@addr) and which GSI the device drives.
+ * s->kvm keeps what KVM last accepted: after a failure KVM's device may be
+ * unmapped instead, which the next unmapping call (reset) brings back in step.
+ */
+static int uart16550_kvm_configure(Uart16550State *s, pcibus_t addr)
 {
     struct kvm_uart16550_config config = {
         .gsi = 0,
@@ -91,7 +124,7 @@ static void uart16550_kvm_configure(Uart16550State *s, pcibus_t addr)
 
     if (mapped == s->kvm.mapped && addr == s->kvm.base &&
         config.gsi == s->kvm.gsi) {
-        return;
+        return 0;
     }
     if (mapped) {
         config.base = addr;
@@ -102,11 +135,12 @@ static void uart16550_kvm_configure(Uart16550State *s, pcibus_t addr)
     if (ret < 0) {
         error_report("uart16550: KVM_CONFIGURE_UART16550 failed: %s",
                      strerror(-ret));
-        return;
+        return ret;
     }
     s->kvm.mapped = mapped;
     s->kvm.base = addr;
     s->kvm.gsi = config.gsi;
+    return 0;
 }
 
 /*
@@ -116,10 +150,6 @@ static void uart16550_kvm_configure(Uart16550State *s, pcibus_t addr)
  */
 static bool uart16550_kvm_create(Uart16550State *s, Error **errp)
 {
-    struct kvm_uart16550_config config = {
-        .gsi = 0,
-        .flags = KVM_UART16550_UNMAPPED,
-    };
     const char *missing = NULL;
     int ret;
 
@@ -139,7 +169,7 @@ static bool uart16550_kvm_create(Uart16550State *s, Error **errp)
         return true;
     }
 
-    ret = kvm_vm_ioctl(kvm_state, KVM_CREATE_UART16550, &config);
+    ret = uart16550_kvm_new(s);
     if (ret < 0) {
         if (s->in_kernel == ON_OFF_AUTO_ON) {
             error_setg_errno(errp, -ret,
@@ -154,7 +184,6 @@ static bool uart16550_kvm_create(Uart16550State *s, Error **errp)
     s->kvm.created = true;
     s->kvm.mapped = false;
     s->kvm.base = PCI_BAR_UNMAPPED;
-    s->kvm.gsi = config.gsi;
     return true;
 }
 
@@ -208,8 +237,9 @@ static bool uart16550_kvm_create(Uart16550State *s, Error **errp)
     return true;
 }
 
-static void uart16550_kvm_configure(Uart16550State *s, pcibus_t addr)
+static int uart16550_kvm_configure(Uart16550State *s, pcibus_t addr)
 {
+    return 0;
 }
 
 static int uart16550_kvm_get(Uart16550State *s)
@@ -230,8 +260,11 @@ static void uart16550_write_config(PCIDevice *pdev, uint32_t addr, uint32_t val,
     Uart16550State *s = UART16550(pdev);
 
     pci_default_write_config(pdev, addr, val, len);
-    if (s->kvm.created) {
-        uart16550_kvm_configure(s, pci_get_bar_addr(pdev, UART16550_BAR_INDEX));
+    if (s->kvm.created &&
+        uart16550_kvm_configure(s,
+                                pci_get_bar_addr(pdev,
+                                                 UART16550_BAR_INDEX)) < 0) {
+        uart16550_kvm_stop();
     }
 }
 
@@ -242,8 +275,10 @@ static void uart16550_reset(DeviceState *dev)
     uart16550_core_reset(&s->core);
     if (s->kvm.created) {
         /* PCI reset unmaps the BAR without a config write. */
-        uart16550_kvm_configure(s, PCI_BAR_UNMAPPED);
-        uart16550_kvm_put(s);
+        if (uart16550_kvm_configure(s, PCI_BAR_UNMAPPED) < 0 ||
+            uart16550_kvm_put(s) < 0) {
+            uart16550_kvm_stop();
+        }
         return;
     }
 }
@@ -259,6 +294,7 @@ static int uart16550_pre_save(void *opaque)
 static int uart16550_post_load(void *opaque, int version_id)
 {
     Uart16550State *s = opaque;
+    int ret;
 
     if (s->layout != UART16550_STATE_LAYOUT) {
         error_report("uart16550: incoming register layout 0x%08x is not 0x%08x",
@@ -274,9 +310,12 @@ static int uart16550_post_load(void *opaque, int version_id)
     if (!s->kvm.created) {
         return 0;
     }
-    uart16550_kvm_configure(s,
-                            pci_get_bar_addr(PCI_DEVICE(s),
-                                             UART16550_BAR_INDEX));
+    ret = uart16550_kvm_configure(s,
+                                  pci_get_bar_addr(PCI_DEVICE(s),
+                                                   UART16550_BAR_INDEX));
+    if (ret < 0) {
+        return ret;
+    }
     return uart16550_kvm_put(s);
 }
 

@@ -23,7 +23,7 @@ struct kvm_uart16550_state {
 	__u32 pad[3];	/* must be zero */
 };
 
-#define KVM_CREATE_UART16550 _IOW(KVMIO, 0xe8, struct kvm_uart16550_config)
-#define KVM_CONFIGURE_UART16550 _IOW(KVMIO, 0xe9, struct kvm_uart16550_config)
-#define KVM_GET_UART16550_STATE _IOWR(KVMIO, 0xea, struct kvm_uart16550_state)
-#define KVM_SET_UART16550_STATE _IOWR(KVMIO, 0xeb, struct kvm_uart16550_state)
+#define KVM_CREATE_UART16550 _IOW(KVMIO, 0xf8, struct kvm_uart16550_config)
+#define KVM_CONFIGURE_UART16550 _IOW(KVMIO, 0xf9, struct kvm_uart16550_config)
+#define KVM_GET_UART16550_STATE _IOWR(KVMIO, 0xfa, struct kvm_uart16550_state)
+#define KVM_SET_UART16550_STATE _IOWR(KVMIO, 0xfb, struct kvm_uart16550_state)

@@ -23,13 +23,24 @@ struct kvm_xche {
 	struct kvm *kvm;
 
 	/*
-	 * Where the BAR decodes. Changed under kvm->slots_lock and only while the
-	 * device is off the bus, so the I/O handlers read them without a lock.
+	 * Serialises KVM_CONFIGURE_XCHE, so that a move and its GSI change apply
+	 * together. Taken before kvm->slots_lock and before lock.
+	 */
+	struct mutex config_lock;
+
+	/*
+	 * Where the BAR decodes: base is 0 while unmapped. Changed under
+	 * kvm->slots_lock and only while the device is off the bus, so the I/O
+	 * handlers read them without a lock.
 	 */
 	gpa_t base;
 	bool mapped;
 
-	/* Protects the registers and the interrupt line below. */
+	/*
+	 * Protects the registers and the interrupt line below. Never held across
+	 * kvm_io_bus_(un)register_dev(): they wait for the vCPUs in the handlers,
+	 * which may be waiting for it.
+	 */
 	struct mutex lock;
 	struct xche_core core;
 	int irq_source_id;
@@ -143,108 +154,86 @@ static int xche_check_config(const struct kvm_xche_config *config)
 	return 0;
 }
 
-static int xche_create(struct kvm *kvm, const struct kvm_xche_config *config)
+/* What both ways of creating the device set up; the caller decides where it sits. */
+static void xche_init(struct kvm_xche *xche, struct kvm *kvm)
 {
-	struct kvm_xche *xche;
-	int r;
-
-	if (kvm->arch.xche)
-		return -EEXIST;
-	r = xche_check_config(config);
-	if (r)
-		return r;
-	/* The GSI must reach an I/O APIC in the kernel: not a split irqchip's. */
-	if (!irqchip_kernel(kvm))
-		return -ENOENT;
-
-	xche = kzalloc(sizeof(*xche), GFP_KERNEL_ACCOUNT);
-	if (!xche)
-		return -ENOMEM;
-
-	xche->irq_source_id = kvm_request_irq_source_id(kvm);
-	if (xche->irq_source_id < 0) {
-		r = xche->irq_source_id;
-		goto fail_request;
-	}
-	xche->gsi = config->gsi;
-
+	mutex_init(&xche->config_lock);
 	mutex_init(&xche->lock);
 	xche->kvm = kvm;
-	xche->base = config->base;
-	xche->mapped = !(config->flags & KVM_XCHE_UNMAPPED);
 	xche_core_reset(&xche->core);
 	kvm_iodevice_init(&xche->dev, &xche_ops);
-
-	if (xche->mapped) {
-		mutex_lock(&kvm->slots_lock);
-		r = kvm_io_bus_register_dev(kvm, KVM_PIO_BUS, xche->base,
-					    XCHE_BAR_SIZE, &xche->dev);
-		mutex_unlock(&kvm->slots_lock);
-		if (r < 0)
-			goto fail_register;
-	}
-
-	mutex_lock(&xche->lock);
-	xche_update_irq(xche);
-	mutex_unlock(&xche->lock);
-
-	kvm->arch.xche = xche;
-	pr_debug("created at %#llx%s\n", xche->base, xche->mapped ? "" : " (unmapped)");
-	return 0;
-
-fail_register:
-	kvm_free_irq_source_id(kvm, xche->irq_source_id);
-fail_request:
-	kfree(xche);
-	return r;
 }
 
-static int xche_configure(struct kvm *kvm, const struct kvm_xche_config *config)
+/*
+ * Puts the BAR where @config says. A failure is returned with the device off the
+ * bus (unmapped, base 0): unregistering fails only when KVM, out of memory, has
+ * dropped the whole bus, the device with it; registering fails on a full bus or
+ * out of memory, and trying the old base again could only fail the same way. So
+ * one outcome for every failure, which the caller can mirror without guessing.
+ */
+static int xche_move(struct kvm_xche *xche, const struct kvm_xche_config *config)
 {
-	struct kvm_xche *xche = kvm->arch.xche;
+	struct kvm *kvm = xche->kvm;
 	bool mapped = !(config->flags & KVM_XCHE_UNMAPPED);
 	int r;
 
-	if (!xche)
-		return -ENXIO;
+	lockdep_assert_held(&kvm->slots_lock);
+	if (mapped == xche->mapped && config->base == xche->base)
+		return 0;
+
+	if (xche->mapped) {
+		r = kvm_io_bus_unregister_dev(kvm, KVM_PIO_BUS, &xche->dev);
+		xche->mapped = false;
+		xche->base = 0;
+		if (r)
+			return r;
+	}
+	if (!mapped)
+		return 0;
+
+	xche->base = config->base;
+	xche->mapped = true;
+	r = kvm_io_bus_register_dev(kvm, KVM_PIO_BUS, xche->base,
+				    XCHE_BAR_SIZE, &xche->dev);
+	if (r < 0) {
+		xche->mapped = false;
+		xche->base = 0;
+	}
+	return r;
+}
+
+/*
+ * The move under kvm->slots_lock, then, only if it succeeded, the GSI under the
+ * device's lock alone: kvm_set_irq() runs under neither kvm->lock nor slots_lock.
+ */
+static int xche_configure(struct kvm_xche *xche, const struct kvm_xche_config *config)
+{
+	struct kvm *kvm = xche->kvm;
+	int r;
+
 	r = xche_check_config(config);
 	if (r)
 		return r;
 
+	mutex_lock(&xche->config_lock);
 	mutex_lock(&kvm->slots_lock);
-	mutex_lock(&xche->lock);
-	xche_set_gsi(xche, config->gsi);
-	mutex_unlock(&xche->lock);
-
-	if (mapped == xche->mapped && (!mapped || config->base == xche->base))
-		goto out;
-
-	if (xche->mapped) {
-		kvm_io_bus_unregister_dev(kvm, KVM_PIO_BUS, &xche->dev);
-		xche->mapped = false;
-	}
-	xche->base = config->base;
-	if (mapped) {
-		xche->mapped = true;
-		r = kvm_io_bus_register_dev(kvm, KVM_PIO_BUS, xche->base,
-					    XCHE_BAR_SIZE, &xche->dev);
-		if (r < 0)
-			xche->mapped = false;
-	}
-	pr_debug("moved to %#llx%s\n", xche->base, xche->mapped ? "" : " (unmapped)");
-out:
+	r = xche_move(xche, config);
+	pr_debug("at %#llx%s: %d\n", xche->base, xche->mapped ? "" : " (unmapped)", r);
 	mutex_unlock(&kvm->slots_lock);
+	if (!r) {
+		mutex_lock(&xche->lock);
+		xche_set_gsi(xche, config->gsi);
+		mutex_unlock(&xche->lock);
+	}
+	mutex_unlock(&xche->config_lock);
 	return r;
 }
 
-static int xche_get_state(struct kvm *kvm, const struct kvm_xche_state *state)
+static int xche_get_state(struct kvm_xche *xche, const struct kvm_xche_state *state)
 {
-	struct kvm_xche *xche = kvm->arch.xche;
 	u64 *regs;
 	int r = 0;
 
-	if (!xche)
-		return -ENXIO;
 	if (state->flags || memchr_inv(state->pad, 0, sizeof(state->pad)))
 		return -EINVAL;
 	if (state->nr_regs < XCHE_NR_REGS)
@@ -262,13 +251,10 @@ static int xche_get_state(struct kvm *kvm, const struct kvm_xche_state *state)
 	return r;
 }
 
-static int xche_set_state(struct kvm *kvm, const struct kvm_xche_state *state)
+static int xche_set_state(struct kvm_xche *xche, const struct kvm_xche_state *state)
 {
-	struct kvm_xche *xche = kvm->arch.xche;
 	u64 *regs;
 
-	if (!xche)
-		return -ENXIO;
 	if (state->flags || memchr_inv(state->pad, 0, sizeof(state->pad)))
 		return -EINVAL;
 	if (state->nr_regs != XCHE_NR_REGS)
@@ -295,38 +281,112 @@ static int xche_set_state(struct kvm *kvm, const struct kvm_xche_state *state)
 }
 
 /*
+ * kvm->lock makes the check for an existing device and its publication one step,
+ * as for KVM_CREATE_PIT2; the line is driven after it is dropped.
+ */
+static int xche_create(struct kvm *kvm, const struct kvm_xche_config *config)
+{
+	struct kvm_xche *xche;
+	int r;
+
+	r = xche_check_config(config);
+	if (r)
+		return r;
+
+	mutex_lock(&kvm->lock);
+	r = -EEXIST;
+	if (kvm->arch.xche)
+		goto out;
+	/* The GSI must reach an I/O APIC in the kernel: not a split irqchip's. */
+	r = -ENOENT;
+	if (!irqchip_kernel(kvm))
+		goto out;
+	r = -ENOMEM;
+	xche = kzalloc(sizeof(*xche), GFP_KERNEL_ACCOUNT);
+	if (!xche)
+		goto out;
+
+	xche->irq_source_id = kvm_request_irq_source_id(kvm);
+	if (xche->irq_source_id < 0) {
+		r = xche->irq_source_id;
+		goto fail_request;
+	}
+	xche->gsi = config->gsi;
+
+	xche_init(xche, kvm);
+	xche->base = config->base;
+	xche->mapped = !(config->flags & KVM_XCHE_UNMAPPED);
+
+	if (xche->mapped) {
+		mutex_lock(&kvm->slots_lock);
+		r = kvm_io_bus_register_dev(kvm, KVM_PIO_BUS, xche->base,
+					    XCHE_BAR_SIZE, &xche->dev);
+		mutex_unlock(&kvm->slots_lock);
+		if (r < 0)
+			goto fail_register;
+	}
+	pr_debug("created at %#llx%s\n", xche->base, xche->mapped ? "" : " (unmapped)");
+
+	/* Pairs with smp_load_acquire() in xche_find(). */
+	smp_store_release(&kvm->arch.xche, xche);
+	mutex_unlock(&kvm->lock);
+
+	mutex_lock(&xche->lock);
+	xche_update_irq(xche);
+	mutex_unlock(&xche->lock);
+	return 0;
+
+fail_register:
+	kvm_free_irq_source_id(kvm, xche->irq_source_id);
+fail_request:
+	kfree(xche);
+out:
+	mutex_unlock(&kvm->lock);
+	return r;
+}
+
+/* The device for the ioctls that run without kvm->lock: NULL, or it until the VM goes. */
+static struct kvm_xche *xche_find(struct kvm *kvm)
+{
+	/* Pairs with smp_store_release() in xche_create(). */
+	return smp_load_acquire(&kvm->arch.xche);
+}
+
+/*
  * KVM_CREATE_XCHE, KVM_CONFIGURE_XCHE, KVM_GET_XCHE_STATE and
- * KVM_SET_XCHE_STATE, called from kvm_arch_vm_ioctl(). kvm->lock
- * serialises them as it does KVM_CREATE_PIT2.
+ * KVM_SET_XCHE_STATE, called from kvm_arch_vm_ioctl(). User memory is
+ * copied in before any lock is taken and out after the last is dropped.
+ * Lock order: kvm->lock (create only, as for KVM_CREATE_PIT2), then
+ * kvm->slots_lock; config_lock (configure), then kvm->slots_lock, dropped
+ * before the device's lock is taken. The device's lock is never held with
+ * kvm->lock or slots_lock, so kvm_set_irq() runs under none of KVM's
+ * locks.
  */
 int kvm_xche_vm_ioctl(struct kvm *kvm, unsigned int ioctl, void __user *argp)
 {
 	struct kvm_xche_state __user *ustate = argp;
 	struct kvm_xche_config config;
 	struct kvm_xche_state state;
+	struct kvm_xche *xche;
 	int r;
 
 	switch (ioctl) {
 	case KVM_CREATE_XCHE:
 		if (copy_from_user(&config, argp, sizeof(config)))
 			return -EFAULT;
-		mutex_lock(&kvm->lock);
 		r = xche_create(kvm, &config);
-		mutex_unlock(&kvm->lock);
 		break;
 	case KVM_CONFIGURE_XCHE:
 		if (copy_from_user(&config, argp, sizeof(config)))
 			return -EFAULT;
-		mutex_lock(&kvm->lock);
-		r = xche_configure(kvm, &config);
-		mutex_unlock(&kvm->lock);
+		xche = xche_find(kvm);
+		r = xche ? xche_configure(xche, &config) : -ENXIO;
 		break;
 	case KVM_GET_XCHE_STATE:
 		if (copy_from_user(&state, argp, sizeof(state)))
 			return -EFAULT;
-		mutex_lock(&kvm->lock);
-		r = xche_get_state(kvm, &state);
-		mutex_unlock(&kvm->lock);
+		xche = xche_find(kvm);
+		r = xche ? xche_get_state(xche, &state) : -ENXIO;
 		if (put_user(XCHE_NR_REGS, &ustate->nr_regs) ||
 		    put_user(XCHE_STATE_LAYOUT, &ustate->layout))
 			r = -EFAULT;
@@ -334,9 +394,8 @@ int kvm_xche_vm_ioctl(struct kvm *kvm, unsigned int ioctl, void __user *argp)
 	case KVM_SET_XCHE_STATE:
 		if (copy_from_user(&state, argp, sizeof(state)))
 			return -EFAULT;
-		mutex_lock(&kvm->lock);
-		r = xche_set_state(kvm, &state);
-		mutex_unlock(&kvm->lock);
+		xche = xche_find(kvm);
+		r = xche ? xche_set_state(xche, &state) : -ENXIO;
 		if (put_user(XCHE_NR_REGS, &ustate->nr_regs))
 			r = -EFAULT;
 		break;

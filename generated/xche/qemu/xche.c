@@ -15,6 +15,7 @@
 #include "hw/qdev-properties.h"
 #include "migration/vmstate.h"
 #include "sysemu/kvm.h"
+#include "sysemu/runstate.h"
 #include "qom/object.h"
 #ifdef CONFIG_KVM
 #include <linux/kvm.h>
@@ -37,7 +38,7 @@ struct XcheState {
     /* Let KVM's in-kernel device handle the BAR: auto, on or off. */
     OnOffAuto in_kernel;
     struct {
-        bool created;           /* KVM_CREATE_XCHE succeeded */
+        bool created;           /* KVM has the device */
         bool mapped;            /* KVM decodes the BAR at @base */
         uint64_t base;          /* PCI_BAR_UNMAPPED when not mapped */
         uint32_t gsi;
@@ -88,6 +89,21 @@ static const MemoryRegionOps xche_bar_ops = {
     },
 };
 
+/*
+ * KVM holds the registers and could not do what QEMU asked, so QEMU's copy is
+ * stale: serving the BAR from it would show the guest another device. Stop the
+ * VM with the reason instead, as hw/i386/kvm/i8254.c aborts when KVM refuses
+ * the PIT's state. The run state asks for a system reset before the VM runs
+ * again, and reset puts KVM's device back in step. Falling back to emulation
+ * would need two more ioctls (get the state, unmap) that fail the same way:
+ * out of memory, or on a bus KVM dropped whole.
+ */
+static void xche_kvm_stop(void)
+{
+    error_report("xche: the in-kernel device is out of step; stopping the VM");
+    vm_stop(RUN_STATE_INTERNAL_ERROR);
+}
+
 #ifdef CONFIG_KVM
 /* The GSI that pin A reaches through the bridges and the chipset's router. */
 static uint32_t xche_kvm_gsi(XcheState *s)
@@ -98,8 +114,24 @@ static uint32_t xche_kvm_gsi(XcheState *s)
     return route.mode == PCI_INTX_ENABLED ? route.irq : KVM_XCHE_NO_GSI;
 }
 
-/* Tells KVM where the BAR is now (@addr) and which GSI the device drives. */
-static void xche_kvm_configure(XcheState *s, pcibus_t addr)
+/* KVM_CREATE_XCHE: the device, not decoding yet, on pin A's GSI. */
+static int xche_kvm_new(XcheState *s)
+{
+    struct kvm_xche_config config = {
+        .gsi = xche_kvm_gsi(s),
+        .flags = KVM_XCHE_UNMAPPED,
+    };
+
+    s->kvm.gsi = config.gsi;
+    return kvm_vm_ioctl(kvm_state, KVM_CREATE_XCHE, &config);
+}
+
+/*
+ * Tells KVM where the BAR is now (@addr) and which GSI the device drives.
+ * s->kvm keeps what KVM last accepted: after a failure KVM's device may be
+ * unmapped instead, which the next unmapping call (reset) brings back in step.
+ */
+static int xche_kvm_configure(XcheState *s, pcibus_t addr)
 {
     struct kvm_xche_config config = {
         .gsi = xche_kvm_gsi(s),
@@ -109,7 +141,7 @@ static void xche_kvm_configure(XcheState *s, pcibus_t addr)
 
     if (mapped == s->kvm.mapped && addr == s->kvm.base &&
         config.gsi == s->kvm.gsi) {
-        return;
+        return 0;
     }
     if (mapped) {
         config.base = addr;
@@ -119,18 +151,21 @@ static void xche_kvm_configure(XcheState *s, pcibus_t addr)
     ret = kvm_vm_ioctl(kvm_state, KVM_CONFIGURE_XCHE, &config);
     if (ret < 0) {
         error_report("xche: KVM_CONFIGURE_XCHE failed: %s", strerror(-ret));
-        return;
+        return ret;
     }
     s->kvm.mapped = mapped;
     s->kvm.base = addr;
     s->kvm.gsi = config.gsi;
+    return 0;
 }
 
 static void xche_kvm_intx_routing_changed(PCIDevice *pdev)
 {
     XcheState *s = XCHE(pdev);
 
-    xche_kvm_configure(s, s->kvm.base);
+    if (xche_kvm_configure(s, s->kvm.base) < 0) {
+        xche_kvm_stop();
+    }
 }
 
 /*
@@ -140,10 +175,6 @@ static void xche_kvm_intx_routing_changed(PCIDevice *pdev)
  */
 static bool xche_kvm_create(XcheState *s, Error **errp)
 {
-    struct kvm_xche_config config = {
-        .gsi = xche_kvm_gsi(s),
-        .flags = KVM_XCHE_UNMAPPED,
-    };
     const char *missing = NULL;
     int ret;
 
@@ -165,7 +196,7 @@ static bool xche_kvm_create(XcheState *s, Error **errp)
         return true;
     }
 
-    ret = kvm_vm_ioctl(kvm_state, KVM_CREATE_XCHE, &config);
+    ret = xche_kvm_new(s);
     if (ret < 0) {
         if (s->in_kernel == ON_OFF_AUTO_ON) {
             error_setg_errno(errp, -ret, "xche: KVM_CREATE_XCHE failed");
@@ -178,7 +209,6 @@ static bool xche_kvm_create(XcheState *s, Error **errp)
     s->kvm.created = true;
     s->kvm.mapped = false;
     s->kvm.base = PCI_BAR_UNMAPPED;
-    s->kvm.gsi = config.gsi;
     pci_device_set_intx_routing_notifier(PCI_DEVICE(s),
                                          xche_kvm_intx_routing_changed);
     return true;
@@ -231,8 +261,9 @@ static bool xche_kvm_create(XcheState *s, Error **errp)
     return true;
 }
 
-static void xche_kvm_configure(XcheState *s, pcibus_t addr)
+static int xche_kvm_configure(XcheState *s, pcibus_t addr)
 {
+    return 0;
 }
 
 static int xche_kvm_get(XcheState *s)
@@ -253,8 +284,9 @@ static void xche_write_config(PCIDevice *pdev, uint32_t addr, uint32_t val,
     XcheState *s = XCHE(pdev);
 
     pci_default_write_config(pdev, addr, val, len);
-    if (s->kvm.created) {
-        xche_kvm_configure(s, pci_get_bar_addr(pdev, XCHE_BAR_INDEX));
+    if (s->kvm.created &&
+        xche_kvm_configure(s, pci_get_bar_addr(pdev, XCHE_BAR_INDEX)) < 0) {
+        xche_kvm_stop();
     }
 }
 
@@ -265,8 +297,10 @@ static void xche_reset(DeviceState *dev)
     xche_core_reset(&s->core);
     if (s->kvm.created) {
         /* PCI reset unmaps the BAR without a config write. */
-        xche_kvm_configure(s, PCI_BAR_UNMAPPED);
-        xche_kvm_put(s);
+        if (xche_kvm_configure(s, PCI_BAR_UNMAPPED) < 0 ||
+            xche_kvm_put(s) < 0) {
+            xche_kvm_stop();
+        }
         return;
     }
     xche_update_irq(s);
@@ -283,6 +317,7 @@ static int xche_pre_save(void *opaque)
 static int xche_post_load(void *opaque, int version_id)
 {
     XcheState *s = opaque;
+    int ret;
 
     if (s->layout != XCHE_STATE_LAYOUT) {
         error_report("xche: incoming register layout 0x%08x is not 0x%08x",
@@ -299,7 +334,11 @@ static int xche_post_load(void *opaque, int version_id)
         s->irq_level = xche_core_irq_level(&s->core);
         return 0;
     }
-    xche_kvm_configure(s, pci_get_bar_addr(PCI_DEVICE(s), XCHE_BAR_INDEX));
+    ret = xche_kvm_configure(s,
+                             pci_get_bar_addr(PCI_DEVICE(s), XCHE_BAR_INDEX));
+    if (ret < 0) {
+        return ret;
+    }
     return xche_kvm_put(s);
 }
 

@@ -23,7 +23,7 @@ struct kvm_xche_state {
 	__u32 pad[3];	/* must be zero */
 };
 
-#define KVM_CREATE_XCHE _IOW(KVMIO, 0xe4, struct kvm_xche_config)
-#define KVM_CONFIGURE_XCHE _IOW(KVMIO, 0xe5, struct kvm_xche_config)
-#define KVM_GET_XCHE_STATE _IOWR(KVMIO, 0xe6, struct kvm_xche_state)
-#define KVM_SET_XCHE_STATE _IOWR(KVMIO, 0xe7, struct kvm_xche_state)
+#define KVM_CREATE_XCHE _IOW(KVMIO, 0xfc, struct kvm_xche_config)
+#define KVM_CONFIGURE_XCHE _IOW(KVMIO, 0xfd, struct kvm_xche_config)
+#define KVM_GET_XCHE_STATE _IOWR(KVMIO, 0xfe, struct kvm_xche_state)
+#define KVM_SET_XCHE_STATE _IOWR(KVMIO, 0xff, struct kvm_xche_state)

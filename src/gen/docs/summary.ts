@@ -58,7 +58,10 @@ export function summaryRows(device: Device, window: number, irq: InterruptRegist
     },
     {
       property: "KVM",
-      value: `${code(device.kvm.create.name)}, capability ${code(device.kvm.capability.name)} (${device.kvm.capability.number})`,
+      value:
+        device.kvm.api.kind === "ioctl"
+          ? `${code(device.kvm.api.create.name)}, capability ${code(device.kvm.api.capability.name)} (${device.kvm.api.capability.number})`
+          : `${code("KVM_CREATE_DEVICE")} of ${code(device.kvm.api.type.name)} (${device.kvm.api.type.number})`,
     },
   ];
 }

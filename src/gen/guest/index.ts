@@ -4,7 +4,7 @@
  * to know about the device, rendered from templates/guest/. Not part of the artifact set
  * `generate` writes: the harness renders them beside the programs it compiles.
  */
-import type { Device } from "../../ir/types.js";
+import type { Device, KvmDeviceApi, KvmIoctlApi } from "../../ir/types.js";
 import { cHex, cU32 } from "../c.js";
 import { render } from "../render.js";
 import { stateLayout, stateRule } from "../../reference/state-rules.js";
@@ -12,18 +12,46 @@ import { testPlacement } from "./placement.js";
 
 export { testPlacement };
 
-/** The VMM-side programs': ioctl names, BAR placement, register reset values. */
+/**
+ * How the VMM-side programs reach the device: the four VM ioctls and the capability, or
+ * KVM_CREATE_DEVICE of its type and its fd's attribute groups. For the device API the four
+ * operations are pseudo requests that vm.h's dev_request() turns into attributes.
+ */
+function apiView(api: KvmIoctlApi | KvmDeviceApi) {
+  if (api.kind === "ioctl") {
+    return {
+      apiDevice: 0,
+      ioctl: {
+        capability: api.capability.name,
+        create: api.create.name,
+        configure: api.configure.name,
+        getState: api.getState.name,
+        setState: api.setState.name,
+      },
+      device: null,
+    };
+  }
+  return {
+    apiDevice: 1,
+    ioctl: null,
+    device: {
+      // The system's <linux/kvm.h> the programs compile against has no entry for it.
+      typeName: api.type.name,
+      typeNumber: api.type.number,
+      configGroup: api.configGroup.name,
+      stateGroup: api.stateGroup.name,
+    },
+  };
+}
+
+/** The VMM-side programs': the device's API, BAR placement, register reset values. */
 export function deviceHeaderView(device: Device) {
   const place = testPlacement(device);
   return {
     name: device.name,
     prefix: device.prefix,
     source: device.source,
-    capability: device.kvm.capability.name,
-    create: device.kvm.create.name,
-    configure: device.kvm.configure.name,
-    getState: device.kvm.getState.name,
-    setState: device.kvm.setState.name,
+    ...apiView(device.kvm.api),
     mmio: device.kvm.bus === "mmio" ? 1 : 0,
     barSize: cHex(device.bar.size),
     busEnd: cHex(place.busEnd),

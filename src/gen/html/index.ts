@@ -151,7 +151,7 @@ export function htmlView(device: Device) {
       { label: "window", value: `${hexPad(bar.decodeMask + 1, 1)} bytes` },
       { label: "registers", value: String(device.registers.length) },
       { label: "interrupt", value: irq ? "INTx, level" : "none" },
-      { label: "KVM", value: device.kvm.create.name },
+      { label: "KVM", value: device.kvm.api.kind === "ioctl" ? device.kvm.api.create.name : device.kvm.api.type.name },
     ],
     summary: docs.summary.map((s) => ({ property: s.property, valueHtml: inlineHtml(s.value) })),
     decodeHtml: inlineHtml(docs.decode),
@@ -235,16 +235,27 @@ export function htmlView(device: Device) {
     })),
     abi: {
       uapi: docs.abi.uapi,
-      capabilityHtml: inlineHtml(docs.abi.capability.name),
-      capabilityNumber: docs.abi.capability.number,
       busHtml: inlineHtml(docs.abi.busWords),
-      ioctls: docs.abi.ioctls.map((x) => ({
-        nameHtml: inlineHtml(x.name),
-        definitionHtml: inlineHtml(x.definition),
-        valueHtml: inlineHtml(x.value),
-        directionHtml: inlineHtml(x.direction),
-        purposeHtml: inlineHtml(x.purpose),
-      })),
+      ioctl: docs.abi.ioctl
+        ? {
+            capabilityHtml: inlineHtml(docs.abi.ioctl.capability.name),
+            capabilityNumber: docs.abi.ioctl.capability.number,
+            ioctls: docs.abi.ioctl.ioctls.map((x) => ({
+              nameHtml: inlineHtml(x.name),
+              definitionHtml: inlineHtml(x.definition),
+              valueHtml: inlineHtml(x.value),
+              directionHtml: inlineHtml(x.direction),
+              purposeHtml: inlineHtml(x.purpose),
+            })),
+          }
+        : null,
+      device: docs.abi.device
+        ? {
+            typeHtml: inlineHtml(docs.abi.device.type.name),
+            typeNumber: docs.abi.device.type.number,
+            groups: docs.abi.device.groups.map((g) => ({ nameHtml: inlineHtml(g.name), number: g.number, structHtml: inlineHtml(g.struct), set: g.set, get: g.get })),
+          }
+        : null,
       configHtml: inlineHtml(docs.abi.config),
       stateHtml: inlineHtml(docs.abi.state),
       baseWordsHtml: inlineHtml(docs.abi.baseWords),

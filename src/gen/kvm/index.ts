@@ -71,6 +71,40 @@ const LOCALS = new Set([
   "mapped", "r", "regs", "state", "this", "ustate", "val", "vcpu",
 ]);
 
+/** What differs between the two KVM APIs: the entry points x86.c calls, and the partial with them. */
+function apiView(device: Device) {
+  const { api } = device.kvm;
+  if (api.kind === "device") {
+    return {
+      apiPartial: "kvm-device-ops",
+      configureOperation: `KVM_SET_DEVICE_ATTR(${api.configGroup.name})`,
+      entryPoints: [`void kvm_${device.name}_register_ops(void)`],
+      type: api.type.name,
+      configGroup: api.configGroup.name,
+      stateGroup: api.stateGroup.name,
+    };
+  }
+  return {
+    apiPartial: "kvm-vm-ioctls",
+    configureOperation: api.configure.name,
+    entryPoints: [
+      `int kvm_${device.name}_vm_ioctl(struct kvm *kvm, unsigned int ioctl, void __user *argp)`,
+      `void kvm_${device.name}_destroy(struct kvm *kvm)`,
+    ],
+    ioctlComment: cComment(
+      `${api.create.name}, ${api.configure.name}, ${api.getState.name} and ${api.setState.name}, called from kvm_arch_vm_ioctl(). ` +
+        "User memory is copied in before any lock is taken and out after the last is dropped. " +
+        (device.interrupt
+          ? "Lock order: kvm->lock (create only, as for KVM_CREATE_PIT2), then kvm->slots_lock; config_lock (configure), then kvm->slots_lock, dropped before the device's lock is taken. The device's lock is never held with kvm->lock or slots_lock, so kvm_set_irq() runs under none of KVM's locks."
+          : "Lock order: kvm->lock (create only, as for KVM_CREATE_PIT2), then kvm->slots_lock; the device's lock is taken alone."),
+    ),
+    create: api.create.name,
+    configure: api.configure.name,
+    getState: api.getState.name,
+    setState: api.setState.name,
+  };
+}
+
 /** The name of the fixed interrupt source id devgen defines for a device in kvm_host.h (7.x). */
 export function irqSourceIdMacro(device: Device): string {
   return `KVM_${device.prefix}_IRQ_SOURCE_ID`;
@@ -79,6 +113,7 @@ export function irqSourceIdMacro(device: Device): string {
 export function kvmView(device: Device, target: KernelTarget) {
   const bus = BUSES[device.kvm.bus];
   const v = device.name.length <= 8 && !LOCALS.has(device.name) ? device.name : "dev";
+  const api = apiView(device);
   return {
     name: device.name,
     prefix: device.prefix,
@@ -92,13 +127,11 @@ export function kvmView(device: Device, target: KernelTarget) {
     busSpace: bus.space,
     unmapped: `KVM_${device.prefix}_UNMAPPED`,
     noGsi: `KVM_${device.prefix}_NO_GSI`,
-    ioctlComment: cComment(
-      `${device.kvm.create.name}, ${device.kvm.configure.name}, ${device.kvm.getState.name} and ${device.kvm.setState.name}, called from kvm_arch_vm_ioctl(). kvm->lock serialises them as it does KVM_CREATE_PIT2.`,
+    ...api,
+    configLockComment: cComment(
+      `Serialises ${api.configureOperation}, so that a move and its GSI change apply together. Taken before kvm->slots_lock and before lock.`,
+      "\t",
     ),
-    create: device.kvm.create.name,
-    configure: device.kvm.configure.name,
-    getState: device.kvm.getState.name,
-    setState: device.kvm.setState.name,
     fullIrqchip: target.fullIrqchip,
     alloc: target.zeroAlloc === "kzalloc_obj" ? `kzalloc_obj(*${v}, GFP_KERNEL_ACCOUNT)` : `kzalloc(sizeof(*${v}), GFP_KERNEL_ACCOUNT)`,
     /** Present when the device drives an interrupt line. */

@@ -89,11 +89,7 @@ export function qemuView(device: Device, target: QemuTarget) {
       revision: cHex(device.pci.revision),
     },
     kvm: {
-      capability: device.kvm.capability.name,
-      create: device.kvm.create.name,
-      configure: device.kvm.configure.name,
-      getState: device.kvm.getState.name,
-      setState: device.kvm.setState.name,
+      ...kvmApiView(device),
       unmapped: `KVM_${p}_UNMAPPED`,
       noGsi: `KVM_${p}_NO_GSI`,
       config: `kvm_${n}_config`,
@@ -102,6 +98,45 @@ export function qemuView(device: Device, target: QemuTarget) {
     /** Pin A when the device has an interrupt; no pin, no INTx routing otherwise. */
     irq: device.interrupt ? { pin: 1 } : null,
     gsi: device.interrupt ? `${n}_kvm_gsi(s)` : "0",
+  };
+}
+
+/**
+ * How the glue reaches the in-kernel device: VM ioctls, or attribute 0 of a group on the
+ * device's fd. Names are for messages; calls are C expressions yielding 0 or -errno.
+ */
+function kvmApiView(device: Device) {
+  const { api } = device.kvm;
+  if (api.kind === "ioctl") {
+    return {
+      partial: "qemu-vm-ioctls",
+      deviceApi: false,
+      create: api.create.name,
+      configure: api.configure.name,
+      getState: api.getState.name,
+      setState: api.setState.name,
+      absent: `!kvm_check_extension(kvm_state, ${api.capability.name})`,
+      offered: api.capability.name,
+      configureCall: `kvm_vm_ioctl(kvm_state, ${api.configure.name}, &config)`,
+      getStateCall: `kvm_vm_ioctl(kvm_state, ${api.getState.name}, &state)`,
+      setStateCall: `kvm_vm_ioctl(kvm_state, ${api.setState.name}, &state)`,
+    };
+  }
+  const attr = (request: string, group: string, data: string) => `${device.name}_kvm_attr(s, ${request}, ${group}, ${data})`;
+  return {
+    partial: "qemu-device-attrs",
+    deviceApi: true,
+    type: api.type.name,
+    noGsiAtCreate: device.interrupt ? `KVM_${device.prefix}_NO_GSI` : "0",
+    create: `KVM_CREATE_DEVICE(${api.type.name})`,
+    configure: `KVM_SET_DEVICE_ATTR(${api.configGroup.name})`,
+    getState: `KVM_GET_DEVICE_ATTR(${api.stateGroup.name})`,
+    setState: `KVM_SET_DEVICE_ATTR(${api.stateGroup.name})`,
+    absent: `${device.name}_kvm_create_device(true) < 0`,
+    offered: api.type.name,
+    configureCall: attr("KVM_SET_DEVICE_ATTR", api.configGroup.name, "&config"),
+    getStateCall: attr("KVM_GET_DEVICE_ATTR", api.stateGroup.name, "&state"),
+    setStateCall: attr("KVM_SET_DEVICE_ATTR", api.stateGroup.name, "&state"),
   };
 }
 

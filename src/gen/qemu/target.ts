@@ -12,6 +12,8 @@ export interface QemuTarget {
   qdevPropertiesHeader: string;
   /** Where `kvm_vm_ioctl` is declared: `sysemu/kvm.h` until 9.2, `system/kvm.h` from 10.0. */
   kvmHeader: string;
+  /** Where `vm_stop` is declared: `sysemu/runstate.h` until 9.2, `system/runstate.h` from 10.0. */
+  runstateHeader: string;
   /** `static Property` while device_class_set_props takes `Property *`, `static const Property` once it takes `const Property *`. */
   propertyQualifier: string;
   /** Whether `DEFINE_PROP_END_OF_LIST()` terminates property arrays; 10.0 counts them instead. */
@@ -44,6 +46,7 @@ export const DEFAULT_QEMU_TARGET: QemuTarget = {
   version: "7.2",
   pciHeader: "hw/pci/pci.h",
   kvmHeader: "sysemu/kvm.h",
+  runstateHeader: "sysemu/runstate.h",
   qdevPropertiesHeader: "hw/qdev-properties.h",
   propertyQualifier: "static Property",
   propertyListEnd: true,
