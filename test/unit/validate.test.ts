@@ -533,6 +533,13 @@ describe("actions, hooks and the interrupt", () => {
       },
     ],
     [
+      "an array's action error, reported once rather than per element",
+      {
+        given: { registers: `[{ name: "DATA", offset: 0x0, count: 3, fields: [{ name: "GO", bits: 0 }], onWrite: [{ set: "DATA_0.GO", when: /*@*/"START" }] }]` },
+        want: [{ message: '"when" names "START", which is not a field of DATA_0', hint: "name a field of DATA_0" }],
+      },
+    ],
+    [
       "action on const bits",
       {
         given: { registers: `[{ name: "ID", offset: 0x0, access: "const", reset: 0x1234 }, { name: "CTRL", offset: 0x4, onWrite: [{ toggle: /*@*/"ID" }] }]` },
