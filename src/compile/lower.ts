@@ -59,7 +59,9 @@ export function lower(spec: DeviceSpec, source: string, report: Reporter): Lower
   const space = l.choice(barSpec.space, ["bar", "space"], "bar.space", ["io", "mmio"] as const, "io");
   const minSize = space === "io" ? 4 : 16;
   const maxSize = space === "io" ? 0x10000 : 0x40000000;
-  const size = l.small(barSpec.size, ["bar", "size"], "BAR size", minSize, maxSize, minSize);
+  // A size the BAR cannot have stands for the largest it can, so that no register is
+  // measured against a size the file does not say: only one no BAR could hold is reported.
+  const size = Number(l.integer(barSpec.size, ["bar", "size"], "BAR size", BigInt(minSize), BigInt(maxSize)) ?? maxSize);
   if (!isPowerOfTwo(size)) {
     report.error(["bar", "size"], `BAR size ${hex(size)} is not a power of two`, `PCI BARs are naturally aligned powers of two; use ${hex(nextPowerOfTwo(size))}`);
   }

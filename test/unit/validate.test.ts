@@ -383,6 +383,30 @@ describe("BAR, PCI and KVM numbers", () => {
       },
     ],
     [
+      "BAR size below the minimum: no register is measured against the smallest BAR",
+      {
+        given: { bar: `{ index: 0, space: "io", size: /*@*/2 }`, registers: `[{ name: "CTRL", offset: 0x0 }, { name: "DATA", offset: 0x4 }]` },
+        want: [{ message: "BAR size 0x2 is out of range 0x4..0x10000", hint: "use a value in 0x4..0x10000" }],
+      },
+    ],
+    [
+      "BAR size above the maximum: no register is measured against the smallest BAR",
+      {
+        given: { bar: `{ index: 0, space: "mmio", size: /*@*/0x80000000 }`, registers: `[{ name: "CTRL", offset: 0x0 }, { name: "DATA", offset: 0x100 }]` },
+        want: [{ message: "BAR size 0x80000000 is out of range 0x10..0x40000000", hint: "use a value in 0x10..0x40000000" }],
+      },
+    ],
+    [
+      "BAR size out of range, and a register no port I/O BAR could hold",
+      {
+        given: { bar: `{ index: 0, space: "io", size: /*@size*/2 }`, registers: `[{ name: "CTRL", offset: 0x0 }, { name: "FAR", offset: /*@far*/0x10000 }]` },
+        want: [
+          { at: "size", message: "BAR size 0x2 is out of range 0x4..0x10000", hint: "use a value in 0x4..0x10000" },
+          { at: "far", message: "register FAR at 0x10000 lies outside the 0x10000-byte BAR", hint: "move it down or enlarge the BAR" },
+        ],
+      },
+    ],
+    [
       "BAR index out of range",
       {
         given: { bar: `{ index: /*@*/6, space: "mmio", size: 0x100 }` },
