@@ -29,6 +29,10 @@ export function compileDevice(target: string): CompiledDevice {
   const loaded = loadDevice(file);
   const report = new Reporter(loaded.locate);
   const { device, origins } = lower(loaded.spec, file, report);
+  // The reference model runs the hook models long after the file's evaluation: bounded as it is.
+  for (const hook of device.hooks) {
+    if (hook.model) hook.model = loaded.bounded(hook.model, `hook model "${hook.name}"`, ["hooks", hook.name, "model"]);
+  }
   checkLayout(device, origins, report);
   checkMacroNames(device, origins, report);
   const hooksPath = path.join(dir, "hooks.c");

@@ -27,6 +27,11 @@ export interface LoadedDevice {
   file: string;
   /** Where the value at `path` was written, or the nearest enclosing value that has a place. */
   locate(path: SpecPath): SourceLocation;
+  /**
+   * A function of the file (a hook model, at `path`) as devgen may call it later: bounded as
+   * the file's evaluation is, and what it throws reported at the place in the file.
+   */
+  bounded<A extends unknown[], R>(fn: (...args: A) => R, what: string, path: SpecPath): (...args: A) => R;
 }
 
 export const DSL_DIR = path.join(
@@ -64,7 +69,7 @@ export function loadDevice(file: string): LoadedDevice {
   } catch {
     throw DevgenError.single(`cannot read device file '${file}'`, "check the path", null);
   }
-  const exported = evaluate(checkedJavaScript(file, text), text, file);
+  const { exported, context } = evaluate(checkedJavaScript(file, text), text, file);
   let places: Places | undefined;
   const locate = (specPath: SpecPath): SourceLocation => {
     // Only errors ask for places: a file that loads and validates never parses for them.
@@ -82,7 +87,19 @@ export function loadDevice(file: string): LoadedDevice {
       locate([]),
     );
   }
-  return { spec: exported as unknown as DeviceSpec, file, locate };
+  const bounded = <A extends unknown[], R>(fn: (...args: A) => R, what: string, specPath: SpecPath) =>
+    (...args: A): R => {
+      context[CALL] = () => fn(...args);
+      try {
+        return CALL_SCRIPT.runInContext(context, { timeout: EVALUATION_TIMEOUT_MS }) as R;
+      } catch (thrown) {
+        const run = { doing: `running ${what}`, threw: `${what} threw`, rule: `${what} must run without throwing`, code: what, start: locate(specPath) };
+        throw runError(thrown, run, text, file);
+      } finally {
+        delete context[CALL];
+      }
+    };
+  return { spec: exported as unknown as DeviceSpec, file, locate, bounded };
 }
 
 /**
@@ -305,14 +322,21 @@ function emitted(project: Project, source: SourceFile): string {
   return text;
 }
 
-/** Runs the module and returns its default export, whatever it is. */
-function evaluate(javascript: string, text: string, file: string): unknown {
+/**
+ * The one way into the file's code after its evaluation: a call made from a script run in
+ * the file's context, since only a script's run can be bounded by a timeout.
+ */
+const CALL = "__devgenCall";
+const CALL_SCRIPT = new vm.Script(`${CALL}()`);
+
+/** Runs the module and returns its default export, whatever it is, and the context it ran in. */
+function evaluate(javascript: string, text: string, file: string): { exported: unknown; context: vm.Context } {
   const module = { exports: {} as Record<string, unknown> };
   const require = (name: string): unknown => {
     if (name === "devgen") return dsl;
     throw new Error(`cannot import "${name}"`);
   };
-  const generatedName = `${file}.js`;
+  const scriptName = generatedName(file);
   // The call is inside the script, so the timeout covers the module body, not only the
   // creation of the wrapper function.
   const code = `(function (exports, require, module) {${javascript}\n})(exports, require, module)`;
@@ -320,55 +344,82 @@ function evaluate(javascript: string, text: string, file: string): unknown {
   // literals costs more than running them. V8 rejects a stale one itself.
   const codeKey = contentKey([process.version, code]);
   const cachedData = readEntry("v8", codeKey, "binary") ?? undefined;
+  const context = vm.createContext({ exports: module.exports, require, module });
   let script: vm.Script;
   try {
-    script = new vm.Script(code, { filename: generatedName, cachedData });
-    script.runInNewContext({ exports: module.exports, require, module }, { timeout: EVALUATION_TIMEOUT_MS });
+    script = new vm.Script(code, { filename: scriptName, cachedData });
+    script.runInContext(context, { timeout: EVALUATION_TIMEOUT_MS });
   } catch (thrown) {
-    throw evaluationError(thrown, generatedName, text, file);
+    const run = {
+      doing: "evaluating the device file",
+      threw: "the device file threw while being evaluated",
+      rule: "the description must evaluate without throwing",
+      code: "the file",
+      start: { file, line: 1, column: 1 },
+    };
+    throw runError(thrown, run, text, file);
   }
   if (!cachedData || script.cachedDataRejected) storeEntry("v8", codeKey, script.createCachedData());
-  return module.exports.default;
+  return { exported: module.exports.default, context };
+}
+
+/** What ran when the file's code failed, in the words of its diagnostics. */
+interface Run {
+  /** "evaluating the device file" */
+  doing: string;
+  /** "the device file threw while being evaluated" */
+  threw: string;
+  /** What a throw breaks: "the description must evaluate without throwing". */
+  rule: string;
+  /** "the file": what a timeout cannot place. */
+  code: string;
+  /** Where the code that ran starts: the place of a failure the stack cannot give. */
+  start: SourceLocation;
 }
 
 /**
- * Why evaluation failed, placed where the file threw. Only an Error has a stack to place it
- * by; a timeout's error is raised from outside the script, so neither has a place in the file.
+ * Why running the file's code failed, placed where it threw. Only an Error has a stack to
+ * place it by; a timeout's error is raised from outside the script, so neither has a place
+ * in the file.
  */
-function evaluationError(thrown: unknown, generatedName: string, text: string, file: string): DevgenError {
-  const start = { file, line: 1, column: 1 };
+function runError(thrown: unknown, run: Run, text: string, file: string): DevgenError {
   const { code, message, stack } = (typeof thrown === "object" && thrown !== null ? thrown : {}) as Record<string, unknown>;
   if (code === "ERR_SCRIPT_EXECUTION_TIMEOUT") {
     return DevgenError.single(
-      `evaluating the device file took longer than ${EVALUATION_TIMEOUT_MS} ms`,
-      "look for a loop that does not end; a timeout cannot tell where the file was",
-      start,
+      `${run.doing} took longer than ${EVALUATION_TIMEOUT_MS} ms`,
+      `look for a loop that does not end; a timeout cannot tell where ${run.code} was`,
+      run.start,
     );
   }
-  const what = `the device file threw while being evaluated: ${
+  const what = `${run.threw}: ${
     typeof message === "string" ? message : typeof thrown === "string" ? thrown : inspect(thrown, { breakLength: Infinity })
   }`;
   if (typeof stack !== "string") {
-    return DevgenError.single(what, "the description must evaluate without throwing; only a thrown Error records where it was thrown", start);
+    return DevgenError.single(what, `${run.rule}; only a thrown Error records where it was thrown`, run.start);
   }
   const mappings = decodeMappings(JSON.parse(sourceMapOf(text, file)).mappings ?? "");
-  return DevgenError.single(what, "the description must evaluate without throwing", locateThrow(stack, generatedName, mappings, file));
+  return DevgenError.single(what, run.rule, locateThrow(stack, generatedName(file), mappings, run.start));
+}
+
+/** The name the file's JavaScript runs under: what its frames in a stack are named by. */
+function generatedName(file: string): string {
+  return `${file}.js`;
 }
 
 function locateThrow(
   stack: string,
-  generatedName: string,
+  scriptName: string,
   mappings: ReturnType<typeof decodeMappings>,
-  file: string,
+  fallback: SourceLocation,
 ): SourceLocation {
-  const escaped = escapeRegExp(generatedName);
+  const escaped = escapeRegExp(scriptName);
   const match = new RegExp(`${escaped}:(\\d+):(\\d+)`).exec(stack);
-  if (!match) return { file, line: 1, column: 1 };
+  if (!match) return fallback;
   // The wrapper function shares the first line with the module; its prefix shifts columns.
   const line = Number(match[1]) - 1;
   const column = Number(match[2]) - 1 - (line === 0 ? "(function (exports, require, module) {".length : 0);
   const original = originalPosition(mappings, line, column);
-  return original ? { file, line: original.line + 1, column: original.column + 1 } : { file, line: 1, column: 1 };
+  return original ? { file: fallback.file, line: original.line + 1, column: original.column + 1 } : fallback;
 }
 
 function keyOf(specPath: SpecPath): string {
