@@ -341,8 +341,9 @@ function evaluate(javascript: string, text: string, file: string): { exported: u
   // creation of the wrapper function.
   const code = `(function (exports, require, module) {${javascript}\n})(exports, require, module)`;
   // V8's compiled form of the script, kept like the check: compiling 10,000 registers'
-  // literals costs more than running them. V8 rejects a stale one itself.
-  const codeKey = contentKey([process.version, code]);
+  // literals costs more than running them. V8 rejects a stale one itself. It keeps the name
+  // the script was compiled under, which stack frames then show: the name is in the key.
+  const codeKey = contentKey([process.version, scriptName, code]);
   const cachedData = readEntry("v8", codeKey, "binary") ?? undefined;
   const context = vm.createContext({ exports: module.exports, require, module });
   let script: vm.Script;
