@@ -9,6 +9,7 @@ import { DevgenError, Reporter } from "../util/diagnostics.js";
 import { checkHooksFile, type HooksFile } from "./hooks-file.js";
 import { checkHooksLicense } from "./hooks-license.js";
 import { checkHooksOffsets } from "./hooks-offsets.js";
+import { checkModelRegisterNames } from "./hook-models.js";
 import { checkLayout } from "./layout.js";
 import { checkMacroNames } from "./macros.js";
 
@@ -35,6 +36,7 @@ export function compileDevice(target: string): CompiledDevice {
   }
   checkLayout(device, origins, report);
   checkMacroNames(device, origins, report);
+  report.diagnostics.push(...checkModelRegisterNames(device, loaded.modelRegisterNames));
   const hooksPath = path.join(dir, "hooks.c");
   const hooks = fs.existsSync(hooksPath) ? { path: hooksPath, text: fs.readFileSync(hooksPath, "utf8") } : null;
   report.diagnostics.push(...checkHooksFile(device, hooks, (name) => loaded.locate(["hooks", name])));

@@ -21,8 +21,19 @@ import { DevgenError, type SourceLocation, type SpecPath } from "../util/diagnos
 import { decodeMappings, originalPosition } from "./sourcemap.js";
 import { escapeRegExp } from "../util/regexp.js";
 
+/** A register a hook model names by a literal: `dev.set("CTRL", v)`, placed at the `set`. */
+export interface ModelRegisterName {
+  name: string;
+  location: SourceLocation;
+}
+
 export interface LoadedDevice {
   spec: DeviceSpec;
+  /**
+   * The register names written as literals in calls of a HookContext's get and set, anywhere
+   * in the file: the names a hook model may reach that are known before it runs.
+   */
+  modelRegisterNames: ModelRegisterName[];
   /** The device file as given (relative paths stay relative, for stable messages). */
   file: string;
   /** Where the value at `path` was written, or the nearest enclosing value that has a place. */
@@ -69,7 +80,8 @@ export function loadDevice(file: string): LoadedDevice {
   } catch {
     throw DevgenError.single(`cannot read device file '${file}'`, "check the path", null);
   }
-  const { exported, context } = evaluate(checkedJavaScript(file, text), text, file);
+  const checked = checkedJavaScript(file, text);
+  const { exported, context } = evaluate(checked.javascript, text, file);
   let places: Places | undefined;
   const locate = (specPath: SpecPath): SourceLocation => {
     // Only errors ask for places: a file that loads and validates never parses for them.
@@ -99,7 +111,8 @@ export function loadDevice(file: string): LoadedDevice {
         delete context[CALL];
       }
     };
-  return { spec: exported as unknown as DeviceSpec, file, locate, bounded };
+  const modelRegisterNames = checked.modelRegisterNames.map(({ name, line, column }) => ({ name, location: { file, line, column } }));
+  return { spec: exported as unknown as DeviceSpec, modelRegisterNames, file, locate, bounded };
 }
 
 /**
@@ -113,12 +126,24 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return prototype === null || Object.getPrototypeOf(prototype) === null;
 }
 
+/** What the check learns of a file, kept in the check cache: the compiler is slow to load. */
+interface Checked {
+  javascript: string;
+  /** Where in the file: the same text has the same positions wherever it is. */
+  modelRegisterNames: { name: string; line: number; column: number }[];
+}
+
+/** A cache entry: the register names as a JSON line, then the JavaScript. */
+const CHECK_ENTRY_FORMAT = "model register names (JSON), newline, JavaScript";
+
 /**
- * The device file as CommonJS, once the compiler has found no error in it: from the check
- * cache if this exact file passed before, else from the program that type-checked it.
+ * The device file as CommonJS, once the compiler has found no error in it, and what the
+ * check found in it: from the check cache if this exact file passed before, else from the
+ * program that type-checked it.
  */
-function checkedJavaScript(file: string, text: string): string {
+function checkedJavaScript(file: string, text: string): Checked {
   const key = contentKey([
+    CHECK_ENTRY_FORMAT,
     compilerVersion(),
     JSON.stringify(COMPILER_OPTIONS),
     ...dslDeclarations(),
@@ -126,7 +151,10 @@ function checkedJavaScript(file: string, text: string): string {
     text,
   ]);
   const cached = readEntry("typecheck", key);
-  if (cached !== null) return cached;
+  if (cached !== null) {
+    const newline = cached.indexOf("\n");
+    return { modelRegisterNames: JSON.parse(cached.slice(0, newline)), javascript: cached.slice(newline + 1) };
+  }
 
   const { Project, ts } = compiler();
   const { options } = ts.convertCompilerOptionsFromJson(COMPILER_OPTIONS, DSL_DIR);
@@ -141,9 +169,35 @@ function checkedJavaScript(file: string, text: string): string {
   checkImports(compilerSource, at);
   typeCheck(source, at);
   findDefaultExport(source, file);
-  const javascript = emitted(project, source);
-  if (onlyKnownInputs(project, source)) storeEntry("typecheck", key, javascript);
-  return javascript;
+  const checked = { javascript: emitted(project, source), modelRegisterNames: modelRegisterNames(project, compilerSource) };
+  if (onlyKnownInputs(project, source)) {
+    storeEntry("typecheck", key, `${JSON.stringify(checked.modelRegisterNames)}\n${checked.javascript}`);
+  }
+  return checked;
+}
+
+/**
+ * Every call the compiler resolves to HookContext's get or set whose register is a literal,
+ * placed at the method's name, where V8 places a throw from the call: a name that is no
+ * register is reported at one place whether the check finds it or a run of the model.
+ */
+function modelRegisterNames(project: Project, source: ts.SourceFile): Checked["modelRegisterNames"] {
+  const { ts } = compiler();
+  const checker = project.getProgram().compilerObject.getTypeChecker();
+  const found: Checked["modelRegisterNames"] = [];
+  forEachNode(source, (node) => {
+    if (!ts.isCallExpression(node)) return;
+    const [register] = node.arguments;
+    if (!register || !ts.isStringLiteralLike(register)) return;
+    const method = checker.getResolvedSignature(node)?.declaration;
+    const owner = method?.parent;
+    if (!owner || !ts.isInterfaceDeclaration(owner) || owner.name.text !== "HookContext") return;
+    if (path.dirname(owner.getSourceFile().fileName) !== DSL_DIR) return;
+    const callee = ts.isPropertyAccessExpression(node.expression) ? node.expression.name : node.expression;
+    const { line, character } = ts.getLineAndCharacterOfPosition(source, callee.getStart(source));
+    found.push({ name: register.text, line: line + 1, column: character + 1 });
+  });
+  return found;
 }
 
 /** ts-morph bundles the compiler of the @ts-morph/common it depends on: both versions name it. */

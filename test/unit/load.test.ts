@@ -405,6 +405,14 @@ describe("hook models, which the reference model runs after the evaluation", () 
     );
   });
 
+  test("a register name computed at run time that names no register: at the call, when the model runs", () => {
+    const { error, dir, files } = writeError("model computed name", `model(dev, value) { dev./*@*/set(\`DATA_\${value}\`, 1n); }`);
+    expect(error).toBeInstanceOf(DevgenError);
+    expect((error as DevgenError).diagnostics).toEqual(
+      expected(dir, files, [{ message: 'hook model "kick" threw: no register is named "DATA_7"', hint: 'hook model "kick" must run without throwing' }]),
+    );
+  });
+
   test("what a model throws is reported where it threw", () => {
     const { error, dir, files } = writeError("model throws", `model(dev, value) { if (value > 3n) throw /*@*/new Error("value too large"); }`);
     expect(error).toBeInstanceOf(DevgenError);

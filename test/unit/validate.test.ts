@@ -621,6 +621,22 @@ describe("actions, hooks and the interrupt", () => {
       },
     ],
     [
+      "hook model naming unknown registers: in get and set, through a helper and a destructured method, each at its call",
+      {
+        given: {
+          prelude: `import type { HookContext } from "devgen";\nconst bump = (ctx: HookContext): void => ctx./*@helper*/set("COUNT", ctx.get("CTRL") + 1n);`,
+          registers: `[{ name: "CTRL", offset: 0x0, onWrite: [{ hook: "kick" }] }, { name: "DATA", offset: 0x4, count: 2 }]`,
+          hooks: `{ kick: { model(dev, value) { const { get } = dev; dev.set("DATA_1", /*@get*/get("DATA")); dev./*@set*/set("STAUTS", value); bump(dev); const name = "CTRL" + "X"; dev.get(name); } } }`,
+          hooksC: KICK_HOOK_C,
+        },
+        want: [
+          { at: "helper", message: 'hook model names unknown register "COUNT"', hint: "name a register of this device (arrays: NAME_<index>)" },
+          { at: "get", message: 'hook model names unknown register "DATA"', hint: "name a register of this device (arrays: NAME_<index>)" },
+          { at: "set", message: 'hook model names unknown register "STAUTS"', hint: "name a register of this device (arrays: NAME_<index>)" },
+        ],
+      },
+    ],
+    [
       "hook model that is not a function",
       {
         given: {
