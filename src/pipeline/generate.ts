@@ -5,13 +5,14 @@ import { checkDeviceSet } from "../compile/device-set.js";
 import { compileDevice, type CompiledDevice } from "../compile/index.js";
 import { DevgenError, type Diagnostic } from "../util/diagnostics.js";
 import { replaceDirectory } from "../util/write-tree.js";
+import { checkHooksCompile } from "./hooks-compile.js";
 
 export const DEFAULT_OUT = "generated";
 
 /**
- * Compiles all devices, collecting every device's diagnostics, then the clashes between
- * them (a name, an ioctl or a capability number), before failing. A directory given twice
- * is one device.
+ * Compiles all devices, collecting every device's diagnostics (hooks.c compiled against
+ * its generated header among them), then the clashes between them (a name, an ioctl or a
+ * capability number), before failing. A directory given twice is one device.
  */
 export function compileAll(dirs: readonly string[]): CompiledDevice[] {
   const compiled: CompiledDevice[] = [];
@@ -20,12 +21,16 @@ export function compileAll(dirs: readonly string[]): CompiledDevice[] {
   for (const dir of dirs) {
     if (seen.has(path.resolve(dir))) continue;
     seen.add(path.resolve(dir));
+    let device: CompiledDevice;
     try {
-      compiled.push(compileDevice(dir));
+      device = compileDevice(dir);
     } catch (err) {
       if (!(err instanceof DevgenError)) throw err;
       diagnostics.push(...err.diagnostics);
+      continue;
     }
+    diagnostics.push(...checkHooksCompile(device));
+    compiled.push(device);
   }
   diagnostics.push(...checkDeviceSet(compiled));
   if (diagnostics.length) throw new DevgenError(diagnostics);
