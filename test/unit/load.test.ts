@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { compileDevice } from "../../src/compile/index.js";
 import { loadDevice } from "../../src/compile/load.js";
+import { compileAll } from "../../src/pipeline/generate.js";
 import { DeviceModel } from "../../src/reference/device-model.js";
 import { DevgenError } from "../../src/util/diagnostics.js";
 import { compileError, deviceSource, expected, find, lineColumn, markers, Scratch, type Want } from "../helpers/fixtures.js";
@@ -410,6 +411,27 @@ describe("hook models, which the reference model runs after the evaluation", () 
     expect(error).toBeInstanceOf(DevgenError);
     expect((error as DevgenError).diagnostics).toEqual(
       expected(dir, files, [{ message: 'hook model "kick" threw: no register is named "DATA_7"', hint: 'hook model "kick" must run without throwing' }]),
+    );
+  });
+
+  test("devgen check runs the models as the vectors do: a name computed at run time fails the check, at the call", () => {
+    const files = {
+      "device.ts": deviceSource({
+        registers: `[{ name: "CTRL", offset: 0x0, onWrite: [{ hook: "kick" }] }, { name: "DATA", offset: 0x4, count: 4 }]`,
+        hooks: `{ kick: { model(dev) { dev./*@*/set(["DATA", "X"].join("_"), 1n); } } }`,
+      }),
+      "hooks.c": `#include "foo_core.h"\n\nvoid foo_hook_kick(struct foo_core *s, u64 value)\n{\n}\n`,
+    };
+    const dir = scratch.dir("check runs models", files);
+    let error: unknown;
+    try {
+      compileAll([dir]);
+    } catch (thrown) {
+      error = thrown;
+    }
+    expect(error).toBeInstanceOf(DevgenError);
+    expect((error as DevgenError).diagnostics).toEqual(
+      expected(dir, files, [{ message: 'hook model "kick" threw: no register is named "DATA_X"', hint: 'hook model "kick" must run without throwing' }]),
     );
   });
 
