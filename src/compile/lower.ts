@@ -103,7 +103,7 @@ export function lower(spec: DeviceSpec, source: string, report: Reporter): Lower
   for (const r of registers) {
     const specPath = l.origins.register.get(r)!;
     const registerSpec = specRegisters[specPath[1] as number]!;
-    const lowering = r.arrayIndex ? unreported : l;
+    const lowering = (r.arrayIndex ?? 0) > 0 ? unreported : l;
     r.onRead = lowerActions(lowering, registerSpec.onRead, [...specPath, "onRead"], r, byName, hookSpecs, "read", hookUses);
     r.onWrite = lowerActions(lowering, registerSpec.onWrite, [...specPath, "onWrite"], r, byName, hookSpecs, "write", hookUses);
   }
