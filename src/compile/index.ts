@@ -9,6 +9,7 @@ import { DevgenError, Reporter } from "../util/diagnostics.js";
 import { checkHooksFile, type HooksFile } from "./hooks-file.js";
 import { checkHooksLicense } from "./hooks-license.js";
 import { checkHooksOffsets } from "./hooks-offsets.js";
+import { checkModelRegisterNames } from "./hook-models.js";
 import { checkLayout } from "./layout.js";
 import { checkMacroNames } from "./macros.js";
 
@@ -29,8 +30,13 @@ export function compileDevice(target: string): CompiledDevice {
   const loaded = loadDevice(file);
   const report = new Reporter(loaded.locate);
   const { device, origins } = lower(loaded.spec, file, report);
+  // The reference model runs the hook models long after the file's evaluation: bounded as it is.
+  for (const hook of device.hooks) {
+    if (hook.model) hook.model = loaded.bounded(hook.model, `hook model "${hook.name}"`, ["hooks", hook.name, "model"]);
+  }
   checkLayout(device, origins, report);
   checkMacroNames(device, origins, report);
+  report.diagnostics.push(...checkModelRegisterNames(device, loaded.modelRegisterNames));
   const hooksPath = path.join(dir, "hooks.c");
   const hooks = fs.existsSync(hooksPath) ? { path: hooksPath, text: fs.readFileSync(hooksPath, "utf8") } : null;
   report.diagnostics.push(...checkHooksFile(device, hooks, (name) => loaded.locate(["hooks", name])));

@@ -21,12 +21,28 @@ import { DevgenError, type SourceLocation, type SpecPath } from "../util/diagnos
 import { decodeMappings, originalPosition } from "./sourcemap.js";
 import { escapeRegExp } from "../util/regexp.js";
 
+/** A register a hook model names by a literal: `dev.set("CTRL", v)`, placed at the `set`. */
+export interface ModelRegisterName {
+  name: string;
+  location: SourceLocation;
+}
+
 export interface LoadedDevice {
   spec: DeviceSpec;
+  /**
+   * The register names written as literals in calls of a HookContext's get and set, anywhere
+   * in the file: the names a hook model may reach that are known before it runs.
+   */
+  modelRegisterNames: ModelRegisterName[];
   /** The device file as given (relative paths stay relative, for stable messages). */
   file: string;
   /** Where the value at `path` was written, or the nearest enclosing value that has a place. */
   locate(path: SpecPath): SourceLocation;
+  /**
+   * A function of the file (a hook model, at `path`) as devgen may call it later: bounded as
+   * the file's evaluation is, and what it throws reported at the place in the file.
+   */
+  bounded<A extends unknown[], R>(fn: (...args: A) => R, what: string, path: SpecPath): (...args: A) => R;
 }
 
 export const DSL_DIR = path.join(
@@ -64,7 +80,8 @@ export function loadDevice(file: string): LoadedDevice {
   } catch {
     throw DevgenError.single(`cannot read device file '${file}'`, "check the path", null);
   }
-  const exported = evaluate(checkedJavaScript(file, text), text, file);
+  const checked = checkedJavaScript(file, text);
+  const { exported, context } = evaluate(checked.javascript, text, file);
   let places: Places | undefined;
   const locate = (specPath: SpecPath): SourceLocation => {
     // Only errors ask for places: a file that loads and validates never parses for them.
@@ -82,7 +99,20 @@ export function loadDevice(file: string): LoadedDevice {
       locate([]),
     );
   }
-  return { spec: exported as unknown as DeviceSpec, file, locate };
+  const bounded = <A extends unknown[], R>(fn: (...args: A) => R, what: string, specPath: SpecPath) =>
+    (...args: A): R => {
+      context[CALL] = () => fn(...args);
+      try {
+        return CALL_SCRIPT.runInContext(context, { timeout: EVALUATION_TIMEOUT_MS }) as R;
+      } catch (thrown) {
+        const run = { doing: `running ${what}`, threw: `${what} threw`, rule: `${what} must run without throwing`, code: what, start: locate(specPath) };
+        throw runError(thrown, run, text, file);
+      } finally {
+        delete context[CALL];
+      }
+    };
+  const modelRegisterNames = checked.modelRegisterNames.map(({ name, line, column }) => ({ name, location: { file, line, column } }));
+  return { spec: exported as unknown as DeviceSpec, modelRegisterNames, file, locate, bounded };
 }
 
 /**
@@ -96,12 +126,24 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return prototype === null || Object.getPrototypeOf(prototype) === null;
 }
 
+/** What the check learns of a file, kept in the check cache: the compiler is slow to load. */
+interface Checked {
+  javascript: string;
+  /** Where in the file: the same text has the same positions wherever it is. */
+  modelRegisterNames: { name: string; line: number; column: number }[];
+}
+
+/** A cache entry: the register names as a JSON line, then the JavaScript. */
+const CHECK_ENTRY_FORMAT = "model register names (JSON), newline, JavaScript";
+
 /**
- * The device file as CommonJS, once the compiler has found no error in it: from the check
- * cache if this exact file passed before, else from the program that type-checked it.
+ * The device file as CommonJS, once the compiler has found no error in it, and what the
+ * check found in it: from the check cache if this exact file passed before, else from the
+ * program that type-checked it.
  */
-function checkedJavaScript(file: string, text: string): string {
+function checkedJavaScript(file: string, text: string): Checked {
   const key = contentKey([
+    CHECK_ENTRY_FORMAT,
     compilerVersion(),
     JSON.stringify(COMPILER_OPTIONS),
     ...dslDeclarations(),
@@ -109,7 +151,10 @@ function checkedJavaScript(file: string, text: string): string {
     text,
   ]);
   const cached = readEntry("typecheck", key);
-  if (cached !== null) return cached;
+  if (cached !== null) {
+    const newline = cached.indexOf("\n");
+    return { modelRegisterNames: JSON.parse(cached.slice(0, newline)), javascript: cached.slice(newline + 1) };
+  }
 
   const { Project, ts } = compiler();
   const { options } = ts.convertCompilerOptionsFromJson(COMPILER_OPTIONS, DSL_DIR);
@@ -124,9 +169,35 @@ function checkedJavaScript(file: string, text: string): string {
   checkImports(compilerSource, at);
   typeCheck(source, at);
   findDefaultExport(source, file);
-  const javascript = emitted(project, source);
-  if (onlyKnownInputs(project, source)) storeEntry("typecheck", key, javascript);
-  return javascript;
+  const checked = { javascript: emitted(project, source), modelRegisterNames: modelRegisterNames(project, compilerSource) };
+  if (onlyKnownInputs(project, source)) {
+    storeEntry("typecheck", key, `${JSON.stringify(checked.modelRegisterNames)}\n${checked.javascript}`);
+  }
+  return checked;
+}
+
+/**
+ * Every call the compiler resolves to HookContext's get or set whose register is a literal,
+ * placed at the method's name, where V8 places a throw from the call: a name that is no
+ * register is reported at one place whether the check finds it or a run of the model.
+ */
+function modelRegisterNames(project: Project, source: ts.SourceFile): Checked["modelRegisterNames"] {
+  const { ts } = compiler();
+  const checker = project.getProgram().compilerObject.getTypeChecker();
+  const found: Checked["modelRegisterNames"] = [];
+  forEachNode(source, (node) => {
+    if (!ts.isCallExpression(node)) return;
+    const [register] = node.arguments;
+    if (!register || !ts.isStringLiteralLike(register)) return;
+    const method = checker.getResolvedSignature(node)?.declaration;
+    const owner = method?.parent;
+    if (!owner || !ts.isInterfaceDeclaration(owner) || owner.name.text !== "HookContext") return;
+    if (path.dirname(owner.getSourceFile().fileName) !== DSL_DIR) return;
+    const callee = ts.isPropertyAccessExpression(node.expression) ? node.expression.name : node.expression;
+    const { line, character } = ts.getLineAndCharacterOfPosition(source, callee.getStart(source));
+    found.push({ name: register.text, line: line + 1, column: character + 1 });
+  });
+  return found;
 }
 
 /** ts-morph bundles the compiler of the @ts-morph/common it depends on: both versions name it. */
@@ -305,70 +376,105 @@ function emitted(project: Project, source: SourceFile): string {
   return text;
 }
 
-/** Runs the module and returns its default export, whatever it is. */
-function evaluate(javascript: string, text: string, file: string): unknown {
+/**
+ * The one way into the file's code after its evaluation: a call made from a script run in
+ * the file's context, since only a script's run can be bounded by a timeout.
+ */
+const CALL = "__devgenCall";
+const CALL_SCRIPT = new vm.Script(`${CALL}()`);
+
+/** Runs the module and returns its default export, whatever it is, and the context it ran in. */
+function evaluate(javascript: string, text: string, file: string): { exported: unknown; context: vm.Context } {
   const module = { exports: {} as Record<string, unknown> };
   const require = (name: string): unknown => {
     if (name === "devgen") return dsl;
     throw new Error(`cannot import "${name}"`);
   };
-  const generatedName = `${file}.js`;
+  const scriptName = generatedName(file);
   // The call is inside the script, so the timeout covers the module body, not only the
   // creation of the wrapper function.
   const code = `(function (exports, require, module) {${javascript}\n})(exports, require, module)`;
   // V8's compiled form of the script, kept like the check: compiling 10,000 registers'
-  // literals costs more than running them. V8 rejects a stale one itself.
-  const codeKey = contentKey([process.version, code]);
+  // literals costs more than running them. V8 rejects a stale one itself. It keeps the name
+  // the script was compiled under, which stack frames then show: the name is in the key.
+  const codeKey = contentKey([process.version, scriptName, code]);
   const cachedData = readEntry("v8", codeKey, "binary") ?? undefined;
+  const context = vm.createContext({ exports: module.exports, require, module });
   let script: vm.Script;
   try {
-    script = new vm.Script(code, { filename: generatedName, cachedData });
-    script.runInNewContext({ exports: module.exports, require, module }, { timeout: EVALUATION_TIMEOUT_MS });
+    script = new vm.Script(code, { filename: scriptName, cachedData });
+    script.runInContext(context, { timeout: EVALUATION_TIMEOUT_MS });
   } catch (thrown) {
-    throw evaluationError(thrown, generatedName, text, file);
+    const run = {
+      doing: "evaluating the device file",
+      threw: "the device file threw while being evaluated",
+      rule: "the description must evaluate without throwing",
+      code: "the file",
+      start: { file, line: 1, column: 1 },
+    };
+    throw runError(thrown, run, text, file);
   }
   if (!cachedData || script.cachedDataRejected) storeEntry("v8", codeKey, script.createCachedData());
-  return module.exports.default;
+  return { exported: module.exports.default, context };
+}
+
+/** What ran when the file's code failed, in the words of its diagnostics. */
+interface Run {
+  /** "evaluating the device file" */
+  doing: string;
+  /** "the device file threw while being evaluated" */
+  threw: string;
+  /** What a throw breaks: "the description must evaluate without throwing". */
+  rule: string;
+  /** "the file": what a timeout cannot place. */
+  code: string;
+  /** Where the code that ran starts: the place of a failure the stack cannot give. */
+  start: SourceLocation;
 }
 
 /**
- * Why evaluation failed, placed where the file threw. Only an Error has a stack to place it
- * by; a timeout's error is raised from outside the script, so neither has a place in the file.
+ * Why running the file's code failed, placed where it threw. Only an Error has a stack to
+ * place it by; a timeout's error is raised from outside the script, so neither has a place
+ * in the file.
  */
-function evaluationError(thrown: unknown, generatedName: string, text: string, file: string): DevgenError {
-  const start = { file, line: 1, column: 1 };
+function runError(thrown: unknown, run: Run, text: string, file: string): DevgenError {
   const { code, message, stack } = (typeof thrown === "object" && thrown !== null ? thrown : {}) as Record<string, unknown>;
   if (code === "ERR_SCRIPT_EXECUTION_TIMEOUT") {
     return DevgenError.single(
-      `evaluating the device file took longer than ${EVALUATION_TIMEOUT_MS} ms`,
-      "look for a loop that does not end; a timeout cannot tell where the file was",
-      start,
+      `${run.doing} took longer than ${EVALUATION_TIMEOUT_MS} ms`,
+      `look for a loop that does not end; a timeout cannot tell where ${run.code} was`,
+      run.start,
     );
   }
-  const what = `the device file threw while being evaluated: ${
+  const what = `${run.threw}: ${
     typeof message === "string" ? message : typeof thrown === "string" ? thrown : inspect(thrown, { breakLength: Infinity })
   }`;
   if (typeof stack !== "string") {
-    return DevgenError.single(what, "the description must evaluate without throwing; only a thrown Error records where it was thrown", start);
+    return DevgenError.single(what, `${run.rule}; only a thrown Error records where it was thrown`, run.start);
   }
   const mappings = decodeMappings(JSON.parse(sourceMapOf(text, file)).mappings ?? "");
-  return DevgenError.single(what, "the description must evaluate without throwing", locateThrow(stack, generatedName, mappings, file));
+  return DevgenError.single(what, run.rule, locateThrow(stack, generatedName(file), mappings, run.start));
+}
+
+/** The name the file's JavaScript runs under: what its frames in a stack are named by. */
+function generatedName(file: string): string {
+  return `${file}.js`;
 }
 
 function locateThrow(
   stack: string,
-  generatedName: string,
+  scriptName: string,
   mappings: ReturnType<typeof decodeMappings>,
-  file: string,
+  fallback: SourceLocation,
 ): SourceLocation {
-  const escaped = escapeRegExp(generatedName);
+  const escaped = escapeRegExp(scriptName);
   const match = new RegExp(`${escaped}:(\\d+):(\\d+)`).exec(stack);
-  if (!match) return { file, line: 1, column: 1 };
+  if (!match) return fallback;
   // The wrapper function shares the first line with the module; its prefix shifts columns.
   const line = Number(match[1]) - 1;
   const column = Number(match[2]) - 1 - (line === 0 ? "(function (exports, require, module) {".length : 0);
   const original = originalPosition(mappings, line, column);
-  return original ? { file, line: original.line + 1, column: original.column + 1 } : { file, line: 1, column: 1 };
+  return original ? { file: fallback.file, line: original.line + 1, column: original.column + 1 } : fallback;
 }
 
 function keyOf(specPath: SpecPath): string {

@@ -7,7 +7,7 @@
 import type { DeviceSpec } from "../dsl/types.js";
 import { isPowerOfTwo } from "../ir/bits.js";
 import type { Device, Hook, Policy, Register } from "../ir/types.js";
-import type { Reporter } from "../util/diagnostics.js";
+import { Reporter } from "../util/diagnostics.js";
 import { lowerKvm } from "./lower-kvm.js";
 import { experimentalRange, formatPciId, takenBy } from "./pci-ids.js";
 import { lowerActions, lowerRegister } from "./lower-registers.js";
@@ -59,7 +59,9 @@ export function lower(spec: DeviceSpec, source: string, report: Reporter): Lower
   const space = l.choice(barSpec.space, ["bar", "space"], "bar.space", ["io", "mmio"] as const, "io");
   const minSize = space === "io" ? 4 : 16;
   const maxSize = space === "io" ? 0x10000 : 0x40000000;
-  const size = l.small(barSpec.size, ["bar", "size"], "BAR size", minSize, maxSize, minSize);
+  // A size the BAR cannot have stands for the largest it can, so that no register is
+  // measured against a size the file does not say: only one no BAR could hold is reported.
+  const size = Number(l.integer(barSpec.size, ["bar", "size"], "BAR size", BigInt(minSize), BigInt(maxSize)) ?? maxSize);
   if (!isPowerOfTwo(size)) {
     report.error(["bar", "size"], `BAR size ${hex(size)} is not a power of two`, `PCI BARs are naturally aligned powers of two; use ${hex(nextPowerOfTwo(size))}`);
   }
@@ -96,11 +98,14 @@ export function lower(spec: DeviceSpec, source: string, report: Reporter): Lower
 
   const hookSpecs = spec.hooks ?? {};
   const hookUses = new Map<string, Set<"read" | "write">>();
+  // An array's elements share one spec: its actions' problems are the first element's to report, once.
+  const unreported = new Lowering(new Reporter(() => null));
   for (const r of registers) {
     const specPath = l.origins.register.get(r)!;
     const registerSpec = specRegisters[specPath[1] as number]!;
-    r.onRead = lowerActions(l, registerSpec.onRead, [...specPath, "onRead"], r, byName, hookSpecs, "read", hookUses);
-    r.onWrite = lowerActions(l, registerSpec.onWrite, [...specPath, "onWrite"], r, byName, hookSpecs, "write", hookUses);
+    const lowering = (r.arrayIndex ?? 0) > 0 ? unreported : l;
+    r.onRead = lowerActions(lowering, registerSpec.onRead, [...specPath, "onRead"], r, byName, hookSpecs, "read", hookUses);
+    r.onWrite = lowerActions(lowering, registerSpec.onWrite, [...specPath, "onWrite"], r, byName, hookSpecs, "write", hookUses);
   }
 
   const hooks: Hook[] = Object.entries(hookSpecs)

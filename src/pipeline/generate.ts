@@ -1,17 +1,20 @@
 /** `devgen check` and `devgen generate`: validate every device first, then write. */
 import * as path from "node:path";
 import { generateAll } from "../gen/index.js";
+import { generateVectors } from "../reference/vectors.js";
 import { checkDeviceSet } from "../compile/device-set.js";
 import { compileDevice, type CompiledDevice } from "../compile/index.js";
 import { DevgenError, type Diagnostic } from "../util/diagnostics.js";
 import { replaceDirectory } from "../util/write-tree.js";
+import { checkHooksCompile } from "./hooks-compile.js";
 
 export const DEFAULT_OUT = "generated";
 
 /**
- * Compiles all devices, collecting every device's diagnostics, then the clashes between
- * them (a name, an ioctl or a capability number), before failing. A directory given twice
- * is one device.
+ * Compiles all devices, collecting every device's diagnostics (hooks.c compiled against
+ * its generated header and the hook models run among them), then the clashes between them
+ * (a name, an ioctl or a capability number), before failing. A directory given twice is
+ * one device.
  */
 export function compileAll(dirs: readonly string[]): CompiledDevice[] {
   const compiled: CompiledDevice[] = [];
@@ -20,16 +23,39 @@ export function compileAll(dirs: readonly string[]): CompiledDevice[] {
   for (const dir of dirs) {
     if (seen.has(path.resolve(dir))) continue;
     seen.add(path.resolve(dir));
+    let device: CompiledDevice;
     try {
-      compiled.push(compileDevice(dir));
+      device = compileDevice(dir);
     } catch (err) {
       if (!(err instanceof DevgenError)) throw err;
       diagnostics.push(...err.diagnostics);
+      continue;
     }
+    // Like a device that does not compile, one whose hooks fail is left out of the clashes.
+    const failures = [...checkHooksCompile(device), ...modelFailures(device)];
+    diagnostics.push(...failures);
+    if (!failures.length) compiled.push(device);
   }
   diagnostics.push(...checkDeviceSet(compiled));
   if (diagnostics.length) throw new DevgenError(diagnostics);
   return compiled;
+}
+
+/**
+ * Hook models are the device file's code, run after its evaluation by the reference model
+ * when the vectors are made: only making them finds a model that throws or does not end.
+ * Made here as generating makes them (tens of milliseconds for the examples), they are not
+ * kept: most commands then generate for a tree's own targets anyway.
+ */
+function modelFailures({ device }: CompiledDevice): Diagnostic[] {
+  if (!device.hooks.some((hook) => hook.model)) return [];
+  try {
+    generateVectors(device);
+  } catch (err) {
+    if (!(err instanceof DevgenError)) throw err;
+    return err.diagnostics;
+  }
+  return [];
 }
 
 export interface GenerateResult {

@@ -228,7 +228,7 @@ export class DeviceModel {
   private context(inputUnknown: boolean) {
     const lookup = (name: string): number => {
       const index = this.byName.get(name);
-      if (index === undefined) throw new Error(`hook model names unknown register "${name}"`);
+      if (index === undefined) throw new Error(`no register is named "${name}"`);
       return index;
     };
     const context = {

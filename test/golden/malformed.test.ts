@@ -10,7 +10,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { compileDevice } from "../../src/compile/index.js";
+import { compileAll } from "../../src/pipeline/generate.js";
 import { DevgenError, formatDiagnostic } from "../../src/util/diagnostics.js";
 import { deviceSource, markers } from "../helpers/fixtures.js";
 
@@ -25,7 +25,7 @@ const CLI = path.resolve("dist/src/cli/main.js");
 const KNOWN_WRONG: Record<string, string> = {};
 
 /** In-process, an evaluation timeout that does not work would hang the test worker for good. */
-const CLI_ONLY = new Set(["13-infinite-loop"]);
+const CLI_ONLY = new Set(["13-infinite-loop", "85-hook-model-never-returns"]);
 
 const cases = fs
   .readdirSync(ROOT, { withFileTypes: true })
@@ -37,10 +37,10 @@ const expectedText = (name: string): string => fs.readFileSync(path.join(caseDir
 const withoutCaseDirs = (text: string, names: readonly string[]): string =>
   names.reduce((result, name) => result.replaceAll(`${caseDir(name)}/`, ""), text);
 
-/** What compileDevice reports for a case, printed as the CLI prints it. */
+/** What checking a case (compileAll, as `devgen check` does) reports, printed as the CLI prints it. */
 function reported(name: string): { text: string; exitCode: number } {
   try {
-    compileDevice(caseDir(name));
+    compileAll([caseDir(name)]);
   } catch (err) {
     if (!(err instanceof DevgenError)) throw err;
     return { text: withoutCaseDirs(`${err.diagnostics.map(formatDiagnostic).join("\n")}\n`, [name]), exitCode: err.exitCode };
@@ -78,18 +78,22 @@ describe("the corpus", () => {
     expect(listed(knownWrong)).toEqual(Object.keys(KNOWN_WRONG));
   });
 
-  test.each(cases)("%s: each device.ts location is at a marker (or 1:1), each hooks.c location at a hook's name, its license or a byte offset used as an index", (name) => {
+  test.each(cases)("%s: each device.ts location is at a marker (or 1:1), each hooks.c location at a hook's name, its license, a byte offset used as an index or a marker", (name) => {
     const read = (file: string): string | null =>
       fs.existsSync(path.join(caseDir(name), file)) ? fs.readFileSync(path.join(caseDir(name), file), "utf8") : null;
     const device = read("device.ts") ?? "";
     const hooks = read("hooks.c") ?? "";
     const marked = [...markers(device).values()].map(({ line, column }) => `${line}:${column}`);
+    const hooksMarked = [...markers(hooks).values()].map(({ line, column }) => `${line}:${column}`);
     const used = new Set<string>();
+    const hooksUsed = new Set<string>();
     for (const [, file, line, column] of expectedText(name).matchAll(/^(device\.ts|hooks\.c):(\d+):(\d+): error: /gm)) {
       const at = `${line}:${column}`;
       if (file === "device.ts") {
         expect([...marked, "1:1"]).toContain(at);
         used.add(at);
+      } else if (hooksMarked.includes(at)) {
+        hooksUsed.add(at);
       } else {
         const text = hooks.split("\n")[Number(line) - 1]!;
         const at = text.slice(Number(column) - 1);
@@ -99,10 +103,11 @@ describe("the corpus", () => {
       }
     }
     expect(marked.filter((at) => !used.has(at))).toEqual([]);
+    expect(hooksMarked.filter((at) => !hooksUsed.has(at))).toEqual([]);
   });
 });
 
-describe("compileDevice reports exactly expected.txt, with exit code 2", () => {
+describe("checking in process reports exactly expected.txt, with exit code 2", () => {
   const runnable = cases.filter((name) => !(name in KNOWN_WRONG) && !CLI_ONLY.has(name));
   test.each(runnable)("%s", (name) => {
     expect(reported(name)).toEqual({ text: expectedText(name), exitCode: 2 });
@@ -129,8 +134,17 @@ describe("devgen generate <dir> --out <tmp>", () => {
     expect(snapshot(ROOT)).toEqual(before);
   }, 180_000);
 
-  // One case from each stage: syntax, evaluation (the timeout), a missing file, layout, hooks.c.
-  test.each(["01-syntax-missing-brace", "13-infinite-loop", "17-missing-device-file", "31-straddles-bar-end", "73-hook-wrong-return-types"])(
+  // One case from each stage: syntax, evaluation (the timeout), a missing file, layout, hooks.c,
+  // a hook model's run (the timeout), hooks.c compiled.
+  test.each([
+    "01-syntax-missing-brace",
+    "13-infinite-loop",
+    "17-missing-device-file",
+    "31-straddles-bar-end",
+    "73-hook-wrong-return-types",
+    "85-hook-model-never-returns",
+    "88-hooks-c-does-not-compile",
+  ])(
     "%s alone: exit 2, expected.txt on stderr, an existing --out directory unchanged",
     (name) => {
       const out = tempDir();

@@ -11,10 +11,8 @@ import type { GeneratedFile } from "../../src/gen/types.js";
 import type { Device } from "../../src/ir/types.js";
 import { compileDevice } from "../../src/compile/index.js";
 
-/** The flags the generated C must build cleanly with. */
-export const CFLAGS = ["-Wall", "-Wextra", "-Werror"];
-/** Hook signatures are fixed, so an unused `value` is normal in hooks.c. */
-export const HOOK_CFLAGS = [...CFLAGS, "-Wno-unused-parameter"];
+export { CORE_CFLAGS as CFLAGS, HOOK_CFLAGS } from "../../src/gen/core/index.js";
+import { CORE_CFLAGS as CFLAGS, HOOK_CFLAGS } from "../../src/gen/core/index.js";
 
 /**
  * How a host build is made, added to the flags above: plain, or optimized as the kernel

@@ -5,6 +5,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { compileDevice } from "../../src/compile/index.js";
 import { loadDevice } from "../../src/compile/load.js";
 import { DevgenError } from "../../src/util/diagnostics.js";
 import { compileError, deviceSource, markers, Scratch } from "../helpers/fixtures.js";
@@ -88,4 +89,25 @@ test("a file that pulls in another one (a `/// <reference>`) is checked every ti
 
   fs.writeFileSync(path.join(dir, "shared.ts"), "interface Extra { size: string }\n");
   expect(compileError(dir).diagnostics.map((d) => d.message)).toEqual(["Type 'number' is not assignable to type 'string'."]);
+});
+
+test("one file in two directories: what a hook model throws names the directory of the file that threw", () => {
+  // V8's cached code keeps the name of the script it was compiled for: a copy of the file
+  // elsewhere would otherwise find its stack naming the first copy, and nothing placed.
+  const source = deviceSource({
+    registers: `[{ name: "CTRL", offset: 0x0, onWrite: [{ hook: "kick" }] }]`,
+    hooks: `{ kick: { model() { throw /*@*/new Error("not modelled"); } } }`,
+  });
+  const hooksC = `#include "foo_core.h"\n\nvoid foo_hook_kick(struct foo_core *s, u64 value)\n{\n}\n`;
+  for (const label of ["first copy", "second copy"]) {
+    const dir = scratch.dir(label, { "device.ts": source, "hooks.c": hooksC });
+    const model = compileDevice(dir).device.hooks[0]!.model!;
+    let thrown: unknown;
+    try {
+      model({ get: () => 0n, set: () => {} }, 0n);
+    } catch (error) {
+      thrown = error;
+    }
+    expect((thrown as DevgenError).diagnostics.map((d) => d.location)).toEqual([{ file: path.join(dir, "device.ts"), ...markers(source).get("")! }]);
+  }
 });

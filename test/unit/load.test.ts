@@ -5,7 +5,10 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { compileDevice } from "../../src/compile/index.js";
 import { loadDevice } from "../../src/compile/load.js";
+import { compileAll } from "../../src/pipeline/generate.js";
+import { DeviceModel } from "../../src/reference/device-model.js";
 import { DevgenError } from "../../src/util/diagnostics.js";
 import { compileError, deviceSource, expected, find, lineColumn, markers, Scratch, type Want } from "../helpers/fixtures.js";
 
@@ -366,5 +369,77 @@ ${BODY}
     // load.ts unwrap() asks the shorthand's name for its symbol, which is the property,
     // not the const it stands for; everything under it falls back to the property.
     locateIn("shorthand", consts("registers"), ["registers", 0, "offset"], "id");
+  });
+});
+
+describe("hook models, which the reference model runs after the evaluation", () => {
+  /** What a write to CTRL, whose onWrite runs hook kick with `model`, makes the loaded device report. */
+  function writeError(label: string, model: string): { error: unknown; dir: string; files: Record<string, string> } {
+    const files = {
+      "device.ts": deviceSource({
+        registers: `[{ name: "CTRL", offset: 0x0, onWrite: [{ hook: "kick" }] }, { name: "DATA", offset: 0x4, count: 4 }]`,
+        hooks: `{ kick: { ${model} } }`,
+      }),
+      "hooks.c": `#include "foo_core.h"\n\nvoid foo_hook_kick(struct foo_core *s, u64 value)\n{\n}\n`,
+    };
+    const dir = scratch.dir(label, files);
+    const reference = new DeviceModel(compileDevice(dir).device);
+    try {
+      reference.write(0x0, 4, 7n);
+    } catch (error) {
+      return { error, dir, files };
+    }
+    return { error: null, dir, files };
+  }
+
+  test("a model that does not end is stopped as the evaluation is, at the model", () => {
+    // Bounded, so that this test ends even while the timeout does not work.
+    const { error, dir, files } = writeError("model timeout", `/*@*/model() { const end = Date.now() + 4000; while (Date.now() < end) {} }`);
+    expect(error).toBeInstanceOf(DevgenError);
+    expect((error as DevgenError).diagnostics).toEqual(
+      expected(dir, files, [
+        {
+          message: 'running hook model "kick" took longer than 2000 ms',
+          hint: 'look for a loop that does not end; a timeout cannot tell where hook model "kick" was',
+        },
+      ]),
+    );
+  });
+
+  test("a register name computed at run time that names no register: at the call, when the model runs", () => {
+    const { error, dir, files } = writeError("model computed name", `model(dev, value) { dev./*@*/set(\`DATA_\${value}\`, 1n); }`);
+    expect(error).toBeInstanceOf(DevgenError);
+    expect((error as DevgenError).diagnostics).toEqual(
+      expected(dir, files, [{ message: 'hook model "kick" threw: no register is named "DATA_7"', hint: 'hook model "kick" must run without throwing' }]),
+    );
+  });
+
+  test("devgen check runs the models as the vectors do: a name computed at run time fails the check, at the call", () => {
+    const files = {
+      "device.ts": deviceSource({
+        registers: `[{ name: "CTRL", offset: 0x0, onWrite: [{ hook: "kick" }] }, { name: "DATA", offset: 0x4, count: 4 }]`,
+        hooks: `{ kick: { model(dev) { dev./*@*/set(["DATA", "X"].join("_"), 1n); } } }`,
+      }),
+      "hooks.c": `#include "foo_core.h"\n\nvoid foo_hook_kick(struct foo_core *s, u64 value)\n{\n}\n`,
+    };
+    const dir = scratch.dir("check runs models", files);
+    let error: unknown;
+    try {
+      compileAll([dir]);
+    } catch (thrown) {
+      error = thrown;
+    }
+    expect(error).toBeInstanceOf(DevgenError);
+    expect((error as DevgenError).diagnostics).toEqual(
+      expected(dir, files, [{ message: 'hook model "kick" threw: no register is named "DATA_X"', hint: 'hook model "kick" must run without throwing' }]),
+    );
+  });
+
+  test("what a model throws is reported where it threw", () => {
+    const { error, dir, files } = writeError("model throws", `model(dev, value) { if (value > 3n) throw /*@*/new Error("value too large"); }`);
+    expect(error).toBeInstanceOf(DevgenError);
+    expect((error as DevgenError).diagnostics).toEqual(
+      expected(dir, files, [{ message: 'hook model "kick" threw: value too large', hint: 'hook model "kick" must run without throwing' }]),
+    );
   });
 });

@@ -383,6 +383,30 @@ describe("BAR, PCI and KVM numbers", () => {
       },
     ],
     [
+      "BAR size below the minimum: no register is measured against the smallest BAR",
+      {
+        given: { bar: `{ index: 0, space: "io", size: /*@*/2 }`, registers: `[{ name: "CTRL", offset: 0x0 }, { name: "DATA", offset: 0x4 }]` },
+        want: [{ message: "BAR size 0x2 is out of range 0x4..0x10000", hint: "use a value in 0x4..0x10000" }],
+      },
+    ],
+    [
+      "BAR size above the maximum: no register is measured against the smallest BAR",
+      {
+        given: { bar: `{ index: 0, space: "mmio", size: /*@*/0x80000000 }`, registers: `[{ name: "CTRL", offset: 0x0 }, { name: "DATA", offset: 0x100 }]` },
+        want: [{ message: "BAR size 0x80000000 is out of range 0x10..0x40000000", hint: "use a value in 0x10..0x40000000" }],
+      },
+    ],
+    [
+      "BAR size out of range, and a register no port I/O BAR could hold",
+      {
+        given: { bar: `{ index: 0, space: "io", size: /*@size*/2 }`, registers: `[{ name: "CTRL", offset: 0x0 }, { name: "FAR", offset: /*@far*/0x10000 }]` },
+        want: [
+          { at: "size", message: "BAR size 0x2 is out of range 0x4..0x10000", hint: "use a value in 0x4..0x10000" },
+          { at: "far", message: "register FAR at 0x10000 lies outside the 0x10000-byte BAR", hint: "move it down or enlarge the BAR" },
+        ],
+      },
+    ],
+    [
       "BAR index out of range",
       {
         given: { bar: `{ index: /*@*/6, space: "mmio", size: 0x100 }` },
@@ -533,6 +557,13 @@ describe("actions, hooks and the interrupt", () => {
       },
     ],
     [
+      "an array's action error, reported once rather than per element",
+      {
+        given: { registers: `[{ name: "DATA", offset: 0x0, count: 3, fields: [{ name: "GO", bits: 0 }], onWrite: [{ set: "DATA_0.GO", when: /*@*/"START" }] }]` },
+        want: [{ message: '"when" names "START", which is not a field of DATA_0', hint: "name a field of DATA_0" }],
+      },
+    ],
+    [
       "action on const bits",
       {
         given: { registers: `[{ name: "ID", offset: 0x0, access: "const", reset: 0x1234 }, { name: "CTRL", offset: 0x4, onWrite: [{ toggle: /*@*/"ID" }] }]` },
@@ -587,6 +618,22 @@ describe("actions, hooks and the interrupt", () => {
           hooksC: KICK_HOOK_C,
         },
         want: [{ message: 'hook "kick" touches unknown register "STATUS"', hint: "name a register of this device" }],
+      },
+    ],
+    [
+      "hook model naming unknown registers: in get and set, through a helper and a destructured method, each at its call",
+      {
+        given: {
+          prelude: `import type { HookContext } from "devgen";\nconst bump = (ctx: HookContext): void => ctx./*@helper*/set("COUNT", ctx.get("CTRL") + 1n);`,
+          registers: `[{ name: "CTRL", offset: 0x0, onWrite: [{ hook: "kick" }] }, { name: "DATA", offset: 0x4, count: 2 }]`,
+          hooks: `{ kick: { model(dev, value) { const { get } = dev; dev.set("DATA_1", /*@get*/get("DATA")); dev./*@set*/set("STAUTS", value); bump(dev); const name = "CTRL" + "X"; dev.get(name); } } }`,
+          hooksC: KICK_HOOK_C,
+        },
+        want: [
+          { at: "helper", message: 'hook model names unknown register "COUNT"', hint: "name a register of this device (arrays: NAME_<index>)" },
+          { at: "get", message: 'hook model names unknown register "DATA"', hint: "name a register of this device (arrays: NAME_<index>)" },
+          { at: "set", message: 'hook model names unknown register "STAUTS"', hint: "name a register of this device (arrays: NAME_<index>)" },
+        ],
       },
     ],
     [

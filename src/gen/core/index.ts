@@ -12,6 +12,11 @@ import { arrayAccessors, registerAccessors } from "./accessors.js";
 import { LazyViews, render } from "../render.js";
 import type { GeneratedFile, Generator } from "../types.js";
 
+/** The flags the generated core must build cleanly with on the host. */
+export const CORE_CFLAGS = ["-Wall", "-Wextra", "-Werror"];
+/** Hook signatures are fixed, so an unused `value` is normal in hooks.c. */
+export const HOOK_CFLAGS = [...CORE_CFLAGS, "-Wno-unused-parameter"];
+
 export const generateCore: Generator = ({ device, hooks }) => {
   // One view for the three files: on 10,000 registers it costs as much as rendering one.
   const view = coreView(device, "CORE_H");
