@@ -33,7 +33,7 @@ export function checkHooksCompile({ device, hooks }: CompiledDevice): Diagnostic
     if (gcc.error) {
       const why = (gcc.error as NodeJS.ErrnoException).code === "ENOENT" ? "gcc is not on PATH" : `gcc did not run: ${gcc.error.message}`;
       throw new DevgenError(
-        [{ location: null, message: `cannot check that ${hooks.path} compiles: ${why}`, hint: "install gcc and libc6-dev (apt-get install gcc libc6-dev)" }],
+        [{ location: null, message: `cannot check that ${hooks.path} compiles: ${why}`, hint: "install gcc and libc6-dev: devgen doctor --for check --fix" }],
         3,
       );
     }

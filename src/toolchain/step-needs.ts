@@ -53,6 +53,8 @@ const FIRMWARE = pkgs("seabios", "qemu-system-data");
 const BACKPORTS = "bookworm-backports";
 
 const TABLE = {
+  // `devgen check` compiles hooks.c against the generated core header (pipeline/hooks-compile.ts).
+  "check-hooks": { does: "checking that hooks.c compiles", packages: pkgs("gcc", "libc6-dev") },
   "fetch-kernel": { does: "fetching Debian's kernel", packages: pkgs("xz-utils") },
   "fetch-qemu": { does: "fetching Debian's QEMU", packages: pkgs("dpkg-dev", "xz-utils") },
   // Debian's images have CONFIG_DEBUG_INFO_BTF: without pahole, olddefconfig drops it and
@@ -88,6 +90,7 @@ const DEFAULT_PAIR_BUILD = ["fetch-kernel", "fetch-qemu", "kernel-full", "qemu-1
 
 /** What `devgen doctor --for` can ask about, as the steps each command runs with its defaults. */
 export const SCOPES = {
+  check: ["check-hooks"],
   build: DEFAULT_PAIR_BUILD,
   "test-in-vm": [...DEFAULT_PAIR_BUILD, "level-kvm", "level-qemu", "level-full"],
   demo: [...DEFAULT_PAIR_BUILD, "level-kvm", "level-qemu", "level-full"],

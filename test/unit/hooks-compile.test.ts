@@ -52,7 +52,7 @@ test("no gcc: a broken environment, said as such, rather than a pass", () => {
     expect(error).toBeInstanceOf(DevgenError);
     expect((error as DevgenError).exitCode).toBe(3);
     expect((error as DevgenError).diagnostics).toEqual([
-      { location: null, message: `cannot check that ${path.join(dir, "hooks.c")} compiles: gcc is not on PATH`, hint: "install gcc and libc6-dev (apt-get install gcc libc6-dev)" },
+      { location: null, message: `cannot check that ${path.join(dir, "hooks.c")} compiles: gcc is not on PATH`, hint: "install gcc and libc6-dev: devgen doctor --for check --fix" },
     ]);
   } finally {
     process.env.PATH = saved;
