@@ -6,6 +6,7 @@ import { hideBin } from "yargs/helpers";
 import { DevgenError, formatDiagnostic } from "../util/diagnostics.js";
 import { runNew } from "../pipeline/new.js";
 import { compileAll, DEFAULT_OUT, runGenerate, writeGenerated } from "../pipeline/generate.js";
+import { ensureHooksCompiler } from "../pipeline/hooks-compile.js";
 import { buildKernel, buildQemuTree, unpatchTree } from "../pipeline/build.js";
 import { formatCache, runCache } from "../pipeline/cache.js";
 import { doctorExitCode, formatDoctor, runDoctor } from "../pipeline/doctor.js";
@@ -192,9 +193,10 @@ await yargs(hideBin(process.argv))
         .example("$0 build devices/xche --kernel-src ~/linux --only kernel", "Patch and build your own (prepared) kernel tree")
         .example("$0 build --emit-patch out/ --signoff", "Also write out/kernel.patch and out/qemu.patch, ready for git send-email"),
     guarded(async (argv) => {
+      const progress = progressFor(argv);
+      await ensureHooksCompiler(progress);
       const compiled = compileAll(deviceDirs(argv.devices));
       writeGenerated(compiled);
-      const progress = progressFor(argv);
       const patchFile = (side: string) => (argv.emitPatch ? path.join(argv.emitPatch, `${side}.patch`) : undefined);
       const kernel =
         argv.only === "qemu"
@@ -286,6 +288,8 @@ await yargs(hideBin(process.argv))
         .option("seed", { type: "number", describe: `Level fuzz: the seed of every random choice, to replay a run (default ${DEFAULT_FUZZ_SEED})` })
         .example("$0 test-in-vm --level kvm", "Build if needed, boot the stock kernel with the built kvm modules, run every check"),
     guarded(async (argv) => {
+      const progress = progressFor(argv);
+      await ensureHooksCompiler(progress);
       const compiled = compileAll(deviceDirs(argv.devices));
       writeGenerated(compiled);
       const result = await runTestInVm({
@@ -300,7 +304,7 @@ await yargs(hideBin(process.argv))
         leakCycles: argv.leakCycles,
         fuzzSeconds: argv.seconds,
         fuzzSeed: argv.seed,
-        progress: progressFor(argv),
+        progress,
       });
       print(argv.json, result, formatTestInVm(result));
       if (!result.ok) process.exitCode = EXIT.testFailure;
@@ -321,6 +325,8 @@ await yargs(hideBin(process.argv))
         .option("qemu-rounds", { type: "number", describe: `Rounds that also start QEMU, in-kernel off and on (default ${DEFAULT_BENCH_QEMU_ROUNDS})` })
         .example("$0 bench devices/xche examples/uart16550", "Both devices, every path, then the edit loop on xche"),
     guarded(async (argv) => {
+      const progress = progressFor(argv);
+      await ensureHooksCompiler(progress);
       const compiled = compileAll(deviceDirs(argv.devices));
       writeGenerated(compiled);
       const result = await runBench({
@@ -332,7 +338,7 @@ await yargs(hideBin(process.argv))
         rounds: argv.rounds,
         reads: argv.reads,
         qemuRounds: argv.qemuRounds,
-        progress: progressFor(argv),
+        progress,
       });
       print(argv.json, result, formatBench(result));
     }),

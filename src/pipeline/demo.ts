@@ -9,6 +9,7 @@ import * as path from "node:path";
 import type { Progress } from "../util/progress.js";
 import { DEFAULT_DEVICES_DIR, deviceDirs } from "./devices.js";
 import { compileAll, writeGenerated } from "./generate.js";
+import { ensureHooksCompiler } from "./hooks-compile.js";
 import { runNew } from "./new.js";
 import { runTestInVm, type TestInVmResult } from "./test-in-vm.js";
 
@@ -25,6 +26,7 @@ export async function runDemo(options: { progress: Progress; leakCycles?: number
   const { progress } = options;
   const scaffolded = fs.existsSync(path.join(DEFAULT_DEVICES_DIR, "xche", "device.ts")) ? null : runNew({ name: "xche" });
   if (scaffolded) progress.info(`scaffolded ${scaffolded}/device.ts and hooks.c`);
+  await ensureHooksCompiler(progress);
   const devices = compileAll(deviceDirs(undefined));
   const generated = writeGenerated(devices).map((r) => r.out);
   progress.info(`generated ${generated.join(", ")}`);

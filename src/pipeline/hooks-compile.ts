@@ -10,7 +10,10 @@ import * as path from "node:path";
 import type { CompiledDevice } from "../compile/index.js";
 import { generateCore, HOOK_CFLAGS } from "../gen/core/index.js";
 import { DEFAULT_TARGETS } from "../gen/index.js";
+import { ensureStep } from "../toolchain/packages.js";
+import { logsDir } from "../util/cache-dir.js";
 import { DevgenError, type Diagnostic } from "../util/diagnostics.js";
+import type { Progress } from "../util/progress.js";
 
 /**
  * Plain lines (no colours, carets or URLs), columns in bytes as devgen counts them, and
@@ -18,6 +21,15 @@ import { DevgenError, type Diagnostic } from "../util/diagnostics.js";
  */
 const DIAGNOSTIC_FLAGS = ["-fdiagnostics-plain-output", "-fdiagnostics-column-unit=byte"];
 const ERROR_LINE = /^(.*?):(\d+):(\d+): (?:fatal )?error: (.*)$/;
+
+/**
+ * For the commands that install what their steps need (build, test-in-vm, bench, demo): gcc
+ * before compileAll needs it, so that a fresh machine's first `devgen demo` gets that far.
+ * check and generate install nothing; they say what to install.
+ */
+export async function ensureHooksCompiler(progress: Progress): Promise<void> {
+  await ensureStep("check-hooks", path.join(logsDir(), "check-hooks.log"), progress);
+}
 
 export function checkHooksCompile({ device, hooks }: CompiledDevice): Diagnostic[] {
   if (!hooks) return [];
