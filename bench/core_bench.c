@@ -4,10 +4,10 @@
  * the host, a device's generated core or a hand-written one behind the same header, over
  * a mix of accesses.
  *
- * Built with -DDEVICE=<name> and -DCORE_HEADER='"<name>_core.h"'. bench_mix.h, written by
- * bench/core.ts, holds the mix: BENCH_SETUP accesses made once from reset (a driver's
- * probe), then the accesses repeated. argv[1] is how many times the repeated part runs
- * timed, after a tenth as many untimed. Prints one line:
+ * Built as core_bench.h says. bench_mix.h, written by bench/core.ts, holds the mix:
+ * BENCH_SETUP accesses made once from reset (a driver's probe), then the accesses
+ * repeated. argv[1] is how many times the repeated part runs timed, after a tenth as many
+ * untimed. Prints one line:
  *
  *	accesses=<timed accesses> ns=<their time> checksum=0x<sum of every value read>
  *
@@ -17,11 +17,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include CORE_HEADER
-
-#define JOIN(a, b)		a##b
-#define EXPAND_JOIN(a, b)	JOIN(a, b)	/* DEVICE's value, not its name */
-#define CORE(suffix)		EXPAND_JOIN(DEVICE, suffix)
+#include "core_bench.h"
 
 enum bench_op {
 	BENCH_READ,
