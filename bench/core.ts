@@ -67,7 +67,7 @@ function mixHeader(device: Device, mix: Mix): string {
 }
 
 /** Builds the driver for `mix` against each of the device's cores (generated in `dir`); returns the programs. */
-function buildPrograms(device: Device, dir: string, mixName: string, mix: Mix): Bench["programs"] {
+function buildPrograms(device: Device, dir: string, mixName: Bench["mix"], mix: Mix): Bench["programs"] {
   const { name } = device;
   const mixDir = path.join(dir, `bench-${mixName}`);
   fs.mkdirSync(mixDir);
@@ -115,8 +115,8 @@ function pairedRatio({ samples }: Bench, net: boolean): Spread | null {
   );
 }
 
-const range = (s: Spread): string => `${formatNumber(s.min)}–${formatNumber(s.max)}`;
-const median = (s: Spread | null): string => (s ? formatNumber(s.median) : "-");
+/** A table cell: median (min–max). */
+const cell = (s: Spread | null): string => (s ? `${formatNumber(s.median)} (${formatNumber(s.min)}–${formatNumber(s.max)})` : "-");
 
 export function benchCore(): void {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "devgen-bench-core-"));
@@ -150,13 +150,12 @@ export function benchCore(): void {
       }
     }
     console.log(`load average after: ${load()}\n`);
-    const withRange = (s: Spread | null): string => (s ? `${median(s)} (${range(s)})` : "-");
     const rows = benches.map((b) => [
       b.device,
       b.mix,
-      ...(["generated", "baseline", "empty"] as const).map((kind) => withRange(spread(b.samples[kind]))),
-      withRange(pairedRatio(b, false)),
-      withRange(pairedRatio(b, true)),
+      ...(["generated", "baseline", "empty"] as const).map((kind) => cell(spread(b.samples[kind]))),
+      cell(pairedRatio(b, false)),
+      cell(pairedRatio(b, true)),
     ]);
     const header = ["device", "mix", "generated ns", "baseline ns", "empty core ns", "generated/baseline", "net of the empty core"];
     console.log(formatTable(header, rows).join("\n"));
@@ -164,7 +163,8 @@ export function benchCore(): void {
     for (const b of benches.filter((b) => b.mix === "driver" && b.programs.baseline)) {
       const ratio = pairedRatio(b, true);
       const met = ratio && ratio.median <= TARGET_RATIO ? "PASS" : "MISS";
-      console.log(`target for ${b.device}'s driver mix: generated within ${TARGET_RATIO}× of the baseline, net: ${median(ratio)}×, ${met}`);
+      const measured = ratio ? `${formatNumber(ratio.median)}×` : "not measured";
+      console.log(`target for ${b.device}'s driver mix: generated within ${TARGET_RATIO}× of the baseline, net: ${measured}, ${met}`);
     }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
