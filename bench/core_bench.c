@@ -22,7 +22,7 @@
 enum bench_op {
 	BENCH_READ,
 	BENCH_WRITE,
-	BENCH_WRITE_BACK,	/* the value last read, as a driver acknowledges causes */
+	BENCH_WRITE_BACK,	/* the value last read, as drivers acknowledge causes */
 };
 
 struct bench_access {
