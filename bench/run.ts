@@ -6,6 +6,8 @@
  * `-- --qemu[=10.2,...]` add the build timings of each side (`--cold`: from a fresh fetch).
  * `-- --phases` adds where the cold load's time goes on the largest size (bench/compiler-phases.ts).
  * `-- --vm` adds `devgen bench` on the four example devices (bench/vm.ts).
+ * `-- --core` adds ns per access of the generated register cores on the host, beside the
+ * hand-written xche core (bench/core.ts).
  */
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -13,6 +15,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { benchCompilerPhases } from "./compiler-phases.js";
+import { benchCore } from "./core.js";
 import { benchKernel } from "./kernel.js";
 import { benchQemu } from "./qemu.js";
 import { benchVm } from "./vm.js";
@@ -94,4 +97,5 @@ function seriesOf(name: string, fallback: string): string[] {
 const cold = process.argv.includes("--cold");
 for (const series of seriesOf("kernel", "6.1")) benchKernel(series, cold);
 for (const series of seriesOf("qemu", "7.2")) benchQemu(series, cold);
+if (process.argv.includes("--core")) benchCore();
 if (process.argv.includes("--vm")) await benchVm();

@@ -1,4 +1,4 @@
-/** Shared by the build benchmarks: a scratch project around a copy of xche, timed CLI steps, a table. */
+/** Shared by the benchmarks: the devices, a scratch project around a copy of xche, timed CLI steps, a table. */
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -7,6 +7,16 @@ import { fileURLToPath } from "node:url";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const CLI = path.join(ROOT, "dist/src/cli/main.js");
+
+/** xche and every example device, relative to ROOT. */
+export const BENCH_DEVICES = [
+  "devices/xche",
+  ...fs
+    .readdirSync(path.join(ROOT, "examples"))
+    .filter((entry) => fs.existsSync(path.join(ROOT, "examples", entry, "device.ts")))
+    .sort()
+    .map((entry) => `examples/${entry}`),
+];
 
 export interface BenchProject {
   dir: string;

@@ -9,9 +9,7 @@ import * as path from "node:path";
 import { formatBench, runBench } from "../src/pipeline/bench.js";
 import { compileAll, writeGenerated } from "../src/pipeline/generate.js";
 import { createProgress } from "../src/util/progress.js";
-import { ROOT } from "./steps.js";
-
-const DEVICES = ["devices/xche", "examples/uart16550", "examples/hpet_timer", "examples/dma_engine"];
+import { BENCH_DEVICES, ROOT } from "./steps.js";
 
 function numberOption(name: string): number | undefined {
   const at = process.argv.indexOf(name);
@@ -20,7 +18,7 @@ function numberOption(name: string): number | undefined {
 
 export async function benchVm(): Promise<void> {
   process.chdir(ROOT);
-  const devices = compileAll(DEVICES.map((d) => path.join(ROOT, d)));
+  const devices = compileAll(BENCH_DEVICES.map((d) => path.join(ROOT, d)));
   writeGenerated(devices);
   const result = await runBench({
     devices,

@@ -16,7 +16,7 @@ export interface ReadResult {
   unknown: bigint;
 }
 
-type Decision = "lanes" | "ignore" | "error";
+export type Decision = "lanes" | "ignore" | "error";
 
 /** `8n * byte` for each byte of a register: made once, as every bigint is an allocation. */
 const BYTE_SHIFTS = Array.from({ length: 8 }, (_, byte) => BigInt(8 * byte));
@@ -249,7 +249,8 @@ export class DeviceModel {
   }
 }
 
-function policyFor(r: Register, offset: number, size: number): Decision {
+/** What register `r`'s policy makes of an access of `size` at `offset` starting in it. */
+export function policyFor(r: Register, offset: number, size: number): Decision {
   let policy: string;
   if (offset % size !== 0) policy = r.policy.unaligned;
   else if (size < r.bytes) policy = r.policy.narrower;

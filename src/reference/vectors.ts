@@ -180,7 +180,8 @@ function seedOf(name: string): bigint {
   return h || 1n;
 }
 
-function xorshift(seed: bigint) {
+/** A seeded generator of 64-bit numbers (xorshift64), and of numbers below `n`. */
+export function xorshift(seed: bigint) {
   let state = seed;
   const next64 = (): bigint => {
     state ^= BigInt.asUintN(64, state << 13n);

@@ -52,14 +52,18 @@ export function fuzzDeviceHeader(device: Device): string {
 
 /** Builds the fuzz driver with the device's core and hooks (or `hooks` instead); returns its path. */
 export function buildFuzz(out: Generated, hooks?: string): string {
+  return linkFuzz(out, compileCore(out, SANITIZED, hooks), `${out.name}_fuzz`);
+}
+
+/** Builds the fuzz driver and links it with `core`, a sanitized core's objects, into `dir/program`; returns its path. */
+export function linkFuzz(out: Generated, core: readonly string[], program: string): string {
   const fuzzDir = path.join(out.dir, "fuzz");
   fs.mkdirSync(fuzzDir, { recursive: true });
   fs.writeFileSync(path.join(fuzzDir, "fuzz_device.h"), fuzzDeviceHeader(out.device));
   fs.copyFileSync(DRIVER, path.join(fuzzDir, "core_fuzz.c"));
-  const objects = compileCore(out, SANITIZED, hooks);
   const driver = "fuzz/core_fuzz.o";
   gcc(out.dir, [...CFLAGS, ...SANITIZED.flags, "-I", "core", "-I", "fuzz", "-c", "fuzz/core_fuzz.c", "-o", driver]);
-  return link(out.dir, SANITIZED, `${out.name}_fuzz`, [...objects, driver]);
+  return link(out.dir, SANITIZED, program, [...core, driver]);
 }
 
 export interface FuzzOptions {

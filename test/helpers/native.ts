@@ -100,10 +100,28 @@ export function link(dir: string, build: NativeBuild, program: string, objects: 
 
 /** Compiles the core, the hooks (if any, or `hooks`) and the vector runner; returns the program's path. */
 export function buildNative(out: Generated, build: NativeBuild = PLAIN, hooks?: string): string {
-  const { name, dir } = out;
+  return linkRunner(out, build, compileCore(out, build, hooks), `${out.name}_native${build.tag}`);
+}
+
+/** Compiles the vector runner and links it with `core`, a core's objects, into `dir/program`; returns its path. */
+export function linkRunner({ name, dir }: Generated, build: NativeBuild, core: readonly string[], program: string): string {
   const runner = `tests/${name}_native${build.tag}.o`;
   gcc(dir, [...CFLAGS, ...build.flags, "-I", "core", "-I", "tests", "-c", `tests/${name}_native.c`, "-o", runner]);
-  return link(dir, build, `${name}_native${build.tag}`, [...compileCore(out, build, hooks), runner]);
+  return link(dir, build, program, [...core, runner]);
+}
+
+/** xche's register core written by hand (issue 17), the baseline of `npm run bench -- --core`. */
+export const XCHE_BASELINE = path.resolve("bench/baseline/xche_core_baseline.c");
+
+/**
+ * Compiles a hand-written core for `build` against the generated core's header, in place of
+ * the generated core and its hooks; returns its object. `source` replaces the baseline, to
+ * show that a check catches a broken one.
+ */
+export function compileBaseline({ name, dir }: Generated, build: NativeBuild, source = XCHE_BASELINE): string[] {
+  const object = `core/${name}_core_baseline${build.tag}.o`;
+  gcc(dir, [...CFLAGS, ...build.flags, "-I", "core", "-c", source, "-o", object]);
+  return [object];
 }
 
 export interface RunResult {
