@@ -410,7 +410,7 @@ await yargs(hideBin(process.argv))
         .example("$0 ci --list --levels kvm", "The kvm cells only")
         .example("$0 ci --run-cell xche/6.1/7.2/ioctl/kvm", "What that cell runs in CI, here"),
     guarded(async (argv) => {
-      // Checked here, not with .check(): yargs 18 throws a failed check past .fail() from an async command.
+      // Checked here, not with .check(): a failed .check() escapes .fail() as an uncaught exception (so does `devgen unpatch` with no tree).
       const actions = [argv.list, argv.github, argv.gitlab, argv.runCell, argv.cacheKey].filter((a) => a !== undefined && a !== false);
       if (actions.length !== 1) throw DevgenError.single("devgen ci: name one of --list, --github, --gitlab, --run-cell ID, --cache-key ID", "devgen ci --help");
       const seconds = argv.fuzzSeconds;
