@@ -2,13 +2,15 @@
  * `devgen ci --github` and `--gitlab` are valid for their engines: the GitHub workflow by
  * GitHub's own parser (@actions/workflow-parser), the GitLab pipeline by GitLab's CI schema
  * (test/fixtures/gitlab-ci/). Each validator is shown a broken file too, so a validator that
- * accepts anything cannot pass the test.
+ * accepts anything cannot pass the test. And the table a cell adds to its job summary.
  */
 import * as fs from "node:fs";
 import { convertWorkflowTemplate, NoOperationTraceWriter, parseWorkflow } from "@actions/workflow-parser";
 import { Ajv } from "ajv";
 import { parse } from "yaml";
+import { cellSummaryMarkdown } from "../../src/ci/cell-summary.js";
 import { ciMatrix, type CiDevice } from "../../src/ci/matrix.js";
+import type { AnyLevelResult } from "../../src/harness/levels.js";
 import { ciFile, type CiOptions } from "../../src/pipeline/ci.js";
 
 const DEVICES: CiDevice[] = [
@@ -61,4 +63,24 @@ test("each validator refuses a broken file", async () => {
   gitlab["devgen-cell"].artifacts.when = "sometimes";
   gitlab["devgen-cell"].parallel.matrix = "all";
   expect(gitlabErrors(JSON.stringify(gitlab)).length).toBeGreaterThan(0);
+});
+
+test("a cell's job summary: a row per level with its accelerator, counts and time; pipes in names escaped", () => {
+  const result = {
+    level: "kvm",
+    implementation: "kvm.ko | xche",
+    ok: false,
+    checks: [
+      { name: "a", ok: true, detail: "" },
+      { name: "b", ok: false, detail: "expected 1" },
+    ],
+    accel: { name: "tcg", args: [], reason: "PVM" },
+    timings: { prepareMs: 0, bootMs: null, testMs: null, totalMs: 41_600 },
+  } as unknown as AnyLevelResult;
+  expect(cellSummaryMarkdown("xche/6.1/7.2/ioctl/kvm", [result]).split("\n")).toEqual([
+    "| cell | result | implementation | accelerator | checks passed | failed | seconds |",
+    "| --- | --- | --- | --- | --- | --- | --- |",
+    "| `xche/6.1/7.2/ioctl/kvm` | **FAILED** | kvm.ko \\| xche | tcg | 1 | 1 | 42 |",
+    "",
+  ]);
 });
