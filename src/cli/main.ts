@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 /** The devgen command line. */
+import * as fs from "node:fs";
 import * as path from "node:path";
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
@@ -13,8 +14,12 @@ import { doctorExitCode, formatDoctor, runDoctor } from "../pipeline/doctor.js";
 import { formatDocs, runDocs } from "../pipeline/docs.js";
 import { runDemo } from "../pipeline/demo.js";
 import { formatFetch, runFetch } from "../pipeline/fetch.js";
-import { formatTestInVm, LEVEL_CHOICES, runTestInVm, type LevelChoice } from "../pipeline/test-in-vm.js";
-import { levelHelp } from "../harness/levels.js";
+import { formatTestInVm, LEVEL_CHOICES, runTestInVm, type LevelChoice, type TestInVmOptions, type TestInVmResult } from "../pipeline/test-in-vm.js";
+import { LEVEL_NAMES, levelHelp, type LevelName } from "../harness/levels.js";
+import { cellId } from "../ci/cell.js";
+import { cellSummaryMarkdown } from "../ci/cell-summary.js";
+import { DEFAULT_CI_LEVELS } from "../ci/matrix.js";
+import { cellCacheKey, ciFile, formatCells, loadMatrix, resolveCell } from "../pipeline/ci.js";
 import { formatBench, runBench } from "../pipeline/bench.js";
 import { DEFAULT_DEVICES_DIR, deviceDirs } from "../pipeline/devices.js";
 import { cacheRoot } from "../util/cache-dir.js";
@@ -24,7 +29,7 @@ import { createProgress } from "../util/progress.js";
 import { EXIT } from "../util/exit-codes.js";
 import { DEFAULT_SCOPE, SCOPES, type Scope } from "../toolchain/step-needs.js";
 import { DEFAULT_KERNEL, KERNEL_SERIES, KERNEL_SOURCES, type KernelSeries } from "../toolchain/kernel-fetch.js";
-import { DEFAULT_QEMU, NEWEST_QEMU, QEMU_CHOICES, QEMU_SERIES, QEMU_SOURCES } from "../toolchain/qemu-fetch.js";
+import { DEFAULT_QEMU, NEWEST_QEMU, QEMU_CHOICES, QEMU_SERIES, QEMU_SOURCES, type QemuSeries } from "../toolchain/qemu-fetch.js";
 
 /** "6.1 (bookworm), 7.2 (sid)": each series with the Debian suite it comes from. */
 const KERNEL_SUITES = KERNEL_SERIES.map((s) => `${s} (${KERNEL_SOURCES[s].suite})`).join(", ");
@@ -83,6 +88,25 @@ function guarded<T extends Common>(action: (argv: T) => void | Promise<void>): (
 
 function progressFor(argv: Common) {
   return createProgress({ mode: argv.json ? "plain" : "auto" });
+}
+
+/**
+ * `devgen test-in-vm`, and each cell of `devgen ci --run-cell`, which must run exactly the
+ * same: generate, build, boot, print, exit 1 on a failed check. Returns the result for what
+ * the caller adds.
+ */
+async function testInVm(
+  argv: Common & { devices?: string[] },
+  options: Omit<TestInVmOptions, "devices" | "progress">,
+): Promise<TestInVmResult> {
+  const progress = progressFor(argv);
+  await ensureHooksCompiler(progress);
+  const compiled = compileAll(deviceDirs(argv.devices));
+  writeGenerated(compiled);
+  const result = await runTestInVm({ ...options, devices: compiled, progress });
+  print(argv.json, result, formatTestInVm(result));
+  if (!result.ok) process.exitCode = EXIT.testFailure;
+  return result;
 }
 
 await yargs(hideBin(process.argv))
@@ -288,12 +312,7 @@ await yargs(hideBin(process.argv))
         .option("seed", { type: "number", describe: `Level fuzz: the seed of every random choice, to replay a run (default ${DEFAULT_FUZZ_SEED})` })
         .example("$0 test-in-vm --level kvm", "Build if needed, boot the stock kernel with the built kvm modules, run every check"),
     guarded(async (argv) => {
-      const progress = progressFor(argv);
-      await ensureHooksCompiler(progress);
-      const compiled = compileAll(deviceDirs(argv.devices));
-      writeGenerated(compiled);
-      const result = await runTestInVm({
-        devices: compiled,
+      await testInVm(argv, {
         levels: argv.level as LevelChoice[],
         kernel: argv.kernel,
         full: argv.full,
@@ -304,10 +323,7 @@ await yargs(hideBin(process.argv))
         leakCycles: argv.leakCycles,
         fuzzSeconds: argv.seconds,
         fuzzSeed: argv.seed,
-        progress,
       });
-      print(argv.json, result, formatTestInVm(result));
-      if (!result.ok) process.exitCode = EXIT.testFailure;
     }),
   )
   .command(
@@ -377,6 +393,58 @@ await yargs(hideBin(process.argv))
       const result = await runDoctor({ scope: argv.for as Scope, fix: argv.fix, json: argv.json });
       print(argv.json, result, formatDoctor(result));
       process.exitCode = doctorExitCode(result);
+    }),
+  )
+  .command(
+    "ci [devices..]",
+    "The test matrix (devices × oldest and newest kernel/QEMU pair × levels, and a fuzz cell per device) for a CI engine, or one cell of it run here",
+    (y) =>
+      y
+        .positional("devices", { ...DEVICES_ARG, describe: "Device directories (default: every devices/* and examples/*)" })
+        .option("list", { type: "boolean", describe: "Print the matrix, one cell id (device/kernel/qemu/api/level) a line" })
+        .option("github", { type: "boolean", describe: "Print a GitHub Actions workflow: a job per cell" })
+        .option("gitlab", { type: "boolean", describe: "Print a GitLab CI pipeline: a job per cell" })
+        .option("run-cell", { type: "string", describe: "Run one cell here, as devgen test-in-vm would" })
+        .option("cache-key", { type: "string", describe: "Print the CI cache key of a cell's trees (after it ran): Debian versions and devgen's patch hash" })
+        .option("kernels", { type: "string", array: true, choices: KERNEL_SERIES, describe: "Kernel series (default: the oldest and the newest, each with its QEMU)" })
+        .option("qemus", { type: "string", array: true, choices: QEMU_SERIES, describe: "QEMU series (default: the oldest and the newest); with --kernels, every kernel with every QEMU" })
+        .option("levels", { type: "string", array: true, choices: LEVEL_NAMES, describe: `Levels (default: ${DEFAULT_CI_LEVELS.join(", ")})` })
+        .option("fuzz-seconds", { type: "number", describe: `How long each fuzz cell fuzzes (default ${DEFAULT_FUZZ_SECONDS})` })
+        .option("junit", { type: "string", describe: "With --run-cell: write the checks as JUnit XML to this file" })
+        .option("summary", { type: "string", describe: "With --run-cell: append a Markdown table of the results to this file (a job summary)" })
+        .example("$0 ci --github > .github/workflows/devgen.yml", "A GitHub Actions workflow for every device")
+        .example("$0 ci --list --levels kvm", "The kvm cells only")
+        .example("$0 ci --run-cell xche/6.1/7.2/ioctl/kvm", "What that cell runs in CI, here"),
+    guarded(async (argv) => {
+      // Checked here, not with .check(): a failed .check() escapes .fail() as an uncaught exception (so does `devgen unpatch` with no tree).
+      const actions = [argv.list, argv.github, argv.gitlab, argv.runCell, argv.cacheKey].filter((a) => a !== undefined && a !== false);
+      if (actions.length !== 1) throw DevgenError.single("devgen ci: name one of --list, --github, --gitlab, --run-cell ID, --cache-key ID", "devgen ci --help");
+      const seconds = argv.fuzzSeconds;
+      if (seconds !== undefined && !(Number.isInteger(seconds) && seconds > 0)) {
+        throw DevgenError.single(`devgen ci: --fuzz-seconds takes a whole number of seconds above 0, not ${seconds}`, "e.g. --fuzz-seconds 600");
+      }
+      const options = {
+        devices: argv.devices,
+        kernels: argv.kernels as KernelSeries[] | undefined,
+        qemus: argv.qemus as QemuSeries[] | undefined,
+        levels: argv.levels as LevelName[] | undefined,
+        fuzzSeconds: argv.fuzzSeconds,
+      };
+      const matrix = loadMatrix(options);
+      if (argv.runCell !== undefined) {
+        const cell = resolveCell(matrix.cells, argv.runCell);
+        const result = await testInVm(
+          { ...argv, devices: [cell.dir] },
+          { levels: [cell.level], kernel: cell.kernel, qemu: cell.qemu, junit: argv.junit, fuzzSeconds: cell.fuzzSeconds },
+        );
+        if (argv.summary) fs.appendFileSync(argv.summary, cellSummaryMarkdown(argv.runCell, result.results));
+      } else if (argv.cacheKey !== undefined) {
+        process.stdout.write(`${cellCacheKey(matrix, resolveCell(matrix.cells, argv.cacheKey))}\n`);
+      } else if (argv.github || argv.gitlab) {
+        process.stdout.write(ciFile(argv.github ? "github" : "gitlab", matrix.cells, options));
+      } else {
+        print(argv.json, matrix.cells.map((cell) => ({ id: cellId(cell), ...cell })), formatCells(matrix.cells));
+      }
     }),
   )
   .command(

@@ -36,8 +36,8 @@ export interface ChooseAccelOptions {
   timeoutMs?: number;
 }
 
-/** Verdicts by what they depend on (see verdictKey). */
-type CachedVerdicts = Record<string, Accel>;
+/** The probe's verdicts by what they depend on (see verdictKey): why KVM failed, null when it works. */
+type CachedVerdicts = Record<string, string | null>;
 
 /** /dev/kvm is there and we may open it read-write: null, else why not. */
 export function kvmDeviceProblem(device = "/dev/kvm"): string | null {
@@ -70,8 +70,21 @@ function verdictKey(options: ChooseAccelOptions): string {
   return [bootId, firstLine(options.qemu ?? QEMU, ["--version"]), path.basename(options.kernel)].join(" | ");
 }
 
-/** Boots the probe VM with KVM; returns null when it works, else why it does not. */
-export async function probeKvm(options: ChooseAccelOptions): Promise<string | null> {
+/** What booting the probe VM with `-accel kvm` came to: the facts the verdict is drawn from. */
+export interface KvmProbeOutcome {
+  /** The probe's line (PROBE_MARKER ...), if the guest printed it. */
+  answer: string | null;
+  timedOut: boolean;
+  timeoutMs: number;
+  /** How QEMU ended, when it ended by itself. */
+  exit: { signal: string | null; code: number | null };
+  /** The last lines QEMU printed (its own errors), the command line left out. */
+  qemuErrors: string[];
+  consoleLog: string;
+}
+
+/** Boots the probe VM with KVM and records what happened. */
+export async function runKvmProbe(options: ChooseAccelOptions): Promise<KvmProbeOutcome> {
   const timeoutMs = options.timeoutMs ?? PROBE_TIMEOUT_MS;
   const run = await bootVm({
     level: "accel-probe",
@@ -84,25 +97,41 @@ export async function probeKvm(options: ChooseAccelOptions): Promise<string | nu
     runDir: path.join(options.cacheDir, "accel-probe"),
     qemu: options.qemu,
   });
-  const answer = run.lines.map((l) => l.text.trim()).find((l) => l.startsWith(PROBE_MARKER));
-  if (answer !== undefined) {
-    return /virt=(svm|vmx)\b/.test(answer) ? null : `the guest booted with -accel kvm sees no SVM or VMX (nested virtualization is off on the host): ${answer}`;
-  }
-  if (run.timedOut) return `a guest kernel under -accel kvm did not finish booting within ${timeoutMs / 1000} s (see ${run.consoleLog})`;
-  const why = tailLines(run.qemuLog, 3).filter((l) => !l.startsWith("$ "));
-  return `QEMU with -accel kvm exited with ${run.signal ?? `code ${run.exitCode}`} before the guest came up${why.length ? `: ${why.join(" / ")}` : ""}`;
+  return {
+    answer: run.lines.map((l) => l.text.trim()).find((l) => l.startsWith(PROBE_MARKER)) ?? null,
+    timedOut: run.timedOut,
+    timeoutMs,
+    exit: { signal: run.signal, code: run.exitCode },
+    qemuErrors: tailLines(run.qemuLog, 3).filter((l) => !l.startsWith("$ ")),
+    consoleLog: run.consoleLog,
+  };
 }
 
-/** KVM when it can run a standard guest (probed, cached per boot), else TCG with SVM. */
-export async function chooseAccel(options: ChooseAccelOptions): Promise<Accel> {
-  const env = options.env ?? process.env;
-  const forced = env.DEVGEN_ACCEL;
-  if (forced === "kvm") return kvmAccel("DEVGEN_ACCEL=kvm");
-  if (forced === "tcg") return tcgAccel("DEVGEN_ACCEL=tcg");
-  const problem = kvmDeviceProblem();
-  if (problem) return tcgAccel(problem);
+/** null when the probe guest came up under KVM and sees SVM or VMX (nested KVM can work), else why not. */
+export function kvmProbeFailure(outcome: KvmProbeOutcome): string | null {
+  if (outcome.answer !== null) {
+    return /virt=(svm|vmx)\b/.test(outcome.answer) ? null : `the guest booted with -accel kvm sees no SVM or VMX (nested virtualization is off on the host): ${outcome.answer}`;
+  }
+  if (outcome.timedOut) return `a guest kernel under -accel kvm did not finish booting within ${outcome.timeoutMs / 1000} s (see ${outcome.consoleLog})`;
+  const how = outcome.exit.signal ?? `code ${outcome.exit.code}`;
+  return `QEMU with -accel kvm exited with ${how} before the guest came up${outcome.qemuErrors.length ? `: ${outcome.qemuErrors.join(" / ")}` : ""}`;
+}
 
-  const cacheFile = path.join(options.cacheDir, "accel.json");
+/**
+ * The accelerator, from what is known in the order it is learnt: an override, then whether
+ * /dev/kvm can be opened, then the probe's verdict (`probe` runs only when it is needed).
+ */
+export async function decideAccel(facts: { forced: string | undefined; kvmDeviceProblem: string | null; probe: () => Promise<string | null> }): Promise<Accel> {
+  if (facts.forced === "kvm") return kvmAccel("DEVGEN_ACCEL=kvm");
+  if (facts.forced === "tcg") return tcgAccel("DEVGEN_ACCEL=tcg");
+  if (facts.kvmDeviceProblem) return tcgAccel(facts.kvmDeviceProblem);
+  const failure = await facts.probe();
+  return failure === null ? kvmAccel("a standard guest booted with -accel kvm") : tcgAccel(`/dev/kvm cannot run a standard guest: ${failure}`);
+}
+
+/** The probe's verdict for this boot of the host, QEMU and kernel: from the cache, else probed and cached. */
+async function cachedKvmProbe(options: ChooseAccelOptions): Promise<string | null> {
+  const cacheFile = path.join(options.cacheDir, "accel-probe.json");
   const key = verdictKey(options);
   const bootId = key.split(" | ")[0]!;
   let verdicts: CachedVerdicts = {};
@@ -112,17 +141,21 @@ export async function chooseAccel(options: ChooseAccelOptions): Promise<Accel> {
     // No verdict yet.
   }
   const cached = verdicts[key];
-  if (cached?.name === "kvm" || cached?.name === "tcg") return cached;
-
+  if (cached !== undefined) return cached;
   const task = options.progress.task("probing whether /dev/kvm runs a standard guest");
-  const failure = await probeKvm(options);
-  const accel = failure === null ? kvmAccel("a standard guest booted with -accel kvm") : tcgAccel(`/dev/kvm cannot run a standard guest: ${failure}`);
+  const failure = kvmProbeFailure(await runKvmProbe(options));
   task.done(failure === null ? "yes: -accel kvm -cpu host" : "no: TCG with emulated SVM");
   fs.mkdirSync(options.cacheDir, { recursive: true });
   const tmp = `${cacheFile}.${process.pid}`;
   // Verdicts of earlier boots of the host are dropped.
   const kept = Object.fromEntries(Object.entries(verdicts).filter(([k]) => k.startsWith(`${bootId} | `)));
-  fs.writeFileSync(tmp, `${JSON.stringify({ ...kept, [key]: accel } satisfies CachedVerdicts, null, 2)}\n`);
+  fs.writeFileSync(tmp, `${JSON.stringify({ ...kept, [key]: failure } satisfies CachedVerdicts, null, 2)}\n`);
   fs.renameSync(tmp, cacheFile);
-  return accel;
+  return failure;
+}
+
+/** KVM when it can run a standard guest (probed, cached per boot), else TCG with SVM. */
+export async function chooseAccel(options: ChooseAccelOptions): Promise<Accel> {
+  const env = options.env ?? process.env;
+  return decideAccel({ forced: env.DEVGEN_ACCEL, kvmDeviceProblem: kvmDeviceProblem(), probe: () => cachedKvmProbe(options) });
 }

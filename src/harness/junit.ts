@@ -10,6 +10,8 @@ export interface JunitSuite {
   name: string;
   cases: JunitCase[];
   seconds: number;
+  /** What the run was done with (the accelerator, and why it): `<properties>` of the suite. */
+  properties?: Record<string, string>;
 }
 
 function escapeXml(text: string): string {
@@ -21,6 +23,10 @@ export function junitXml(suites: JunitSuite[]): string {
   for (const suite of suites) {
     const failures = suite.cases.filter((c) => !c.ok).length;
     lines.push(`  <testsuite name="${escapeXml(suite.name)}" tests="${suite.cases.length}" failures="${failures}" time="${suite.seconds.toFixed(3)}">`);
+    const properties = Object.entries(suite.properties ?? {});
+    if (properties.length) {
+      lines.push("    <properties>", ...properties.map(([name, value]) => `      <property name="${escapeXml(name)}" value="${escapeXml(value)}"/>`), "    </properties>");
+    }
     for (const c of suite.cases) {
       if (c.ok) {
         lines.push(`    <testcase name="${escapeXml(c.name)}"/>`);

@@ -81,7 +81,14 @@ export async function runTestInVm(options: TestInVmOptions): Promise<TestInVmRes
   if (options.junit) {
     fs.writeFileSync(
       options.junit,
-      junitXml(results.map((r) => ({ name: `${r.level}.${r.implementation}`, seconds: r.timings.totalMs / 1000, cases: r.checks }))),
+      junitXml(
+        results.map((r) => ({
+          name: `${r.level}.${r.implementation}`,
+          seconds: r.timings.totalMs / 1000,
+          cases: r.checks,
+          properties: { accelerator: r.accel.name, "accelerator.reason": r.accel.reason },
+        })),
+      ),
     );
   }
   const keep = options.keep || !ok;

@@ -1,0 +1,86 @@
+/**
+ * `devgen ci`: the test matrix (src/ci/) of the project's devices, listed, emitted as a GitHub
+ * Actions workflow or a GitLab CI pipeline, or one cell of it run here (the CLI runs it as
+ * `devgen test-in-vm` would). The devices are compiled to learn each one's KVM API.
+ */
+import * as path from "node:path";
+import { cellId, type Cell } from "../ci/cell.js";
+import { cacheKey, patchHash } from "../ci/cache-key.js";
+import { githubWorkflow } from "../ci/github-workflow.js";
+import { gitlabPipeline } from "../ci/gitlab-pipeline.js";
+import { ciMatrix, findCell, type MatrixOptions } from "../ci/matrix.js";
+import { yamlFile } from "../ci/yaml-file.js";
+import type { CompiledDevice } from "../compile/index.js";
+import { generateAll } from "../gen/index.js";
+import { cachedKernel } from "../toolchain/kernel-fetch.js";
+import { cachedQemu } from "../toolchain/qemu-fetch.js";
+import { DevgenError } from "../util/diagnostics.js";
+import { devgenVersion } from "../util/devgen-version.js";
+import { compileAll } from "./generate.js";
+import { projectDeviceDirs } from "./devices.js";
+
+export interface CiOptions extends MatrixOptions {
+  /** Device directories; default the project's devices and examples. */
+  devices?: readonly string[];
+}
+
+export interface CiMatrix {
+  cells: Cell[];
+  /** Each cell's device, compiled, by name. */
+  compiled: ReadonlyMap<string, CompiledDevice>;
+}
+
+export function loadMatrix(options: CiOptions): CiMatrix {
+  const compiled = compileAll(projectDeviceDirs(options.devices));
+  const devices = compiled.map((c) => ({ name: c.device.name, dir: path.dirname(c.device.source), api: c.device.kvm.api.kind }));
+  return { cells: ciMatrix(devices, options), compiled: new Map(compiled.map((c) => [c.device.name, c])) };
+}
+
+/** The arguments that make this matrix again: what each cell's command in a workflow repeats. */
+export function matrixArgs(options: CiOptions): string[] {
+  return [
+    ...(options.devices ?? []),
+    ...(options.kernels?.length ? ["--kernels", ...options.kernels] : []),
+    ...(options.qemus?.length ? ["--qemus", ...options.qemus] : []),
+    ...(options.levels?.length ? ["--levels", ...options.levels] : []),
+    ...(options.fuzzSeconds !== undefined ? ["--fuzz-seconds", String(options.fuzzSeconds)] : []),
+  ];
+}
+
+/** The cell of this id, or a usage error naming the closest ones. */
+export function resolveCell(cells: readonly Cell[], id: string): Cell {
+  const found = findCell(cells, id);
+  if ("cell" in found) return found.cell;
+  const closest = found.closest.slice(0, 5);
+  throw DevgenError.single(
+    `no cell ${id} in the matrix (device/kernel/qemu/api/level)`,
+    closest.length ? `closest: ${closest.join(", ")}` : "devgen ci --list shows every cell (with the same devices and options)",
+  );
+}
+
+/** The cache key of the trees a cell's run left in devgen's cache. */
+export function cellCacheKey(matrix: CiMatrix, cell: Cell): string {
+  const kernel = cachedKernel(cell.kernel);
+  const qemu = cachedQemu(cell.qemu);
+  return cacheKey(
+    cell,
+    { kernel: kernel && { sourceVersion: kernel.sourceVersion, release: kernel.release }, qemu: qemu && { sourceVersion: qemu.sourceVersion } },
+    patchHash(devgenVersion(), generateAll(matrix.compiled.get(cell.device)!)),
+  );
+}
+
+export type CiEngine = "github" | "gitlab";
+
+const WHERE: Record<CiEngine, string> = { github: ".github/workflows/devgen.yml", gitlab: ".gitlab-ci.yml" };
+
+/** The engine's CI file for the matrix: every cell a job running `devgen ci --run-cell`. */
+export function ciFile(engine: CiEngine, cells: readonly Cell[], options: CiOptions): string {
+  const args = matrixArgs(options);
+  const again = ["devgen ci", `--${engine}`, ...args].join(" ");
+  const header = `Written by \`${again} > ${WHERE[engine]}\`: run that again after adding a device.\n${cells.length} cells, each \`devgen ci --run-cell <cell>\`: what \`${["devgen ci --list", ...args].join(" ")}\` prints.`;
+  return yamlFile(engine === "github" ? githubWorkflow(cells, args) : gitlabPipeline(cells, args), header);
+}
+
+export function formatCells(cells: readonly Cell[]): string {
+  return cells.map(cellId).join("\n");
+}
