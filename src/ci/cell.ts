@@ -3,13 +3,10 @@
  * level. Its id (`xche/7.3/10.2/ioctl/full`: device/kernel/qemu/api/level) names it in
  * `devgen ci --list`, in the workflow's jobs and in `devgen ci --run-cell`.
  */
-import type { KvmNames } from "../ir/types.js";
+import type { KvmApiKind } from "../ir/types.js";
 import type { LevelName } from "../harness/levels.js";
 import type { KernelSeries } from "../toolchain/kernel-fetch.js";
 import type { QemuSeries } from "../toolchain/qemu-fetch.js";
-
-/** "ioctl" (VM ioctls) or "device" (KVM_CREATE_DEVICE). */
-export type KvmApiKind = KvmNames["api"]["kind"];
 
 export interface Cell {
   device: string;
@@ -17,7 +14,7 @@ export interface Cell {
   dir: string;
   kernel: KernelSeries;
   qemu: QemuSeries;
-  /** The device's KVM API (its IR's kvm.api.kind): part of the id so a list shows both APIs covered. */
+  /** The KVM API the device is generated with: its file's, or the other (compileDevice's kvmApi). */
   api: KvmApiKind;
   level: LevelName;
   /** Level fuzz: how long the fuzzer runs. */

@@ -9,11 +9,13 @@ import { DEFAULT_IOCTL, FIRST_FREE_IOCTL, FIRST_PRIVATE_CAPABILITY, FIRST_PRIVAT
 import { UPPER_IDENTIFIER, type Lowering } from "./lowering.js";
 import { hex } from "./message-words.js";
 
+/** The file's default first. */
+export const KVM_APIS = ["ioctl", "device"] as const;
 const API_KEYS = { ioctl: ["ioctl", "capability"], device: ["deviceType"] } as const;
 
 export function lowerKvm(l: Lowering, spec: DeviceSpec, prefix: string, space: "io" | "mmio"): Device["kvm"] {
   const kvmSpec = spec.kvm ?? ({} as DeviceSpec["kvm"]);
-  const kind = l.choice(kvmSpec.api, ["kvm", "api"], "kvm.api", ["ioctl", "device"] as const, "ioctl");
+  const kind = l.choice(kvmSpec.api, ["kvm", "api"], "kvm.api", KVM_APIS, "ioctl");
   const other = kind === "ioctl" ? "device" : "ioctl";
   for (const key of API_KEYS[other]) {
     if (kvmSpec[key] !== undefined) {

@@ -126,6 +126,9 @@ export interface KvmNames {
   api: KvmIoctlApi | KvmDeviceApi;
 }
 
+/** "ioctl" (VM ioctls) or "device" (KVM_CREATE_DEVICE). */
+export type KvmApiKind = KvmNames["api"]["kind"];
+
 export interface Device {
   name: string;
   /** Upper-case prefix for macros. */

@@ -1,7 +1,7 @@
 /**
  * `devgen ci`: the test matrix (src/ci/) of the project's devices, listed, emitted as a GitHub
  * Actions workflow or a GitLab CI pipeline, or one cell of it run here (the CLI runs it as
- * `devgen test-in-vm` would). The devices are compiled to learn each one's KVM API.
+ * `devgen test-in-vm` would). The devices are compiled to learn each one's KVM API, which their cells run first.
  */
 import * as path from "node:path";
 import { cellId, type Cell } from "../ci/cell.js";
@@ -10,7 +10,6 @@ import { githubWorkflow } from "../ci/github-workflow.js";
 import { gitlabPipeline } from "../ci/gitlab-pipeline.js";
 import { ciMatrix, findCell, type MatrixOptions } from "../ci/matrix.js";
 import { yamlFile } from "../ci/yaml-file.js";
-import type { CompiledDevice } from "../compile/index.js";
 import { generateAll } from "../gen/index.js";
 import { cachedKernel } from "../toolchain/kernel-fetch.js";
 import { cachedQemu } from "../toolchain/qemu-fetch.js";
@@ -26,14 +25,12 @@ export interface CiOptions extends MatrixOptions {
 
 export interface CiMatrix {
   cells: Cell[];
-  /** Each cell's device, compiled, by name. */
-  compiled: ReadonlyMap<string, CompiledDevice>;
 }
 
 export function loadMatrix(options: CiOptions): CiMatrix {
   const compiled = compileAll(projectDeviceDirs(options.devices));
   const devices = compiled.map((c) => ({ name: c.device.name, dir: path.dirname(c.device.source), api: c.device.kvm.api.kind }));
-  return { cells: ciMatrix(devices, options), compiled: new Map(compiled.map((c) => [c.device.name, c])) };
+  return { cells: ciMatrix(devices, options) };
 }
 
 /** The arguments that make this matrix again: what each cell's command in a workflow repeats. */
@@ -44,6 +41,7 @@ export function matrixArgs(options: CiOptions): string[] {
     ...(options.qemus?.length ? ["--qemus", ...options.qemus] : []),
     ...(options.levels?.length ? ["--levels", ...options.levels] : []),
     ...(options.fuzzSeconds !== undefined ? ["--fuzz-seconds", String(options.fuzzSeconds)] : []),
+    ...(options.apis?.length ? ["--apis", ...options.apis] : []),
   ];
 }
 
@@ -59,13 +57,13 @@ export function resolveCell(cells: readonly Cell[], id: string): Cell {
 }
 
 /** The cache key of the trees a cell's run left in devgen's cache. */
-export function cellCacheKey(matrix: CiMatrix, cell: Cell): string {
+export function cellCacheKey(cell: Cell): string {
   const kernel = cachedKernel(cell.kernel);
   const qemu = cachedQemu(cell.qemu);
   return cacheKey(
     cell,
     { kernel: kernel && { sourceVersion: kernel.sourceVersion, release: kernel.release }, qemu: qemu && { sourceVersion: qemu.sourceVersion } },
-    patchHash(devgenVersion(), generateAll(matrix.compiled.get(cell.device)!)),
+    patchHash(devgenVersion(), generateAll(compileAll([cell.dir], { kvmApi: cell.api })[0]!)),
   );
 }
 

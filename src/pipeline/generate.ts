@@ -3,7 +3,7 @@ import * as path from "node:path";
 import { generateAll } from "../gen/index.js";
 import { generateVectors } from "../reference/vectors.js";
 import { checkDeviceSet } from "../compile/device-set.js";
-import { compileDevice, type CompiledDevice } from "../compile/index.js";
+import { compileDevice, type CompiledDevice, type CompileOptions } from "../compile/index.js";
 import { DevgenError, type Diagnostic } from "../util/diagnostics.js";
 import { replaceDirectory } from "../util/write-tree.js";
 import { checkHooksCompile } from "./hooks-compile.js";
@@ -16,7 +16,7 @@ export const DEFAULT_OUT = "generated";
  * (a name, an ioctl or a capability number), before failing. A directory given twice is
  * one device.
  */
-export function compileAll(dirs: readonly string[]): CompiledDevice[] {
+export function compileAll(dirs: readonly string[], options: CompileOptions = {}): CompiledDevice[] {
   const compiled: CompiledDevice[] = [];
   const diagnostics: Diagnostic[] = [];
   const seen = new Set<string>();
@@ -25,7 +25,7 @@ export function compileAll(dirs: readonly string[]): CompiledDevice[] {
     seen.add(path.resolve(dir));
     let device: CompiledDevice;
     try {
-      device = compileDevice(dir);
+      device = compileDevice(dir, options);
     } catch (err) {
       if (!(err instanceof DevgenError)) throw err;
       diagnostics.push(...err.diagnostics);

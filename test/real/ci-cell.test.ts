@@ -1,6 +1,8 @@
 /**
- * `devgen ci --run-cell` for real (DEVGEN_REAL=1): one kvm-level cell and one qemu-level
- * cell on the oldest pair (Linux 6.1, QEMU 7.2), through the CLI as a CI job runs them: exit
+ * `devgen ci --run-cell` for real (DEVGEN_REAL=1): a kvm-level cell of each KVM API (xche's
+ * own, VM ioctls, and xche generated with KVM_CREATE_DEVICE, which its file does not say)
+ * and a qemu-level cell on the oldest pair (Linux 6.1, QEMU 7.2), through the CLI as a CI
+ * job runs them: exit
  * 0, every check passing, the JUnit file and the job-summary table naming the accelerator,
  * and a cache key of the trees the cell used. On a PVM host (this kind of machine) the outer
  * VM must run under TCG. What needs no VM: test/unit/ci-matrix.test.ts.
@@ -23,22 +25,27 @@ function devgenCi(...args: string[]) {
 
 real("devgen ci --run-cell in real VMs (DEVGEN_REAL=1)", () => {
   test.each([
-    ["xche/6.1/7.2/ioctl/kvm", "kvm"],
-    ["xche/6.1/7.2/ioctl/qemu", "qemu"],
+    ["xche/6.1/7.2/ioctl/kvm", "kvm", "KVM_CHECK_EXTENSION(KVM_CAP_XCHE) gives its flags, 0x1"],
+    ["xche/6.1/7.2/device/kvm", "kvm", "KVM_CREATE_DEVICE_TEST of type 128 succeeds"],
+    ["xche/6.1/7.2/ioctl/qemu", "qemu", null],
   ])(
     "%s: every check passes; JUnit and the summary say which accelerator; the cache key names the trees",
-    (cell, level) => {
+    (cell, level, apiCheck) => {
+      const committed = fs.readFileSync("generated/xche/kvm/xche.c", "utf8");
       const dir = tmpDir("devgen-ci-cell-");
       const junit = path.join(dir, "junit.xml");
       const summary = path.join(dir, "summary.md");
       const run = devgenCi("--run-cell", cell, "--junit", junit, "--summary", summary, "--json");
       expect(run.stderr).not.toContain("error:");
       expect(run.status).toBe(0);
-      const result = JSON.parse(run.stdout) as { ok: boolean; results: { level: string; accel: { name: string }; checks: { ok: boolean }[] }[] };
+      const result = JSON.parse(run.stdout) as { ok: boolean; results: { level: string; accel: { name: string }; checks: { name: string; ok: boolean }[] }[] };
       expect(result.ok).toBe(true);
       expect(result.results.map((r) => r.level)).toEqual([level]);
       const [levelResult] = result.results;
       expect(levelResult!.checks.filter((c) => !c.ok)).toEqual([]);
+      if (apiCheck) expect(levelResult!.checks.map((c) => c.name)).toContain(apiCheck);
+      // The device API's xche is made in memory: the committed example keeps its file's API.
+      expect(fs.readFileSync("generated/xche/kvm/xche.c", "utf8")).toBe(committed);
       // Level qemu always emulates (TCG); the kvm level's outer VM is probed, and a PVM host refuses KVM.
       if (level === "qemu" || PVM_HOST) expect(levelResult!.accel.name).toBe("tcg");
       expect(fs.readFileSync(junit, "utf8")).toContain(`<property name="accelerator" value="${levelResult!.accel.name}"/>`);

@@ -23,31 +23,26 @@ test("--kernels and --qemus: every kernel given with every QEMU given, the side 
   expect(treePairs({ qemus: ["10.0"] }).map((p) => `${p.kernel}/${p.qemu}`)).toEqual(["6.1/10.0", "7.3/10.0"]);
 });
 
-test("every device × pair × kvm, qemu, full, and one fuzz cell per device on the newest kernel; both APIs through the devices", () => {
+test("every device × both APIs (its own first) × pair × kvm, qemu, full, and one fuzz cell per device and API on the newest kernel", () => {
   const ids = ciMatrix([XCHE, HPET]).map(cellId);
-  expect(ids).toEqual([
-    "xche/6.1/7.2/ioctl/kvm",
-    "xche/6.1/7.2/ioctl/qemu",
-    "xche/6.1/7.2/ioctl/full",
-    "xche/7.3/10.2/ioctl/kvm",
-    "xche/7.3/10.2/ioctl/qemu",
-    "xche/7.3/10.2/ioctl/full",
-    "xche/7.3/10.2/ioctl/fuzz",
-    "hpet_timer/6.1/7.2/device/kvm",
-    "hpet_timer/6.1/7.2/device/qemu",
-    "hpet_timer/6.1/7.2/device/full",
-    "hpet_timer/7.3/10.2/device/kvm",
-    "hpet_timer/7.3/10.2/device/qemu",
-    "hpet_timer/7.3/10.2/device/full",
-    "hpet_timer/7.3/10.2/device/fuzz",
-  ]);
+  const cells = (device: string, api: string) => [
+    `${device}/6.1/7.2/${api}/kvm`,
+    `${device}/6.1/7.2/${api}/qemu`,
+    `${device}/6.1/7.2/${api}/full`,
+    `${device}/7.3/10.2/${api}/kvm`,
+    `${device}/7.3/10.2/${api}/qemu`,
+    `${device}/7.3/10.2/${api}/full`,
+    `${device}/7.3/10.2/${api}/fuzz`,
+  ];
+  expect(ids).toEqual([...cells("xche", "ioctl"), ...cells("xche", "device"), ...cells("hpet_timer", "device"), ...cells("hpet_timer", "ioctl")]);
+  expect(ciMatrix([XCHE, HPET], { apis: ["device"] }).map(cellId)).toEqual([...cells("xche", "device"), ...cells("hpet_timer", "device")]);
   const fuzz = ciMatrix([XCHE]).find((c) => c.level === "fuzz")!;
   expect(fuzz).toMatchObject({ dir: "devices/xche", fuzzSeconds: DEFAULT_FUZZ_SECONDS });
 });
 
 test("--levels narrows, --fuzz-seconds sets the fuzz cells' time", () => {
-  expect(ciMatrix([XCHE], { levels: ["kvm"] }).map(cellId)).toEqual(["xche/6.1/7.2/ioctl/kvm", "xche/7.3/10.2/ioctl/kvm"]);
-  expect(ciMatrix([XCHE], { levels: ["fuzz"], fuzzSeconds: 3600, kernels: ["6.1", "6.12"] })).toEqual([
+  expect(ciMatrix([XCHE], { levels: ["kvm"], apis: ["ioctl"] }).map(cellId)).toEqual(["xche/6.1/7.2/ioctl/kvm", "xche/7.3/10.2/ioctl/kvm"]);
+  expect(ciMatrix([XCHE], { levels: ["fuzz"], fuzzSeconds: 3600, kernels: ["6.1", "6.12"], apis: ["ioctl"] })).toEqual([
     { device: "xche", dir: "devices/xche", api: "ioctl", kernel: "6.12", qemu: "10.2", level: "fuzz", fuzzSeconds: 3600 },
   ]);
 });
@@ -56,7 +51,8 @@ test("an unknown cell: the closest ids, or none", () => {
   const cells = ciMatrix([XCHE, HPET]);
   expect(findCell(cells, "xche/6.1/7.2/ioctl/kvm")).toEqual({ cell: cells[0] });
   expect(findCell(cells, "xche/6.1/7.3/ioctl/kvm")).toEqual({ closest: ["xche/6.1/7.2/ioctl/kvm"] });
-  expect(findCell(cells, "xche/7.3/10.2/device/full")).toEqual({ closest: ["xche/7.3/10.2/ioctl/full"] });
+  expect(findCell(cells, "xche/7.3/10.2/device/full")).toEqual({ cell: cells.find((c) => c.api === "device" && c.kernel === "7.3" && c.level === "full") });
+  expect(findCell(cells, "xche/7.3/10.2/mmio/full")).toEqual({ closest: ["xche/7.3/10.2/ioctl/full", "xche/7.3/10.2/device/full"] });
   expect(findCell(cells, "nothing")).toEqual({ closest: [] });
 });
 
@@ -72,6 +68,7 @@ test("a workflow's cell commands repeat the matrix's devices and options", () =>
     "--fuzz-seconds",
     "60",
   ]);
+  expect(matrixArgs({ apis: ["device"] })).toEqual(["--apis", "device"]);
 });
 
 test("the cache key: the cell, the resolved Debian versions, the patch hash; a changed file changes the hash", () => {
@@ -96,7 +93,8 @@ describe("devgen ci on the command line", () => {
     const ids = list.stdout.trim().split("\n");
     expect(ids).toContain("xche/6.1/7.2/ioctl/kvm");
     expect(ids).toContain("hpet_timer/7.3/10.2/device/fuzz");
-    expect(ids).toHaveLength(4 * 7);
+    expect(ids).toContain("xche/7.3/10.2/device/full");
+    expect(ids).toHaveLength(4 * 2 * 7);
     const json = JSON.parse(devgen("--json", "--list", "--levels", "kvm").stdout) as { id: string; level: string }[];
     expect(json.map((c) => c.id)).toEqual(ids.filter((id) => id.endsWith("/kvm")));
   });

@@ -106,3 +106,20 @@ test("two device-API devices of one set cannot share a type; the ioctl numbers o
   expect(checkDeviceSet([hpet, twin]).map((d) => d.hint)).toEqual(["use a number no other device takes, e.g. 129"]);
   expect(checkDeviceSet([xche, hpet])).toEqual([]);
 });
+
+test("kvmApi generates a device with the API its file does not say, defaults for the other API's names and numbers", () => {
+  const xcheAsDevice = compileDevice("devices/xche", { kvmApi: "device" }).device;
+  expect(xcheAsDevice.kvm.api).toEqual({
+    kind: "device",
+    type: { name: "KVM_DEV_TYPE_XCHE", number: 128 },
+    configGroup: { name: "KVM_DEV_XCHE_GRP_CONFIG", number: 1 },
+    stateGroup: { name: "KVM_DEV_XCHE_GRP_STATE", number: 2 },
+  });
+  const hpetAsIoctl = compileDevice("examples/hpet_timer", { kvmApi: "ioctl" }).device.kvm.api;
+  expect(hpetAsIoctl).toMatchObject({ kind: "ioctl", create: { name: "KVM_CREATE_HPET_TIMER", number: 0xfc }, capability: { name: "KVM_CAP_HPET_TIMER", number: 1000 } });
+  // Everything else is the file's, and the file's own API changes nothing.
+  const beyondKvm = ({ kvm: _kvm, hooks, ...rest }: typeof xcheAsDevice) => ({ ...rest, hooks: hooks.map(({ model: _model, ...hook }) => hook) });
+  expect(beyondKvm(xcheAsDevice)).toEqual(beyondKvm(xche.device));
+  expect(compileDevice("devices/xche", { kvmApi: "ioctl" }).device.kvm).toEqual(xche.device.kvm);
+  expect(generateAll({ ...xche, device: xcheAsDevice }).some((f) => f.contents.includes("kvm_device_ops"))).toBe(true);
+});
