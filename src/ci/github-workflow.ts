@@ -1,9 +1,9 @@
 /**
  * `devgen ci --github`: a GitHub Actions workflow with one job per cell (a matrix strategy).
  * Each job runs in Debian 12 with the host's /dev/kvm passed in (hosted runners have hardware
- * virtualization: the harness's probe then picks `-accel kvm`), restores the cell's trees and
- * builds with actions/cache, runs `devgen ci --run-cell`, saves the cache under a key of the
- * resolved Debian versions and devgen's patch hash, uploads the JUnit file and writes a
+ * virtualization: the harness's probe then picks `-accel kvm`), restores its tree pair's
+ * trees and builds with actions/cache, runs `devgen ci --run-cell`, saves the cache under a key
+ * of the pair, the resolved Debian versions and devgen's patch hash, uploads the JUnit file and writes a
  * summary table to the job summary.
  */
 import type { Cell } from "./cell.js";
@@ -38,7 +38,7 @@ export function githubWorkflow(cells: readonly Cell[], matrixArgs: readonly stri
           { uses: "actions/checkout@v4" },
           { name: "Install devgen and the Debian packages its steps need", run: INSTALL_COMMANDS.join("\n") },
           {
-            name: "Restore the cell's trees and builds",
+            name: "Restore the trees and builds of the cell's kernel and QEMU",
             uses: "actions/cache/restore@v4",
             with: { path: CI_CACHE_DIR, key: gh("matrix.cache-prefix"), "restore-keys": gh("matrix.cache-prefix") },
           },
@@ -53,7 +53,7 @@ export function githubWorkflow(cells: readonly Cell[], matrixArgs: readonly stri
             run: `echo "key=$(${devgenCiCommand("--cache-key", `'${cell}'`, matrixArgs)})" >> "$GITHUB_OUTPUT"`,
           },
           {
-            name: "Save the cell's trees and builds",
+            name: "Save the trees and builds (the first cell of the pair to finish does)",
             if: "always() && steps.key.outputs.key != ''",
             uses: "actions/cache/save@v4",
             with: { path: CI_CACHE_DIR, key: gh("steps.key.outputs.key") },

@@ -3,6 +3,7 @@
  * Actions workflow or a GitLab CI pipeline, or one cell of it run here (the CLI runs it as
  * `devgen test-in-vm` would). The devices are compiled to learn each one's KVM API, which their cells run first.
  */
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { cellId, type Cell } from "../ci/cell.js";
 import { cacheKey, patchHash } from "../ci/cache-key.js";
@@ -10,7 +11,8 @@ import { githubWorkflow } from "../ci/github-workflow.js";
 import { gitlabPipeline } from "../ci/gitlab-pipeline.js";
 import { ciMatrix, findCell, type MatrixOptions } from "../ci/matrix.js";
 import { yamlFile } from "../ci/yaml-file.js";
-import { generateAll } from "../gen/index.js";
+import { TEMPLATES_DIR } from "../gen/render.js";
+import type { GeneratedFile } from "../gen/types.js";
 import { cachedKernel } from "../toolchain/kernel-fetch.js";
 import { cachedQemu } from "../toolchain/qemu-fetch.js";
 import { DevgenError } from "../util/diagnostics.js";
@@ -56,14 +58,24 @@ export function resolveCell(cells: readonly Cell[], id: string): Cell {
   );
 }
 
-/** The cache key of the trees a cell's run left in devgen's cache. */
+/** devgen's templates, whatever the devices: what the cache key's patch hash covers. */
+function templateFiles(): GeneratedFile[] {
+  return fs
+    .readdirSync(TEMPLATES_DIR, { recursive: true, encoding: "utf8" })
+    .sort()
+    .map((file) => path.join(TEMPLATES_DIR, file))
+    .filter((file) => fs.statSync(file).isFile())
+    .map((file) => ({ path: path.relative(TEMPLATES_DIR, file), contents: fs.readFileSync(file, "utf8") }));
+}
+
+/** The cache key of the trees a cell's run left in devgen's cache: its pair's. */
 export function cellCacheKey(cell: Cell): string {
   const kernel = cachedKernel(cell.kernel);
   const qemu = cachedQemu(cell.qemu);
   return cacheKey(
     cell,
     { kernel: kernel && { sourceVersion: kernel.sourceVersion, release: kernel.release }, qemu: qemu && { sourceVersion: qemu.sourceVersion } },
-    patchHash(devgenVersion(), generateAll(compileAll([cell.dir], { kvmApi: cell.api })[0]!)),
+    patchHash(devgenVersion(), templateFiles()),
   );
 }
 

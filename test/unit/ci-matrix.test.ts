@@ -71,16 +71,20 @@ test("a workflow's cell commands repeat the matrix's devices and options", () =>
   expect(matrixArgs({ apis: ["device"] })).toEqual(["--apis", "device"]);
 });
 
-test("the cache key: the cell, the resolved Debian versions, the patch hash; a changed file changes the hash", () => {
+test("the cache key: the cell's tree pair, the resolved Debian versions, the patch hash; a changed template changes the hash", () => {
   const [cell] = ciMatrix([XCHE]);
-  const files = [{ path: "core/xche_core.c", contents: "int x;\n" }];
+  const files = [{ path: "core/core.c.hbs", contents: "int x;\n" }];
   const hash = patchHash("0.1.0", files);
   expect(hash).toMatch(/^[0-9a-f]{16}$/);
   expect(patchHash("0.1.0", [{ ...files[0]!, contents: "int y;\n" }])).not.toBe(hash);
   expect(patchHash("0.2.0", files)).not.toBe(hash);
   const key = cacheKey(cell!, { kernel: { sourceVersion: "6.1.192-2", release: "6.1.0-57-amd64" }, qemu: null }, hash);
-  expect(key).toBe(`devgen-xche-6.1-7.2-ioctl-kvm-linux-6.1.192-2-6.1.0-57-amd64-qemu-none-${hash}`);
+  expect(key).toBe(`devgen-linux-6.1-qemu-7.2-6.1.192-2-6.1.0-57-amd64-none-${hash}`);
   expect(key.startsWith(cacheKeyPrefix(cell!))).toBe(true);
+  // Every cell of a pair shares its entries, whatever the device, API or level; the other pair has its own.
+  const cells = ciMatrix([XCHE, HPET]);
+  const prefixes = new Set(cells.map(cacheKeyPrefix));
+  expect([...prefixes]).toEqual(["devgen-linux-6.1-qemu-7.2-", "devgen-linux-7.3-qemu-10.2-"]);
 });
 
 describe("devgen ci on the command line", () => {
