@@ -277,10 +277,11 @@ await yargs(hideBin(process.argv))
         .option("kernel-src", { type: "string", describe: "Kernel tree to restore" })
         .option("qemu-src", { type: "string", describe: "QEMU tree to restore" })
         .option("device", { type: "string", array: true, describe: "Only these devices (default: all devgen added)" })
-        .check((argv) => Boolean(argv.kernelSrc || argv.qemuSrc) || "name a tree: --kernel-src DIR and/or --qemu-src DIR")
         .example("$0 unpatch --kernel-src ~/linux", "Remove every devgen device from ~/linux"),
     guarded((argv) => {
       const trees = [argv.kernelSrc, argv.qemuSrc].filter((t): t is string => Boolean(t));
+      // Checked here, not with .check(): a failed .check() escapes .fail() as an uncaught exception.
+      if (!trees.length) throw DevgenError.single("devgen unpatch: name a tree: --kernel-src DIR and/or --qemu-src DIR", "devgen unpatch --help");
       const results = trees.map((tree) => ({ tree, removed: unpatchTree(tree, argv.device) }));
       print(
         argv.json,
@@ -427,7 +428,7 @@ await yargs(hideBin(process.argv))
         .example("$0 ci --list --levels kvm", "The kvm cells only")
         .example("$0 ci --run-cell xche/6.1/7.2/device/kvm", "What that cell runs in CI, here: xche generated with KVM_CREATE_DEVICE"),
     guarded(async (argv) => {
-      // Checked here, not with .check(): a failed .check() escapes .fail() as an uncaught exception (so does `devgen unpatch` with no tree).
+      // Checked here, not with .check(): a failed .check() escapes .fail() as an uncaught exception.
       const actions = [argv.list, argv.github, argv.gitlab, argv.runCell, argv.cacheKey].filter((a) => a !== undefined && a !== false);
       if (actions.length !== 1) throw DevgenError.single("devgen ci: name one of --list, --github, --gitlab, --run-cell ID, --cache-key ID", "devgen ci --help");
       const seconds = argv.fuzzSeconds;

@@ -32,6 +32,12 @@ test("an unknown command is a usage error (exit 2)", () => {
   expect(result.stderr).toContain("Unknown argument: frobnicate");
 });
 
+test("unpatch with no tree is a usage error with a hint, not a crash", () => {
+  const result = devgen(tempDir(), "unpatch");
+  expect(result.status).toBe(2);
+  expect(result.stderr).toBe("error: devgen unpatch: name a tree: --kernel-src DIR and/or --qemu-src DIR\n  hint: devgen unpatch --help\n");
+});
+
 test("new, check and generate: the scaffold validates and generates", () => {
   const dir = tempDir();
   expect(devgen(dir, "new", "xche").status).toBe(0);
