@@ -21,7 +21,7 @@ import { LEVEL_NAMES, levelHelp, type LevelName } from "../harness/levels.js";
 import { cellId } from "../ci/cell.js";
 import { cellSummaryMarkdown } from "../ci/cell-summary.js";
 import { DEFAULT_CI_LEVELS } from "../ci/matrix.js";
-import { cellCacheKey, ciFile, formatCells, loadMatrix, resolveCell } from "../pipeline/ci.js";
+import { aloneInCachedTrees, cellCacheKey, ciFile, formatCells, loadMatrix, resolveCell } from "../pipeline/ci.js";
 import { formatBench, runBench } from "../pipeline/bench.js";
 import { DEFAULT_DEVICES_DIR, deviceDirs } from "../pipeline/devices.js";
 import { cacheRoot } from "../util/cache-dir.js";
@@ -446,6 +446,8 @@ await yargs(hideBin(process.argv))
       const matrix = loadMatrix(options);
       if (argv.runCell !== undefined) {
         const cell = resolveCell(matrix.cells, argv.runCell);
+        const removed = aloneInCachedTrees(cell);
+        if (removed.length) progressFor(argv).info(`removed ${removed.join(", ")} from the cached trees: the cell builds ${cell.device} alone`);
         const result = await testInVm(
           { ...argv, devices: [cell.dir], kvmApi: cell.api },
           { levels: [cell.level], kernel: cell.kernel, qemu: cell.qemu, junit: argv.junit, fuzzSeconds: cell.fuzzSeconds },

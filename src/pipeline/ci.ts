@@ -13,10 +13,12 @@ import { ciMatrix, findCell, type MatrixOptions } from "../ci/matrix.js";
 import { yamlFile } from "../ci/yaml-file.js";
 import { TEMPLATES_DIR } from "../gen/render.js";
 import type { GeneratedFile } from "../gen/types.js";
+import { patchedOwners } from "../integrate/patch.js";
 import { cachedKernel } from "../toolchain/kernel-fetch.js";
 import { cachedQemu } from "../toolchain/qemu-fetch.js";
 import { DevgenError } from "../util/diagnostics.js";
 import { devgenVersion } from "../util/devgen-version.js";
+import { unpatchTree } from "./build.js";
 import { compileAll } from "./generate.js";
 import { projectDeviceDirs } from "./devices.js";
 
@@ -66,6 +68,17 @@ function templateFiles(): GeneratedFile[] {
     .map((file) => path.join(TEMPLATES_DIR, file))
     .filter((file) => fs.statSync(file).isFile())
     .map((file) => ({ path: path.relative(TEMPLATES_DIR, file), contents: fs.readFileSync(file, "utf8") }));
+}
+
+/**
+ * Before a cell runs: the devgen devices its pair's cached trees hold from other cells are
+ * removed, so the cell's device is built alone, as on a fresh runner. Trees cached per pair
+ * accumulate devices, and a device generated with its other API takes that API's default
+ * numbers, which another device may hold (two devices of type 128, or at ioctl 0xfc).
+ */
+export function aloneInCachedTrees(cell: Cell): string[] {
+  const trees = [cachedKernel(cell.kernel)?.srcDir, cachedQemu(cell.qemu)?.srcDir].filter((tree): tree is string => tree !== undefined);
+  return trees.flatMap((tree) => unpatchTree(tree, patchedOwners(tree).filter((owner) => owner !== cell.device)));
 }
 
 /** The cache key of the trees a cell's run left in devgen's cache: its pair's. */
