@@ -443,9 +443,9 @@ await yargs(hideBin(process.argv))
         fuzzSeconds: argv.fuzzSeconds,
         apis: argv.apis as KvmApiKind[] | undefined,
       };
-      const matrix = loadMatrix(options);
+      const cells = loadMatrix(options);
       if (argv.runCell !== undefined) {
-        const cell = resolveCell(matrix.cells, argv.runCell);
+        const cell = resolveCell(cells, argv.runCell);
         const removed = aloneInCachedTrees(cell);
         if (removed.length) progressFor(argv).info(`removed ${removed.join(", ")} from the cached trees: the cell builds ${cell.device} alone`);
         const result = await testInVm(
@@ -454,11 +454,11 @@ await yargs(hideBin(process.argv))
         );
         if (argv.summary) fs.appendFileSync(argv.summary, cellSummaryMarkdown(argv.runCell, result.results));
       } else if (argv.cacheKey !== undefined) {
-        process.stdout.write(`${cellCacheKey(resolveCell(matrix.cells, argv.cacheKey))}\n`);
+        process.stdout.write(`${cellCacheKey(resolveCell(cells, argv.cacheKey))}\n`);
       } else if (argv.github || argv.gitlab) {
-        process.stdout.write(ciFile(argv.github ? "github" : "gitlab", matrix.cells, options));
+        process.stdout.write(ciFile(argv.github ? "github" : "gitlab", cells, options));
       } else {
-        print(argv.json, matrix.cells.map((cell) => ({ id: cellId(cell), ...cell })), formatCells(matrix.cells));
+        print(argv.json, cells.map((cell) => ({ id: cellId(cell), ...cell })), formatCells(cells));
       }
     }),
   )

@@ -1,7 +1,8 @@
 /**
  * `devgen ci`: the test matrix (src/ci/) of the project's devices, listed, emitted as a GitHub
  * Actions workflow or a GitLab CI pipeline, or one cell of it run here (the CLI runs it as
- * `devgen test-in-vm` would). The devices are compiled to learn each one's KVM API, which their cells run first.
+ * `devgen test-in-vm` would). The devices are compiled to learn each one's KVM API, which
+ * their cells run first.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -27,14 +28,11 @@ export interface CiOptions extends MatrixOptions {
   devices?: readonly string[];
 }
 
-export interface CiMatrix {
-  cells: Cell[];
-}
-
-export function loadMatrix(options: CiOptions): CiMatrix {
+/** The matrix of the given (or the project's) devices. */
+export function loadMatrix(options: CiOptions): Cell[] {
   const compiled = compileAll(projectDeviceDirs(options.devices));
   const devices = compiled.map((c) => ({ name: c.device.name, dir: path.dirname(c.device.source), api: c.device.kvm.api.kind }));
-  return { cells: ciMatrix(devices, options) };
+  return ciMatrix(devices, options);
 }
 
 /** The arguments that make this matrix again: what each cell's command in a workflow repeats. */

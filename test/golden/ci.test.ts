@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import { ciFile, loadMatrix } from "../../src/pipeline/ci.js";
 
-const { cells } = loadMatrix({});
+const cells = loadMatrix({});
 
 test.each(["github", "gitlab"] as const)("devgen ci --%s is its file in test/golden/ci/", (engine) => {
   expect(ciFile(engine, cells, {})).toBe(fs.readFileSync(`test/golden/ci/${engine}.yml`, "utf8"));
