@@ -105,11 +105,19 @@ enum uart16550_reg {
  */
 #define UART16550_STATE_LAYOUT		0x07c91e62U
 
+/* The access a hook runs for: read it in the hook, never store it. */
+struct uart16550_accessed {
+	unsigned int reg;	/* enum uart16550_reg */
+	unsigned int element;	/* its element number in an array, else 0 */
+	u64 lanes;		/* the bits of the register the access covers */
+};
+
 /*
  * Register state. Not locked here: the KVM glue holds the device's lock and
  * QEMU the iothread lock around every call.
  */
 struct uart16550_core {
+	struct uart16550_accessed access;
 	u64 regs[UART16550_NR_REGS];
 };
 
