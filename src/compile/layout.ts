@@ -33,7 +33,9 @@ export function checkLayout(device: Device, origins: Origins, report: Reporter):
     // Banks of one offset share it by design; lower-relations.ts checks they agree.
     const banked = reach !== null && r.bank !== null && reach.bank !== null && r.offset === reach.offset;
     if (reach && !banked && r.offset < reach.offset + reach.bytes) {
-      problems.push({ register: r, rule: "overlap", path: at, message: `register ${r.name} at ${hex(r.offset)} overlaps ${reach.name} (${hex(reach.offset)}..${hex(reach.offset + reach.bytes - 1)})`, hint: `move it to ${hex(freeOffset(device.registers, r, reach.offset + reach.bytes))} or later` });
+      const move = `move it to ${hex(freeOffset(device.registers, r, reach.offset + reach.bytes))} or later`;
+      const hint = r.bank || reach.bank ? `${move}, or give both a bank of the same field` : move;
+      problems.push({ register: r, rule: "overlap", path: at, message: `register ${r.name} at ${hex(r.offset)} overlaps ${reach.name} (${hex(reach.offset)}..${hex(reach.offset + reach.bytes - 1)})`, hint });
     }
     // Every access to a register wider than the bus is narrower than it: only "combine" lets one through.
     if (r.bytes > widestAccess && r.policy.narrower !== "combine") {

@@ -241,7 +241,8 @@ export function lowerActions(
       report.error([...actionPath, "saturate"], `saturate must be true or false, got ${describe(saturate)}`);
     }
     if (!isContiguous(target.mask)) {
-      report.error([...actionPath, kind], `a counter needs one field or a whole register, and "${target.label}" is not`, "count in a single field");
+      const fields = byName.get(target.label)?.fields.map((f) => f.name) ?? [];
+      report.error([...actionPath, kind], `${kind} counts in one field, and "${target.label}" holds several (${fields.join(", ")})`, `name one, e.g. "${target.label}.${fields[0] ?? "FIELD"}"`);
       return [];
     }
     return [{ kind, target, saturate: saturate === true, when }];

@@ -87,9 +87,9 @@ function lowerBank(l: Lowering, spec: NonNullable<RegisterSpec["bank"]>, path: S
   const value = l.integer(spec?.value, [...path, "value"], "bank value", 0n, (1n << 64n) - 1n);
   if (!select || value === null) return null;
   const width = (select.mask >> BigInt(lowestBit(select.mask))).toString(2).length;
+  // Still a bank when its value is wrong, so the layout does not also call it an overlap.
   if (value >> BigInt(width)) {
     l.report.error([...path, "value"], `bank value ${hex(value)} does not fit in the ${width}-bit field ${select.label}`, "use a value the field can hold");
-    return null;
   }
   if (select.register === r.index) {
     l.report.error([...path, "select"], `register ${r.name} selects its own bank`, "the selecting field must be in another register, one that is always decoded");
@@ -112,8 +112,11 @@ function checkBanks(l: Lowering, registers: Register[]): void {
       l.report.error(at, `banked registers ${previous.name} and ${r.name} share offset ${hex(r.offset)} but not their width`, "banks of one offset must have the same width");
     } else if (r.bank.select.register !== previous.bank.select.register || r.bank.select.mask !== previous.bank.select.mask) {
       l.report.error(at, `${previous.name} and ${r.name} share offset ${hex(r.offset)} but are selected by different fields (${previous.bank.select.label}, ${r.bank.select.label})`, "select every bank of one offset with the same field");
-    } else if (registers.some((other) => other !== r && other.offset === r.offset && other.bank?.value === r.bank!.value)) {
-      l.report.error([...at, "value"], `${r.name} and another register at ${hex(r.offset)} are both selected by ${r.bank.select.label} = ${hex(r.bank.value)}`, "give each bank of one offset its own value");
+    } else {
+      const twin = registers.find((other) => other.index < r.index && other.offset === r.offset && other.bank?.value === r.bank!.value);
+      if (twin) {
+        l.report.error([...at, "value"], `${twin.name} and ${r.name} at ${hex(r.offset)} are both selected by ${r.bank.select.label} = ${hex(r.bank.value)}`, "give each bank of one offset its own value");
+      }
     }
   }
 }

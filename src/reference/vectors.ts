@@ -8,8 +8,8 @@
  * BAR; then a seeded random mix. Interrupt checks follow every write that changes the line,
  * and every few writes besides.
  */
-import { bitMask } from "../ir/bits.js";
-import type { Device } from "../ir/types.js";
+import { bitMask, lowestBit } from "../ir/bits.js";
+import type { Device, Register } from "../ir/types.js";
 import { DeviceModel } from "./device-model.js";
 import { registerAt } from "./decode.js";
 
@@ -74,6 +74,16 @@ export function generateVectors(device: Device, options: VectorOptions = {}): Ve
     for (let at = offset; at < offset + bytes; at += Math.min(bytes, maxSize)) read(at, Math.min(bytes, maxSize));
   };
 
+  /** Makes `r` the register its offset decodes to, if it is one of several banks there. */
+  const selectBank = (r: Register): void => {
+    if (!r.bank) return;
+    const { select, value } = r.bank;
+    const selecting = device.registers[select.register]!;
+    if (selecting.bank || selecting.bytes > maxSize) return;
+    const kept = model.regs[selecting.index]! & selecting.masks.writable & ~select.mask;
+    write(selecting.offset, selecting.bytes, kept | (value << BigInt(lowestBit(select.mask))));
+  };
+
   reset();
   for (const r of device.registers) readWhole(r.offset, r.bytes);
 
@@ -82,6 +92,7 @@ export function generateVectors(device: Device, options: VectorOptions = {}): Ve
   const full = device.registers.length <= FULL_MATRIX_REGISTERS;
   const patterns = full ? PATTERNS : [PATTERNS[3]!];
   for (const r of device.registers) {
+    selectBank(r);
     const own = Math.min(r.bytes, maxSize);
     const sizes = full
       ? device.busSizes

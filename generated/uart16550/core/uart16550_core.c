@@ -49,6 +49,22 @@ static const struct uart16550_reg_desc uart16550_regs[UART16550_NR_REGS] = {
 		.holds = 0xffULL,
 		.fixed = 0x0ULL,
 	},
+	[UART16550_REG_DLL] = {
+		.offset = UART16550_DLL,
+		.size = 1,
+		.narrower = UART16550_ACCESS_IGNORE,
+		.wider = UART16550_ACCESS_LANES,
+		.unaligned = UART16550_ACCESS_LANES,
+		.reset = 0x0ULL,
+		.readable = 0xffULL,
+		.constant = 0x0ULL,
+		.writable = 0xffULL,
+		.w1c = 0x0ULL,
+		.w1s = 0x0ULL,
+		.read_clear = 0x0ULL,
+		.holds = 0xffULL,
+		.fixed = 0x0ULL,
+	},
 	[UART16550_REG_IER] = {
 		.offset = UART16550_IER,
 		.size = 1,
@@ -59,6 +75,22 @@ static const struct uart16550_reg_desc uart16550_regs[UART16550_NR_REGS] = {
 		.readable = 0xfULL,
 		.constant = 0x0ULL,
 		.writable = 0xfULL,
+		.w1c = 0x0ULL,
+		.w1s = 0x0ULL,
+		.read_clear = 0x0ULL,
+		.holds = 0xffULL,
+		.fixed = 0x0ULL,
+	},
+	[UART16550_REG_DLM] = {
+		.offset = UART16550_DLM,
+		.size = 1,
+		.narrower = UART16550_ACCESS_IGNORE,
+		.wider = UART16550_ACCESS_LANES,
+		.unaligned = UART16550_ACCESS_LANES,
+		.reset = 0x0ULL,
+		.readable = 0xffULL,
+		.constant = 0x0ULL,
+		.writable = 0xffULL,
 		.w1c = 0x0ULL,
 		.w1s = 0x0ULL,
 		.read_clear = 0x0ULL,
@@ -209,10 +241,37 @@ static int uart16550_find_reg(u32 addr)
 	return -1;
 }
 
+/* Of the registers sharing a bank's bytes, the one its selecting field picks, or -1. */
+static int uart16550_select_bank(const struct uart16550_core *s, int reg)
+{
+	switch (reg) {
+	case UART16550_REG_DATA:
+	case UART16550_REG_DLL:
+		switch (!!(s->regs[UART16550_REG_LCR] & UART16550_LCR_DLAB)) {
+		case 0:
+			return UART16550_REG_DATA;
+		case 1:
+			return UART16550_REG_DLL;
+		}
+		return -1;
+	case UART16550_REG_IER:
+	case UART16550_REG_DLM:
+		switch (!!(s->regs[UART16550_REG_LCR] & UART16550_LCR_DLAB)) {
+		case 0:
+			return UART16550_REG_IER;
+		case 1:
+			return UART16550_REG_DLM;
+		}
+		return -1;
+	default:
+		return reg;
+	}
+}
+
 /* The register decoding byte @addr in the device's present state, or -1. */
 static int uart16550_decode(const struct uart16550_core *s, u32 addr)
 {
-	return uart16550_find_reg(addr);
+	return uart16550_select_bank(s, uart16550_find_reg(addr));
 }
 
 static enum uart16550_access uart16550_classify(const struct uart16550_core *s,
