@@ -33,6 +33,11 @@ const DRIVER_STEPS: Record<string, { setup: Step[]; repeated: Step[] }> = {
     setup: [["write", "CTRL", 0x3n], ["write", "INT_ENABLE", 0x1n]],
     repeated: [["write", "DATA_IN", "random"], ["read", "DATA_OUT"], ["read", "INT_STATUS"], ["write-back", "INT_STATUS"], ["read", "COUNT"]],
   },
+  // Save a byte of NVRAM and read it back, then stream the next two through BLOCK.
+  cmos_nvram: {
+    setup: [["write", "INDEX", 0n]],
+    repeated: [["write", "INDEX", "random"], ["write", "DATA", "random"], ["read", "DATA"], ["read", "BLOCK"], ["read", "BLOCK"]],
+  },
   // A console in loopback: wait for THRE, send a byte, see why the line is up, take the byte.
   uart16550: {
     setup: [["write", "LCR", 0x3n], ["write", "MCR", 0x10n], ["write", "IER", 0x1n]],

@@ -85,6 +85,7 @@ export function lowerRegister(l: Lowering, spec: RegisterSpec, path: SpecPath, d
       masks,
       policy,
       bank: null,
+      indirect: null,
       writeGates: [],
       onRead: [],
       onWrite: [],

@@ -2,9 +2,9 @@
  * Relations between registers, resolved once every register exists: the bank a field
  * selects, the fields that enable or lock writes to others, and the interrupt's gate.
  */
-import type { DeviceSpec, FieldSpec, RegisterSpec } from "../dsl/types.js";
+import type { DeviceSpec, FieldSpec, IndirectSpec, RegisterSpec } from "../dsl/types.js";
 import { lowestBit } from "../ir/bits.js";
-import type { BitTarget, Register, WriteGate } from "../ir/types.js";
+import type { BitTarget, Indirect, Register, Storage, WriteGate } from "../ir/types.js";
 import type { SpecPath } from "../util/diagnostics.js";
 import { Reporter } from "../util/diagnostics.js";
 import { Lowering } from "./lowering.js";
@@ -39,7 +39,7 @@ export function resolveField(l: Lowering, value: unknown, path: SpecPath, what: 
 }
 
 /** Fills `bank` and `writeGates` of each register from its spec. */
-export function lowerRelations(l: Lowering, registers: Register[], specRegisters: RegisterSpec[], byName: Map<string, Register>): void {
+export function lowerRelations(l: Lowering, registers: Register[], specRegisters: RegisterSpec[], byName: Map<string, Register>, storage: Storage[]): void {
   // An array's elements share one spec: its problems are the first element's to report, once.
   const unreported = new Lowering(new Reporter(() => null));
   for (const r of registers) {
@@ -47,6 +47,7 @@ export function lowerRelations(l: Lowering, registers: Register[], specRegisters
     const spec = specRegisters[path[1] as number]!;
     const lowering = (r.arrayIndex ?? 0) > 0 ? unreported : l;
     if (spec.bank !== undefined) r.bank = lowerBank(lowering, spec.bank, [...path, "bank"], r, byName);
+    if (spec.indirect !== undefined) r.indirect = lowerIndirect(lowering, spec.indirect, [...path, "indirect"], r, byName, storage);
     const gates: WriteGate[] = [];
     const gated = r.masks.writable | r.masks.w1c | r.masks.w1s;
     addGates(lowering, spec, path, r.masks.defined & gated, r, byName, gates);
@@ -96,6 +97,25 @@ function lowerBank(l: Lowering, spec: NonNullable<RegisterSpec["bank"]>, path: S
     return null;
   }
   return { select, value };
+}
+
+function lowerIndirect(l: Lowering, spec: IndirectSpec, path: SpecPath, r: Register, byName: Map<string, Register>, storage: Storage[]): Indirect | null {
+  const index = resolveField(l, spec?.index, [...path, "index"], "indirect.index", byName, r);
+  const target = storage.find((s) => s.name === spec?.storage);
+  if (!target) {
+    const known = storage.map((s) => s.name);
+    l.report.error([...path, "storage"], `indirect.storage ${describe(spec?.storage)} names no storage`, known.length ? `storage of this device: ${known.join(", ")}` : 'declare it: storage: { NVRAM: { count: 128 } }');
+  } else if (target.width !== r.width) {
+    l.report.error([...path, "storage"], `${r.name} is ${r.width} bits wide and the entries of ${target.name} ${target.width}`, "give the data register the entries' width");
+  }
+  if (index && index.register === r.index) {
+    l.report.error([...path, "index"], `${r.name} selects its entry with a field of its own`, "the index field must be in another register, as an index/data pair has it");
+  }
+  if (spec?.autoIncrement !== undefined && typeof spec.autoIncrement !== "boolean") {
+    l.report.error([...path, "autoIncrement"], `autoIncrement must be true or false, got ${describe(spec.autoIncrement)}`);
+  }
+  if (!index || !target || index.register === r.index) return null;
+  return { storage: target, index, autoIncrement: spec.autoIncrement === true };
 }
 
 /**

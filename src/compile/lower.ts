@@ -12,6 +12,7 @@ import { lowerKvm } from "./lower-kvm.js";
 import { experimentalRange, formatPciId, takenBy } from "./pci-ids.js";
 import { lowerActions, lowerRegister } from "./lower-registers.js";
 import { lowerInterruptGate, lowerRelations } from "./lower-relations.js";
+import { lowerStorage } from "./lower-storage.js";
 import { LOWER_IDENTIFIER, Lowering, type Origins } from "./lowering.js";
 import { isReservedDeviceName } from "./reserved-names.js";
 import { hex } from "./message-words.js";
@@ -97,7 +98,8 @@ export function lower(spec: DeviceSpec, source: string, report: Reporter): Lower
     }
   }
 
-  lowerRelations(l, registers, specRegisters, byName);
+  const storage = lowerStorage(l, spec.storage, registers);
+  lowerRelations(l, registers, specRegisters, byName, storage);
 
   const hookSpecs = spec.hooks ?? {};
   const hookUses = new Map<string, Set<"read" | "write">>();
@@ -167,6 +169,8 @@ export function lower(spec: DeviceSpec, source: string, report: Reporter): Lower
       kvm,
       busSizes,
       registers,
+      storage,
+      stateSize: registers.length + storage.reduce((n, s) => n + s.count, 0),
       interrupt,
       hooks,
     },

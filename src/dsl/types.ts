@@ -132,12 +132,46 @@ export interface RegisterSpec {
    * selects none of them the bytes decode to nothing.
    */
   bank?: BankSpec;
+  /**
+   * An indirect data register: its accesses reach `storage[index]`, where `index` is a
+   * field (`"IDX.ADDR"`) of another register, as a CMOS or VGA index/data port pair does.
+   * The register's access kind applies to the entry; an index past the storage reads 0 and
+   * drops writes. The register holds nothing of its own.
+   */
+  indirect?: IndirectSpec;
   /** Like a field's `writeEnable`, for every field of the register (or all its bits). */
   writeEnable?: string;
   /** Like a field's `writeLock`, for every field of the register (or all its bits). */
   writeLock?: string;
   onRead?: Action[];
   onWrite?: Action[];
+}
+
+export interface IndirectSpec {
+  /** The name of an entry of the device's `storage`. */
+  storage: string;
+  /** The field selecting the entry, `"REG.FIELD"`. */
+  index: string;
+  /**
+   * `true`: each access moves the index field on by one (wrapping within the field), so a
+   * driver can stream through the storage with the data register alone.
+   */
+  autoIncrement?: boolean;
+}
+
+/**
+ * State that is not a register: entries no offset decodes, reached through an `indirect`
+ * register or by hooks (`<dev>_get_<name>(s, n)`; in a model, `dev.get("<NAME>_<n>")`).
+ * Part of the device's state: saved, migrated and checked like the registers.
+ */
+export interface StorageSpec {
+  description?: string;
+  /** Number of entries, 1 to 65536. */
+  count: number;
+  /** Width of each entry in bits. Default 8. */
+  width?: Width;
+  /** Value of every entry after reset. Default 0. */
+  reset?: Int;
 }
 
 export interface BankSpec {
@@ -257,6 +291,8 @@ export interface DeviceSpec {
   /** Default access-size policy for every register. */
   policy?: AccessPolicy;
   registers: RegisterSpec[];
+  /** Private state by name (upper case, like registers): see `StorageSpec`. */
+  storage?: Record<string, StorageSpec>;
   interrupt?: InterruptSpec;
   /** Hooks implemented in `hooks.c` as `<name>_hook_<hook>()`. */
   hooks?: Record<string, HookSpec>;

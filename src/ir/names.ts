@@ -2,7 +2,7 @@
  * The C names every backend uses for a device's registers and fields, in one place so the
  * core, the guest header and the glue agree, and validation can refuse collisions.
  */
-import type { Device, Field, Register } from "./types.js";
+import type { Device, Field, Register, Storage } from "./types.js";
 
 /** Array elements share their array's macros: `XCHE_DATA(n)`, `XCHE_DATA_VALID`. */
 export function registerStem(device: Device, r: Register): string {
@@ -19,6 +19,11 @@ export function fieldMacro(device: Device, r: Register, f: Field): string {
 
 export function valueMacro(device: Device, r: Register, f: Field, valueName: string): string {
   return `${fieldMacro(device, r, f)}_${valueName}`;
+}
+
+/** Entry 0 of a storage in the core's state array; `<macro>_COUNT` is its length. */
+export function storageMacro(device: Device, storage: Storage): string {
+  return `${device.prefix}_STORE_${storage.name}`;
 }
 
 /** The register's index in the core's state array. */

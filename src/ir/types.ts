@@ -75,6 +75,24 @@ export interface WriteGate {
   writableWhile: "set" | "clear";
 }
 
+/** Entries of private state, in the state array after the registers. */
+export interface Storage {
+  name: string;
+  description: string;
+  count: number;
+  width: 8 | 16 | 32 | 64;
+  reset: bigint;
+  /** Index of entry 0 in the state array (`Device.stateSize` entries in all). */
+  first: number;
+}
+
+/** A data register whose accesses reach `storage` at the entry `index` selects. */
+export interface Indirect {
+  storage: Storage;
+  index: BitTarget;
+  autoIncrement: boolean;
+}
+
 /** The register is decoded only while `select` (a field) holds `value`. */
 export interface Bank {
   select: BitTarget;
@@ -98,6 +116,7 @@ export interface Register {
   masks: BitMasks;
   policy: Policy;
   bank: Bank | null;
+  indirect: Indirect | null;
   writeGates: WriteGate[];
   onRead: Action[];
   onWrite: Action[];
@@ -175,6 +194,9 @@ export interface Device {
   /** Sizes the bus can issue: 1, 2, 4 for port I/O; 1, 2, 4, 8 for MMIO. */
   busSizes: number[];
   registers: Register[];
+  storage: Storage[];
+  /** Entries of the state array: the registers, then every storage entry. */
+  stateSize: number;
   /** The line: `status & enable`, and `gate` non-zero when there is one. */
   interrupt: { status: number; enable: number; gate: BitTarget | null } | null;
   hooks: Hook[];

@@ -48,15 +48,26 @@ export class DeviceModel {
   private uncertain = false;
 
   constructor(readonly device: Device) {
-    this.regs = device.registers.map((r) => r.reset);
-    this.unknown = device.registers.map(() => 0n);
+    this.regs = [];
+    this.unknown = [];
+    this.reset();
+    // Storage entries are named as array elements are: NVRAM_3.
     this.byName = new Map(device.registers.map((r) => [r.name, r.index]));
+    for (const store of device.storage) {
+      for (let n = 0; n < store.count; n++) this.byName.set(`${store.name}_${n}`, store.first + n);
+    }
   }
 
   reset(): void {
     for (const r of this.device.registers) {
       this.regs[r.index] = r.reset;
       this.unknown[r.index] = 0n;
+    }
+    for (const store of this.device.storage) {
+      for (let at = store.first; at < store.first + store.count; at++) {
+        this.regs[at] = store.reset;
+        this.unknown[at] = 0n;
+      }
     }
   }
 
@@ -93,8 +104,13 @@ export class DeviceModel {
   write(offset: number, size: number, value: bigint): boolean {
     this.uncertain = false;
     const claimed = this.writePlanned(offset, size, value);
-    // Which bank took the write is unknown: any of them may hold anything now.
-    if (this.uncertain) this.forget(this.device.registers.filter((r) => r.bank !== null).map((r) => r.index));
+    // Which bank or entry took the write is unknown: any of them may hold anything now.
+    if (this.uncertain) {
+      this.forget(this.device.registers.filter((r) => r.bank !== null).map((r) => r.index));
+      for (const r of this.device.registers) {
+        if (r.indirect) this.unknown.fill(bitMask(r.width), r.indirect.storage.first, r.indirect.storage.first + r.indirect.storage.count);
+      }
+    }
     return claimed;
   }
 
@@ -179,8 +195,9 @@ export class DeviceModel {
 
   private readRegister(r: Register, lanes: bigint): { value: bigint; unknown: bigint } {
     const widthMask = bitMask(r.width);
-    let value = (this.regs[r.index]! & r.masks.readable) | (r.reset & r.masks.constant);
-    let unknown = this.unknown[r.index]! & r.masks.readable;
+    const slot = this.slotOf(r);
+    let value = ((slot === null ? 0n : this.regs[slot]!) & r.masks.readable) | (r.reset & r.masks.constant);
+    let unknown = slot === null ? 0n : this.unknown[slot]! & r.masks.readable;
     for (const action of r.onRead) {
       const fires = this.fires(action, value & lanes, unknown & lanes);
       if (fires === false) continue;
@@ -200,10 +217,11 @@ export class DeviceModel {
       }
     }
     const cleared = r.masks.readClear & lanes;
-    if (cleared) {
-      this.regs[r.index]! &= ~cleared;
-      this.unknown[r.index]! &= ~cleared;
+    if (cleared && slot !== null) {
+      this.regs[slot]! &= ~cleared;
+      this.unknown[slot]! &= ~cleared;
     }
+    this.advanceIndex(r);
     return { value, unknown };
   }
 
@@ -213,25 +231,29 @@ export class DeviceModel {
     const writable = r.masks.writable & ~locked;
     const w1c = r.masks.w1c & ~locked;
     const w1s = r.masks.w1s & ~locked;
-    const before = this.regs[r.index]!;
+    const slot = this.slotOf(r);
+    const before = slot === null ? 0n : this.regs[slot]!;
+    const unknownBefore = slot === null ? 0n : this.unknown[slot]!;
     let stored = (before & ~(writable & lanes)) | (written & writable);
     stored &= ~(written & w1c);
     stored |= written & w1s;
-    let unknownAfter = this.unknown[r.index]! & ~((writable & lanes) | (written & (w1c | w1s)));
+    let unknownAfter = unknownBefore & ~((writable & lanes) | (written & (w1c | w1s)));
     for (const field of r.fields) {
       if (!field.onlyValues || !(field.mask & writable & lanes)) continue;
       const value = (stored & field.mask) >> BigInt(field.lsb);
-      if (this.unknown[r.index]! & field.mask & ~(writable & lanes)) {
+      if (unknownBefore & field.mask & ~(writable & lanes)) {
         unknownAfter |= field.mask;
       } else if (!field.values.some((v) => v.value === value)) {
         stored = (stored & ~field.mask) | (before & field.mask);
-        unknownAfter |= this.unknown[r.index]! & field.mask;
+        unknownAfter |= unknownBefore & field.mask;
       }
     }
     // A gate the model cannot decide leaves the bits a write would change unknown.
     unknownAfter |= undecided & ((r.masks.writable & lanes) | (written & (r.masks.w1c | r.masks.w1s)));
-    this.regs[r.index] = stored;
-    this.unknown[r.index] = unknownAfter;
+    if (slot !== null) {
+      this.regs[slot] = stored;
+      this.unknown[slot] = unknownAfter;
+    }
     for (const action of r.onWrite) {
       const fires = this.fires(action, written, 0n);
       if (fires === false) continue;
@@ -243,6 +265,24 @@ export class DeviceModel {
         this.act(action, fires);
       }
     }
+    this.advanceIndex(r);
+  }
+
+  /**
+   * Where `r`'s value lives in the state array: its own entry, or for an indirect register
+   * the storage entry its index field selects (null past the storage's end).
+   */
+  private slotOf(r: Register): number | null {
+    if (!r.indirect) return r.index;
+    const { index, storage } = r.indirect;
+    if (this.unknown[index.register]! & index.mask) this.uncertain = true;
+    const n = (this.regs[index.register]! & index.mask) >> BigInt(lowestBit(index.mask));
+    return n < BigInt(storage.count) ? storage.first + Number(n) : null;
+  }
+
+  /** An auto-incrementing index moves on after each access to its data register. */
+  private advanceIndex(r: Register): void {
+    if (r.indirect?.autoIncrement) this.act({ kind: "increment", target: r.indirect.index, saturate: false, when: null }, true);
   }
 
   /** true: runs; false: does not; null: depends on bits the model does not know. */
@@ -305,8 +345,14 @@ export class DeviceModel {
 
   private forget(registers: number[]): void {
     for (const index of registers) {
-      this.unknown[index] = bitMask(this.device.registers[index]!.width);
+      this.unknown[index] = bitMask(this.widthAt(index));
     }
+  }
+
+  private widthAt(index: number): number {
+    const register = this.device.registers[index];
+    if (register) return register.width;
+    return this.device.storage.find((s) => index >= s.first && index < s.first + s.count)!.width;
   }
 
   /**
@@ -330,7 +376,7 @@ export class DeviceModel {
       },
       set: (name: string, value: bigint) => {
         const index = lookup(name);
-        const width = this.device.registers[index]!.width;
+        const width = this.widthAt(index);
         this.regs[index] = BigInt.asUintN(width, value);
         this.unknown[index] = context.tainted ? bitMask(width) : 0n;
       },

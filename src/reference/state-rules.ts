@@ -26,7 +26,10 @@ export function stateRule(device: Device, register: Register): StateRule {
  */
 export function stateLayout(device: Device): number {
   let hash = 0x811c9dc5;
-  const text = device.registers.map((r) => `${r.name}:${r.offset}:${r.width}`).join(";");
+  const text = [
+    ...device.registers.map((r) => `${r.name}:${r.offset}:${r.width}`),
+    ...device.storage.map((s) => `${s.name}[${s.count}]:${s.width}`),
+  ].join(";");
   for (const ch of Buffer.from(text, "utf8")) hash = Math.imul(hash ^ ch, 0x01000193) >>> 0;
   return hash;
 }
@@ -38,6 +41,11 @@ export function stateViolation(device: Device, regs: readonly bigint[]): { regis
     const rule = stateRule(device, register);
     if (value & ~rule.holds) return { register: register.name, why: `bits beyond its ${register.width} bits` };
     if ((value ^ register.reset) & rule.fixed) return { register: register.name, why: "constant bits other than their reset value" };
+  }
+  for (const store of device.storage) {
+    for (let n = 0; n < store.count; n++) {
+      if (regs[store.first + n]! & ~bitMask(store.width)) return { register: `${store.name}_${n}`, why: `bits beyond its ${store.width} bits` };
+    }
   }
   return null;
 }

@@ -3,6 +3,7 @@
  * UBSan, its state rules taken from the reference model, and its traces replayed against
  * the model.
  */
+import { bitMask } from "../../src/ir/bits.js";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Device } from "../../src/ir/types.js";
@@ -20,11 +21,16 @@ export function fuzzDeviceHeader(device: Device): string {
     const { holds, fixed } = stateRule(device, r);
     return `\t[${prefix}_REG_${r.name}] = { "${r.name}", ${hex(holds)}, ${hex(fixed)}, ${hex(r.reset)} },`;
   });
+  for (const store of device.storage) {
+    for (let n = 0; n < store.count; n++) {
+      rules.push(`\t[${prefix}_STORE_${store.name} + ${n}] = { "${store.name}_${n}", ${hex(bitMask(store.width))}, 0x0ULL, ${hex(store.reset)} },`);
+    }
+  }
   return [
     `#include "${name}_core.h"`,
     "",
     `#define FUZZ_NAME\t\t"${name}"`,
-    `#define FUZZ_NR_REGS\t\t${prefix}_NR_REGS`,
+    `#define FUZZ_NR_REGS\t\t${prefix}_NR_STATE`,
     `#define FUZZ_BAR_SIZE\t\t${prefix}_BAR_SIZE`,
     `#define FUZZ_DECODE_MASK\t${prefix}_DECODE_MASK`,
     `#define fuzz_core_reset\t\t${name}_core_reset`,
@@ -43,7 +49,7 @@ export function fuzzDeviceHeader(device: Device): string {
     "\tu64 reset;",
     "};",
     "",
-    `static const struct fuzz_rule fuzz_rules[${prefix}_NR_REGS] = {`,
+    `static const struct fuzz_rule fuzz_rules[${prefix}_NR_STATE] = {`,
     ...rules,
     "};",
     "",

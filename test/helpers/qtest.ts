@@ -6,7 +6,7 @@
 import { formatFailure, type VectorRunResult } from "../../src/harness/qtest.js";
 import type { Vector } from "../../src/reference/vectors.js";
 
-export const QTEST_DEVICES = ["devices/xche", "examples/hpet_timer", "examples/dma_engine", "examples/uart16550"];
+export const QTEST_DEVICES = ["devices/xche", "examples/cmos_nvram", "examples/hpet_timer", "examples/dma_engine", "examples/uart16550"];
 
 /** Index of the first claimed read whose whole value is compared, from `from` on. */
 function fullyCheckedRead(vectors: Vector[], from = 0): number {

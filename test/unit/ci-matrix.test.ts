@@ -98,7 +98,7 @@ describe("devgen ci on the command line", () => {
     expect(ids).toContain("xche/6.1/7.2/ioctl/kvm");
     expect(ids).toContain("hpet_timer/7.3/10.2/device/fuzz");
     expect(ids).toContain("xche/7.3/10.2/device/full");
-    expect(ids).toHaveLength(4 * 2 * 7);
+    expect(ids).toHaveLength(5 * 2 * 7);
     const json = JSON.parse(devgen("--json", "--list", "--levels", "kvm").stdout) as { id: string; level: string }[];
     expect(json.map((c) => c.id)).toEqual(ids.filter((id) => id.endsWith("/kvm")));
   });

@@ -120,7 +120,7 @@ describe("kvm backend for xche", () => {
     }
     expect(ioctl).not.toContain("mutex_lock");
     expect(ioctl).toMatch(/default:\n\t\tr = -ENOTTY;/);
-    expect(ioctl.match(/put_user\(XCHE_NR_REGS, &ustate->nr_regs\)/g)).toHaveLength(2);
+    expect(ioctl.match(/put_user\(XCHE_NR_STATE, &ustate->nr_regs\)/g)).toHaveLength(2);
   });
 
   test("create checks in order, takes slots_lock and unwinds every failure", () => {
@@ -182,8 +182,8 @@ describe("kvm backend for xche", () => {
       "\tif (xche->irq_level && xche->gsi != KVM_XCHE_NO_GSI)\n\t\tkvm_set_irq(xche->kvm, xche->irq_source_id, xche->gsi, 0, false);\n" +
         "\tif (xche->irq_level && gsi != KVM_XCHE_NO_GSI)\n\t\tkvm_set_irq(xche->kvm, xche->irq_source_id, gsi, 1, false);",
     );
-    expect(body(c, "xche_get_state")).toContain("if (state->nr_regs < XCHE_NR_REGS)\n\t\treturn -E2BIG;");
-    expect(body(c, "xche_set_state")).toContain("if (state->nr_regs != XCHE_NR_REGS)\n\t\treturn -EINVAL;");
+    expect(body(c, "xche_get_state")).toContain("if (state->nr_regs < XCHE_NR_STATE)\n\t\treturn -E2BIG;");
+    expect(body(c, "xche_set_state")).toContain("if (state->nr_regs != XCHE_NR_STATE)\n\t\treturn -EINVAL;");
     // Another layout, or registers no state could hold, are refused before they replace the registers.
     const set = body(c, "xche_set_state");
     expect(set).toContain("if (state->layout != XCHE_STATE_LAYOUT)\n\t\treturn -EINVAL;");
@@ -378,7 +378,7 @@ describe("kvm.api \"device\" (examples/hpet_timer): KVM_CREATE_DEVICE and attrib
     const set = body(c, "hpet_timer_set_attr");
     expect(set).toContain("if (attr->attr)\n\t\treturn -ENXIO;");
     expect(set).toMatch(/case KVM_DEV_HPET_TIMER_GRP_CONFIG:\n\t\tif \(copy_from_user\(&config, uaddr, sizeof\(config\)\)\)\n\t\t\treturn -EFAULT;\n\t\treturn hpet_timer_configure\(dev, &config\);/);
-    expect(set).toMatch(/case KVM_DEV_HPET_TIMER_GRP_STATE:[^]*r = hpet_timer_set_state\(dev, &state\);\n\t\tif \(put_user\(HPET_TIMER_NR_REGS, &ustate->nr_regs\)\)/);
+    expect(set).toMatch(/case KVM_DEV_HPET_TIMER_GRP_STATE:[^]*r = hpet_timer_set_state\(dev, &state\);\n\t\tif \(put_user\(HPET_TIMER_NR_STATE, &ustate->nr_regs\)\)/);
     expect(set).toMatch(/\n\t}\n\treturn -ENXIO;\n}/);
     const get = body(c, "hpet_timer_get_attr");
     expect(get).toContain("if (attr->group != KVM_DEV_HPET_TIMER_GRP_STATE || attr->attr)\n\t\treturn -ENXIO;");

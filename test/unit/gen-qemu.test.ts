@@ -143,7 +143,7 @@ describe("qemu backend for devices/xche", () => {
     expect(glue).toContain("xche_core_reset(&s->core);");
     expect(glue).toContain("dc->reset = xche_reset;");
     expect(glue).toContain("VMSTATE_PCI_DEVICE(parent_obj, XcheState),");
-    expect(glue).toContain("VMSTATE_UINT64_ARRAY(core.regs, XcheState, XCHE_NR_REGS),");
+    expect(glue).toContain("VMSTATE_UINT64_ARRAY(core.regs, XcheState, XCHE_NR_STATE),");
     expect(glue).toContain(".pre_save = xche_pre_save,");
     expect(glue).toContain(".post_load = xche_post_load,");
     // The layout goes before the registers; a stream of another layout or an impossible state is refused.

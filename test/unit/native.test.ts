@@ -62,7 +62,8 @@ describe.each(DEVICES)("%s", (dir) => {
     const vectors = readVectors(out);
     const missing: string[] = [];
     for (const r of device.registers) {
-      for (const size of device.busSizes) {
+      // A size that runs past the BAR from the register's first byte cannot start in it.
+      for (const size of device.busSizes.filter((n) => r.offset + n <= device.bar.size)) {
         for (const op of ["read", "write"] as const) {
           const hit = vectors.some(
             (v) =>

@@ -3,6 +3,7 @@
  * <name>_core_state_valid() against the reference model's stateViolation(), on the reset
  * state and on states one rule away from it, for every example device.
  */
+import { DeviceModel } from "../../src/reference/device-model.js";
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -22,7 +23,7 @@ function hooklessDevice(): string {
   return dir;
 }
 
-/** A program that reads states (one register value per line, a blank line after each) and prints 1 or 0 per state. */
+/** A program that reads states (one state entry per line, a blank line after each) and prints 1 or 0 per state. */
 function checker(dir: string, name: string, hooks: boolean): string {
   const main = path.join(dir, "state_main.c");
   fs.writeFileSync(
@@ -32,12 +33,12 @@ function checker(dir: string, name: string, hooks: boolean): string {
       `#include "${name}_core.h"`,
       "int main(void)",
       "{",
-      `\tu64 regs[${name.toUpperCase()}_NR_REGS];`,
+      `\tu64 regs[${name.toUpperCase()}_NR_STATE];`,
       "\tunsigned int n = 0;",
       "\tunsigned long long v;",
       "\twhile (scanf(\"%llx\", &v) == 1) {",
       "\t\tregs[n++] = v;",
-      `\t\tif (n == ${name.toUpperCase()}_NR_REGS) {`,
+      `\t\tif (n == ${name.toUpperCase()}_NR_STATE) {`,
       `\t\t\tprintf("%d\\n", ${name}_core_state_valid(regs));`,
       "\t\t\tn = 0;",
       "\t\t}",
@@ -57,8 +58,16 @@ function checker(dir: string, name: string, hooks: boolean): string {
 test.each([...DEVICES, "a device without hooks"])("%s: the C core accepts exactly the states the model does", (dir) => {
   const out = generate(dir === "a device without hooks" ? hooklessDevice() : dir);
   const { device } = out;
-  const reset = device.registers.map((r) => r.reset);
+  const reset = [...new DeviceModel(device).regs];
   const states: bigint[][] = [reset];
+  for (const store of device.storage) {
+    const beyond = [...reset];
+    beyond[store.first + store.count - 1] = 1n << BigInt(store.width);
+    states.push(beyond);
+    const within = [...reset];
+    within[store.first] = bitMask(store.width);
+    states.push(within);
+  }
   for (const register of device.registers) {
     const rule = stateRule(device, register);
     const beyond = [...reset];

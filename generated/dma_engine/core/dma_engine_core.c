@@ -935,7 +935,8 @@ static void dma_engine_write_reg(struct dma_engine_core *s, unsigned int reg,
 				 u64 lanes, u64 val)
 {
 	const struct dma_engine_reg_desc *d = &dma_engine_regs[reg];
-	u64 stored = s->regs[reg];
+	u64 before = s->regs[reg];
+	u64 stored = before;
 
 	s->access.reg = reg;
 	s->access.element = d->element;
@@ -945,8 +946,8 @@ static void dma_engine_write_reg(struct dma_engine_core *s, unsigned int reg,
 	stored &= ~(val & d->w1c);
 	stored |= val & d->w1s;
 	/* Locked bits keep their value; the actions below still see what was written. */
-	stored ^= (stored ^ s->regs[reg]) & dma_engine_locked_bits(s, reg);
-	stored = dma_engine_only_values(reg, stored, s->regs[reg]);
+	stored ^= (stored ^ before) & dma_engine_locked_bits(s, reg);
+	stored = dma_engine_only_values(reg, stored, before);
 	s->regs[reg] = stored;
 	switch (reg) {
 	case DMA_ENGINE_REG_CTRL:

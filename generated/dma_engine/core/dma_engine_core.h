@@ -172,6 +172,9 @@ enum dma_engine_reg {
 	DMA_ENGINE_NR_REGS
 };
 
+/* Entries of the state array: the registers, then private storage. */
+#define DMA_ENGINE_NR_STATE	DMA_ENGINE_NR_REGS
+
 /*
  * A hash of the registers' order, offsets and widths: a state saved with
  * another layout is refused.
@@ -191,7 +194,7 @@ struct dma_engine_accessed {
  */
 struct dma_engine_core {
 	struct dma_engine_accessed access;
-	u64 regs[DMA_ENGINE_NR_REGS];
+	u64 regs[DMA_ENGINE_NR_STATE];
 };
 
 void dma_engine_core_reset(struct dma_engine_core *s);

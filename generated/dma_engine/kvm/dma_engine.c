@@ -238,7 +238,7 @@ static int dma_engine_get_state(struct kvm_dma_engine *dev,
 
 	if (state->flags || memchr_inv(state->pad, 0, sizeof(state->pad)))
 		return -EINVAL;
-	if (state->nr_regs < DMA_ENGINE_NR_REGS)
+	if (state->nr_regs < DMA_ENGINE_NR_STATE)
 		return -E2BIG;
 
 	mutex_lock(&dev->lock);
@@ -260,7 +260,7 @@ static int dma_engine_set_state(struct kvm_dma_engine *dev,
 
 	if (state->flags || memchr_inv(state->pad, 0, sizeof(state->pad)))
 		return -EINVAL;
-	if (state->nr_regs != DMA_ENGINE_NR_REGS)
+	if (state->nr_regs != DMA_ENGINE_NR_STATE)
 		return -EINVAL;
 	/* Another build's register order: refused, not loaded into the wrong slots. */
 	if (state->layout != DMA_ENGINE_STATE_LAYOUT)
@@ -390,7 +390,7 @@ int kvm_dma_engine_vm_ioctl(struct kvm *kvm, unsigned int ioctl, void __user *ar
 			return -EFAULT;
 		dev = dma_engine_find(kvm);
 		r = dev ? dma_engine_get_state(dev, &state) : -ENXIO;
-		if (put_user(DMA_ENGINE_NR_REGS, &ustate->nr_regs) ||
+		if (put_user(DMA_ENGINE_NR_STATE, &ustate->nr_regs) ||
 		    put_user(DMA_ENGINE_STATE_LAYOUT, &ustate->layout))
 			r = -EFAULT;
 		break;
@@ -399,7 +399,7 @@ int kvm_dma_engine_vm_ioctl(struct kvm *kvm, unsigned int ioctl, void __user *ar
 			return -EFAULT;
 		dev = dma_engine_find(kvm);
 		r = dev ? dma_engine_set_state(dev, &state) : -ENXIO;
-		if (put_user(DMA_ENGINE_NR_REGS, &ustate->nr_regs))
+		if (put_user(DMA_ENGINE_NR_STATE, &ustate->nr_regs))
 			r = -EFAULT;
 		break;
 	default:

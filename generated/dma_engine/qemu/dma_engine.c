@@ -222,7 +222,7 @@ static bool dma_engine_kvm_create(DmaEngineState *s, Error **errp)
 static int dma_engine_kvm_get(DmaEngineState *s)
 {
     struct kvm_dma_engine_state state = {
-        .nr_regs = DMA_ENGINE_NR_REGS,
+        .nr_regs = DMA_ENGINE_NR_STATE,
         .regs = (uintptr_t)s->core.regs,
     };
     int ret;
@@ -233,9 +233,9 @@ static int dma_engine_kvm_get(DmaEngineState *s)
                      strerror(-ret));
         return ret;
     }
-    if (state.nr_regs != DMA_ENGINE_NR_REGS) {
-        error_report("dma_engine: the kernel has %u registers, QEMU %u",
-                     state.nr_regs, DMA_ENGINE_NR_REGS);
+    if (state.nr_regs != DMA_ENGINE_NR_STATE) {
+        error_report("dma_engine: the kernel has %u state entries, QEMU %u",
+                     state.nr_regs, DMA_ENGINE_NR_STATE);
         return -EINVAL;
     }
     return 0;
@@ -244,7 +244,7 @@ static int dma_engine_kvm_get(DmaEngineState *s)
 static int dma_engine_kvm_put(DmaEngineState *s)
 {
     struct kvm_dma_engine_state state = {
-        .nr_regs = DMA_ENGINE_NR_REGS,
+        .nr_regs = DMA_ENGINE_NR_STATE,
         .regs = (uintptr_t)s->core.regs,
         .layout = DMA_ENGINE_STATE_LAYOUT,
     };
@@ -363,7 +363,7 @@ static const VMStateDescription vmstate_dma_engine = {
     .fields = (VMStateField[]) {
         VMSTATE_PCI_DEVICE(parent_obj, DmaEngineState),
         VMSTATE_UINT32(layout, DmaEngineState),
-        VMSTATE_UINT64_ARRAY(core.regs, DmaEngineState, DMA_ENGINE_NR_REGS),
+        VMSTATE_UINT64_ARRAY(core.regs, DmaEngineState, DMA_ENGINE_NR_STATE),
         VMSTATE_END_OF_LIST()
     },
 };

@@ -345,7 +345,8 @@ static void hpet_timer_write_reg(struct hpet_timer_core *s, unsigned int reg,
 				 u64 lanes, u64 val)
 {
 	const struct hpet_timer_reg_desc *d = &hpet_timer_regs[reg];
-	u64 stored = s->regs[reg];
+	u64 before = s->regs[reg];
+	u64 stored = before;
 
 	s->access.reg = reg;
 	s->access.element = d->element;

@@ -89,6 +89,9 @@ enum hpet_timer_reg {
 	HPET_TIMER_NR_REGS
 };
 
+/* Entries of the state array: the registers, then private storage. */
+#define HPET_TIMER_NR_STATE	HPET_TIMER_NR_REGS
+
 /*
  * A hash of the registers' order, offsets and widths: a state saved with
  * another layout is refused.
@@ -108,7 +111,7 @@ struct hpet_timer_accessed {
  */
 struct hpet_timer_core {
 	struct hpet_timer_accessed access;
-	u64 regs[HPET_TIMER_NR_REGS];
+	u64 regs[HPET_TIMER_NR_STATE];
 };
 
 void hpet_timer_core_reset(struct hpet_timer_core *s);

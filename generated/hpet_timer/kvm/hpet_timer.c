@@ -239,7 +239,7 @@ static int hpet_timer_get_state(struct kvm_hpet_timer *dev,
 
 	if (state->flags || memchr_inv(state->pad, 0, sizeof(state->pad)))
 		return -EINVAL;
-	if (state->nr_regs < HPET_TIMER_NR_REGS)
+	if (state->nr_regs < HPET_TIMER_NR_STATE)
 		return -E2BIG;
 
 	mutex_lock(&dev->lock);
@@ -261,7 +261,7 @@ static int hpet_timer_set_state(struct kvm_hpet_timer *dev,
 
 	if (state->flags || memchr_inv(state->pad, 0, sizeof(state->pad)))
 		return -EINVAL;
-	if (state->nr_regs != HPET_TIMER_NR_REGS)
+	if (state->nr_regs != HPET_TIMER_NR_STATE)
 		return -EINVAL;
 	/* Another build's register order: refused, not loaded into the wrong slots. */
 	if (state->layout != HPET_TIMER_STATE_LAYOUT)
@@ -344,7 +344,7 @@ static int hpet_timer_set_attr(struct kvm_device *kdev, struct kvm_device_attr *
 		if (copy_from_user(&state, uaddr, sizeof(state)))
 			return -EFAULT;
 		r = hpet_timer_set_state(dev, &state);
-		if (put_user(HPET_TIMER_NR_REGS, &ustate->nr_regs))
+		if (put_user(HPET_TIMER_NR_STATE, &ustate->nr_regs))
 			r = -EFAULT;
 		return r;
 	}
@@ -363,7 +363,7 @@ static int hpet_timer_get_attr(struct kvm_device *kdev, struct kvm_device_attr *
 	if (copy_from_user(&state, ustate, sizeof(state)))
 		return -EFAULT;
 	r = hpet_timer_get_state(kdev->private, &state);
-	if (put_user(HPET_TIMER_NR_REGS, &ustate->nr_regs) ||
+	if (put_user(HPET_TIMER_NR_STATE, &ustate->nr_regs) ||
 	    put_user(HPET_TIMER_STATE_LAYOUT, &ustate->layout))
 		r = -EFAULT;
 	return r;

@@ -262,7 +262,7 @@ static bool hpet_timer_kvm_create(HpetTimerState *s, Error **errp)
 static int hpet_timer_kvm_get(HpetTimerState *s)
 {
     struct kvm_hpet_timer_state state = {
-        .nr_regs = HPET_TIMER_NR_REGS,
+        .nr_regs = HPET_TIMER_NR_STATE,
         .regs = (uintptr_t)s->core.regs,
     };
     int ret;
@@ -275,9 +275,9 @@ static int hpet_timer_kvm_get(HpetTimerState *s)
             strerror(-ret));
         return ret;
     }
-    if (state.nr_regs != HPET_TIMER_NR_REGS) {
-        error_report("hpet_timer: the kernel has %u registers, QEMU %u",
-                     state.nr_regs, HPET_TIMER_NR_REGS);
+    if (state.nr_regs != HPET_TIMER_NR_STATE) {
+        error_report("hpet_timer: the kernel has %u state entries, QEMU %u",
+                     state.nr_regs, HPET_TIMER_NR_STATE);
         return -EINVAL;
     }
     return 0;
@@ -286,7 +286,7 @@ static int hpet_timer_kvm_get(HpetTimerState *s)
 static int hpet_timer_kvm_put(HpetTimerState *s)
 {
     struct kvm_hpet_timer_state state = {
-        .nr_regs = HPET_TIMER_NR_REGS,
+        .nr_regs = HPET_TIMER_NR_STATE,
         .regs = (uintptr_t)s->core.regs,
         .layout = HPET_TIMER_STATE_LAYOUT,
     };
@@ -407,7 +407,7 @@ static const VMStateDescription vmstate_hpet_timer = {
     .fields = (VMStateField[]) {
         VMSTATE_PCI_DEVICE(parent_obj, HpetTimerState),
         VMSTATE_UINT32(layout, HpetTimerState),
-        VMSTATE_UINT64_ARRAY(core.regs, HpetTimerState, HPET_TIMER_NR_REGS),
+        VMSTATE_UINT64_ARRAY(core.regs, HpetTimerState, HPET_TIMER_NR_STATE),
         VMSTATE_END_OF_LIST()
     },
 };

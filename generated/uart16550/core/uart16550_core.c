@@ -354,7 +354,8 @@ static void uart16550_write_reg(struct uart16550_core *s, unsigned int reg,
 				u64 lanes, u64 val)
 {
 	const struct uart16550_reg_desc *d = &uart16550_regs[reg];
-	u64 stored = s->regs[reg];
+	u64 before = s->regs[reg];
+	u64 stored = before;
 
 	s->access.reg = reg;
 	s->access.element = d->element;

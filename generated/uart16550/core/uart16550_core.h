@@ -107,6 +107,9 @@ enum uart16550_reg {
 	UART16550_NR_REGS
 };
 
+/* Entries of the state array: the registers, then private storage. */
+#define UART16550_NR_STATE	UART16550_NR_REGS
+
 /*
  * A hash of the registers' order, offsets and widths: a state saved with
  * another layout is refused.
@@ -126,7 +129,7 @@ struct uart16550_accessed {
  */
 struct uart16550_core {
 	struct uart16550_accessed access;
-	u64 regs[UART16550_NR_REGS];
+	u64 regs[UART16550_NR_STATE];
 };
 
 void uart16550_core_reset(struct uart16550_core *s);

@@ -187,7 +187,7 @@ static int uart16550_get_state(struct kvm_uart16550 *dev, const struct kvm_uart1
 
 	if (state->flags || memchr_inv(state->pad, 0, sizeof(state->pad)))
 		return -EINVAL;
-	if (state->nr_regs < UART16550_NR_REGS)
+	if (state->nr_regs < UART16550_NR_STATE)
 		return -E2BIG;
 
 	mutex_lock(&dev->lock);
@@ -208,7 +208,7 @@ static int uart16550_set_state(struct kvm_uart16550 *dev, const struct kvm_uart1
 
 	if (state->flags || memchr_inv(state->pad, 0, sizeof(state->pad)))
 		return -EINVAL;
-	if (state->nr_regs != UART16550_NR_REGS)
+	if (state->nr_regs != UART16550_NR_STATE)
 		return -EINVAL;
 	/* Another build's register order: refused, not loaded into the wrong slots. */
 	if (state->layout != UART16550_STATE_LAYOUT)
@@ -317,7 +317,7 @@ int kvm_uart16550_vm_ioctl(struct kvm *kvm, unsigned int ioctl, void __user *arg
 			return -EFAULT;
 		dev = uart16550_find(kvm);
 		r = dev ? uart16550_get_state(dev, &state) : -ENXIO;
-		if (put_user(UART16550_NR_REGS, &ustate->nr_regs) ||
+		if (put_user(UART16550_NR_STATE, &ustate->nr_regs) ||
 		    put_user(UART16550_STATE_LAYOUT, &ustate->layout))
 			r = -EFAULT;
 		break;
@@ -326,7 +326,7 @@ int kvm_uart16550_vm_ioctl(struct kvm *kvm, unsigned int ioctl, void __user *arg
 			return -EFAULT;
 		dev = uart16550_find(kvm);
 		r = dev ? uart16550_set_state(dev, &state) : -ENXIO;
-		if (put_user(UART16550_NR_REGS, &ustate->nr_regs))
+		if (put_user(UART16550_NR_STATE, &ustate->nr_regs))
 			r = -EFAULT;
 		break;
 	default:

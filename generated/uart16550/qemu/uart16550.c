@@ -191,7 +191,7 @@ static bool uart16550_kvm_create(Uart16550State *s, Error **errp)
 static int uart16550_kvm_get(Uart16550State *s)
 {
     struct kvm_uart16550_state state = {
-        .nr_regs = UART16550_NR_REGS,
+        .nr_regs = UART16550_NR_STATE,
         .regs = (uintptr_t)s->core.regs,
     };
     int ret;
@@ -202,9 +202,9 @@ static int uart16550_kvm_get(Uart16550State *s)
                      strerror(-ret));
         return ret;
     }
-    if (state.nr_regs != UART16550_NR_REGS) {
-        error_report("uart16550: the kernel has %u registers, QEMU %u",
-                     state.nr_regs, UART16550_NR_REGS);
+    if (state.nr_regs != UART16550_NR_STATE) {
+        error_report("uart16550: the kernel has %u state entries, QEMU %u",
+                     state.nr_regs, UART16550_NR_STATE);
         return -EINVAL;
     }
     return 0;
@@ -213,7 +213,7 @@ static int uart16550_kvm_get(Uart16550State *s)
 static int uart16550_kvm_put(Uart16550State *s)
 {
     struct kvm_uart16550_state state = {
-        .nr_regs = UART16550_NR_REGS,
+        .nr_regs = UART16550_NR_STATE,
         .regs = (uintptr_t)s->core.regs,
         .layout = UART16550_STATE_LAYOUT,
     };
@@ -328,7 +328,7 @@ static const VMStateDescription vmstate_uart16550 = {
     .fields = (VMStateField[]) {
         VMSTATE_PCI_DEVICE(parent_obj, Uart16550State),
         VMSTATE_UINT32(layout, Uart16550State),
-        VMSTATE_UINT64_ARRAY(core.regs, Uart16550State, UART16550_NR_REGS),
+        VMSTATE_UINT64_ARRAY(core.regs, Uart16550State, UART16550_NR_STATE),
         VMSTATE_END_OF_LIST()
     },
 };

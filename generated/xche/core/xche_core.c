@@ -295,7 +295,8 @@ static void xche_write_reg(struct xche_core *s, unsigned int reg, u64 lanes,
 			   u64 val)
 {
 	const struct xche_reg_desc *d = &xche_regs[reg];
-	u64 stored = s->regs[reg];
+	u64 before = s->regs[reg];
+	u64 stored = before;
 
 	s->access.reg = reg;
 	s->access.element = d->element;

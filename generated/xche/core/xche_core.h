@@ -68,6 +68,9 @@ enum xche_reg {
 	XCHE_NR_REGS
 };
 
+/* Entries of the state array: the registers, then private storage. */
+#define XCHE_NR_STATE	XCHE_NR_REGS
+
 /*
  * A hash of the registers' order, offsets and widths: a state saved with
  * another layout is refused.
@@ -87,7 +90,7 @@ struct xche_accessed {
  */
 struct xche_core {
 	struct xche_accessed access;
-	u64 regs[XCHE_NR_REGS];
+	u64 regs[XCHE_NR_STATE];
 };
 
 void xche_core_reset(struct xche_core *s);

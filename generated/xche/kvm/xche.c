@@ -236,7 +236,7 @@ static int xche_get_state(struct kvm_xche *xche, const struct kvm_xche_state *st
 
 	if (state->flags || memchr_inv(state->pad, 0, sizeof(state->pad)))
 		return -EINVAL;
-	if (state->nr_regs < XCHE_NR_REGS)
+	if (state->nr_regs < XCHE_NR_STATE)
 		return -E2BIG;
 
 	mutex_lock(&xche->lock);
@@ -257,7 +257,7 @@ static int xche_set_state(struct kvm_xche *xche, const struct kvm_xche_state *st
 
 	if (state->flags || memchr_inv(state->pad, 0, sizeof(state->pad)))
 		return -EINVAL;
-	if (state->nr_regs != XCHE_NR_REGS)
+	if (state->nr_regs != XCHE_NR_STATE)
 		return -EINVAL;
 	/* Another build's register order: refused, not loaded into the wrong slots. */
 	if (state->layout != XCHE_STATE_LAYOUT)
@@ -387,7 +387,7 @@ int kvm_xche_vm_ioctl(struct kvm *kvm, unsigned int ioctl, void __user *argp)
 			return -EFAULT;
 		xche = xche_find(kvm);
 		r = xche ? xche_get_state(xche, &state) : -ENXIO;
-		if (put_user(XCHE_NR_REGS, &ustate->nr_regs) ||
+		if (put_user(XCHE_NR_STATE, &ustate->nr_regs) ||
 		    put_user(XCHE_STATE_LAYOUT, &ustate->layout))
 			r = -EFAULT;
 		break;
@@ -396,7 +396,7 @@ int kvm_xche_vm_ioctl(struct kvm *kvm, unsigned int ioctl, void __user *argp)
 			return -EFAULT;
 		xche = xche_find(kvm);
 		r = xche ? xche_set_state(xche, &state) : -ENXIO;
-		if (put_user(XCHE_NR_REGS, &ustate->nr_regs))
+		if (put_user(XCHE_NR_STATE, &ustate->nr_regs))
 			r = -EFAULT;
 		break;
 	default:

@@ -218,7 +218,7 @@ static bool xche_kvm_create(XcheState *s, Error **errp)
 static int xche_kvm_get(XcheState *s)
 {
     struct kvm_xche_state state = {
-        .nr_regs = XCHE_NR_REGS,
+        .nr_regs = XCHE_NR_STATE,
         .regs = (uintptr_t)s->core.regs,
     };
     int ret;
@@ -228,9 +228,9 @@ static int xche_kvm_get(XcheState *s)
         error_report("xche: KVM_GET_XCHE_STATE failed: %s", strerror(-ret));
         return ret;
     }
-    if (state.nr_regs != XCHE_NR_REGS) {
-        error_report("xche: the kernel has %u registers, QEMU %u",
-                     state.nr_regs, XCHE_NR_REGS);
+    if (state.nr_regs != XCHE_NR_STATE) {
+        error_report("xche: the kernel has %u state entries, QEMU %u",
+                     state.nr_regs, XCHE_NR_STATE);
         return -EINVAL;
     }
     return 0;
@@ -239,7 +239,7 @@ static int xche_kvm_get(XcheState *s)
 static int xche_kvm_put(XcheState *s)
 {
     struct kvm_xche_state state = {
-        .nr_regs = XCHE_NR_REGS,
+        .nr_regs = XCHE_NR_STATE,
         .regs = (uintptr_t)s->core.regs,
         .layout = XCHE_STATE_LAYOUT,
     };
@@ -351,7 +351,7 @@ static const VMStateDescription vmstate_xche = {
     .fields = (VMStateField[]) {
         VMSTATE_PCI_DEVICE(parent_obj, XcheState),
         VMSTATE_UINT32(layout, XcheState),
-        VMSTATE_UINT64_ARRAY(core.regs, XcheState, XCHE_NR_REGS),
+        VMSTATE_UINT64_ARRAY(core.regs, XcheState, XCHE_NR_STATE),
         VMSTATE_END_OF_LIST()
     },
 };

@@ -30,14 +30,14 @@ export interface ArrayAccessor {
   table: string | null;
 }
 
-const C_TYPE = { 8: "u8", 16: "u16", 32: "u32", 64: "u64" } as const;
+export const C_TYPE = { 8: "u8", 16: "u16", 32: "u32", 64: "u64" } as const;
 
 /** Hookless devices get none: only hooks.c uses them. */
 export function registerAccessors(device: Device): RegisterAccessor[] {
   if (!device.hooks.length) return [];
   return device.registers
     .filter((r) => r.arrayName === null)
-    .map((r) => ({ type: C_TYPE[r.width], ...names(device, r.name), index: indexName(device, r) }));
+    .map((r) => ({ type: C_TYPE[r.width], ...accessorNames(device, r.name), index: indexName(device, r) }));
 }
 
 export function arrayAccessors(device: Device): ArrayAccessor[] {
@@ -55,7 +55,7 @@ export function arrayAccessors(device: Device): ArrayAccessor[] {
     const even = elements.every((r, n) => r.index === first.index + n * step);
     return {
       type: C_TYPE[first.width],
-      ...names(device, arrayName),
+      ...accessorNames(device, arrayName),
       indexOf: `${device.name}_${arrayName.toLowerCase()}_index`,
       count: `${registerStem(device, first)}_COUNT`,
       first: even ? indexName(device, first) : null,
@@ -82,7 +82,7 @@ function foldList(items: string[]): string {
   return lines.join("\n\t\t");
 }
 
-function names(device: Device, registerName: string) {
+export function accessorNames(device: Device, registerName: string) {
   const stem = registerName.toLowerCase();
   return { get: `${device.name}_get_${stem}`, set: `${device.name}_set_${stem}` };
 }

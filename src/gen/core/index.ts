@@ -3,14 +3,14 @@
  * that compiles unchanged in the kernel, in QEMU and on the host.
  */
 import { hookSignature } from "../../compile/hooks-file.js";
-import { lowestBit } from "../../ir/bits.js";
-import { fieldMacro, indexName, offsetExpression, valueMacro } from "../../ir/names.js";
+import { bitMask, lowestBit } from "../../ir/bits.js";
+import { fieldMacro, indexName, offsetExpression, storageMacro, valueMacro } from "../../ir/names.js";
 import type { Action, BitTarget, Device, Field, Register } from "../../ir/types.js";
 import { cConst, cU32, wrapSignatures } from "../c.js";
 import { wrapCalls } from "../wrap-calls.js";
 import { stateLayout, stateRule } from "../../reference/state-rules.js";
 import { regmapText } from "../regmap.js";
-import { arrayAccessors, registerAccessors } from "./accessors.js";
+import { C_TYPE, accessorNames, arrayAccessors, registerAccessors } from "./accessors.js";
 import { LazyViews, render } from "../render.js";
 import type { GeneratedFile, Generator } from "../types.js";
 
@@ -77,7 +77,33 @@ function coreView(device: Device, guardSuffix: string) {
     writeActions: actionCases(device, (r) => r.onWrite, "write"),
     readHooks: device.hooks.some((h) => h.direction === "read"),
     writeHooks: device.hooks.some((h) => h.direction === "write"),
-    countsUp: device.registers.some((r) => [...r.onRead, ...r.onWrite].some((a) => a.kind === "increment")),
+    countsUp: device.registers.some((r) => r.indirect?.autoIncrement || [...r.onRead, ...r.onWrite].some((a) => a.kind === "increment")),
+    storage: device.storage.map((store) => ({
+      macro: storageMacro(device, store),
+      first: storageMacro(device, store),
+      count: `${storageMacro(device, store)}_COUNT`,
+      offset: store.first - device.registers.length,
+      entries: store.count,
+      reset: cConst(store.reset, 64),
+      holds: cConst(bitMask(store.width), 64),
+      description: store.description || `${store.name}: private state of ${store.count} entries`,
+    })),
+    nrState: device.storage.length ? `(${device.prefix}_NR_REGS + ${device.stateSize - device.registers.length})` : `${device.prefix}_NR_REGS`,
+    storageAccessors: device.hooks.length ? device.storage.map((store) => ({ type: C_TYPE[store.width], macro: storageMacro(device, store), ...accessorNames(device, store.name) })) : [],
+    indirect: device.registers
+      .filter((r) => r.indirect)
+      .map((r) => {
+        const { storage: store, index, autoIncrement } = r.indirect!;
+        const target = `s->regs[${indexName(device, device.registers[index.register]!)}]`;
+        return {
+          index: indexName(device, r),
+          entry: fieldRead(device, index),
+          first: storageMacro(device, store),
+          count: `${storageMacro(device, store)}_COUNT`,
+          autoIncrement,
+          advance: `${device.name}_count_up(&${target}, ${maskC(device, index)}, false);`,
+        };
+      }),
     countsDown: device.registers.some((r) => [...r.onRead, ...r.onWrite].some((a) => a.kind === "decrement")),
     banks: bankGroups(device),
     decode: device.registers.some((r) => r.bank) ? `${device.name}_select_bank(s, ${device.name}_find_reg(addr))` : `${device.name}_find_reg(addr)`,
@@ -111,6 +137,16 @@ function coreView(device: Device, guardSuffix: string) {
         }
       : null,
   };
+}
+
+/** The field's value, right-aligned. */
+function fieldRead(device: Device, target: BitTarget): string {
+  const r = device.registers[target.register]!;
+  const read = `s->regs[${indexName(device, r)}] & ${maskC(device, target)}`;
+  const shift = lowestBit(target.mask);
+  if (shift === 0) return read;
+  const field = r.fields.find((f) => f.mask === target.mask);
+  return `(${read}) >> ${field && field.width > 1 ? `${fieldMacro(device, r, field)}_SHIFT` : shift}`;
 }
 
 /** `s->regs[R] & MASK`: non-zero while the field is. */

@@ -123,8 +123,8 @@ export function abiView(device: Device) {
     unmapped: code(unmapped),
     stateLayout: code(`${prefix}_STATE_LAYOUT`),
     size,
-    nrRegs: device.registers.length,
-    nrRegsName: code(`${prefix}_NR_REGS`),
+    nrRegs: device.stateSize,
+    nrRegsName: code(`${prefix}_NR_STATE`),
     irq,
     busWords: kvm.bus === "pio" ? "port I/O bus (`KVM_PIO_BUS`)" : "MMIO bus (`KVM_MMIO_BUS`)",
     baseWords: kvm.bus === "pio" ? "first port" : "guest physical address",
@@ -154,12 +154,12 @@ export function abiView(device: Device) {
     ]),
     getErrors: errors(
       stateErrors(
-        { error: "-E2BIG", when: `\`nr_regs\` is smaller than ${device.registers.length}; \`nr_regs\` is set to ${device.registers.length}: allocate that many and retry` },
+        { error: "-E2BIG", when: `\`nr_regs\` is smaller than ${device.stateSize}; \`nr_regs\` is set to ${device.stateSize}: allocate that many and retry` },
         [],
       ),
     ),
     setErrors: errors(
-      stateErrors({ error: "-EINVAL", when: `\`nr_regs\` is not ${device.registers.length}; \`nr_regs\` is set to ${device.registers.length}` }, [
+      stateErrors({ error: "-EINVAL", when: `\`nr_regs\` is not ${device.stateSize}; \`nr_regs\` is set to ${device.stateSize}` }, [
         { error: "-EINVAL", when: `\`layout\` is not \`${prefix}_STATE_LAYOUT\`: the state comes from a build whose registers differ` },
         { error: "-EINVAL", when: "a value has bits its register cannot hold (beyond its width, or a constant bit off its reset value)" },
       ]),

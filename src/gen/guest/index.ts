@@ -4,6 +4,7 @@
  * to know about the device, rendered from templates/guest/. Not part of the artifact set
  * `generate` writes: the harness renders them beside the programs it compiles.
  */
+import { bitMask } from "../../ir/bits.js";
 import type { Device, KvmDeviceApi, KvmIoctlApi } from "../../ir/types.js";
 import { cHex, cU32 } from "../c.js";
 import { render } from "../render.js";
@@ -60,14 +61,25 @@ export function deviceHeaderView(device: Device) {
     misalignedBase: cHex(place.misaligned),
     maxAccess: Math.max(...device.busSizes),
     hasIrq: device.interrupt ? 1 : 0,
-    nrRegs: device.registers.length,
+    nrRegs: device.stateSize,
     stateLayout: cU32(stateLayout(device)),
-    registers: device.registers.map((r) => ({
-      name: r.name,
-      reset: `${cHex(r.reset)}ULL`,
-      holds: `${cHex(stateRule(device, r).holds)}ULL`,
-      fixed: `${cHex(stateRule(device, r).fixed)}ULL`,
-    })),
+    // The state array: the registers, then each storage entry.
+    registers: [
+      ...device.registers.map((r) => ({
+        name: r.name,
+        reset: `${cHex(r.reset)}ULL`,
+        holds: `${cHex(stateRule(device, r).holds)}ULL`,
+        fixed: `${cHex(stateRule(device, r).fixed)}ULL`,
+      })),
+      ...device.storage.flatMap((store) =>
+        Array.from({ length: store.count }, (_, n) => ({
+          name: `${store.name}_${n}`,
+          reset: `${cHex(store.reset)}ULL`,
+          holds: `${cHex(bitMask(store.width))}ULL`,
+          fixed: "0x0ULL",
+        })),
+      ),
+    ],
   };
 }
 
