@@ -67,6 +67,7 @@ function coreView(device: Device, guardSuffix: string) {
       fixed: cConst(stateRule(device, r).fixed, 64),
     })),
     badSize: `size > ${maxSize} || (size & (size - 1)) || !size`,
+    mmio: device.bar.space === "mmio",
     readActions: actionCases(device, (r) => r.onRead, "read"),
     writeActions: actionCases(device, (r) => r.onWrite, "write"),
     irq: device.interrupt
