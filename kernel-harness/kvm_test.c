@@ -302,8 +302,8 @@ static void check_failed_move(int vm_fd)
 static struct tally values, irqs, resets, in_kernel, outside, straddling;
 
 /*
- * Set by an access straddling the end of a BAR smaller than a page (or of an I/O BAR): it
- * exits whole, and the bytes inside the BAR, which a VMM would owe the device, this test
+ * Set by an access straddling the BAR's end where it is not a page boundary (an I/O BAR, a
+ * memory BAR smaller than a page): it exits whole, and the bytes inside the BAR, which a VMM would owe the device, this test
  * does not hand on. Until the next reset the device may differ from the model: reads and
  * the line are not compared (counted in uncompared).
  */
@@ -409,11 +409,11 @@ static void run_vectors(struct vm *vm)
 	tally_report(&resets, "resets (SET_STATE to the reset values) succeed");
 	tally_report(&in_kernel, "accesses to the device never exit to userspace");
 	tally_report(&outside, "accesses outside the device exit to userspace");
-	tally_report(&straddling, DEV_MMIO && DEV_BAR_SIZE >= KVM_SPLIT_SIZE ?
+	tally_report(&straddling, DEV_END_CUT ?
 		     "accesses straddling the BAR's end leave the bytes inside it in the kernel, the rest exits" :
-		     "accesses straddling the BAR's end exit whole (the BAR is not a whole page)");
+		     "accesses straddling the BAR's end exit whole (it is not a page boundary)");
 	if (uncompared)
-		tap_diag("%u reads and line checks not compared: after an access straddling the end of a BAR smaller than a page, until the next reset (this VMM does not hand the device the bytes inside)",
+		tap_diag("%u reads and line checks not compared: after an access straddling the BAR's end that exited whole, until the next reset (this VMM does not hand the device the bytes inside)",
 			 uncompared);
 #if DEV_HAS_IRQ
 	if (!gsi_moved)
