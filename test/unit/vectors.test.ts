@@ -154,7 +154,8 @@ describe.each([
       expect(past(writes).length).toBeGreaterThan(0);
       for (const v of [...past(reads), ...past(writes)]) expect(v.claimed).toBe(false);
       if (size === 1) continue;
-      const straddling = (list: Access[]) => list.filter((v) => v.size === size && v.offset < device.bar.size && v.offset + size > device.bar.size);
+      const straddling = <T extends Access>(list: T[]): T[] =>
+        list.filter((v) => v.size === size && v.offset < device.bar.size && v.offset + size > device.bar.size);
       expect(straddling(reads).length).toBeGreaterThan(0);
       expect(straddling(writes).length).toBeGreaterThan(0);
       for (const v of straddling(reads)) {
