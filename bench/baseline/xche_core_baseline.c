@@ -219,7 +219,7 @@ static unsigned int xche_chunk(u64 offset, unsigned int size, u64 at)
 	return bytes;
 }
 
-/* Returns false when no byte of the access is the device's (all past the BAR). */
+/* False when no byte of the access is the device's (all past the BAR). */
 bool xche_core_read(struct xche_core *s, u64 offset, unsigned int size,
 		    u64 *val)
 {
