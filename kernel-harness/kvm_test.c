@@ -299,14 +299,24 @@ static void check_failed_move(int vm_fd)
 		tap_diag("%s", errno_name(-r));
 }
 
-static struct tally values, irqs, resets, in_kernel, outside;
+static struct tally values, irqs, resets, in_kernel, outside, straddling;
+
+/*
+ * Set by an access straddling the BAR's end where it is not a page boundary (an I/O BAR, a
+ * memory BAR smaller than a page): it exits whole, and the bytes inside the BAR, which a VMM would owe the device, this test
+ * does not hand on. Until the next reset the device may differ from the model: reads and
+ * the line are not compared (counted in uncompared).
+ */
+static bool owed;
+static unsigned int uncompared;
 
 /* A read or write vector. False when the vCPU could not run it (reported here). */
 static bool run_access_vector(struct vm *vm, unsigned int i, const dev_vector_t *v)
 {
-	bool write = v->op == DEV_VEC_WRITE;
-	u64 addr = DEV_BASE + v->offset;
+	bool write = v->op == DEV_VEC_WRITE, straddle = straddles_bar_end(v);
+	u64 addr = DEV_BASE + v->offset, exit_addr;
 	struct access_result res;
+	unsigned int exit_size;
 	char exits[200];
 
 	if (!guest_access(vm, write, v->size, addr, v->value, &res)) {
@@ -316,18 +326,26 @@ static bool run_access_vector(struct vm *vm, unsigned int i, const dev_vector_t 
 		return false;
 	}
 	describe_exits(exits, sizeof(exits), &res);
-	if (!v->claimed) {
-		outside.total++;
-		if (!exited_once_at(&res, addr, v->size, write))
-			tally_fail(&outside, i, v,
-				   "outside the device: expected 1 exit at 0x%llx, got %s",
-				   (unsigned long long)addr, exits);
-		return true;
+	if (!v->claimed || straddle) {
+		struct tally *t = straddle ? &straddling : &outside;
+
+		expected_exit(v, &exit_addr, &exit_size);
+		t->total++;
+		if (!exited_once_at(&res, exit_addr, exit_size, write))
+			tally_fail(t, i, v, "%s: expected 1 exit at 0x%llx size %u, got %s",
+				   straddle ? "straddling the BAR's end" : "outside the device",
+				   (unsigned long long)exit_addr, exit_size, exits);
+		if (!straddle)
+			return true;
+		owed |= exit_size == v->size;
+	} else {
+		in_kernel.total++;
+		if (res.nr_exits)
+			tally_fail(&in_kernel, i, v, "expected no exit, got %s", exits);
 	}
-	in_kernel.total++;
-	if (res.nr_exits)
-		tally_fail(&in_kernel, i, v, "expected no exit, got %s", exits);
-	if (v->op == DEV_VEC_READ) {
+	if (v->op == DEV_VEC_READ && owed) {
+		uncompared++;
+	} else if (v->op == DEV_VEC_READ) {
 		values.total++;
 		if ((res.value ^ v->value) & v->mask)
 			tally_fail(&values, i, v, "expected 0x%llx (mask 0x%llx), got 0x%llx",
@@ -355,12 +373,17 @@ static void run_vectors(struct vm *vm)
 		switch (v->op) {
 		case DEV_VEC_RESET:
 			resets.total++;
+			owed = false;
 			r = dev_set_state(vm->fd, dev_reset_regs);
 			if (r)
 				tally_fail(&resets, i, v, "SET_STATE to the reset values: %s",
 					   errno_name(-r));
 			break;
 		case DEV_VEC_IRQ:
+			if (owed) {
+				uncompared++;
+				break;
+			}
 			irqs.total++;
 			r = irq_line(vm->fd, GSI);
 			if (r != (int)v->value) {
@@ -386,6 +409,12 @@ static void run_vectors(struct vm *vm)
 	tally_report(&resets, "resets (SET_STATE to the reset values) succeed");
 	tally_report(&in_kernel, "accesses to the device never exit to userspace");
 	tally_report(&outside, "accesses outside the device exit to userspace");
+	tally_report(&straddling, DEV_END_CUT ?
+		     "accesses straddling the BAR's end leave the bytes inside it in the kernel, the rest exits" :
+		     "accesses straddling the BAR's end exit whole (it is not a page boundary)");
+	if (uncompared)
+		tap_diag("%u reads and line checks not compared: after an access straddling the BAR's end that exited whole, until the next reset (this VMM does not hand the device the bytes inside)",
+			 uncompared);
 #if DEV_HAS_IRQ
 	if (!gsi_moved)
 		tap_diag("no vector raises the line: " DEV_CONFIGURE_NAME "'s GSI move not checked");

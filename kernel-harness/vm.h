@@ -554,4 +554,35 @@ static bool exited_once_at(const struct access_result *res, u64 addr, unsigned i
 	       res->exits[0].write == write;
 }
 
+/* Where KVM cuts an MMIO access: at each page boundary it crosses (x86.c, emulator_read_write). */
+#define KVM_SPLIT_SIZE	4096ULL
+
+/* The BAR ends where KVM cuts: always for a memory BAR of a page or more. */
+#define DEV_END_CUT	(DEV_MMIO && !((DEV_BASE + DEV_BAR_SIZE) % KVM_SPLIT_SIZE))
+
+/* True when the vector's access is partly the device's: it straddles the BAR's end. */
+static inline bool straddles_bar_end(const dev_vector_t *v)
+{
+	return v->claimed && v->offset + v->size > DEV_BAR_SIZE;
+}
+
+/*
+ * The one exit an access outside the device, or straddling the BAR's end, must leave.
+ * KVM hands a part of an access to the device only when the device's range holds all of
+ * it (kvm_main.c, kvm_io_bus_cmp), and cuts an MMIO access only where it crosses a page.
+ * So when the BAR ends on a page boundary, the bytes inside it stay in the kernel and the
+ * rest exits at the BAR's end; otherwise (an I/O BAR, or a memory BAR smaller than a page
+ * that ends inside one) all of it exits.
+ */
+static inline void expected_exit(const dev_vector_t *v, u64 *addr, unsigned int *size)
+{
+	if (straddles_bar_end(v) && DEV_END_CUT) {
+		*addr = DEV_BASE + DEV_BAR_SIZE;
+		*size = v->offset + v->size - DEV_BAR_SIZE;
+	} else {
+		*addr = DEV_BASE + v->offset;
+		*size = v->size;
+	}
+}
+
 #endif /* DEVGEN_VM_H */

@@ -160,20 +160,18 @@ bool xche_core_state_valid(const u64 *regs)
 	return regs[XCHE_REG_KEY] <= 0xffff && regs[XCHE_REG_COUNT] <= 0xff;
 }
 
-/* Returns false when the access is not the device's (outside the BAR). */
-bool xche_core_read(struct xche_core *s, u64 offset, unsigned int size,
-		    u64 *val)
+/* One access as the bus delivers it: inside the BAR, and not cut. */
+static void xche_read_one(struct xche_core *s, u64 offset, unsigned int size,
+			  u64 *val)
 {
 	unsigned int addr = offset & XCHE_DECODE_MASK;
 	unsigned int shift = 8 * (addr & 3);
 	u32 lanes;
 	u64 v;
 
-	if (offset >= XCHE_BAR_SIZE || size > XCHE_BAR_SIZE - offset)
-		return false;
 	if (!xche_access_served(addr, size)) {
 		*val = size >= 8 ? ~0ULL : (1ULL << (8 * size)) - 1;
-		return true;
+		return;
 	}
 	lanes = xche_lanes(size);
 	v = xche_read_word(s, addr & ~3U, lanes << shift) >> shift;
@@ -181,25 +179,73 @@ bool xche_core_read(struct xche_core *s, u64 offset, unsigned int size,
 		v |= (u64)xche_read_word(s, (addr + 4) & ~3U, lanes >> (32 - shift))
 		     << (32 - shift);
 	*val = v & lanes;
+}
+
+static void xche_write_one(struct xche_core *s, u64 offset, unsigned int size,
+			   u64 val)
+{
+	unsigned int addr = offset & XCHE_DECODE_MASK;
+	unsigned int shift = 8 * (addr & 3);
+	u32 lanes;
+
+	if (!xche_access_served(addr, size))
+		return;
+	lanes = xche_lanes(size);
+	xche_write_word(s, addr & ~3U, val << shift, lanes << shift);
+	if (shift + 8 * size > 32)
+		xche_write_word(s, (addr + 4) & ~3U, val >> (32 - shift),
+				lanes >> (32 - shift));
+}
+
+/*
+ * The bytes of the access at @offset the device takes next, from @at; 0 past
+ * the BAR. As the generated core: the bus cuts an access at the BAR's end (an
+ * I/O BAR has no page to cut at) and hands each piece on as the largest power
+ * of two that fits; an access the bus delivers whole is one chunk.
+ */
+static unsigned int xche_chunk(u64 offset, unsigned int size, u64 at)
+{
+	u64 end = offset + size;
+	unsigned int bytes = 8;
+
+	if (end > XCHE_BAR_SIZE)
+		end = XCHE_BAR_SIZE;
+	if (at >= end)
+		return 0;
+	if (at == offset && end - at == size && !(size & (size - 1)))
+		return size;
+	while (bytes > end - at)
+		bytes >>= 1;
+	return bytes;
+}
+
+/* False when no byte of the access is the device's (all past the BAR). */
+bool xche_core_read(struct xche_core *s, u64 offset, unsigned int size,
+		    u64 *val)
+{
+	unsigned int n;
+	u64 at, v;
+
+	if (offset >= XCHE_BAR_SIZE || !size || size > 8)
+		return false;
+	*val = 0;
+	for (at = offset; (n = xche_chunk(offset, size, at)); at += n) {
+		xche_read_one(s, at, n, &v);
+		*val |= v << (8 * (at - offset));
+	}
 	return true;
 }
 
 bool xche_core_write(struct xche_core *s, u64 offset, unsigned int size,
 		     u64 val)
 {
-	unsigned int addr = offset & XCHE_DECODE_MASK;
-	unsigned int shift = 8 * (addr & 3);
-	u32 lanes;
+	unsigned int n;
+	u64 at;
 
-	if (offset >= XCHE_BAR_SIZE || size > XCHE_BAR_SIZE - offset)
+	if (offset >= XCHE_BAR_SIZE || !size || size > 8)
 		return false;
-	if (!xche_access_served(addr, size))
-		return true;
-	lanes = xche_lanes(size);
-	xche_write_word(s, addr & ~3U, val << shift, lanes << shift);
-	if (shift + 8 * size > 32)
-		xche_write_word(s, (addr + 4) & ~3U, val >> (32 - shift),
-				lanes >> (32 - shift));
+	for (at = offset; (n = xche_chunk(offset, size, at)); at += n)
+		xche_write_one(s, at, n, val >> (8 * (at - offset)));
 	return true;
 }
 

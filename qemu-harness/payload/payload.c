@@ -9,7 +9,9 @@
  * runs every conformance vector, moves the BAR and runs them again, then checks that the
  * old address and a BAR with decoding off no longer answer. Reset vectors are secondary
  * bus resets through the bridge. Accesses outside the device (`claimed` = 0) are not
- * made: QEMU would split one that straddles the BAR's end into pieces that reach it.
+ * made, nor those straddling the BAR's end: their bytes past it go to whatever the
+ * payload left there, and of a BAR smaller than a page KVM hands QEMU the whole access,
+ * whose bytes inside reach QEMU's MemoryRegion, not the kernel's device.
  *
  * Output is TAP on COM1; the exit status goes to isa-debug-exit (port 0xf4): QEMU exits
  * with 1 when every check passed, 3 otherwise. Built with DEVGEN_MIGRATE, it is the
@@ -362,11 +364,28 @@ static void report(const struct tally *t, u64 base, const char *what)
 		tap_diag("... %u failed in all", t->failed);
 }
 
+/*
+ * Set by an access straddling the BAR's end, which is not made (see the top of the file):
+ * its bytes inside the BAR may act on the device, so reads and the line are not compared
+ * until the next reset. Kept across a migration's two halves.
+ */
+static bool unknown;
+
+/* An access not made: outside the device, or straddling the BAR's end. */
+static bool not_made(const dev_vector_t *v, unsigned int *skipped)
+{
+	if (v->claimed && v->offset + v->size <= DEV_BAR_SIZE)
+		return false;
+	unknown |= v->claimed;
+	++*skipped;
+	return true;
+}
+
 /* Vectors [from, to): all of them, or one side of a migration. */
 static void run_vectors(u64 base, unsigned int from, unsigned int to)
 {
 	struct tally values = { 0 }, irqs = { 0 };
-	unsigned int resets = 0, skipped = 0;
+	unsigned int resets = 0, skipped = 0, uncompared = 0;
 
 	for (unsigned int i = from; i < to; i++) {
 		const dev_vector_t *v = &dev_vectors[i];
@@ -375,30 +394,35 @@ static void run_vectors(u64 base, unsigned int from, unsigned int to)
 		switch (v->op) {
 		case DEV_VEC_RESET:
 			bus_reset(base);
+			unknown = false;
 			resets++;
 			break;
 		case DEV_VEC_IRQ:
+			if (unknown) {
+				uncompared++;
+				break;
+			}
 			irqs.total++;
 			got = irq_line();
 			if (got != v->value)
 				tally_fail(&irqs, i, v, got);
 			break;
 		case DEV_VEC_READ:
-			if (!v->claimed) {
-				skipped++;
+			if (not_made(v, &skipped))
+				break;
+			accesses++;
+			got = bar_read(base + v->offset, v->size);
+			if (unknown) {
+				uncompared++;
 				break;
 			}
-			accesses++;
 			values.total++;
-			got = bar_read(base + v->offset, v->size);
 			if ((got ^ v->value) & v->mask)
 				tally_fail(&values, i, v, got);
 			break;
 		case DEV_VEC_WRITE:
-			if (!v->claimed) {
-				skipped++;
+			if (not_made(v, &skipped))
 				break;
-			}
 			accesses++;
 			bar_write(base + v->offset, v->size, v->value);
 			break;
@@ -406,8 +430,11 @@ static void run_vectors(u64 base, unsigned int from, unsigned int to)
 	}
 	report(&values, base, "reads return the reference model's values");
 	report(&irqs, base, "interrupt-line checks match the reference model (8259 IRR)");
-	tap_diag("%u resets (secondary bus reset), %u accesses outside the device not made",
+	tap_diag("%u resets (secondary bus reset), %u accesses outside the device or straddling its end not made",
 		 resets, skipped);
+	if (uncompared)
+		tap_diag("%u reads and line checks not compared: after an access straddling the BAR's end, until the next reset",
+			 uncompared);
 }
 
 #ifdef DEVGEN_MIGRATE

@@ -235,7 +235,18 @@ export interface BarSpec {
   index: number;
   /** `io` for port I/O, `mmio` for memory space. */
   space: "io" | "mmio";
-  /** Size in bytes: a power of two (at least 4 for io, 16 for mmio). */
+  /**
+   * Size in bytes: a power of two (at least 4 for io, 16 for mmio).
+   *
+   * An access straddling the BAR's end does what it does on real hardware: each part goes to
+   * whatever decodes it. The bus cuts it at the BAR's end and, in `mmio` space, at every
+   * 4 KiB boundary (the CPU, KVM and PCIe all cut there); the device sees each piece inside
+   * the BAR as the largest power-of-two accesses that fit, in address order, each under its
+   * register's size policy. So a 4-byte write at `size - 2` writes the BAR's last 2 bytes.
+   * Known gap: KVM cuts only at pages, so with the in-kernel device an access straddling the
+   * end of a BAR smaller than a page (or of an `io` BAR) reaches userspace whole, and QEMU
+   * drops its bytes inside the BAR (KVM has no way to hand them to the kernel's device).
+   */
   size: number;
   /**
    * Registers are decoded on `offset & decodeMask`, so the register window repeats

@@ -19,6 +19,9 @@ export interface ReadResult {
 
 export type Decision = "lanes" | "ignore" | "error";
 
+/** Where the bus cuts an access to a memory BAR (see `chunks`). */
+export const PAGE_SIZE = 4096;
+
 /** `8n * byte` for each byte of a register: made once, as every bigint is an allocation. */
 const BYTE_SHIFTS = Array.from({ length: 8 }, (_, byte) => BigInt(8 * byte));
 
@@ -71,13 +74,33 @@ export class DeviceModel {
     }
   }
 
+  /**
+   * An access the bus delivers whole is one access (`readOne`). One that the bus cuts, at the
+   * BAR's end or at a 4 KiB boundary of a memory BAR, acts as its pieces inside the BAR do
+   * (`chunks`); the bytes past the BAR are whatever decodes there, which the model does not
+   * know, so they are returned as unknown.
+   */
   read(offset: number, size: number): ReadResult {
     this.uncertain = false;
-    const result = this.readPlanned(offset, size);
+    const result = this.readCut(offset, size);
     return this.uncertain ? { ...result, unknown: bitMask(size * 8) } : result;
   }
 
-  private readPlanned(offset: number, size: number): ReadResult {
+  private readCut(offset: number, size: number): ReadResult {
+    const chunks = this.chunks(offset, size);
+    if (chunks === null) return this.readOne(offset, size);
+    let value = 0n;
+    let unknown = bitMask(size * 8);
+    for (const [at, bytes] of chunks) {
+      const result = this.readOne(at, bytes);
+      const shift = BigInt(8 * (at - offset));
+      value |= result.value << shift;
+      unknown = (unknown & ~(bitMask(bytes * 8) << shift)) | (result.unknown << shift);
+    }
+    return { claimed: chunks.length > 0, value, unknown };
+  }
+
+  private readOne(offset: number, size: number): ReadResult {
     const plan = this.plan(offset, size);
     if (plan === null) return { claimed: false, value: 0n, unknown: 0n };
     if (plan.decision === "ignore") return { claimed: true, value: 0n, unknown: 0n };
@@ -100,10 +123,10 @@ export class DeviceModel {
     return { claimed: true, value, unknown };
   }
 
-  /** Returns whether the device claimed the access. */
+  /** Returns whether the device took part in the access: as `read`, a cut access acts as its pieces. */
   write(offset: number, size: number, value: bigint): boolean {
     this.uncertain = false;
-    const claimed = this.writePlanned(offset, size, value);
+    const claimed = this.writeCut(offset, size, value);
     // Which bank or entry took the write is unknown: any of them may hold anything now.
     if (this.uncertain) {
       this.forget(this.device.registers.filter((r) => r.bank !== null).map((r) => r.index));
@@ -114,7 +137,14 @@ export class DeviceModel {
     return claimed;
   }
 
-  private writePlanned(offset: number, size: number, value: bigint): boolean {
+  private writeCut(offset: number, size: number, value: bigint): boolean {
+    const chunks = this.chunks(offset, size);
+    if (chunks === null) return this.writeOne(offset, size, value);
+    for (const [at, bytes] of chunks) this.writeOne(at, bytes, (value >> BigInt(8 * (at - offset))) & bitMask(bytes * 8));
+    return chunks.length > 0;
+  }
+
+  private writeOne(offset: number, size: number, value: bigint): boolean {
     const plan = this.plan(offset, size);
     if (plan === null) return false;
     if (plan.decision !== "lanes") return true;
@@ -167,6 +197,33 @@ export class DeviceModel {
     if (this.unknown[select.register]! & select.mask) this.uncertain = true;
     const value = (this.regs[select.register]! & select.mask) >> BigInt(lowestBit(select.mask));
     return bankOf(this.device.registers, found, value);
+  }
+
+  /**
+   * Null when the bus delivers the access whole: a power-of-two size, inside the BAR or wholly
+   * past it, not crossing a page of a memory BAR. Otherwise the accesses it becomes on the
+   * device, as [offset, size]: the bus cuts it at the BAR's end (the rest goes to whatever
+   * decodes there) and, in memory space, at every 4 KiB boundary (the CPU, KVM and PCIe, whose
+   * requests never cross one, all cut there; a BAR is aligned to its size, so the BAR's own
+   * offsets show the boundaries). Each piece inside the BAR then goes to the device as the
+   * largest power of two that fits from its first byte, then the next: the way QEMU's memory
+   * core hands a piece to a MemoryRegion, and the kernel glue a piece KVM hands it.
+   */
+  private chunks(offset: number, size: number): Array<[number, number]> | null {
+    const { bar } = this.device;
+    const end = offset + size;
+    const page = bar.space === "mmio" ? PAGE_SIZE : Infinity;
+    const cut = end > bar.size || Math.floor(offset / page) !== Math.floor((end - 1) / page);
+    if (offset >= bar.size || (!cut && (size & (size - 1)) === 0)) return null;
+    const chunks: Array<[number, number]> = [];
+    for (let at = offset; at < Math.min(end, bar.size); ) {
+      const pieceEnd = Math.min(end, bar.size, (Math.floor(at / page) + 1) * page);
+      let bytes = 8;
+      while (bytes > pieceEnd - at) bytes /= 2;
+      chunks.push([at, bytes]);
+      at += bytes;
+    }
+    return chunks;
   }
 
   private plan(offset: number, size: number): Plan | null {

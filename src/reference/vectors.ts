@@ -5,12 +5,13 @@
  *
  * Phases: reset values; every register at every bus size (for devices of more than 256
  * registers: at its own size, every sixteenth at another too), with write patterns and read-back; unaligned accesses; aliases of the decode window; holes; accesses past the
- * BAR; then a seeded random mix. Interrupt checks follow every write that changes the line,
+ * BAR and straddling its end (and a memory BAR's first page's end); then a seeded random mix.
+ * Interrupt checks follow every write that changes the line,
  * and every few writes besides.
  */
 import { bitMask, lowestBit } from "../ir/bits.js";
 import type { Device, Register } from "../ir/types.js";
-import { DeviceModel } from "./device-model.js";
+import { DeviceModel, PAGE_SIZE } from "./device-model.js";
 import { registerAt } from "./decode.js";
 
 export type Vector =
@@ -145,13 +146,18 @@ export function generateVectors(device: Device, options: VectorOptions = {}): Ve
     read(hole, 1);
   }
 
+  // Past the BAR, and straddling its end: the bus cuts those, and the bytes inside act on the
+  // device (DeviceModel.read). A memory BAR above a page also meets the cut at its first page's end.
+  const cuts = device.bar.space === "mmio" && device.bar.size > PAGE_SIZE ? [PAGE_SIZE, device.bar.size] : [device.bar.size];
   for (const size of device.busSizes) {
-    read(device.bar.size - size + 1, size);
-    write(device.bar.size - size + 1, size, PATTERNS[0]!);
+    for (const cut of cuts) {
+      read(cut - size + 1, size);
+      write(cut - size + 1, size, PATTERNS[0]!);
+    }
     read(device.bar.size, size);
     write(device.bar.size, size, PATTERNS[0]!);
   }
-  // A device that half-applied a write straddling the BAR's end would show it here.
+  // A device that dropped, or wholly applied, a write straddling a cut would show it here.
   for (const r of device.registers.slice(0, FULL_MATRIX_REGISTERS)) readWhole(r.offset, r.bytes);
 
   reset();

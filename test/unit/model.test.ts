@@ -220,19 +220,84 @@ describe("access sizes and policies", () => {
     expect(m.regs).toEqual(before);
   });
 
-  test("accesses past the BAR are not claimed", () => {
+  test("accesses wholly past the BAR are not claimed", () => {
     expect(m.read(0x100, 4)).toEqual(UNCLAIMED);
-    expect(m.read(0xfe, 4)).toEqual(UNCLAIMED);
     expect(m.read(-4, 4)).toEqual(UNCLAIMED);
     expect(m.write(0x100, 1, 0n)).toBe(false);
-    expect(m.write(0xf9, 8, 0n)).toBe(false);
     expect(m.read(0xfc, 4)).toEqual(known(0n));
   });
 
-  test("a size the bus cannot issue is claimed and reads all ones", () => {
-    expect(m.read(0x04, 3)).toEqual(known(0xffffffn));
+  test("a size the bus cannot issue whole is claimed and reads all ones", () => {
     const io = build(spec({ bar: { index: 0, space: "io", size: 0x20 }, registers: [{ name: "A", offset: 0, width: 64 }] }));
     expect(new DeviceModel(io).read(0x00, 8)).toEqual(known(0xffffffffffffffffn));
+  });
+
+  test("a size that is no power of two is a piece the bus cut (KVM hands those on): its power-of-two chunks act", () => {
+    m.write(0x04, 4, 0x11223344n);
+    // 2 bytes at 0x04 (narrower: combine), then 1 at 0x06.
+    expect(m.read(0x04, 3)).toEqual(known(0x223344n));
+    m.write(0x04, 3, 0xaabbccn);
+    expect(m.read(0x04, 4)).toEqual(known(0x11aabbccn));
+  });
+});
+
+/*
+ * An access straddling the BAR's end: its bytes inside act on the device as the largest
+ * power-of-two chunks that fit, in order; the bytes past it are unknown to the model. A memory
+ * BAR also cuts at 4 KiB boundaries inside it.
+ */
+describe("accesses the bus cuts", () => {
+  const registers = [
+    { name: "HEAD", offset: 0x000, width: 64 as const },
+    { name: "TAIL", offset: 0xff8, width: 64 as const },
+  ];
+  const page = build(spec({ bar: { index: 0, space: "mmio", size: 0x1000 }, registers }));
+  const big = build(spec({ bar: { index: 0, space: "mmio", size: 0x10000, decodeMask: 0xfff }, registers }));
+  const small = build(spec({ bar: { index: 0, space: "mmio", size: 0x100 }, registers: [{ name: "TAIL", offset: 0xf8, width: 64 }] }));
+  const io = build(spec({ bar: { index: 0, space: "io", size: 0x10 }, registers: [{ name: "TAIL", offset: 0xc }] }));
+
+  test("a read straddling the BAR's end returns the bytes inside, the rest unknown", () => {
+    const m = new DeviceModel(page);
+    m.write(0xff8, 8, 0x8877665544332211n);
+    expect(m.read(0xfff, 2)).toEqual({ claimed: true, value: 0x88n, unknown: 0xff00n });
+    const split = build(
+      spec({ bar: { index: 0, space: "mmio", size: 0x1000 }, registers: [{ name: "TAIL", offset: 0xff8, width: 64, policy: { unaligned: "split" } }] }),
+    );
+    const s = new DeviceModel(split);
+    s.write(0xff8, 8, 0x8877665544332211n);
+    expect(s.read(0xff9, 8)).toEqual({ claimed: true, value: 0x88776655443322n, unknown: 0xff00000000000000n });
+  });
+
+  test("a write straddling the BAR's end writes the bytes inside, whatever the BAR's size or space", () => {
+    for (const [device, end] of [[page, 0x1000], [small, 0x100], [io, 0x10]] as const) {
+      const m = new DeviceModel(device);
+      // 2 bytes at end - 3 (unaligned: error, dropped), then 1 at end - 1 (narrower: combine).
+      expect(m.write(end - 3, 4, 0xa1b2c3d4n)).toBe(true);
+      expect(m.read(end - 4, 4)).toEqual(known(0xb2000000n));
+    }
+  });
+
+  test("the chunks are the largest powers of two that fit, so each meets its register's policy", () => {
+    const m = new DeviceModel(page);
+    m.write(0xff8, 8, 0x8877665544332211n);
+    // 7 bytes inside: 4 and 2 unaligned (error: all ones, dropped), then 1 (narrower: combine).
+    expect(m.read(0xff9, 8)).toEqual({ claimed: true, value: 0x88ffffffffffffn, unknown: 0xff00000000000000n });
+    m.write(0xff9, 8, 0n);
+    expect(m.read(0xff8, 8)).toEqual(known(0x0077665544332211n));
+  });
+
+  test("a memory BAR above a page cuts at each 4 KiB boundary: the pieces act as accesses of their own", () => {
+    const m = new DeviceModel(big);
+    // 4 bytes at 0xffe: 2 to TAIL's top bytes, 2 to HEAD through the next page's alias.
+    expect(m.write(0xffe, 4, 0x44332211n)).toBe(true);
+    expect(m.read(0xff8, 8)).toEqual(known(0x2211000000000000n));
+    expect(m.read(0x000, 8)).toEqual(known(0x4433n));
+    expect(m.read(0xffe, 4)).toEqual(known(0x44332211n));
+  });
+
+  test("an access wholly past the BAR is not claimed", () => {
+    expect(new DeviceModel(page).write(0x1000, 8, 0n)).toBe(false);
+    expect(new DeviceModel(io).read(0x10, 4)).toEqual(UNCLAIMED);
   });
 });
 
@@ -261,8 +326,8 @@ describe("aliasing through the decode mask", () => {
     m.write(0x00, 4, 0x1234n);
     // 0x1c..0x1f is a hole (so no policy applies); bytes 0x20..0x23 decode to 0x00..0x03 (R0).
     expect(m.read(0x1c, 8)).toEqual(known(0x0000123400000000n));
-    // The last window: bytes past 0xff are not the device's.
-    expect(m.read(0xfc, 8)).toEqual(UNCLAIMED);
+    // The last window: bytes past 0xff are not the device's, so unknown.
+    expect(m.read(0xfc, 8)).toEqual({ claimed: true, value: 0n, unknown: 0xffffffff00000000n });
   });
 });
 

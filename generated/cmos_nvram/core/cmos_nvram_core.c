@@ -309,23 +309,21 @@ void cmos_nvram_core_reset(struct cmos_nvram_core *s)
 		s->regs[CMOS_NVRAM_STORE_NVRAM + i] = 0x0ULL;
 }
 
-/* Returns false when the access is not the device's (outside the BAR). */
-bool cmos_nvram_core_read(struct cmos_nvram_core *s, u64 offset,
-			  unsigned int size, u64 *val)
+/* One access as the bus delivers it: inside the BAR, and not cut. */
+static void cmos_nvram_read_one(struct cmos_nvram_core *s, u64 offset,
+				unsigned int size, u64 *val)
 {
 	struct cmos_nvram_lane lanes[8];
 	unsigned int i;
 	u64 v;
 
-	if (offset >= CMOS_NVRAM_BAR_SIZE || size > CMOS_NVRAM_BAR_SIZE - offset)
-		return false;
 	switch (cmos_nvram_classify(s, offset, size)) {
 	case CMOS_NVRAM_ACCESS_IGNORE:
 		*val = 0;
-		return true;
+		return;
 	case CMOS_NVRAM_ACCESS_ERROR:
 		*val = cmos_nvram_size_mask(size);
-		return true;
+		return;
 	default:
 		break;
 	}
@@ -343,19 +341,17 @@ bool cmos_nvram_core_read(struct cmos_nvram_core *s, u64 offset,
 			if (lanes[j].reg == lanes[i].reg)
 				*val |= ((v >> lanes[j].shift) & 0xff) << (8 * j);
 	}
-	return true;
 }
 
-bool cmos_nvram_core_write(struct cmos_nvram_core *s, u64 offset,
-			   unsigned int size, u64 val)
+/* As cmos_nvram_read_one; the bytes of @val past @size are not used. */
+static void cmos_nvram_write_one(struct cmos_nvram_core *s, u64 offset,
+				 unsigned int size, u64 val)
 {
 	struct cmos_nvram_lane lanes[8];
 	unsigned int i;
 
-	if (offset >= CMOS_NVRAM_BAR_SIZE || size > CMOS_NVRAM_BAR_SIZE - offset)
-		return false;
 	if (cmos_nvram_classify(s, offset, size) != CMOS_NVRAM_ACCESS_LANES)
-		return true;
+		return;
 	cmos_nvram_map_lanes(s, offset, size, lanes);
 	for (i = 0; i < size; i++) {
 		u64 mask = lanes[i].reg < 0 ? 0 : cmos_nvram_lane_mask(lanes,
@@ -370,5 +366,59 @@ bool cmos_nvram_core_write(struct cmos_nvram_core *s, u64 offset,
 				positioned |= ((val >> (8 * j)) & 0xff) << lanes[j].shift;
 		cmos_nvram_write_reg(s, lanes[i].reg, mask, positioned);
 	}
+}
+
+/*
+ * The bytes of the access at @offset the device takes next, from @at; 0 past
+ * the BAR. The bus cuts an access at the BAR's end and hands each piece on as
+ * the largest power of two that fits from its first byte, then the next, as
+ * QEMU's memory core does; an access the bus delivers whole is one chunk.
+ */
+static unsigned int cmos_nvram_chunk(u64 offset, unsigned int size, u64 at)
+{
+	u64 end = offset + size;
+	unsigned int bytes = 8;
+
+	if (end > CMOS_NVRAM_BAR_SIZE)
+		end = CMOS_NVRAM_BAR_SIZE;
+	if (at >= end)
+		return 0;
+	if (at == offset && end - at == size && !(size & (size - 1)))
+		return size;
+	while (bytes > end - at)
+		bytes >>= 1;
+	return bytes;
+}
+
+/*
+ * Returns false when no byte of the access is the device's (all past the BAR).
+ * Bytes past the BAR read as 0: they are whatever decodes there.
+ */
+bool cmos_nvram_core_read(struct cmos_nvram_core *s, u64 offset,
+			  unsigned int size, u64 *val)
+{
+	unsigned int n;
+	u64 at, v;
+
+	if (offset >= CMOS_NVRAM_BAR_SIZE || !size || size > 8)
+		return false;
+	*val = 0;
+	for (at = offset; (n = cmos_nvram_chunk(offset, size, at)); at += n) {
+		cmos_nvram_read_one(s, at, n, &v);
+		*val |= v << (8 * (at - offset));
+	}
+	return true;
+}
+
+bool cmos_nvram_core_write(struct cmos_nvram_core *s, u64 offset,
+			   unsigned int size, u64 val)
+{
+	unsigned int n;
+	u64 at;
+
+	if (offset >= CMOS_NVRAM_BAR_SIZE || !size || size > 8)
+		return false;
+	for (at = offset; (n = cmos_nvram_chunk(offset, size, at)); at += n)
+		cmos_nvram_write_one(s, at, n, val >> (8 * (at - offset)));
 	return true;
 }

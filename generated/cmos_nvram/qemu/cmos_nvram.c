@@ -10,6 +10,7 @@
 #include "qemu/osdep.h"
 #include "qapi/error.h"
 #include "qemu/error-report.h"
+#include "qemu/log.h"
 #include "qemu/module.h"
 #include "hw/pci/pci.h"
 #include "hw/qdev-properties.h"
@@ -45,12 +46,34 @@ struct CmosNvramState {
     } kvm;
 };
 
-/* Reached only when KVM does not handle the BAR itself. */
+/*
+ * With KVM's device created, the kernel holds the registers, and this region is
+ * reached only by what KVM passes up whole: an access straddling the end of a
+ * BAR smaller than a page (KVM cuts only at pages) or of an I/O BAR, whose
+ * bytes inside the BAR QEMU's memory core hands here; or an access that is no
+ * vCPU's (the monitor, DMA). KVM offers no way to hand the kernel's device an
+ * access, so those bytes are dropped, reads giving 0, rather than acting on
+ * QEMU's stale copy of the registers.
+ */
+static bool cmos_nvram_owed_to_kvm(CmosNvramState *s, hwaddr addr,
+                                   unsigned size)
+{
+    if (!s->kvm.created) {
+        return false;
+    }
+    qemu_log_mask(LOG_UNIMP, "cmos_nvram: %u-byte access at BAR+0x%" HWADDR_PRIx
+                  " not handed to KVM's device, dropped\n", size, addr);
+    return true;
+}
+
 static uint64_t cmos_nvram_bar_read(void *opaque, hwaddr addr, unsigned size)
 {
     CmosNvramState *s = opaque;
     uint64_t val = 0;
 
+    if (cmos_nvram_owed_to_kvm(s, addr, size)) {
+        return 0;
+    }
     /* The region is exactly the BAR, so the core claims every access. */
     cmos_nvram_core_read(&s->core, addr, size, &val);
     return val;
@@ -61,6 +84,9 @@ static void cmos_nvram_bar_write(void *opaque, hwaddr addr, uint64_t val,
 {
     CmosNvramState *s = opaque;
 
+    if (cmos_nvram_owed_to_kvm(s, addr, size)) {
+        return;
+    }
     cmos_nvram_core_write(&s->core, addr, size, val);
 }
 

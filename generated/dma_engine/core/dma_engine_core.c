@@ -1043,23 +1043,21 @@ void dma_engine_core_reset(struct dma_engine_core *s)
 		s->regs[i] = dma_engine_regs[i].reset;
 }
 
-/* Returns false when the access is not the device's (outside the BAR). */
-bool dma_engine_core_read(struct dma_engine_core *s, u64 offset,
-			  unsigned int size, u64 *val)
+/* One access as the bus delivers it: inside the BAR, and not cut. */
+static void dma_engine_read_one(struct dma_engine_core *s, u64 offset,
+				unsigned int size, u64 *val)
 {
 	struct dma_engine_lane lanes[8];
 	unsigned int i;
 	u64 v;
 
-	if (offset >= DMA_ENGINE_BAR_SIZE || size > DMA_ENGINE_BAR_SIZE - offset)
-		return false;
 	switch (dma_engine_classify(s, offset, size)) {
 	case DMA_ENGINE_ACCESS_IGNORE:
 		*val = 0;
-		return true;
+		return;
 	case DMA_ENGINE_ACCESS_ERROR:
 		*val = dma_engine_size_mask(size);
-		return true;
+		return;
 	default:
 		break;
 	}
@@ -1077,19 +1075,17 @@ bool dma_engine_core_read(struct dma_engine_core *s, u64 offset,
 			if (lanes[j].reg == lanes[i].reg)
 				*val |= ((v >> lanes[j].shift) & 0xff) << (8 * j);
 	}
-	return true;
 }
 
-bool dma_engine_core_write(struct dma_engine_core *s, u64 offset,
-			   unsigned int size, u64 val)
+/* As dma_engine_read_one; the bytes of @val past @size are not used. */
+static void dma_engine_write_one(struct dma_engine_core *s, u64 offset,
+				 unsigned int size, u64 val)
 {
 	struct dma_engine_lane lanes[8];
 	unsigned int i;
 
-	if (offset >= DMA_ENGINE_BAR_SIZE || size > DMA_ENGINE_BAR_SIZE - offset)
-		return false;
 	if (dma_engine_classify(s, offset, size) != DMA_ENGINE_ACCESS_LANES)
-		return true;
+		return;
 	dma_engine_map_lanes(s, offset, size, lanes);
 	for (i = 0; i < size; i++) {
 		u64 mask = lanes[i].reg < 0 ? 0 : dma_engine_lane_mask(lanes,
@@ -1104,6 +1100,64 @@ bool dma_engine_core_write(struct dma_engine_core *s, u64 offset,
 				positioned |= ((val >> (8 * j)) & 0xff) << lanes[j].shift;
 		dma_engine_write_reg(s, lanes[i].reg, mask, positioned);
 	}
+}
+
+/*
+ * The bytes of the access at @offset the device takes next, from @at; 0 past
+ * the BAR. The bus cuts an access at the BAR's end and hands each piece on as
+ * the largest power of two that fits from its first byte, then the next, as
+ * QEMU's memory core does; an access the bus delivers whole is one chunk.
+ * Memory accesses are also cut at every 4 KiB boundary, as the CPU, KVM and
+ * PCIe cut them; the BAR is aligned to its size, so its offsets show where.
+ */
+static unsigned int dma_engine_chunk(u64 offset, unsigned int size, u64 at)
+{
+	u64 end = offset + size;
+	unsigned int bytes = 8;
+
+	if (end > DMA_ENGINE_BAR_SIZE)
+		end = DMA_ENGINE_BAR_SIZE;
+	if (end > (at | 0xfff) + 1)
+		end = (at | 0xfff) + 1;
+	if (at >= end)
+		return 0;
+	if (at == offset && end - at == size && !(size & (size - 1)))
+		return size;
+	while (bytes > end - at)
+		bytes >>= 1;
+	return bytes;
+}
+
+/*
+ * Returns false when no byte of the access is the device's (all past the BAR).
+ * Bytes past the BAR read as 0: they are whatever decodes there.
+ */
+bool dma_engine_core_read(struct dma_engine_core *s, u64 offset,
+			  unsigned int size, u64 *val)
+{
+	unsigned int n;
+	u64 at, v;
+
+	if (offset >= DMA_ENGINE_BAR_SIZE || !size || size > 8)
+		return false;
+	*val = 0;
+	for (at = offset; (n = dma_engine_chunk(offset, size, at)); at += n) {
+		dma_engine_read_one(s, at, n, &v);
+		*val |= v << (8 * (at - offset));
+	}
+	return true;
+}
+
+bool dma_engine_core_write(struct dma_engine_core *s, u64 offset,
+			   unsigned int size, u64 val)
+{
+	unsigned int n;
+	u64 at;
+
+	if (offset >= DMA_ENGINE_BAR_SIZE || !size || size > 8)
+		return false;
+	for (at = offset; (n = dma_engine_chunk(offset, size, at)); at += n)
+		dma_engine_write_one(s, at, n, val >> (8 * (at - offset)));
 	return true;
 }
 

@@ -55,7 +55,9 @@ static struct kvm_dma_engine *to_dma_engine(struct kvm_io_device *dev)
 
 /*
  * An access of 1 to 8 bytes inside the BAR; the core decides the rest. Written as a
- * distance from the base so that no guest address can make the sum wrap.
+ * distance from the base so that no guest address can make the sum wrap. KVM hands
+ * on a piece of an access that crosses a page, of any length: the core cuts it as
+ * QEMU's memory core would.
  */
 static bool dma_engine_in_range(const struct kvm_dma_engine *dev, gpa_t addr, int len)
 {

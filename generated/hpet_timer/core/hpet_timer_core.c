@@ -379,23 +379,21 @@ void hpet_timer_core_reset(struct hpet_timer_core *s)
 		s->regs[i] = hpet_timer_regs[i].reset;
 }
 
-/* Returns false when the access is not the device's (outside the BAR). */
-bool hpet_timer_core_read(struct hpet_timer_core *s, u64 offset,
-			  unsigned int size, u64 *val)
+/* One access as the bus delivers it: inside the BAR, and not cut. */
+static void hpet_timer_read_one(struct hpet_timer_core *s, u64 offset,
+				unsigned int size, u64 *val)
 {
 	struct hpet_timer_lane lanes[8];
 	unsigned int i;
 	u64 v;
 
-	if (offset >= HPET_TIMER_BAR_SIZE || size > HPET_TIMER_BAR_SIZE - offset)
-		return false;
 	switch (hpet_timer_classify(s, offset, size)) {
 	case HPET_TIMER_ACCESS_IGNORE:
 		*val = 0;
-		return true;
+		return;
 	case HPET_TIMER_ACCESS_ERROR:
 		*val = hpet_timer_size_mask(size);
-		return true;
+		return;
 	default:
 		break;
 	}
@@ -413,19 +411,17 @@ bool hpet_timer_core_read(struct hpet_timer_core *s, u64 offset,
 			if (lanes[j].reg == lanes[i].reg)
 				*val |= ((v >> lanes[j].shift) & 0xff) << (8 * j);
 	}
-	return true;
 }
 
-bool hpet_timer_core_write(struct hpet_timer_core *s, u64 offset,
-			   unsigned int size, u64 val)
+/* As hpet_timer_read_one; the bytes of @val past @size are not used. */
+static void hpet_timer_write_one(struct hpet_timer_core *s, u64 offset,
+				 unsigned int size, u64 val)
 {
 	struct hpet_timer_lane lanes[8];
 	unsigned int i;
 
-	if (offset >= HPET_TIMER_BAR_SIZE || size > HPET_TIMER_BAR_SIZE - offset)
-		return false;
 	if (hpet_timer_classify(s, offset, size) != HPET_TIMER_ACCESS_LANES)
-		return true;
+		return;
 	hpet_timer_map_lanes(s, offset, size, lanes);
 	for (i = 0; i < size; i++) {
 		u64 mask = lanes[i].reg < 0 ? 0 : hpet_timer_lane_mask(lanes,
@@ -440,6 +436,64 @@ bool hpet_timer_core_write(struct hpet_timer_core *s, u64 offset,
 				positioned |= ((val >> (8 * j)) & 0xff) << lanes[j].shift;
 		hpet_timer_write_reg(s, lanes[i].reg, mask, positioned);
 	}
+}
+
+/*
+ * The bytes of the access at @offset the device takes next, from @at; 0 past
+ * the BAR. The bus cuts an access at the BAR's end and hands each piece on as
+ * the largest power of two that fits from its first byte, then the next, as
+ * QEMU's memory core does; an access the bus delivers whole is one chunk.
+ * Memory accesses are also cut at every 4 KiB boundary, as the CPU, KVM and
+ * PCIe cut them; the BAR is aligned to its size, so its offsets show where.
+ */
+static unsigned int hpet_timer_chunk(u64 offset, unsigned int size, u64 at)
+{
+	u64 end = offset + size;
+	unsigned int bytes = 8;
+
+	if (end > HPET_TIMER_BAR_SIZE)
+		end = HPET_TIMER_BAR_SIZE;
+	if (end > (at | 0xfff) + 1)
+		end = (at | 0xfff) + 1;
+	if (at >= end)
+		return 0;
+	if (at == offset && end - at == size && !(size & (size - 1)))
+		return size;
+	while (bytes > end - at)
+		bytes >>= 1;
+	return bytes;
+}
+
+/*
+ * Returns false when no byte of the access is the device's (all past the BAR).
+ * Bytes past the BAR read as 0: they are whatever decodes there.
+ */
+bool hpet_timer_core_read(struct hpet_timer_core *s, u64 offset,
+			  unsigned int size, u64 *val)
+{
+	unsigned int n;
+	u64 at, v;
+
+	if (offset >= HPET_TIMER_BAR_SIZE || !size || size > 8)
+		return false;
+	*val = 0;
+	for (at = offset; (n = hpet_timer_chunk(offset, size, at)); at += n) {
+		hpet_timer_read_one(s, at, n, &v);
+		*val |= v << (8 * (at - offset));
+	}
+	return true;
+}
+
+bool hpet_timer_core_write(struct hpet_timer_core *s, u64 offset,
+			   unsigned int size, u64 val)
+{
+	unsigned int n;
+	u64 at;
+
+	if (offset >= HPET_TIMER_BAR_SIZE || !size || size > 8)
+		return false;
+	for (at = offset; (n = hpet_timer_chunk(offset, size, at)); at += n)
+		hpet_timer_write_one(s, at, n, val >> (8 * (at - offset)));
 	return true;
 }
 

@@ -56,7 +56,9 @@ static struct kvm_hpet_timer *to_hpet_timer(struct kvm_io_device *dev)
 
 /*
  * An access of 1 to 8 bytes inside the BAR; the core decides the rest. Written as a
- * distance from the base so that no guest address can make the sum wrap.
+ * distance from the base so that no guest address can make the sum wrap. KVM hands
+ * on a piece of an access that crosses a page, of any length: the core cuts it as
+ * QEMU's memory core would.
  */
 static bool hpet_timer_in_range(const struct kvm_hpet_timer *dev, gpa_t addr, int len)
 {

@@ -389,23 +389,21 @@ void uart16550_core_reset(struct uart16550_core *s)
 		s->regs[i] = uart16550_regs[i].reset;
 }
 
-/* Returns false when the access is not the device's (outside the BAR). */
-bool uart16550_core_read(struct uart16550_core *s, u64 offset,
-			 unsigned int size, u64 *val)
+/* One access as the bus delivers it: inside the BAR, and not cut. */
+static void uart16550_read_one(struct uart16550_core *s, u64 offset,
+			       unsigned int size, u64 *val)
 {
 	struct uart16550_lane lanes[8];
 	unsigned int i;
 	u64 v;
 
-	if (offset >= UART16550_BAR_SIZE || size > UART16550_BAR_SIZE - offset)
-		return false;
 	switch (uart16550_classify(s, offset, size)) {
 	case UART16550_ACCESS_IGNORE:
 		*val = 0;
-		return true;
+		return;
 	case UART16550_ACCESS_ERROR:
 		*val = uart16550_size_mask(size);
-		return true;
+		return;
 	default:
 		break;
 	}
@@ -423,19 +421,17 @@ bool uart16550_core_read(struct uart16550_core *s, u64 offset,
 			if (lanes[j].reg == lanes[i].reg)
 				*val |= ((v >> lanes[j].shift) & 0xff) << (8 * j);
 	}
-	return true;
 }
 
-bool uart16550_core_write(struct uart16550_core *s, u64 offset,
-			  unsigned int size, u64 val)
+/* As uart16550_read_one; the bytes of @val past @size are not used. */
+static void uart16550_write_one(struct uart16550_core *s, u64 offset,
+				unsigned int size, u64 val)
 {
 	struct uart16550_lane lanes[8];
 	unsigned int i;
 
-	if (offset >= UART16550_BAR_SIZE || size > UART16550_BAR_SIZE - offset)
-		return false;
 	if (uart16550_classify(s, offset, size) != UART16550_ACCESS_LANES)
-		return true;
+		return;
 	uart16550_map_lanes(s, offset, size, lanes);
 	for (i = 0; i < size; i++) {
 		u64 mask = lanes[i].reg < 0 ? 0 : uart16550_lane_mask(lanes,
@@ -450,5 +446,59 @@ bool uart16550_core_write(struct uart16550_core *s, u64 offset,
 				positioned |= ((val >> (8 * j)) & 0xff) << lanes[j].shift;
 		uart16550_write_reg(s, lanes[i].reg, mask, positioned);
 	}
+}
+
+/*
+ * The bytes of the access at @offset the device takes next, from @at; 0 past
+ * the BAR. The bus cuts an access at the BAR's end and hands each piece on as
+ * the largest power of two that fits from its first byte, then the next, as
+ * QEMU's memory core does; an access the bus delivers whole is one chunk.
+ */
+static unsigned int uart16550_chunk(u64 offset, unsigned int size, u64 at)
+{
+	u64 end = offset + size;
+	unsigned int bytes = 8;
+
+	if (end > UART16550_BAR_SIZE)
+		end = UART16550_BAR_SIZE;
+	if (at >= end)
+		return 0;
+	if (at == offset && end - at == size && !(size & (size - 1)))
+		return size;
+	while (bytes > end - at)
+		bytes >>= 1;
+	return bytes;
+}
+
+/*
+ * Returns false when no byte of the access is the device's (all past the BAR).
+ * Bytes past the BAR read as 0: they are whatever decodes there.
+ */
+bool uart16550_core_read(struct uart16550_core *s, u64 offset,
+			 unsigned int size, u64 *val)
+{
+	unsigned int n;
+	u64 at, v;
+
+	if (offset >= UART16550_BAR_SIZE || !size || size > 8)
+		return false;
+	*val = 0;
+	for (at = offset; (n = uart16550_chunk(offset, size, at)); at += n) {
+		uart16550_read_one(s, at, n, &v);
+		*val |= v << (8 * (at - offset));
+	}
+	return true;
+}
+
+bool uart16550_core_write(struct uart16550_core *s, u64 offset,
+			  unsigned int size, u64 val)
+{
+	unsigned int n;
+	u64 at;
+
+	if (offset >= UART16550_BAR_SIZE || !size || size > 8)
+		return false;
+	for (at = offset; (n = uart16550_chunk(offset, size, at)); at += n)
+		uart16550_write_one(s, at, n, val >> (8 * (at - offset)));
 	return true;
 }

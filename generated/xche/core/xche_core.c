@@ -327,23 +327,21 @@ void xche_core_reset(struct xche_core *s)
 		s->regs[i] = xche_regs[i].reset;
 }
 
-/* Returns false when the access is not the device's (outside the BAR). */
-bool xche_core_read(struct xche_core *s, u64 offset, unsigned int size,
-		    u64 *val)
+/* One access as the bus delivers it: inside the BAR, and not cut. */
+static void xche_read_one(struct xche_core *s, u64 offset, unsigned int size,
+			  u64 *val)
 {
 	struct xche_lane lanes[8];
 	unsigned int i;
 	u64 v;
 
-	if (offset >= XCHE_BAR_SIZE || size > XCHE_BAR_SIZE - offset)
-		return false;
 	switch (xche_classify(s, offset, size)) {
 	case XCHE_ACCESS_IGNORE:
 		*val = 0;
-		return true;
+		return;
 	case XCHE_ACCESS_ERROR:
 		*val = xche_size_mask(size);
-		return true;
+		return;
 	default:
 		break;
 	}
@@ -361,19 +359,17 @@ bool xche_core_read(struct xche_core *s, u64 offset, unsigned int size,
 			if (lanes[j].reg == lanes[i].reg)
 				*val |= ((v >> lanes[j].shift) & 0xff) << (8 * j);
 	}
-	return true;
 }
 
-bool xche_core_write(struct xche_core *s, u64 offset, unsigned int size,
-		     u64 val)
+/* As xche_read_one; the bytes of @val past @size are not used. */
+static void xche_write_one(struct xche_core *s, u64 offset, unsigned int size,
+			   u64 val)
 {
 	struct xche_lane lanes[8];
 	unsigned int i;
 
-	if (offset >= XCHE_BAR_SIZE || size > XCHE_BAR_SIZE - offset)
-		return false;
 	if (xche_classify(s, offset, size) != XCHE_ACCESS_LANES)
-		return true;
+		return;
 	xche_map_lanes(s, offset, size, lanes);
 	for (i = 0; i < size; i++) {
 		u64 mask = lanes[i].reg < 0 ? 0 : xche_lane_mask(lanes, size,
@@ -388,6 +384,60 @@ bool xche_core_write(struct xche_core *s, u64 offset, unsigned int size,
 				positioned |= ((val >> (8 * j)) & 0xff) << lanes[j].shift;
 		xche_write_reg(s, lanes[i].reg, mask, positioned);
 	}
+}
+
+/*
+ * The bytes of the access at @offset the device takes next, from @at; 0 past
+ * the BAR. The bus cuts an access at the BAR's end and hands each piece on as
+ * the largest power of two that fits from its first byte, then the next, as
+ * QEMU's memory core does; an access the bus delivers whole is one chunk.
+ */
+static unsigned int xche_chunk(u64 offset, unsigned int size, u64 at)
+{
+	u64 end = offset + size;
+	unsigned int bytes = 8;
+
+	if (end > XCHE_BAR_SIZE)
+		end = XCHE_BAR_SIZE;
+	if (at >= end)
+		return 0;
+	if (at == offset && end - at == size && !(size & (size - 1)))
+		return size;
+	while (bytes > end - at)
+		bytes >>= 1;
+	return bytes;
+}
+
+/*
+ * Returns false when no byte of the access is the device's (all past the BAR).
+ * Bytes past the BAR read as 0: they are whatever decodes there.
+ */
+bool xche_core_read(struct xche_core *s, u64 offset, unsigned int size,
+		    u64 *val)
+{
+	unsigned int n;
+	u64 at, v;
+
+	if (offset >= XCHE_BAR_SIZE || !size || size > 8)
+		return false;
+	*val = 0;
+	for (at = offset; (n = xche_chunk(offset, size, at)); at += n) {
+		xche_read_one(s, at, n, &v);
+		*val |= v << (8 * (at - offset));
+	}
+	return true;
+}
+
+bool xche_core_write(struct xche_core *s, u64 offset, unsigned int size,
+		     u64 val)
+{
+	unsigned int n;
+	u64 at;
+
+	if (offset >= XCHE_BAR_SIZE || !size || size > 8)
+		return false;
+	for (at = offset; (n = xche_chunk(offset, size, at)); at += n)
+		xche_write_one(s, at, n, val >> (8 * (at - offset)));
 	return true;
 }
 

@@ -73,6 +73,7 @@ function coreView(device: Device, guardSuffix: string) {
       fixed: cConst(stateRule(device, r).fixed, 64),
     })),
     badSize: `size > ${maxSize} || (size & (size - 1)) || !size`,
+    mmio: device.bar.space === "mmio",
     readActions: actionCases(device, (r) => r.onRead, "read"),
     writeActions: actionCases(device, (r) => r.onWrite, "write"),
     readHooks: device.hooks.some((h) => h.direction === "read"),

@@ -1,11 +1,13 @@
 /**
  * The "Decoding" text: how a BAR offset reaches a register when the BAR is larger than the
- * register window, and which bytes of the window hold no register.
+ * register window, and which bytes of the window hold no register; and what an access
+ * straddling the BAR's end does.
  */
 import type { Device } from "../../ir/types.js";
 import type { Layout } from "./register-groups.js";
 import { byteRange, code, hexPad, list } from "./markdown.js";
 import { registerWord } from "./semantics.js";
+import { PAGE_SIZE } from "../../reference/device-model.js";
 
 export function decodeText(device: Device, { window, digits }: Layout): string {
   const { bar } = device;
@@ -19,6 +21,19 @@ export function decodeText(device: Device, { window, digits }: Layout): string {
     `and every copy reaches the same registers (and their side effects). ` +
     `For example BAR offset ${code(hexPad(window + aliasExample.offset, digits))} reaches ${aliasExample.name} just as ${code(hexPad(aliasExample.offset, digits))} does. ` +
     `A driver should use the first copy.`
+  );
+}
+
+/** What an access straddling the BAR's end does (DeviceModel.read), and the in-kernel device's gap. */
+export function cutText({ bar }: Device): string {
+  const page = bar.space === "mmio" && bar.size >= PAGE_SIZE;
+  return (
+    `An access straddling the BAR's end acts with its bytes inside the BAR only, as the largest power-of-two accesses that fit, in address order; ` +
+    `the rest goes to whatever decodes past the BAR` +
+    (bar.space === "mmio" ? `. Memory accesses are also cut at every 4 KiB boundary, as the CPU and KVM cut them` : "") +
+    (page
+      ? `.`
+      : `. With the in-kernel device, KVM passes such an access to userspace whole (it cuts only at pages), and QEMU drops its bytes inside the BAR rather than apply them to its stale copy of the registers.`)
   );
 }
 

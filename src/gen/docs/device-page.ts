@@ -5,7 +5,7 @@
 import type { Device } from "../../ir/types.js";
 import { abiView } from "./abi.js";
 import { accessKindRows, commonPolicy, policyScope } from "./access-rules.js";
-import { decodeText, gapsText } from "./decoding.js";
+import { cutText, decodeText, gapsText } from "./decoding.js";
 import { hookRows, hooksFile } from "./hooks.js";
 import { interruptRegisters, interruptView } from "./interrupt.js";
 import { registerLayout } from "./register-groups.js";
@@ -33,6 +33,7 @@ export function docsView(device: Device) {
     sizes: list(device.busSizes.map(String)),
     policyRules: policyRules(policy),
     policyScope: policyScope(device, policy),
+    cut: cutText(device),
     accessKinds: accessKindRows(device),
     window: hexPad(layout.window, 1),
     mapRows: mapRows(layout),

@@ -158,6 +158,7 @@ export function htmlView(device: Device) {
     gapsHtml: docs.gaps ? inlineHtml(docs.gaps) : null,
     sizes: docs.sizes,
     policyScope: docs.policyScope,
+    cutHtml: inlineHtml(docs.cut),
     policyRulesHtml: docs.policyRules.map(inlineHtml),
     accessKinds: docs.accessKinds.map((k) => ({ kind: plainKind(k.kind), readHtml: inlineHtml(k.read), writeHtml: inlineHtml(k.write) })),
     window: docs.window,
