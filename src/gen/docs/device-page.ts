@@ -10,7 +10,7 @@ import { hookRows, hooksFile } from "./hooks.js";
 import { interruptRegisters, interruptView } from "./interrupt.js";
 import { registerLayout } from "./register-groups.js";
 import { macroNames } from "./macro-names.js";
-import { code, hexPad, list } from "./markdown.js";
+import { cell, code, hexPad, list } from "./markdown.js";
 import { mapRows } from "./register-map.js";
 import { registerSections } from "./register-sections.js";
 import { summaryRows } from "./summary.js";
@@ -39,6 +39,14 @@ export function docsView(device: Device) {
     mapRows: mapRows(layout),
     registers: registerSections(device, layout, policy, irq),
     interrupt: irq ? interruptView(device, irq) : null,
+    storage: device.storage.map((store) => ({
+      name: code(store.name),
+      count: store.count,
+      width: store.width,
+      reset: code(hexPad(store.reset, store.width / 4)),
+      through: cell([...device.registers.filter((r) => r.indirect?.storage === store).map((r) => r.name), ...(device.hooks.length ? [`hooks (${code(`${device.name}_get_${store.name.toLowerCase()}()`)})`] : [])].join(", ") || "—"),
+      description: cell(store.description),
+    })),
     hooks: hookRows(device, layout.groups),
     hooksFile: hooksFile(device),
     macros: macroNames(device),

@@ -30,6 +30,7 @@ export function registerSections(device: Device, { groups, digits }: Layout, pol
     if (isArray) facts.push(`Each element: ${r.width} bits, reset ${code(hexPad(r.reset, r.width / 4))}.`);
     if (r.fields.length === 0) facts.push(`No fields: the whole register is ${code(registerAccess(r))}.`);
     if (r.bank) facts.push(bankFact(device, r));
+    if (r.indirect) facts.push(indirectFact(r));
     const effects = [...accessEffects(r), ...relationEffects(r)];
     const gate = device.interrupt?.gate ?? null;
     const gated = gate ? ` and ${code(gate.label)} is non-zero` : "";
@@ -53,6 +54,13 @@ function bankFact(device: Device, r: Register): string {
   const { select, value } = r.bank!;
   const others = device.registers.filter((o) => o !== r && o.offset === r.offset && o.bank).map((o) => `${o.name} (${small(o.bank!.value)})`);
   return `Decoded only while ${code(select.label)} is ${small(value)}${others.length ? `; its other values select ${others.join(", ")}` : ""}.`;
+}
+
+/** "Reaches `NVRAM[INDEX.ADDR]`…" */
+function indirectFact(r: Register): string {
+  const { storage, index, autoIncrement } = r.indirect!;
+  const moves = autoIncrement ? `; each access moves ${code(index.label)} on by one, wrapping within the field` : "";
+  return `Holds nothing of its own: reaches ${code(`${storage.name}[${index.label}]`)} (${storage.count} entries); an index past the last entry reads 0 and drops writes${moves}.`;
 }
 
 /** Write enables and locks, and fields that hold only their listed values. */

@@ -211,6 +211,14 @@ export function htmlView(device: Device) {
         effectsHtml: section.effects.map(inlineHtml),
       };
     }),
+    storage: docs.storage.map((store) => ({
+      nameHtml: inlineHtml(store.name),
+      count: store.count,
+      width: store.width,
+      resetHtml: inlineHtml(store.reset),
+      throughHtml: inlineHtml(store.through),
+      descriptionHtml: inlineHtml(store.description),
+    })),
     interrupt: docs.interrupt
       ? {
           status: docs.interrupt.status,
