@@ -11,6 +11,7 @@ import { Reporter } from "../util/diagnostics.js";
 import { lowerKvm } from "./lower-kvm.js";
 import { experimentalRange, formatPciId, takenBy } from "./pci-ids.js";
 import { lowerActions, lowerRegister } from "./lower-registers.js";
+import { lowerScenarios } from "./lower-scenarios.js";
 import { LOWER_IDENTIFIER, Lowering, type Origins } from "./lowering.js";
 import { isReservedDeviceName } from "./reserved-names.js";
 import { hex } from "./message-words.js";
@@ -165,6 +166,7 @@ export function lower(spec: DeviceSpec, source: string, report: Reporter): Lower
       registers,
       interrupt,
       hooks,
+      scenarios: lowerScenarios(l, spec.scenarios, { bar, busSizes }, byName, interrupt !== null || spec.interrupt !== undefined),
     },
     origins: l.origins,
   };

@@ -7,6 +7,7 @@
  */
 import { bitMask } from "../ir/bits.js";
 import type { Action, Device, Register } from "../ir/types.js";
+import type { CoverageRecorder } from "./coverage.js";
 import { registerAt } from "./decode.js";
 
 export interface ReadResult {
@@ -43,6 +44,8 @@ export class DeviceModel {
   readonly regs: bigint[];
   readonly unknown: bigint[];
   private readonly byName: Map<string, number>;
+  /** Told what behaviour each access reaches, when vectors are being made (coverage.ts). */
+  coverage: CoverageRecorder | null = null;
 
   constructor(readonly device: Device) {
     this.regs = device.registers.map((r) => r.reset);
@@ -145,6 +148,7 @@ export class DeviceModel {
     let unknown = this.unknown[r.index]! & r.masks.readable;
     for (const action of r.onRead) {
       const fires = this.fires(action, value & lanes, unknown & lanes);
+      this.coverage?.action(action, fires);
       if (fires === false) continue;
       if (action.kind === "hook") {
         const hook = this.hook(action.hook);
@@ -180,6 +184,7 @@ export class DeviceModel {
     this.unknown[r.index]! &= ~((writable & lanes) | (written & (w1c | w1s)));
     for (const action of r.onWrite) {
       const fires = this.fires(action, written, 0n);
+      this.coverage?.action(action, fires);
       if (fires === false) continue;
       if (action.kind === "hook") {
         const hook = this.hook(action.hook);
@@ -236,6 +241,7 @@ export class DeviceModel {
       get: (name: string) => {
         const index = lookup(name);
         if (this.unknown[index]) context.tainted = true;
+        this.coverage?.consulted(index, this.regs[index]!);
         return this.regs[index]!;
       },
       set: (name: string, value: bigint) => {
