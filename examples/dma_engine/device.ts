@@ -251,4 +251,45 @@ export default defineDevice({
       // No model: a read of LFSR is not compared, and its state is unknown after it.
     },
   },
+  scenarios: [
+    {
+      name: "doorbell_completes",
+      description: "A valid descriptor on an enabled channel completes at once and raises DONE",
+      steps: [
+        { write: "DESC_ADDR_2", value: 0x1000 },
+        { write: "DESC_LEN_2", value: 64 },
+        { write: "DESC_CTRL_2", value: 0b11 }, // VALID, IRQ
+        { write: "CH_ENABLE", value: 1 << 2 },
+        { write: "CTRL", value: 1 },
+        { write: "INT_ENABLE", value: 0b01 },
+        { write: "DOORBELL", value: 2 },
+        { read: "DESC_CTRL_2", expect: 0x80000002 }, // DONE, VALID dropped
+        { irq: true },
+        { read: "STATUS", expect: 0b01010 }, // DONE, PHASE
+        { read: "STATUS", expect: 0b11000 }, // acknowledged: SEEN, PHASE
+      ],
+    },
+    {
+      name: "doorbell_fails_disabled",
+      description: "A doorbell while CTRL.ENABLE is clear fails; reading ERR_ADDR clears STATUS.ERROR",
+      steps: [
+        { write: "DESC_ADDR_5", value: 0xabc000 },
+        { write: "DOORBELL", value: 5 },
+        { read: "STATUS", expect: 0b01100 }, // ERROR, PHASE
+        { read: "INT_STATUS", expect: 0b10 },
+        { read: "ERR_ADDR", expect: 0xabc000 },
+        { read: "STATUS", expect: 0b01000 },
+      ],
+    },
+    {
+      name: "semaphore",
+      description: "The first read takes the semaphore, the next sees it taken; writing 1 releases it",
+      steps: [
+        { read: "SEM", expect: 0 },
+        { read: "SEM", expect: 1 },
+        { write: "SEM", value: 1 },
+        { read: "SEM", expect: 0 },
+      ],
+    },
+  ],
 });

@@ -208,4 +208,53 @@ export default defineDevice({
       },
     },
   },
+  scenarios: [
+    {
+      name: "loopback_overrun",
+      description: "In loopback a byte sent is received; a second one before the first is read overruns it",
+      steps: [
+        { write: "MCR", value: 0x10 }, // LOOP
+        { write: "DATA", value: 0x41 },
+        { read: "LSR", expect: 0x61 }, // DR, THRE, TEMT
+        { write: "DATA", value: 0x42 },
+        { read: "LSR", expect: 0x63 }, // and OE
+        { read: "LSR", expect: 0x61 }, // reading cleared OE
+        { read: "DATA", expect: 0x42 },
+        { read: "LSR", expect: 0x60 },
+      ],
+    },
+    {
+      name: "dlab_holds_data",
+      description: "While LCR.DLAB is set a byte written to DATA is latched, not looped back",
+      steps: [
+        { write: "MCR", value: 0x10 },
+        { write: "LCR", value: 0x83 }, // DLAB, 8 bits
+        { write: "DATA", value: 0x55 },
+        { read: "LSR", expect: 0x60 },
+        { write: "LCR", value: 0x03 },
+        { write: "DATA", value: 0x56 },
+        { read: "LSR", expect: 0x61 },
+      ],
+    },
+    {
+      name: "modem_loopback",
+      description: "In loopback MCR's outputs come back as MSR's inputs, the changes flagged until read",
+      steps: [
+        { write: "MCR", value: 0x13 }, // LOOP, RTS, DTR
+        { read: "MSR", expect: 0x38 }, // CTS, DSR; DCD dropped (DDCD)
+        { read: "MSR", expect: 0x30 },
+        { write: "MCR", value: 0x00 },
+        { read: "MSR", expect: 0xb8 }, // a ready cable again; DCD came back
+      ],
+    },
+    {
+      name: "break_sets_bi",
+      description: "Break control raises LSR.BI, which reading LSR clears",
+      steps: [
+        { write: "LCR", value: 0x40 },
+        { read: "LSR", expect: 0x70 },
+        { read: "LSR", expect: 0x60 },
+      ],
+    },
+  ],
 });

@@ -85,7 +85,7 @@ function enumTargets(device: Device): CoverageTarget[] {
     register.fields.flatMap((field) =>
       field.values.map(({ name, value }) => ({
         key: enumKey(register.index, field, value),
-        label: `${register.name}.${field.name} = ${name} when a hook reads it`,
+        label: `${register.name}.${field.name} = ${name} (${value}), read by a hook model`,
         reach: (state: ReachState): Access[] | string => {
           const readers = state.readersOf(register.index);
           if (!readers.length) return `no hook model has read ${register.name}`;

@@ -64,9 +64,9 @@ function play(scenario: Scenario, player: Player): ClaimMismatch[] {
         return;
       case "irq": {
         const level = player.irq();
-        const says = (high: boolean) => (high ? "asserted" : "not asserted");
+        const says = (high: boolean) => (high ? "asserted" : "deasserted");
         if (level === null) refuted("irq", "the reference model cannot tell the interrupt line here: a hook without a model decides it");
-        else if (level !== step.expect) refuted("irq", `the interrupt line is ${says(level)} here, not ${says(step.expect)}`);
+        else if (level !== step.expect) refuted("irq", `the reference model has the interrupt line ${says(level)} here, where the step says ${says(step.expect)}`);
         return;
       }
       case "read": {
@@ -77,7 +77,7 @@ function play(scenario: Scenario, player: Player): ClaimMismatch[] {
         if (result.unknown & mask) {
           refuted("expect", `the reference model cannot predict bits ${hex(result.unknown & mask)} of this read of ${step.label}: a hook without a model decides them`);
         } else if ((result.value & mask) !== value) {
-          refuted("expect", `the reference model reads ${hex(result.value & mask)}${bits} from ${step.label} here, not ${hex(value)}`);
+          refuted("expect", `the reference model reads ${hex(result.value & mask)}${bits} from ${step.label} here, where the step expects ${hex(value)}`);
         }
       }
     }

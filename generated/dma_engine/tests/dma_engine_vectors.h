@@ -24,7 +24,7 @@ struct dma_engine_vector {
 	u64 mask;
 };
 
-#define DMA_ENGINE_NR_VECTORS	7281
+#define DMA_ENGINE_NR_VECTORS	7309
 
 static const struct dma_engine_vector dma_engine_vectors[DMA_ENGINE_NR_VECTORS] = {
 	{ DMA_ENGINE_VEC_RESET, 0, 0, 0, 0, 0 },
@@ -7308,6 +7308,34 @@ static const struct dma_engine_vector dma_engine_vectors[DMA_ENGINE_NR_VECTORS] 
 	{ DMA_ENGINE_VEC_READ, 1, 1, 0x140, 0x7ULL, 0xffULL },
 	{ DMA_ENGINE_VEC_READ, 2, 1, 0x16c, 0xffffULL, 0xffffULL },
 	{ DMA_ENGINE_VEC_IRQ, 0, 1, 0, 0, 1 },
+	{ DMA_ENGINE_VEC_RESET, 0, 0, 0, 0, 0 },
+	{ DMA_ENGINE_VEC_IRQ, 0, 1, 0, 0, 1 },
+	{ DMA_ENGINE_VEC_WRITE, 8, 1, 0x120, 0x1000ULL, 0 },
+	{ DMA_ENGINE_VEC_WRITE, 4, 1, 0x128, 0x40ULL, 0 },
+	{ DMA_ENGINE_VEC_WRITE, 4, 1, 0x12c, 0x3ULL, 0 },
+	{ DMA_ENGINE_VEC_WRITE, 1, 1, 0x14, 0x4ULL, 0 },
+	{ DMA_ENGINE_VEC_WRITE, 4, 1, 0x4, 0x1ULL, 0 },
+	{ DMA_ENGINE_VEC_WRITE, 4, 1, 0x10, 0x1ULL, 0 },
+	{ DMA_ENGINE_VEC_WRITE, 4, 1, 0x180, 0x2ULL, 0 },
+	{ DMA_ENGINE_VEC_IRQ, 0, 1, 0, 1, 1 },
+	{ DMA_ENGINE_VEC_READ, 4, 1, 0x12c, 0x80000002ULL, 0xffffffffULL },
+	{ DMA_ENGINE_VEC_IRQ, 0, 1, 0, 1, 1 },
+	{ DMA_ENGINE_VEC_READ, 4, 1, 0x184, 0xaULL, 0xffffffffULL },
+	{ DMA_ENGINE_VEC_READ, 4, 1, 0x184, 0x18ULL, 0xffffffffULL },
+	{ DMA_ENGINE_VEC_RESET, 0, 0, 0, 0, 0 },
+	{ DMA_ENGINE_VEC_IRQ, 0, 1, 0, 0, 1 },
+	{ DMA_ENGINE_VEC_WRITE, 8, 1, 0x150, 0xabc000ULL, 0 },
+	{ DMA_ENGINE_VEC_WRITE, 4, 1, 0x180, 0x5ULL, 0 },
+	{ DMA_ENGINE_VEC_READ, 4, 1, 0x184, 0xcULL, 0xffffffffULL },
+	{ DMA_ENGINE_VEC_READ, 4, 1, 0xc, 0x2ULL, 0xffffffffULL },
+	{ DMA_ENGINE_VEC_READ, 8, 1, 0x20, 0xabc000ULL, 0xffffffffffffffffULL },
+	{ DMA_ENGINE_VEC_READ, 4, 1, 0x184, 0x8ULL, 0xffffffffULL },
+	{ DMA_ENGINE_VEC_RESET, 0, 0, 0, 0, 0 },
+	{ DMA_ENGINE_VEC_IRQ, 0, 1, 0, 0, 1 },
+	{ DMA_ENGINE_VEC_READ, 4, 1, 0x18, 0x0ULL, 0xffffffffULL },
+	{ DMA_ENGINE_VEC_READ, 4, 1, 0x18, 0x1ULL, 0xffffffffULL },
+	{ DMA_ENGINE_VEC_WRITE, 4, 1, 0x18, 0x1ULL, 0 },
+	{ DMA_ENGINE_VEC_READ, 4, 1, 0x18, 0x0ULL, 0xffffffffULL },
 };
 
 #endif /* DMA_ENGINE_VECTORS_H */
