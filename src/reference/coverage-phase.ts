@@ -1,8 +1,9 @@
 /**
  * The coverage-directed phase: after every other phase, each target still unreached gets
  * the accesses its definition says reach it (coverage-targets.ts), from a reset device
- * and then from whatever state the previous attempts left. What still is not reached is
- * reported with the reason.
+ * and then from whatever state the previous attempts left. Targets found while it runs (a
+ * hook model reading a register for the first time) get their turn too. What still is not
+ * reached is reported with the reason.
  */
 import type { VectorWriter } from "./vector-writer.js";
 
@@ -10,13 +11,13 @@ import type { VectorWriter } from "./vector-writer.js";
 export function reachTargets(writer: VectorWriter): Map<string, string> {
   const { coverage, model, device } = writer;
   const why = new Map<string, string>();
-  const largest = device.busSizes[device.busSizes.length - 1]!;
   const resetValues = device.registers.map((r) => r.reset);
   let fresh = false;
-  for (const target of coverage.targets.filter((t) => !coverage.reached(t))) {
+  for (let i = 0; i < coverage.targets.length; i++) {
+    const target = coverage.targets[i]!;
     if (coverage.reached(target)) continue;
     // From reset, so the first attempt does not depend on where the phases before ended.
-    const accesses = target.reach(coverage.state(fresh ? model.regs : resetValues, largest));
+    const accesses = target.reach(coverage.state(fresh ? model.regs : resetValues));
     if (typeof accesses === "string") {
       why.set(target.key, accesses);
       continue;
@@ -29,7 +30,7 @@ export function reachTargets(writer: VectorWriter): Map<string, string> {
       if (a.op === "read") writer.read(a.offset, a.size);
       else writer.write(a.offset, a.size, a.value);
     }
-    if (!coverage.reached(target)) why.set(target.key, "the accesses aimed at it did not reach it: the device's state or its hooks decide otherwise");
+    if (!coverage.reached(target)) why.set(target.key, target.missed);
   }
   return why;
 }

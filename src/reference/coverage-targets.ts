@@ -2,12 +2,19 @@
  * What the vectors must reach of a device's behaviour: the coverage targets, and for each
  * the guest accesses that reach it from a given state.
  *
- * This is the one list to extend: a new construct adds a function to TARGET_SOURCES that
- * returns its targets (a relation: locked and unlocked, first and second write, each bank),
- * and has the reference model call `coverage?.hit(key)` where it takes that path.
+ * Two kinds of source, in this one file:
+ * - STATIC_SOURCES, known from the IR alone: every action of a register (hook call sites
+ *   among them) runs, and one with `when` is also skipped;
+ * - hookReadTargets, found as the model runs: a hook model that reads a register selects its
+ *   behaviour by the register's fields, so each field must be seen by it at each of its
+ *   named values, or else clear and set.
+ * A new construct adds a source to STATIC_SOURCES (a relation: locked and unlocked, first
+ * and second write, each bank) and has the reference model call `coverage?.hit(key)` with
+ * a target's key where it takes that path.
  */
 import { bitMask } from "../ir/bits.js";
 import type { Action, Device, Field, Register } from "../ir/types.js";
+import { wholeRegisterAccess } from "../ir/access.js";
 import { hex } from "../compile/message-words.js";
 
 /** A guest access the coverage phase makes. */
@@ -21,13 +28,12 @@ export interface CallSite {
   action: Action;
 }
 
-/** What a target's reach sees: the model's stored values and what the run has seen so far. */
+/** What a target's reach sees: the model's stored values, the largest access of the bus, what reads have returned. */
 export interface ReachState {
   regs: readonly bigint[];
-  /** The largest access the bus issues. */
   largest: number;
-  /** The hook call sites whose model has read the register. */
-  readersOf(register: number): readonly CallSite[];
+  /** Whether the bits of `mask` have read as `value` (null: as anything non-zero) at any time so far. */
+  everRead(register: number, mask: bigint, value: bigint | null): boolean;
 }
 
 export interface CoverageTarget {
@@ -37,16 +43,16 @@ export interface CoverageTarget {
   label: string;
   /** The accesses that reach it from `state`, or why no guest access can. */
   reach(state: ReachState): Access[] | string;
-  /** Why it turned out to be no target at all, once the run is over (null: it is one). */
-  inert?(state: ReachState): string | null;
+  /** Why it stays unreached when those accesses did not reach it. */
+  missed: string;
 }
 
 type TargetSource = (device: Device) => CoverageTarget[];
 
-const TARGET_SOURCES: TargetSource[] = [actionTargets, enumTargets];
+const STATIC_SOURCES: TargetSource[] = [actionTargets];
 
-export function coverageTargets(device: Device): CoverageTarget[] {
-  return TARGET_SOURCES.flatMap((source) => source(device));
+export function staticTargets(device: Device): CoverageTarget[] {
+  return STATIC_SOURCES.flatMap((source) => source(device));
 }
 
 export function callSites(device: Device): CallSite[] {
@@ -60,44 +66,96 @@ export function actionKey(site: CallSite, fired: boolean): string {
   return `action:${site.register.index}:${site.direction}:${site.index}:${fired ? "fired" : "skipped"}`;
 }
 
-export function enumKey(register: number, field: Field, value: bigint): string {
-  return `enum:${register}:${field.lsb}:${value}`;
-}
-
 /** Every action (hooks included) runs; one with `when` is also skipped, its field clear. */
 function actionTargets(device: Device): CoverageTarget[] {
   return callSites(device).flatMap((site) => {
     const { register, direction, index, action } = site;
     const what = action.kind === "hook" ? `hook ${action.hook}` : `${action.kind} ${action.target.label}`;
     const name = `${register.name} ${direction === "read" ? "onRead" : "onWrite"}[${index}] (${what}${action.when ? ` when ${action.when.label}` : ""})`;
-    const fired: CoverageTarget = { key: actionKey(site, true), label: `${name} runs`, reach: (state) => fire(site, state, true) };
+    const missed = "the accesses aimed at it did not reach it: a hook changed what they set up";
+    const fired: CoverageTarget = { key: actionKey(site, true), label: `${name} runs`, reach: (state) => fire(site, state, true), missed };
     if (!action.when) return [fired];
-    return [fired, { key: actionKey(site, false), label: `${name} is skipped`, reach: (state) => fire(site, state, false) }];
+    return [fired, { key: actionKey(site, false), label: `${name} is skipped`, reach: (state) => fire(site, state, false), missed }];
   });
 }
 
+/** The parts of a register a hook can tell apart: its fields that can change, or the whole register when it has none. */
+export interface ReadPart {
+  name: string;
+  mask: bigint;
+  lsb: number;
+  /** Each value the hook should see: the field's named values, or clear and set (null: any non-zero value). */
+  classes: { name: string; value: bigint | null }[];
+}
+
+export function readParts(register: Register): ReadPart[] {
+  const fields: Pick<Field, "name" | "mask" | "lsb" | "access" | "values">[] = register.fields.length
+    ? register.fields
+    : [{ name: "", mask: register.masks.defined, lsb: 0, access: "rw", values: [] }];
+  return fields
+    .filter((f) => f.access !== "const")
+    .map((f) => ({
+      name: f.name ? `${register.name}.${f.name}` : register.name,
+      mask: f.mask,
+      lsb: f.lsb,
+      classes: f.values.length ? f.values.map((v) => ({ name: `= ${v.name}`, value: v.value })) : [{ name: "clear", value: 0n }, { name: "set", value: null }],
+    }));
+}
+
+/** The class a part's value falls in: its named value, or clear and set; null for a value with no name. */
+export function readClass(part: ReadPart, value: bigint): string | null {
+  const v = (value & part.mask) >> BigInt(part.lsb);
+  return part.classes.find((c) => c.value === v || (c.value === null && v !== 0n))?.name ?? null;
+}
+
+export function hookReadKey(hook: string, register: number, part: ReadPart, klass: string): string {
+  return `read:${hook}:${register}:${part.name}:${klass}`;
+}
+
+/** A hook call as the model made it: where, with what value, and the registers its model read, in order. */
+export interface HookCall {
+  hook: string;
+  site: CallSite;
+  value: bigint;
+  reads: { register: Register; value: bigint }[];
+}
+
 /**
- * Every named value of a field, seen by a hook model that reads its register: the values
- * select the hook's behaviour. A field no hook model reads selects nothing the model sees.
+ * What a hook's model must see of `register`, once it is seen reading it in `call`. Reaching
+ * it repeats that call: the registers the model read before are given the values they had
+ * (as far as the guest can), and the call is made with the same value (a write hook may read
+ * registers the value chooses, such as a channel's).
  */
-function enumTargets(device: Device): CoverageTarget[] {
-  return device.registers.flatMap((register) =>
-    register.fields.flatMap((field) =>
-      field.values.map(({ name, value }) => ({
-        key: enumKey(register.index, field, value),
-        label: `${register.name}.${field.name} = ${name} (${value}), read by a hook model`,
+export function hookReadTargets(register: Register, call: HookCall): CoverageTarget[] {
+  const { hook, site } = call;
+  return readParts(register).flatMap((part) =>
+    part.classes.map((klass) => {
+      const value = klass.value === null ? part.mask : (klass.value << BigInt(part.lsb)) & part.mask;
+      return {
+        key: hookReadKey(hook, register.index, part, klass.name),
+        label: `hook ${hook} reads ${part.name} ${klass.name}`,
         reach: (state: ReachState): Access[] | string => {
-          const readers = state.readersOf(register.index);
-          if (!readers.length) return `no hook model has read ${register.name}`;
-          const setUp = hold(register, field.mask, value << BigInt(field.lsb), state);
-          if (typeof setUp === "string") return setUp;
-          const triggers = readers.map((site) => fire(site, state, true));
-          const failed = triggers.find((t) => typeof t === "string");
-          return typeof failed === "string" ? failed : [...setUp, ...(triggers as Access[][]).flat()];
+          const setUp = hold(register, part.mask, value, state);
+          if (typeof setUp === "string") {
+            return state.everRead(register.index, part.mask, klass.value === null ? null : value)
+              ? `${setUp}; it was so at times, never when hook ${hook} ran: a scenario may reach it`
+              : `${setUp}, and it never was so in any vector`;
+          }
+          const trigger = site.direction === "write" ? whole(site.register, "write", call.value, state) : fire(site, state, true);
+          if (typeof trigger === "string") return trigger;
+          const before = call.reads.filter((read) => read.register !== register).flatMap((read) => restore(read.register, read.value, state));
+          return [...before, ...setUp, ...trigger];
         },
-        inert: (state: ReachState) => (state.readersOf(register.index).length ? null : `no hook model reads ${register.name}, so its values select nothing the model sees`),
-      })),
-    ),
+        missed: `hook ${hook} did not read it so after the accesses aimed at it: its other inputs decide whether it reads ${register.name}, so a scenario must reach it`,
+      };
+    }),
+  );
+}
+
+/** Named values no hook model reads: they select nothing the model sees, so they are no target. */
+export function unreadValues(device: Device, read: (register: number) => boolean): string[] {
+  return device.registers.flatMap((r) =>
+    read(r.index) ? [] : r.fields.flatMap((f) => f.values.map((v) => `${r.name}.${f.name} = ${v.name}`)),
   );
 }
 
@@ -106,7 +164,7 @@ function fire(site: CallSite, state: ReachState, fired: boolean): Access[] | str
   const { register, direction, action } = site;
   const when = action.when;
   if (direction === "write") {
-    const kept = state.regs[register.index]! & register.masks.writable & ~(when?.mask ?? 0n);
+    const kept = state.regs[register.index]! & quiet(register);
     return whole(register, "write", fired && when ? kept | when.mask : kept, state);
   }
   if (!when) return whole(register, "read", 0n, state);
@@ -118,13 +176,34 @@ function fire(site: CallSite, state: ReachState, fired: boolean): Access[] | str
 function hold(register: Register, mask: bigint, value: bigint, state: ReachState): Access[] | string {
   const { writable, w1c, w1s, readClear } = register.masks;
   if ((mask & writable) === mask) {
-    return whole(register, "write", (state.regs[register.index]! & writable & ~mask) | value, state);
+    return whole(register, "write", (state.regs[register.index]! & quiet(register) & ~mask) | value, state);
   }
-  if ((mask & w1s) === mask && value === mask) return whole(register, "write", mask, state);
-  if ((mask & w1c) === mask && value === 0n) return whole(register, "write", mask, state);
+  // Writing 1 to w1s or w1c bits, and the writable bits as they are.
+  const kept = state.regs[register.index]! & quiet(register);
+  if ((mask & w1s) === mask && value === mask) return whole(register, "write", kept | mask, state);
+  if ((mask & w1c) === mask && value === 0n) return whole(register, "write", kept | mask, state);
   if ((mask & readClear) === mask && value === 0n) return whole(register, "read", 0n, state);
-  const bits = register.fields.find((f) => f.mask & mask)?.access ?? "reserved";
-  return `${register.name} bits ${hex(mask)} are ${bits}: no guest access makes them ${hex(value)}`;
+  const field = register.fields.find((f) => f.mask & mask);
+  const what = field ? `${register.name}.${field.name} is ${field.access}` : `${register.name} is ${wholeRegisterAccess(register)}`;
+  return `${what}: only the device can make it ${hex(value >> BigInt(field?.lsb ?? 0))}`;
+}
+
+/**
+ * The writable bits a write may keep at their stored values without side effects: not the
+ * fields whose being set runs one of the register's write actions (a stored RESET bit
+ * written back would reset the device).
+ */
+function quiet(register: Register): bigint {
+  return register.onWrite.reduce((bits, action) => bits & ~(action.when?.mask ?? 0n), register.masks.writable);
+}
+
+/**
+ * The write that gives a register's guest-changeable bits the values of `value`, as far as
+ * one write can: writable bits as they were, w1s bits that were set, w1c bits that were clear.
+ */
+function restore(register: Register, value: bigint, state: ReachState): Access[] {
+  const { writable, w1s, w1c } = register.masks;
+  return writable | w1s | w1c ? whole(register, "write", (value & quiet(register)) | (value & w1s) | (~value & w1c), state) : [];
 }
 
 /** The register in accesses the bus can issue, its own size when it can, low part first. */

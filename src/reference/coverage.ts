@@ -1,39 +1,57 @@
 /**
  * Which coverage targets (coverage-targets.ts) the vectors reach, and in which phase first.
- * The reference model reports what it does through three calls; each is a map lookup and
- * an array store, so recording costs little beside the model's bigint work, and a model
+ * The reference model reports what it does through `action`, `consulted` and `hit`; each is
+ * a few map lookups and an array store, little beside the model's bigint work, and a model
  * with no recorder pays one null check.
  */
 import type { Action, Device } from "../ir/types.js";
-import { actionKey, callSites, coverageTargets, enumKey, type CallSite, type CoverageTarget, type ReachState } from "./coverage-targets.js";
+import {
+  actionKey,
+  callSites,
+  hookReadKey,
+  hookReadTargets,
+  readClass,
+  readParts,
+  staticTargets,
+  unreadValues,
+  type CallSite,
+  type CoverageTarget,
+  type HookCall,
+  type ReachState,
+  type ReadPart,
+} from "./coverage-targets.js";
 
 export interface CoverageReport {
   /** The phases in the order they ran. */
   phases: string[];
-  /** Every target in the device's order, with the phase that first reached it, or why none did. */
+  /** Every target in the order found, with the phase that first reached it, or why none did. */
   targets: { label: string; reachedIn: string | null; why: string | null }[];
-  /** Targets that turned out to be none, and why. */
-  inert: { label: string; why: string }[];
+  /** Named values of fields no hook model reads: no target, as they select nothing the model sees. */
+  unread: string[];
 }
 
 export class CoverageRecorder {
-  readonly targets: CoverageTarget[];
+  /** Grows as hook models are seen reading registers. */
+  readonly targets: CoverageTarget[] = [];
   private readonly phases: string[] = [];
   private readonly ids = new Map<string, number>();
-  private readonly reachedIn: (string | null)[];
+  private readonly reachedIn: (string | null)[] = [];
   private readonly sites = new Map<Action, { site: CallSite; fired: number | undefined; skipped: number | undefined }>();
-  private readonly readers: CallSite[][];
-  private running: CallSite | null = null;
+  /** Per hook and register, the parts of the register it has been seen reading. */
+  private readonly reads = new Map<string, ReadPart[]>();
+  private readonly readByHook = new Set<number>();
+  private readonly seenSet: bigint[];
+  private readonly seenClear: bigint[];
+  private running: HookCall | null = null;
   private phase = "";
 
   constructor(private readonly device: Device) {
-    this.targets = coverageTargets(device);
-    this.targets.forEach((t, id) => this.ids.set(t.key, id));
-    this.reachedIn = this.targets.map(() => null);
+    this.add(staticTargets(device));
+    this.seenSet = device.registers.map(() => 0n);
+    this.seenClear = device.registers.map(() => 0n);
     for (const site of callSites(device)) {
       this.sites.set(site.action, { site, fired: this.ids.get(actionKey(site, true)), skipped: this.ids.get(actionKey(site, false)) });
     }
-    this.readers = device.registers.map(() => []);
   }
 
   /** The accesses from here on belong to `phase`. */
@@ -45,50 +63,77 @@ export class CoverageRecorder {
   /** The model has taken the path that `key` names. */
   hit(key: string): void {
     const id = this.ids.get(key);
-    if (id !== undefined) this.mark(id);
+    if (id !== undefined && this.reachedIn[id] === null) this.reachedIn[id] = this.phase;
   }
 
-  /** The model has decided whether an action runs (null: unknown bits decide). */
-  action(action: Action, fires: boolean | null): void {
+  /** The model has decided whether an action runs (null: unknown bits decide); `value` is what was written or read. */
+  action(action: Action, fires: boolean | null, value: bigint): void {
     const entry = this.sites.get(action)!;
     const id = fires === true ? entry.fired : fires === false ? entry.skipped : undefined;
-    if (id !== undefined) this.mark(id);
-    this.running = fires === true && action.kind === "hook" ? entry.site : null;
+    if (id !== undefined && this.reachedIn[id] === null) this.reachedIn[id] = this.phase;
+    this.running = fires === true && action.kind === "hook" ? { hook: action.hook, site: entry.site, value, reads: [] } : null;
   }
 
   /** The hook model now running has read a register, holding `value`. */
   consulted(register: number, value: bigint): void {
-    const site = this.running;
-    if (!site) return;
-    const readers = this.readers[register]!;
-    if (!readers.includes(site)) readers.push(site);
-    for (const field of this.device.registers[register]!.fields) {
-      if (field.values.length) this.hit(enumKey(register, field, (value & field.mask) >> BigInt(field.lsb)));
+    const call = this.running;
+    if (call === null) return;
+    const hook = call.hook;
+    const key = `${hook}:${register}`;
+    let parts = this.reads.get(key);
+    if (!parts) {
+      const r = this.device.registers[register]!;
+      parts = readParts(r);
+      this.reads.set(key, parts);
+      this.readByHook.add(register);
+      this.add(hookReadTargets(r, { ...call, reads: [...call.reads] }));
     }
+    for (const part of parts) {
+      const klass = readClass(part, value);
+      if (klass !== null) this.hit(hookReadKey(hook, register, part, klass));
+    }
+    call.reads.push({ register: this.device.registers[register]!, value });
   }
 
   reached(target: CoverageTarget): boolean {
     return this.reachedIn[this.ids.get(target.key)!] !== null;
   }
 
-  state(regs: readonly bigint[], largest: number): ReachState {
-    return { regs, largest, readersOf: (register) => this.readers[register]! };
+  /** `why`: the coverage phase's reason for each target it could not reach, by key. */
+  report(why: ReadonlyMap<string, string>): CoverageReport {
+    return {
+      phases: this.phases,
+      targets: this.targets.map((t, id) => {
+        const reachedIn = this.reachedIn[id]!;
+        return { label: t.label, reachedIn, why: reachedIn === null ? (why.get(t.key) ?? null) : null };
+      }),
+      unread: unreadValues(this.device, (register) => this.readByHook.has(register)),
+    };
   }
 
-  /** `why`: the coverage phase's reason for each target it could not reach. */
-  report(why: ReadonlyMap<string, string>, largest: number): CoverageReport {
-    const state = this.state([], largest);
-    const report: CoverageReport = { phases: this.phases, targets: [], inert: [] };
-    this.targets.forEach((target, id) => {
-      const inert = this.reachedIn[id] === null ? target.inert?.(state) : null;
-      if (inert) report.inert.push({ label: target.label, why: inert });
-      else report.targets.push({ label: target.label, reachedIn: this.reachedIn[id]!, why: why.get(target.key) ?? null });
-    });
-    return report;
+  /** A register's value as an access read it: which bits have been seen set, and which clear. */
+  observed(register: number, value: bigint): void {
+    this.seenSet[register]! |= value;
+    this.seenClear[register]! |= ~value;
   }
 
-  private mark(id: number): void {
-    if (this.reachedIn[id] !== null) return;
-    this.reachedIn[id] = this.phase;
+  state(regs: readonly bigint[]): ReachState {
+    return {
+      regs,
+      largest: this.device.busSizes[this.device.busSizes.length - 1]!,
+      // Bits seen one by one: a value of several bits counts once each of its bits was seen so.
+      everRead: (register, mask, value) =>
+        value === null
+          ? (this.seenSet[register]! & mask) !== 0n
+          : (this.seenSet[register]! & value) === value && (this.seenClear[register]! & mask & ~value) === (mask & ~value),
+    };
+  }
+
+  private add(targets: CoverageTarget[]): void {
+    for (const target of targets) {
+      this.ids.set(target.key, this.targets.length);
+      this.targets.push(target);
+      this.reachedIn.push(null);
+    }
   }
 }

@@ -146,9 +146,10 @@ export class DeviceModel {
     const widthMask = bitMask(r.width);
     let value = (this.regs[r.index]! & r.masks.readable) | (r.reset & r.masks.constant);
     let unknown = this.unknown[r.index]! & r.masks.readable;
+    this.coverage?.observed(r.index, value);
     for (const action of r.onRead) {
       const fires = this.fires(action, value & lanes, unknown & lanes);
-      this.coverage?.action(action, fires);
+      this.coverage?.action(action, fires, value);
       if (fires === false) continue;
       if (action.kind === "hook") {
         const hook = this.hook(action.hook);
@@ -184,7 +185,7 @@ export class DeviceModel {
     this.unknown[r.index]! &= ~((writable & lanes) | (written & (w1c | w1s)));
     for (const action of r.onWrite) {
       const fires = this.fires(action, written, 0n);
-      this.coverage?.action(action, fires);
+      this.coverage?.action(action, fires, written);
       if (fires === false) continue;
       if (action.kind === "hook") {
         const hook = this.hook(action.hook);

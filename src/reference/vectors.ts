@@ -134,7 +134,7 @@ export function buildVectors(device: Device, options: VectorOptions = {}): { vec
   writeScenarios(writer);
   writer.phase("coverage-directed");
   const unreached = reachTargets(writer);
-  return { vectors: writer.vectors, coverage: writer.coverage.report(unreached, maxSize) };
+  return { vectors: writer.vectors, coverage: writer.coverage.report(unreached) };
 }
 
 /** Decoded offsets no register covers, one per gap. */

@@ -1,6 +1,7 @@
 /** tests/<name>_coverage.md: what the vectors reach of the device's behaviour, target by target. */
 import type { Device } from "../../ir/types.js";
 import type { CoverageReport } from "../../reference/coverage.js";
+import { code, list } from "../docs/markdown.js";
 import { render } from "../render.js";
 
 export function coverageMarkdown(device: Device, vectors: number, report: CoverageReport): string {
@@ -16,6 +17,6 @@ export function coverageMarkdown(device: Device, vectors: number, report: Covera
     phases: report.phases.join(", "),
     targets: report.targets.filter((t) => t.reachedIn !== null),
     unreached: report.targets.filter((t) => t.reachedIn === null),
-    inert: report.inert,
+    unread: list(report.unread.map(code)),
   });
 }
