@@ -267,6 +267,35 @@ export default defineDevice({
         { irq: true },
         { read: "STATUS", expect: 0b01010 }, // DONE, PHASE
         { read: "STATUS", expect: 0b11000 }, // acknowledged: SEEN, PHASE
+        { write: "DOORBELL", value: 2 }, // again: the descriptor is no longer VALID
+        { read: "STATUS", expect: 0b10100 }, // SEEN, ERROR; PHASE flipped back
+      ],
+    },
+    {
+      name: "zero_length_fails",
+      description: "A valid descriptor of length 0 fails with its address",
+      steps: [
+        { write: "DESC_ADDR_0", value: 0x2000 },
+        { write: "DESC_CTRL_0", value: 0b01 },
+        { write: "CH_ENABLE", value: 1 },
+        { write: "CTRL", value: 1 },
+        { write: "DOORBELL", value: 0 },
+        { read: "STATUS", expect: 0b01100 }, // ERROR, PHASE
+        { write: "DOORBELL", value: 0 }, // fails again, with STATUS.ERROR still set
+        { read: "INT_STATUS", expect: 0b10 },
+        { read: "ERR_ADDR", expect: 0x2000 },
+        { read: "STATUS", expect: 0 }, // reading ERR_ADDR cleared ERROR; PHASE flipped back
+      ],
+    },
+    {
+      name: "reset_disables_channels",
+      description: "CTRL.RESET disables every channel, so a doorbell after it fails",
+      steps: [
+        { write: "CH_ENABLE", value: 0xff },
+        { write: "CTRL", value: 0x80000001 }, // RESET, and stay enabled
+        { read: "CH_ENABLE", expect: 0 },
+        { write: "DOORBELL", value: 1 },
+        { read: "STATUS", expect: 0b01100 },
       ],
     },
     {

@@ -211,16 +211,17 @@ export default defineDevice({
   scenarios: [
     {
       name: "loopback_overrun",
-      description: "In loopback a byte sent is received; a second one before the first is read overruns it",
+      description: "In loopback a byte sent is received; one sent before the last is read overruns it, and every hook sees the overrun",
       steps: [
         { write: "MCR", value: 0x10 }, // LOOP
         { write: "DATA", value: 0x41 },
         { read: "LSR", expect: 0x61 }, // DR, THRE, TEMT
-        { write: "DATA", value: 0x42 },
-        { read: "LSR", expect: 0x63 }, // and OE
-        { read: "LSR", expect: 0x61 }, // reading cleared OE
-        { read: "DATA", expect: 0x42 },
-        { read: "LSR", expect: 0x60 },
+        { write: "DATA", value: 0x42 }, // OE
+        { write: "DATA", value: 0x43 },
+        { read: "IIR", expect: 0x01 }, // no cause enabled
+        { read: "DATA", expect: 0x43 },
+        { read: "LSR", expect: 0x62 }, // OE still, DR taken
+        { read: "LSR", expect: 0x60 }, // reading cleared OE
       ],
     },
     {
@@ -238,11 +239,18 @@ export default defineDevice({
     },
     {
       name: "modem_loopback",
-      description: "In loopback MCR's outputs come back as MSR's inputs, the changes flagged until read",
+      description: "In loopback MCR's outputs come back as MSR's inputs, each change flagged until MSR is read and reported by IIR while EDSSI is set",
       steps: [
+        { write: "IER", value: 0x08 }, // EDSSI
+        { write: "MCR", value: 0x14 }, // LOOP, OUT1: RI only
+        { read: "IIR", expect: 0x00 }, // a modem status change
+        { write: "MCR", value: 0x10 }, // RI falls: TERI
+        { read: "IIR", expect: 0x00 },
+        { read: "MSR", expect: 0x0f }, // every delta, no input
+        { read: "MSR", expect: 0x00 },
+        { read: "IIR", expect: 0x01 }, // nothing pending
         { write: "MCR", value: 0x13 }, // LOOP, RTS, DTR
-        { read: "MSR", expect: 0x38 }, // CTS, DSR; DCD dropped (DDCD)
-        { read: "MSR", expect: 0x30 },
+        { read: "MSR", expect: 0x33 }, // CTS, DSR and their deltas
         { write: "MCR", value: 0x00 },
         { read: "MSR", expect: 0xb8 }, // a ready cable again; DCD came back
       ],

@@ -15,6 +15,7 @@
 import { bitMask } from "../ir/bits.js";
 import type { Action, Device, Field, Register } from "../ir/types.js";
 import { wholeRegisterAccess } from "../ir/access.js";
+import { arrayElements } from "../ir/arrays.js";
 import { hex } from "../compile/message-words.js";
 
 /** A guest access the coverage phase makes. */
@@ -79,7 +80,11 @@ function actionTargets(device: Device): CoverageTarget[] {
   });
 }
 
-/** The parts of a register a hook can tell apart: its fields that can change, or the whole register when it has none. */
+/**
+ * The parts of a register a hook can tell apart: its fields that can change, or the whole
+ * register when it has none. An array's elements share their parts: a hook reaches each the
+ * same way, by index, so seeing one element so is seeing the array so.
+ */
 export interface ReadPart {
   name: string;
   mask: bigint;
@@ -88,14 +93,16 @@ export interface ReadPart {
   classes: { name: string; value: bigint | null }[];
 }
 
-export function readParts(register: Register): ReadPart[] {
+export function readParts(device: Device, register: Register): ReadPart[] {
+  const elements = arrayElements(device, register);
+  const stem = register.arrayName === null ? register.name : `${register.arrayName}_0..${elements.length - 1}`;
   const fields: Pick<Field, "name" | "mask" | "lsb" | "access" | "values">[] = register.fields.length
     ? register.fields
     : [{ name: "", mask: register.masks.defined, lsb: 0, access: "rw", values: [] }];
   return fields
     .filter((f) => f.access !== "const")
     .map((f) => ({
-      name: f.name ? `${register.name}.${f.name}` : register.name,
+      name: f.name ? `${stem}.${f.name}` : stem,
       mask: f.mask,
       lsb: f.lsb,
       classes: f.values.length ? f.values.map((v) => ({ name: `= ${v.name}`, value: v.value })) : [{ name: "clear", value: 0n }, { name: "set", value: null }],
@@ -108,8 +115,8 @@ export function readClass(part: ReadPart, value: bigint): string | null {
   return part.classes.find((c) => c.value === v || (c.value === null && v !== 0n))?.name ?? null;
 }
 
-export function hookReadKey(hook: string, register: number, part: ReadPart, klass: string): string {
-  return `read:${hook}:${register}:${part.name}:${klass}`;
+export function hookReadKey(hook: string, part: ReadPart, klass: string): string {
+  return `read:${hook}:${part.name}:${klass}`;
 }
 
 /** A hook call as the model made it: where, with what value, and the registers its model read, in order. */
@@ -126,13 +133,13 @@ export interface HookCall {
  * (as far as the guest can), and the call is made with the same value (a write hook may read
  * registers the value chooses, such as a channel's).
  */
-export function hookReadTargets(register: Register, call: HookCall): CoverageTarget[] {
+export function hookReadTargets(parts: ReadPart[], register: Register, call: HookCall): CoverageTarget[] {
   const { hook, site } = call;
-  return readParts(register).flatMap((part) =>
+  return parts.flatMap((part) =>
     part.classes.map((klass) => {
       const value = klass.value === null ? part.mask : (klass.value << BigInt(part.lsb)) & part.mask;
       return {
-        key: hookReadKey(hook, register.index, part, klass.name),
+        key: hookReadKey(hook, part, klass.name),
         label: `hook ${hook} reads ${part.name} ${klass.name}`,
         reach: (state: ReachState): Access[] | string => {
           const setUp = hold(register, part.mask, value, state);

@@ -79,20 +79,20 @@ export class CoverageRecorder {
     const call = this.running;
     if (call === null) return;
     const hook = call.hook;
-    const key = `${hook}:${register}`;
+    const r = this.device.registers[register]!;
+    const key = `${hook}:${r.arrayName ?? r.name}`;
     let parts = this.reads.get(key);
     if (!parts) {
-      const r = this.device.registers[register]!;
-      parts = readParts(r);
+      parts = readParts(this.device, r);
       this.reads.set(key, parts);
-      this.readByHook.add(register);
-      this.add(hookReadTargets(r, { ...call, reads: [...call.reads] }));
+      this.add(hookReadTargets(parts, r, { ...call, reads: [...call.reads] }));
     }
+    this.readByHook.add(register);
     for (const part of parts) {
       const klass = readClass(part, value);
-      if (klass !== null) this.hit(hookReadKey(hook, register, part, klass));
+      if (klass !== null) this.hit(hookReadKey(hook, part, klass));
     }
-    call.reads.push({ register: this.device.registers[register]!, value });
+    call.reads.push({ register: r, value });
   }
 
   reached(target: CoverageTarget): boolean {
