@@ -119,11 +119,16 @@ export function hookReadKey(hook: string, part: ReadPart, klass: string): string
   return `read:${hook}:${part.name}:${klass}`;
 }
 
-/** A hook call as the model made it: where, with what value, and the registers its model read, in order. */
+/**
+ * A hook call as the model made it: where, for an access of which lanes with what value,
+ * what the register then held, and the registers its model read, in order.
+ */
 export interface HookCall {
   hook: string;
   site: CallSite;
   value: bigint;
+  lanes: bigint;
+  stored: bigint;
   reads: { register: Register; value: bigint }[];
 }
 
@@ -148,12 +153,16 @@ export function hookReadTargets(parts: ReadPart[], register: Register, call: Hoo
               ? `${setUp}; it was so at times, never when hook ${hook} ran: a scenario may reach it`
               : `${setUp}, and it never was so in any vector`;
           }
-          const trigger = site.direction === "write" ? whole(site.register, "write", call.value, state) : fire(site, state, true);
+          // The call's write, whole: its bytes, and the others as the register held them; and
+          // when the hook reads its own register, the value aimed at.
+          const again = (call.stored & ~call.lanes & quiet(site.register)) | call.value;
+          const written = site.register === register && (part.mask & register.masks.writable) === part.mask ? (again & ~part.mask) | value : again;
+          const trigger = site.direction === "write" ? whole(site.register, "write", written, state) : fire(site, state, true);
           if (typeof trigger === "string") return trigger;
           const before = call.reads.filter((read) => read.register !== register).flatMap((read) => restore(read.register, read.value, state));
           return [...before, ...setUp, ...trigger];
         },
-        missed: `hook ${hook} did not read it so after the accesses aimed at it: its other inputs decide whether it reads ${register.name}, so a scenario must reach it`,
+        missed: `hook ${hook} did not read it so after the accesses aimed at it: its other inputs, or the access that calls it, decide; a scenario may reach it, if anything can`,
       };
     }),
   );

@@ -66,12 +66,15 @@ export class CoverageRecorder {
     if (id !== undefined && this.reachedIn[id] === null) this.reachedIn[id] = this.phase;
   }
 
-  /** The model has decided whether an action runs (null: unknown bits decide); `value` is what was written or read. */
-  action(action: Action, fires: boolean | null, value: bigint): void {
+  /**
+   * The model has decided whether an action runs (null: unknown bits decide), for an access
+   * of the register's `lanes` that wrote or read `value`, leaving `stored` in it.
+   */
+  action(action: Action, fires: boolean | null, value: bigint, lanes: bigint, stored: bigint): void {
     const entry = this.sites.get(action)!;
     const id = fires === true ? entry.fired : fires === false ? entry.skipped : undefined;
     if (id !== undefined && this.reachedIn[id] === null) this.reachedIn[id] = this.phase;
-    this.running = fires === true && action.kind === "hook" ? { hook: action.hook, site: entry.site, value, reads: [] } : null;
+    this.running = fires === true && action.kind === "hook" ? { hook: action.hook, site: entry.site, value, lanes, stored, reads: [] } : null;
   }
 
   /** The hook model now running has read a register, holding `value`. */

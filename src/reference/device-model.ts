@@ -149,7 +149,7 @@ export class DeviceModel {
     this.coverage?.observed(r.index, value);
     for (const action of r.onRead) {
       const fires = this.fires(action, value & lanes, unknown & lanes);
-      this.coverage?.action(action, fires, value);
+      this.coverage?.action(action, fires, value, lanes, this.regs[r.index]!);
       if (fires === false) continue;
       if (action.kind === "hook") {
         const hook = this.hook(action.hook);
@@ -185,7 +185,7 @@ export class DeviceModel {
     this.unknown[r.index]! &= ~((writable & lanes) | (written & (w1c | w1s)));
     for (const action of r.onWrite) {
       const fires = this.fires(action, written, 0n);
-      this.coverage?.action(action, fires, written);
+      this.coverage?.action(action, fires, written, lanes, this.regs[r.index]!);
       if (fires === false) continue;
       if (action.kind === "hook") {
         const hook = this.hook(action.hook);
