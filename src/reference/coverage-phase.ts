@@ -5,12 +5,13 @@
  * hook model reading a register for the first time) get their turn too. What still is not
  * reached is reported with the reason.
  */
+import type { Miss } from "./coverage-targets.js";
 import type { VectorWriter } from "./vector-writer.js";
 
 /** Runs the phase; returns why each target it could not reach stays unreached, by key. */
-export function reachTargets(writer: VectorWriter): Map<string, string> {
+export function reachTargets(writer: VectorWriter): Map<string, Miss> {
   const { coverage, model, device } = writer;
-  const why = new Map<string, string>();
+  const why = new Map<string, Miss>();
   const resetValues = device.registers.map((r) => r.reset);
   let fresh = false;
   for (let i = 0; i < coverage.targets.length; i++) {
@@ -18,7 +19,7 @@ export function reachTargets(writer: VectorWriter): Map<string, string> {
     if (coverage.reached(target)) continue;
     // From reset, so the first attempt does not depend on where the phases before ended.
     const accesses = target.reach(coverage.state(fresh ? model.regs : resetValues));
-    if (typeof accesses === "string") {
+    if (!Array.isArray(accesses)) {
       why.set(target.key, accesses);
       continue;
     }

@@ -37,15 +37,26 @@ export interface ReachState {
   everRead(register: number, mask: bigint, value: bigint | null): boolean;
 }
 
+/**
+ * Why a target stays unreached, and how sure that is: `unreachable`, nothing can reach it
+ * (an action before the hook decides the value); `unseen`, only the device can give the
+ * value and no vector ever saw it (a sequence no vector makes might); `missed`, the accesses
+ * aimed at it did not reach it (a scenario may).
+ */
+export interface Miss {
+  why: string;
+  kind: "missed" | "unseen" | "unreachable";
+}
+
 export interface CoverageTarget {
   /** Unique within the device; what the model passes to `hit`. */
   key: string;
   /** What reaching it means, for the report. */
   label: string;
   /** The accesses that reach it from `state`, or why no guest access can. */
-  reach(state: ReachState): Access[] | string;
+  reach(state: ReachState): Access[] | Miss;
   /** Why it stays unreached when those accesses did not reach it. */
-  missed: string;
+  missed: Miss;
 }
 
 type TargetSource = (device: Device) => CoverageTarget[];
@@ -73,7 +84,7 @@ function actionTargets(device: Device): CoverageTarget[] {
     const { register, direction, index, action } = site;
     const what = action.kind === "hook" ? `hook ${action.hook}` : `${action.kind} ${action.target.label}`;
     const name = `${register.name} ${direction === "read" ? "onRead" : "onWrite"}[${index}] (${what}${action.when ? ` when ${action.when.label}` : ""})`;
-    const missed = "the accesses aimed at it did not reach it: a hook changed what they set up";
+    const missed: Miss = { why: "the accesses aimed at it did not reach it: a hook changed what they set up", kind: "missed" };
     const fired: CoverageTarget = { key: actionKey(site, true), label: `${name} runs`, reach: (state) => fire(site, state, true), missed };
     if (!action.when) return [fired];
     return [fired, { key: actionKey(site, false), label: `${name} is skipped`, reach: (state) => fire(site, state, false), missed }];
@@ -138,7 +149,7 @@ export interface HookCall {
  * (as far as the guest can), and the call is made with the same value (a write hook may read
  * registers the value chooses, such as a channel's).
  */
-export function hookReadTargets(parts: ReadPart[], register: Register, call: HookCall): CoverageTarget[] {
+export function hookReadTargets(parts: ReadPart[], register: Register, call: HookCall, sites: readonly CallSite[]): CoverageTarget[] {
   const { hook, site } = call;
   return parts.flatMap((part) =>
     part.classes.map((klass) => {
@@ -146,23 +157,28 @@ export function hookReadTargets(parts: ReadPart[], register: Register, call: Hoo
       return {
         key: hookReadKey(hook, part, klass.name),
         label: `hook ${hook} reads ${part.name} ${klass.name}`,
-        reach: (state: ReachState): Access[] | string => {
+        reach: (state: ReachState): Access[] | Miss => {
+          const forced = forcedBefore(sites, register, part.mask, value);
+          if (forced) return { why: `${forced} before hook ${hook} runs`, kind: "unreachable" };
           const setUp = hold(register, part.mask, value, state);
           if (typeof setUp === "string") {
             return state.everRead(register.index, part.mask, klass.value === null ? null : value)
-              ? `${setUp}; it was so at times, never when hook ${hook} ran: a scenario may reach it`
-              : `${setUp}, and it never was so in any vector`;
+              ? { why: `${setUp}; it was so at times, never when hook ${hook} ran: a scenario may reach it`, kind: "missed" }
+              : { why: `${setUp}, and it never was so in any vector`, kind: "unseen" };
           }
           // The call's write, whole: its bytes, and the others as the register held them; and
           // when the hook reads its own register, the value aimed at.
           const again = (call.stored & ~call.lanes & quiet(site.register)) | call.value;
           const written = site.register === register && (part.mask & register.masks.writable) === part.mask ? (again & ~part.mask) | value : again;
           const trigger = site.direction === "write" ? whole(site.register, "write", written, state) : fire(site, state, true);
-          if (typeof trigger === "string") return trigger;
+          if (!Array.isArray(trigger)) return trigger;
           const before = call.reads.filter((read) => read.register !== register).flatMap((read) => restore(read.register, read.value, state));
           return [...before, ...setUp, ...trigger];
         },
-        missed: `hook ${hook} did not read it so after the accesses aimed at it: its other inputs, or the access that calls it, decide; a scenario may reach it, if anything can`,
+        missed: {
+          why: `hook ${hook} did not read it so after the accesses aimed at it: its other inputs, or the access that calls it, decide; a scenario may reach it, if anything can`,
+          kind: "missed",
+        },
       };
     }),
   );
@@ -175,8 +191,29 @@ export function unreadValues(device: Device, read: (register: number) => boolean
   );
 }
 
+/**
+ * What an action run before the hook at every site that calls it makes of the bits of
+ * `mask`, when that is never `value` (as `DOORBELL onWrite[0] sets STATUS.BUSY`); else null.
+ */
+function forcedBefore(sites: readonly CallSite[], register: Register, mask: bigint, value: bigint): string | null {
+  const forcing = sites.map((site) => {
+    const actions = site.direction === "read" ? site.register.onRead : site.register.onWrite;
+    // Set and clear only: what a toggle leaves depends on the bits before it.
+    return actions
+      .slice(0, site.index)
+      .filter(
+        (a): a is Extract<Action, { target: unknown }> =>
+          (a.kind === "set" || a.kind === "clear") && !a.when && a.target.register === register.index && (a.target.mask & mask) === mask,
+      )
+      .at(-1);
+  });
+  if (!sites.length || forcing.some((a) => !a || (a.kind === "set" ? mask : 0n) === value)) return null;
+  const site = sites[0]!;
+  return `${site.register.name} ${site.direction === "read" ? "onRead" : "onWrite"} ${forcing[0]!.kind}s ${forcing[0]!.target.label}`;
+}
+
 /** The accesses that run `site`'s action (`fired`) or skip it for its `when` field being clear. */
-function fire(site: CallSite, state: ReachState, fired: boolean): Access[] | string {
+function fire(site: CallSite, state: ReachState, fired: boolean): Access[] | Miss {
   const { register, direction, action } = site;
   const when = action.when;
   if (direction === "write") {
@@ -185,7 +222,10 @@ function fire(site: CallSite, state: ReachState, fired: boolean): Access[] | str
   }
   if (!when) return whole(register, "read", 0n, state);
   const setUp = hold(register, when.mask, fired ? when.mask : 0n, state);
-  return typeof setUp === "string" ? setUp : [...setUp, ...whole(register, "read", 0n, state)];
+  if (typeof setUp !== "string") return [...setUp, ...whole(register, "read", 0n, state)];
+  return state.everRead(register.index, when.mask, fired ? null : 0n)
+    ? { why: `${setUp}; it was so at times, never when ${register.name} was read: a scenario may reach it`, kind: "missed" }
+    : { why: `${setUp}, and it never was so in any vector`, kind: "unseen" };
 }
 
 /** The accesses that make the bits of `mask` hold `value`, or why the guest cannot. */

@@ -17,6 +17,7 @@ import {
   type CallSite,
   type CoverageTarget,
   type HookCall,
+  type Miss,
   type ReachState,
   type ReadPart,
 } from "./coverage-targets.js";
@@ -25,7 +26,7 @@ export interface CoverageReport {
   /** The phases in the order they ran. */
   phases: string[];
   /** Every target in the order found, with the phase that first reached it, or why none did. */
-  targets: { label: string; reachedIn: string | null; why: string | null }[];
+  targets: { label: string; reachedIn: string | null; why: Miss | null }[];
   /** Named values of fields no hook model reads: no target, as they select nothing the model sees. */
   unread: string[];
 }
@@ -37,6 +38,7 @@ export class CoverageRecorder {
   private readonly ids = new Map<string, number>();
   private readonly reachedIn: (string | null)[] = [];
   private readonly sites = new Map<Action, { site: CallSite; fired: number | undefined; skipped: number | undefined }>();
+  private readonly sitesOfHook = new Map<string, CallSite[]>();
   /** Per hook and register, the parts of the register it has been seen reading. */
   private readonly reads = new Map<string, ReadPart[]>();
   private readonly readByHook = new Set<number>();
@@ -51,6 +53,7 @@ export class CoverageRecorder {
     this.seenClear = device.registers.map(() => 0n);
     for (const site of callSites(device)) {
       this.sites.set(site.action, { site, fired: this.ids.get(actionKey(site, true)), skipped: this.ids.get(actionKey(site, false)) });
+      if (site.action.kind === "hook") this.sitesOfHook.set(site.action.hook, [...(this.sitesOfHook.get(site.action.hook) ?? []), site]);
     }
   }
 
@@ -88,7 +91,7 @@ export class CoverageRecorder {
     if (!parts) {
       parts = readParts(this.device, r);
       this.reads.set(key, parts);
-      this.add(hookReadTargets(parts, r, { ...call, reads: [...call.reads] }));
+      this.add(hookReadTargets(parts, r, { ...call, reads: [...call.reads] }, this.sitesOfHook.get(hook)!));
     }
     this.readByHook.add(register);
     for (const part of parts) {
@@ -103,7 +106,7 @@ export class CoverageRecorder {
   }
 
   /** `why`: the coverage phase's reason for each target it could not reach, by key. */
-  report(why: ReadonlyMap<string, string>): CoverageReport {
+  report(why: ReadonlyMap<string, Miss>): CoverageReport {
     return {
       phases: this.phases,
       targets: this.targets.map((t, id) => {

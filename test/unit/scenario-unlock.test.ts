@@ -92,7 +92,7 @@ test("without a scenario, the vectors never open the lock: a wrong open path pas
   expect(open).toEqual({
     label: "hook store reads STATE.OPEN set",
     reachedIn: null,
-    why: "STATE.OPEN is ro: only the device can make it 0x1, and it never was so in any vector",
+    why: { why: "STATE.OPEN is ro: only the device can make it 0x1, and it never was so in any vector", kind: "unseen" },
   });
 }, 60_000);
 
