@@ -1,8 +1,8 @@
 /**
  * Which coverage targets (coverage-targets.ts) the vectors reach, and in which phase first.
- * The reference model reports what it does through `action`, `consulted` and `hit`; each is
- * a few map lookups and an array store, little beside the model's bigint work, and a model
- * with no recorder pays one null check.
+ * The reference model reports what it does through `action`, `consulted`, `observed` and
+ * `hit`; each is a few map lookups and stores, little beside the model's bigint work, and a
+ * model with no recorder pays one null check (its arguments are not even evaluated).
  */
 import type { Action, Device } from "../ir/types.js";
 import {
