@@ -56,7 +56,8 @@ function lowerSteps(
   }
   return spec.steps.map((step, j): ScenarioStep => {
     const stepPath = [...path, j];
-    const fields = (step ?? {}) as unknown as Record<string, unknown>;
+    // The type check stops anything but an object here, unless the file casts it past it.
+    const fields = (typeof step === "object" && step !== null ? step : {}) as unknown as Record<string, unknown>;
     const kinds = STEP_KINDS.filter((k) => k in fields);
     if (kinds.length !== 1) {
       const got = kinds.length ? `, got ${listed(kinds)}` : "";
