@@ -33,7 +33,8 @@ export default defineDevice({
     capability: { number: 1003 },
   },
   policy: { narrower: "error", wider: "ignore", unaligned: "ignore" },
-  interrupt: { status: "INT_STATUS", enable: "INT_ENABLE" },
+  // CTRL.IE masks the line as a whole: causes still latch in INT_STATUS while it is clear.
+  interrupt: { status: "INT_STATUS", enable: "INT_ENABLE", gate: "CTRL.IE" },
   registers: [
     {
       name: "ID",
@@ -54,10 +55,20 @@ export default defineDevice({
         { name: "ENABLE", bits: 0, access: "rw", description: "Accept doorbells" },
         { name: "CLEAR_ERR", bits: 1, access: "wo", description: "Write 1 to clear STATUS.ERROR" },
         { name: "FLIP", bits: 2, access: "wo", description: "Write 1 to flip STATUS.PHASE" },
+        { name: "IE", bits: 3, access: "rw", description: "Master interrupt enable" },
+        {
+          name: "BURST",
+          bits: [5, 4],
+          access: "rw",
+          description: "Burst size; the reserved encoding 3 is refused",
+          values: { B16: 0, B32: 1, B64: 2 },
+          onlyValues: true,
+        },
         { name: "RESET", bits: 31, access: "wo", description: "Write 1 to reset the engine" },
       ],
       onWrite: [
         { clear: "STATUS.ERROR", when: "CLEAR_ERR" },
+        { increment: "STATS.CLEARS", saturate: true, when: "CLEAR_ERR" },
         { toggle: "STATUS.PHASE", when: "FLIP" },
         { hook: "soft_reset", when: "RESET" },
       ],
@@ -151,14 +162,25 @@ export default defineDevice({
       onRead: [{ hook: "lfsr" }],
     },
     {
+      name: "STATS",
+      offset: 0x38,
+      access: "ro",
+      description: "Event counters, cleared by reset only",
+      fields: [
+        { name: "RINGS", bits: [15, 0], description: "Doorbells rung, wrapping around" },
+        { name: "CLEARS", bits: [19, 16], description: "Errors cleared with CTRL.CLEAR_ERR, up to 15" },
+      ],
+    },
+    {
       name: "DESC_ADDR",
       offset: 0x100,
       count: 8,
       stride: 16,
       width: 64,
       access: "rw",
-      description: "Descriptor guest-physical address",
+      description: "Descriptor guest-physical address; locked while the descriptor is valid",
       policy: { narrower: "combine" },
+      writeLock: "DESC_CTRL.VALID",
     },
     {
       name: "DESC_LEN",
@@ -166,9 +188,12 @@ export default defineDevice({
       count: 8,
       stride: 16,
       access: "rw",
-      description: "Descriptor length in bytes",
+      description: "Descriptor length in bytes; locked while the descriptor is valid",
       // Length and flags may be written with one 8-byte store.
       policy: { wider: "split" },
+      writeLock: "DESC_CTRL.VALID",
+      // A new length is a new transfer: the last one's completion no longer applies.
+      onWrite: [{ clear: "DESC_CTRL.DONE" }],
     },
     {
       name: "DESC_CTRL",
@@ -181,6 +206,8 @@ export default defineDevice({
         { name: "IRQ", bits: 1, access: "rw", description: "Raise INT_STATUS.DONE when it completes" },
         { name: "DONE", bits: 31, access: "w1c", description: "It completed; write 1 to clear" },
       ],
+      // Arming a descriptor enables its channel.
+      onWrite: [{ set: "CH_ENABLE[n]", when: "VALID" }],
     },
     {
       name: "DOORBELL",
@@ -189,7 +216,12 @@ export default defineDevice({
       description: "Write a channel number to run its descriptor",
       policy: { wider: "error" },
       fields: [{ name: "CHANNEL", bits: [2, 0] }],
-      onWrite: [{ set: "STATUS.BUSY" }, { toggle: "STATUS.PHASE" }, { hook: "doorbell" }],
+      onWrite: [
+        { set: "STATUS.BUSY" },
+        { toggle: "STATUS.PHASE" },
+        { increment: "STATS.RINGS" },
+        { hook: "doorbell" },
+      ],
     },
     {
       name: "STATUS",
@@ -260,7 +292,7 @@ export default defineDevice({
         { write: "DESC_LEN_2", value: 64 },
         { write: "DESC_CTRL_2", value: 0b11 }, // VALID, IRQ
         { write: "CH_ENABLE", value: 1 << 2 },
-        { write: "CTRL", value: 1 },
+        { write: "CTRL", value: 0b1001 }, // ENABLE, IE
         { write: "INT_ENABLE", value: 0b01 },
         { write: "DOORBELL", value: 2 },
         { read: "DESC_CTRL_2", expect: 0x80000002 }, // DONE, VALID dropped

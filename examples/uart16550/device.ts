@@ -8,8 +8,8 @@ import { defineDevice } from "devgen";
  * modem inputs are those of a ready cable (CTS, DSR and DCD asserted).
  *
  * Eight one-byte registers decoded on addr & 0x7, so the 16-byte BAR holds them twice.
- * The divisor latch is not emulated: LCR.DLAB is stored, and while it is set a byte
- * written to DATA is latched but not looped back.
+ * While LCR.DLAB is set, offsets 0 and 1 are the divisor latch (DLL, DLM) instead of DATA
+ * and IER: the latch is stored, and there is no baud rate to apply it to.
  */
 export default defineDevice({
   name: "uart16550",
@@ -37,6 +37,7 @@ export default defineDevice({
       description: "THR on write, RBR on read: one latch for the byte sent and received",
       // A wide access at the data port would move several bytes through the latch at once.
       policy: { wider: "error" },
+      bank: { select: "LCR.DLAB", value: 0 },
       onRead: [{ hook: "receive" }],
       onWrite: [{ hook: "transmit" }],
     },
@@ -47,12 +48,29 @@ export default defineDevice({
       access: "rw",
       description: "Interrupt enable",
       policy: { unaligned: "error" },
+      bank: { select: "LCR.DLAB", value: 0 },
       fields: [
         { name: "ERBFI", bits: 0, description: "Received data available" },
         { name: "ETBEI", bits: 1, description: "Transmitter holding register empty" },
         { name: "ELSI", bits: 2, description: "Receiver line status" },
         { name: "EDSSI", bits: 3, description: "Modem status" },
       ],
+    },
+    {
+      name: "DLL",
+      offset: 0,
+      width: 8,
+      access: "rw",
+      description: "Divisor latch, low byte",
+      bank: { select: "LCR.DLAB", value: 1 },
+    },
+    {
+      name: "DLM",
+      offset: 1,
+      width: 8,
+      access: "rw",
+      description: "Divisor latch, high byte",
+      bank: { select: "LCR.DLAB", value: 1 },
     },
     {
       name: "IIR",
@@ -90,7 +108,7 @@ export default defineDevice({
         { name: "EPS", bits: 4, description: "Even parity" },
         { name: "SP", bits: 5, description: "Stick parity" },
         { name: "BC", bits: 6, description: "Break control: the break is seen as LSR.BI" },
-        { name: "DLAB", bits: 7, description: "Divisor latch access (stored only)" },
+        { name: "DLAB", bits: 7, description: "Divisor latch access: DLL and DLM replace DATA and IER" },
       ],
       onWrite: [{ set: "LSR.BI", when: "BC" }],
     },
@@ -158,7 +176,6 @@ export default defineDevice({
     transmit: {
       description: "Send the byte written to DATA; in loopback it is received at once",
       model(dev) {
-        if (dev.get("LCR") & 0x80n) return;
         if (!(dev.get("MCR") & 0x10n)) return;
         let lsr = dev.get("LSR");
         if (lsr & 0x01n) lsr |= 0x02n;
@@ -225,16 +242,20 @@ export default defineDevice({
       ],
     },
     {
-      name: "dlab_holds_data",
-      description: "While LCR.DLAB is set a byte written to DATA is latched, not looped back",
+      name: "divisor_latch",
+      description: "LCR.DLAB puts the divisor latch where DATA and IER are; the latch keeps its value while they are back",
       steps: [
-        { write: "MCR", value: 0x10 },
+        { write: "MCR", value: 0x10 }, // LOOP
         { write: "LCR", value: 0x83 }, // DLAB, 8 bits
-        { write: "DATA", value: 0x55 },
-        { read: "LSR", expect: 0x60 },
+        { write: "DLL", value: 0x0c }, // 9600 baud from 1.8432 MHz
+        { write: "DLM", value: 0x00 },
+        { read: "LSR", expect: 0x60 }, // nothing was sent
         { write: "LCR", value: 0x03 },
         { write: "DATA", value: 0x56 },
         { read: "LSR", expect: 0x61 },
+        { read: "DATA", expect: 0x56 },
+        { write: "LCR", value: 0x83 },
+        { read: "DLL", expect: 0x0c },
       ],
     },
     {
@@ -257,10 +278,14 @@ export default defineDevice({
     },
     {
       name: "break_sets_bi",
-      description: "Break control raises LSR.BI, which reading LSR clears",
+      description: "Break control raises LSR.BI, which a byte sent meanwhile sees and reading LSR clears",
       steps: [
-        { write: "LCR", value: 0x40 },
-        { read: "LSR", expect: 0x70 },
+        { write: "MCR", value: 0x10 }, // LOOP
+        { write: "LCR", value: 0x40 }, // BC
+        { write: "DATA", value: 0x21 },
+        { read: "LSR", expect: 0x71 }, // BI, DR, THRE, TEMT
+        { read: "LSR", expect: 0x61 },
+        { read: "DATA", expect: 0x21 },
         { read: "LSR", expect: 0x60 },
       ],
     },

@@ -30,8 +30,12 @@ export function checkLayout(device: Device, origins: Origins, report: Reporter):
       const where = window === device.bar.size ? `the ${hex(window)}-byte BAR` : `the ${hex(window)}-byte decode window (bar.decodeMask ${hex(device.bar.decodeMask)})`;
       problems.push({ register: r, rule: "inside", path: at, message: `register ${r.name} at ${hex(r.offset)} lies outside ${where}`, hint: "move it down or enlarge the BAR" });
     }
-    if (reach && r.offset < reach.offset + reach.bytes) {
-      problems.push({ register: r, rule: "overlap", path: at, message: `register ${r.name} at ${hex(r.offset)} overlaps ${reach.name} (${hex(reach.offset)}..${hex(reach.offset + reach.bytes - 1)})`, hint: `move it to ${hex(freeOffset(device.registers, r, reach.offset + reach.bytes))} or later` });
+    // Banks of one offset share it by design; lower-relations.ts checks they agree.
+    const banked = reach !== null && r.bank !== null && reach.bank !== null && r.offset === reach.offset;
+    if (reach && !banked && r.offset < reach.offset + reach.bytes) {
+      const move = `move it to ${hex(freeOffset(device.registers, r, reach.offset + reach.bytes))} or later`;
+      const hint = r.bank || reach.bank ? `${move}, or give both a bank of the same field` : move;
+      problems.push({ register: r, rule: "overlap", path: at, message: `register ${r.name} at ${hex(r.offset)} overlaps ${reach.name} (${hex(reach.offset)}..${hex(reach.offset + reach.bytes - 1)})`, hint });
     }
     // Every access to a register wider than the bus is narrower than it: only "combine" lets one through.
     if (r.bytes > widestAccess && r.policy.narrower !== "combine") {

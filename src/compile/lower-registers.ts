@@ -1,14 +1,14 @@
 /** Registers, their fields and their side effects, from spec to IR: widths, masks, resets, actions. */
 import type { AccessKind, Action as ActionSpec, DeviceSpec, FieldSpec, RegisterSpec } from "../dsl/types.js";
 import type { Action, BitMasks, BitTarget, Field, Policy, Register } from "../ir/types.js";
-import { bitMask } from "../ir/bits.js";
+import { bitMask, lowestBit } from "../ir/bits.js";
 import type { SpecPath } from "../util/diagnostics.js";
 import { UPPER_IDENTIFIER, type Lowering } from "./lowering.js";
 import { describe, hex, listed } from "./message-words.js";
 
 const ACCESS_KINDS: readonly AccessKind[] = ["ro", "rw", "wo", "w1c", "w1s", "rc", "const"];
 const WIDTHS = [8, 16, 32, 64] as const;
-const ACTION_KINDS = ["set", "clear", "toggle", "hook"] as const;
+const ACTION_KINDS = ["set", "clear", "toggle", "increment", "decrement", "hook"] as const;
 
 export function lowerRegister(l: Lowering, spec: RegisterSpec, path: SpecPath, devicePolicy: Policy, out: Register[]): void {
   const report = l.report;
@@ -84,6 +84,8 @@ export function lowerRegister(l: Lowering, spec: RegisterSpec, path: SpecPath, d
       fields: k === 0 ? fields : fields.map((f) => ({ ...f })),
       masks,
       policy,
+      bank: null,
+      writeGates: [],
       onRead: [],
       onWrite: [],
     };
@@ -135,6 +137,14 @@ function lowerField(l: Lowering, spec: FieldSpec, path: SpecPath, width: number,
     }
     return n === null ? [] : [{ name: valueName, value: n }];
   });
+  const onlyValues = spec.onlyValues === true;
+  if (spec.onlyValues !== undefined && typeof spec.onlyValues !== "boolean") {
+    report.error([...path, "onlyValues"], `onlyValues must be true or false, got ${describe(spec.onlyValues)}`);
+  } else if (onlyValues && values.length === 0) {
+    report.error([...path, "onlyValues"], `field ${name} has onlyValues but no values`, "list its values: { IDLE: 0, BUSY: 1 }");
+  } else if (onlyValues && !values.some((v) => v.value === reset)) {
+    report.error([...path, "onlyValues"], `field ${name} resets to ${hex(reset)}, which is not one of its values`, "add the reset value to values, or reset the field to one of them");
+  }
   return {
     name,
     lsb,
@@ -145,6 +155,7 @@ function lowerField(l: Lowering, spec: FieldSpec, path: SpecPath, width: number,
     reset,
     description: typeof spec.description === "string" ? spec.description : "",
     values,
+    onlyValues,
   };
 }
 
@@ -205,14 +216,14 @@ export function lowerActions(
     const kinds = ACTION_KINDS.filter((k) => k in spec);
     const kind = kinds[0];
     if (kind === undefined) {
-      report.error(actionPath, "an action must be one of { set }, { clear }, { toggle } or { hook }", 'write e.g. { set: "STATUS.BUSY" }');
+      report.error(actionPath, `an action must be one of ${ACTION_LIST}`, 'write e.g. { set: "STATUS.BUSY" }');
       return [];
     }
     const hook = "hook" in spec ? spec.hook : "";
     // Counted before any error below, so a broken action does not also leave its hook unused.
     if (hook) hookUses.set(hook, new Set(hookUses.get(hook)).add(direction));
     if (kinds.length > 1) {
-      report.error(actionPath, `an action must be exactly one of { set }, { clear }, { toggle } or { hook }, got ${listed(kinds)}`, "split it into two actions");
+      report.error(actionPath, `an action must be exactly one of ${ACTION_LIST}, got ${listed(kinds)}`, "split it into two actions");
       return [];
     }
     if (kind === "hook") {
@@ -222,21 +233,57 @@ export function lowerActions(
       }
       return [{ kind: "hook", hook, when }];
     }
-    const target = resolveTarget(l, (spec as Record<string, unknown>)[kind], [...actionPath, kind], byName);
-    return target ? [{ kind, target, when }] : [];
+    const target = resolveTarget(l, (spec as Record<string, unknown>)[kind], [...actionPath, kind], register, byName);
+    if (!target) return [];
+    if (kind !== "increment" && kind !== "decrement") return [{ kind, target, when }];
+    const saturate = (spec as { saturate?: unknown }).saturate;
+    if (saturate !== undefined && typeof saturate !== "boolean") {
+      report.error([...actionPath, "saturate"], `saturate must be true or false, got ${describe(saturate)}`);
+    }
+    if (!isContiguous(target.mask)) {
+      const fields = byName.get(target.label)?.fields.map((f) => f.name) ?? [];
+      report.error([...actionPath, kind], `${kind} counts in one field, and "${target.label}" holds several (${fields.join(", ")})`, `name one, e.g. "${target.label}.${fields[0] ?? "FIELD"}"`);
+      return [];
+    }
+    return [{ kind, target, saturate: saturate === true, when }];
   });
 }
 
-function resolveTarget(l: Lowering, value: unknown, path: SpecPath, byName: Map<string, Register>): BitTarget | null {
+const ACTION_LIST = `${ACTION_KINDS.slice(0, -1).map((k) => `{ ${k} }`).join(", ")} or { hook }`;
+
+function isContiguous(mask: bigint): boolean {
+  const shifted = mask >> BigInt(lowestBit(mask));
+  return (shifted & (shifted + 1n)) === 0n;
+}
+
+/**
+ * A register named from `accessed`'s spec. In an array's element, another array's name (or
+ * its own) means that array's element of the same number: `DESC_CTRL` from `DESC_LEN_3` is
+ * `DESC_CTRL_3`.
+ */
+export function resolveRegister(name: string, accessed: Register, byName: Map<string, Register>): Register | undefined {
+  const named = byName.get(name);
+  if (named || accessed.arrayIndex === null) return named;
+  const element = byName.get(`${name}_${accessed.arrayIndex}`);
+  return element?.arrayName === name ? element : undefined;
+}
+
+/**
+ * An action's target, seen from `accessed`: in an array's actions the array's own name is
+ * the element accessed, and a `[n]` suffix picks bit n of the target for element n.
+ */
+function resolveTarget(l: Lowering, value: unknown, path: SpecPath, accessed: Register, byName: Map<string, Register>): BitTarget | null {
   const report = l.report;
   if (typeof value !== "string") {
     report.error(path, `action target ${describe(value)} must be "REGISTER" or "REGISTER.FIELD"`);
     return null;
   }
-  const [registerName, fieldName, extra] = value.split(".");
-  const register = byName.get(registerName ?? "");
+  const perElement = /^(.*)\[n\]$/.exec(value);
+  const named = perElement ? perElement[1]! : value;
+  const [registerName, fieldName, extra] = named.split(".");
+  const register = resolveRegister(registerName ?? "", accessed, byName);
   if (!register || extra !== undefined) {
-    report.error(path, `action target "${value}" names no register`, "write \"REGISTER\" or \"REGISTER.FIELD\" with an existing register (arrays: NAME_<index>)");
+    report.error(path, `action target "${value}" names no register`, "write \"REGISTER\" or \"REGISTER.FIELD\" with an existing register (arrays: NAME_<index>, or the array name alone for the element accessed)");
     return null;
   }
   let mask = register.masks.defined;
@@ -247,6 +294,20 @@ function resolveTarget(l: Lowering, value: unknown, path: SpecPath, byName: Map<
       return null;
     }
     mask = field.mask;
+  }
+  if (perElement) {
+    if (accessed.arrayIndex === null) {
+      report.error(path, `action target "${value}" picks bit n for element n, but ${accessed.name} is not an array`, `name the bit's field, or drop "[n]"`);
+      return null;
+    }
+    // Checked for the last element, so the first element's lowering (the one reported) sees it.
+    const elements = [...byName.values()].filter((r) => r.arrayName === accessed.arrayName).length;
+    if (((mask >> BigInt(lowestBit(mask))) & bitMask(elements)) !== bitMask(elements)) {
+      report.error(path, `action target "${value}" needs a bit for each of the ${elements} elements of ${accessed.arrayName}`, `give it at least ${elements} bits, one per element`);
+      return null;
+    }
+    const bit = lowestBit(mask) + accessed.arrayIndex;
+    mask = 1n << BigInt(bit);
   }
   if (mask & register.masks.constant) {
     report.error(path, `action target "${value}" is const`, "const bits never change; target a ro or rw field");

@@ -11,6 +11,7 @@ import { Reporter } from "../util/diagnostics.js";
 import { lowerKvm } from "./lower-kvm.js";
 import { experimentalRange, formatPciId, takenBy } from "./pci-ids.js";
 import { lowerActions, lowerRegister } from "./lower-registers.js";
+import { lowerInterruptGate, lowerRelations } from "./lower-relations.js";
 import { lowerScenarios } from "./lower-scenarios.js";
 import { LOWER_IDENTIFIER, Lowering, type Origins } from "./lowering.js";
 import { isReservedDeviceName } from "./reserved-names.js";
@@ -97,6 +98,8 @@ export function lower(spec: DeviceSpec, source: string, report: Reporter): Lower
     }
   }
 
+  lowerRelations(l, registers, specRegisters, byName);
+
   const hookSpecs = spec.hooks ?? {};
   const hookUses = new Map<string, Set<"read" | "write">>();
   // An array's elements share one spec: its actions' problems are the first element's to report, once.
@@ -150,7 +153,8 @@ export function lower(spec: DeviceSpec, source: string, report: Reporter): Lower
     if (status && status.masks.readable === 0n) {
       report.error(["interrupt", "status"], `interrupt status register ${status.name} is write-only: the guest cannot read which cause is pending`, 'make its cause bits readable, e.g. access: "w1c"');
     }
-    if (status && enable) interrupt = { status: status.index, enable: enable.index };
+    const gate = lowerInterruptGate(l, spec.interrupt, byName);
+    if (status && enable) interrupt = { status: status.index, enable: enable.index, gate };
   }
 
   return {

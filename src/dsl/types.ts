@@ -66,6 +66,23 @@ export interface FieldSpec {
   description?: string;
   /** Named values, e.g. `{ IDLE: 0, BUSY: 1 }`. */
   values?: EnumValues;
+  /**
+   * `true`: the field only ever holds one of its `values`. A write of any other value
+   * leaves the field as it was (the register's other fields are written as usual), as
+   * hardware does for a mode field whose encodings are partly reserved.
+   */
+  onlyValues?: boolean;
+  /**
+   * A field (`"REG.FIELD"`) that must be non-zero for writes to change this field, as
+   * OpenTitan's `regwen` or SystemRDL's `swwe`: while it is zero, writes leave this field
+   * as it was. Actions and hooks still change it.
+   */
+  writeEnable?: string;
+  /**
+   * A field (`"REG.FIELD"`) that locks this field while it is non-zero (SystemRDL's
+   * `swwel`): writes leave the field as it was until the lock field is zero again.
+   */
+  writeLock?: string;
 }
 
 /**
@@ -76,9 +93,18 @@ export type Action =
   | { set: string; when?: string }
   | { clear: string; when?: string }
   | { toggle: string; when?: string }
+  | { increment: string; saturate?: boolean; when?: string }
+  | { decrement: string; saturate?: boolean; when?: string }
   | { hook: string; when?: string };
 // `when` names a field of the accessed register: the action runs only if the value the
 // guest wrote has that field non-zero (for reads: the value read).
+//
+// In an array's actions, a target naming the array itself (`"CTRL.START"` in CTRL's own
+// actions) is the element accessed; `"REG[n]"` or `"REG.FIELD[n]"` is bit n of that register
+// or field, n being the element accessed. `"CTRL_0.START"` always means element 0.
+//
+// `increment` and `decrement` count in the target field (a register: all its bits): by one
+// per access, wrapping around unless `saturate` holds the count at its maximum or at zero.
 
 export interface RegisterSpec {
   /** C identifier, upper case by convention (e.g. `"CTRL"`). Arrays append `_<index>`. */
@@ -99,11 +125,41 @@ export interface RegisterSpec {
   stride?: number;
   /** Access-size policy for this register; defaults come from the device's `access`. */
   policy?: AccessPolicy;
+  /**
+   * Decoded only while a field selects it: `{ select: "LCR.DLAB", value: 1 }`. Registers of
+   * one selector field may share offsets (the 16550's divisor latch behind DATA and IER);
+   * each then needs a `bank`, of the same width and offset, and where the field's value
+   * selects none of them the bytes decode to nothing.
+   */
+  bank?: BankSpec;
+  /** Like a field's `writeEnable`, for every field of the register (or all its bits). */
+  writeEnable?: string;
+  /** Like a field's `writeLock`, for every field of the register (or all its bits). */
+  writeLock?: string;
   onRead?: Action[];
   onWrite?: Action[];
 }
 
+export interface BankSpec {
+  /** The selecting field, `"REG.FIELD"`. */
+  select: string;
+  /** The field's value that selects this register. */
+  value: Int;
+}
+
+/** Which access ran the hook. */
+export interface HookAccess {
+  /** The register accessed (`"DATA_3"`). */
+  register: string;
+  /** Its element number when it belongs to an array, else null. */
+  element: number | null;
+  /** The bits of the register the access covered (all of them for a full-width access). */
+  lanes: bigint;
+}
+
 export interface HookContext {
+  /** The access that ran the hook. */
+  readonly access: HookAccess;
   /** Current value of a register, by name (`"DATA_3"`). */
   get(register: string): bigint;
   /** Store a register's value as the hook's C code would (`s->regs[...] = value`). */
@@ -184,6 +240,11 @@ export interface InterruptSpec {
   status: string;
   /** Register enabling each cause; the line is asserted while `status & enable` is non-zero. */
   enable: string;
+  /**
+   * A field (`"CTRL.IE"`) that gates the whole line: asserted only while it is non-zero
+   * and `status & enable` is. The causes are still latched while it is zero.
+   */
+  gate?: string;
 }
 
 export interface DeviceSpec {

@@ -74,7 +74,11 @@ function foldLine(line: string, maxColumns: number, indentUnit: string): string 
   const tail = line.slice(close);
   const args = splitArguments(line.slice(open + 1, close));
   if (args.length < 2 && !STRING_ONLY.test(args[0] ?? "")) return line;
-  const align = " ".repeat(columns(head) - columns(indent));
+  // Kernel style reaches the parenthesis with tabs, then spaces; QEMU's with spaces.
+  const continuation =
+    indentUnit === "\t"
+      ? "\t".repeat(Math.floor(columns(head) / 8)) + " ".repeat(columns(head) % 8)
+      : indent + " ".repeat(columns(head) - columns(indent));
   const lines: string[] = [];
   let current = head + args[0];
   for (let i = 1; i < args.length; i++) {
@@ -83,7 +87,7 @@ function foldLine(line: string, maxColumns: number, indentUnit: string): string 
       current = `${current}, ${args[i]}`;
     } else {
       lines.push(`${current},`);
-      current = `${indent}${align}${args[i]}`;
+      current = `${continuation}${args[i]}`;
     }
   }
   lines.push(current + tail);
@@ -95,9 +99,9 @@ function foldLine(line: string, maxColumns: number, indentUnit: string): string 
   return [head, ...args.map((arg, i) => `${deeper}${arg}${i === args.length - 1 ? tail : ","}`)].join("\n");
 }
 
+/** `indentUnit` "\t" folds in kernel style, spaces in QEMU's. */
 export function wrapCalls(c: string, maxColumns: number, indentUnit: string): string {
-  return c
-    .split("\n")
-    .map((line) => foldLine(line, maxColumns, indentUnit))
-    .join("\n");
+  // Only lines that may be too wide, found in one pass: a 10,000-register core is long.
+  const mayOverflow = new RegExp(`^.{${Math.floor(maxColumns / 8)},}$`, "gm");
+  return c.replace(mayOverflow, (line) => foldLine(line, maxColumns, indentUnit));
 }

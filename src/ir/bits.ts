@@ -10,3 +10,10 @@ export function bitMask(width: number): bigint {
 export function isPowerOfTwo(n: number): boolean {
   return Number.isInteger(n) && n > 0 && (n & (n - 1)) === 0;
 }
+
+/** The position of a non-zero mask's lowest set bit. */
+export function lowestBit(mask: bigint): number {
+  let bit = 0;
+  while (!((mask >> BigInt(bit)) & 1n)) bit++;
+  return bit;
+}

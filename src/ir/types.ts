@@ -46,9 +46,11 @@ export interface Field {
   reset: bigint;
   description: string;
   values: EnumValue[];
+  /** Writes of a value not in `values` leave the field as it was. */
+  onlyValues: boolean;
 }
 
-export type ActionKind = "set" | "clear" | "toggle" | "hook";
+export type ActionKind = "set" | "clear" | "toggle" | "increment" | "decrement" | "hook";
 
 export interface BitTarget {
   register: number;
@@ -60,7 +62,24 @@ export interface BitTarget {
 
 export type Action =
   | { kind: "set" | "clear" | "toggle"; target: BitTarget; when: BitTarget | null }
+  | { kind: "increment" | "decrement"; target: BitTarget; saturate: boolean; when: BitTarget | null }
   | { kind: "hook"; hook: string; when: BitTarget | null };
+
+/** Bits a write changes only while another field allows it (`regwen`, `swwe`/`swwel`). */
+export interface WriteGate {
+  /** The gated bits of the register. */
+  mask: bigint;
+  /** The field deciding. */
+  by: BitTarget;
+  /** Writable while `by` is non-zero ("set", a write enable) or zero ("clear", a lock). */
+  writableWhile: "set" | "clear";
+}
+
+/** The register is decoded only while `select` (a field) holds `value`. */
+export interface Bank {
+  select: BitTarget;
+  value: bigint;
+}
 
 export interface Register {
   /** Index in `Device.registers` and in the C core's state array. */
@@ -78,6 +97,8 @@ export interface Register {
   fields: Field[];
   masks: BitMasks;
   policy: Policy;
+  bank: Bank | null;
+  writeGates: WriteGate[];
   onRead: Action[];
   onWrite: Action[];
 }
@@ -154,7 +175,8 @@ export interface Device {
   /** Sizes the bus can issue: 1, 2, 4 for port I/O; 1, 2, 4, 8 for MMIO. */
   busSizes: number[];
   registers: Register[];
-  interrupt: { status: number; enable: number } | null;
+  /** The line: `status & enable`, and `gate` non-zero when there is one. */
+  interrupt: { status: number; enable: number; gate: BitTarget | null } | null;
   hooks: Hook[];
   /** In the order written; each step at the same index as in the device file. */
   scenarios: Scenario[];

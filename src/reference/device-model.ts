@@ -5,8 +5,9 @@
  * It also tracks which bits it cannot predict (set by a C hook that has no TypeScript
  * model), so vectors compare only what the model knows.
  */
-import { bitMask } from "../ir/bits.js";
-import type { Action, Device, Register } from "../ir/types.js";
+import type { HookAccess } from "../dsl/types.js";
+import { bitMask, lowestBit } from "../ir/bits.js";
+import type { Action, BitTarget, Device, Register } from "../ir/types.js";
 import type { CoverageRecorder } from "./coverage.js";
 import { registerAt } from "./decode.js";
 
@@ -44,6 +45,8 @@ export class DeviceModel {
   readonly regs: bigint[];
   readonly unknown: bigint[];
   private readonly byName: Map<string, number>;
+  /** Set while planning an access whose bank bits the model does not know. */
+  private uncertain = false;
   /** Told what behaviour each access reaches, when vectors are being made (coverage.ts). */
   coverage: CoverageRecorder | null = null;
 
@@ -61,6 +64,12 @@ export class DeviceModel {
   }
 
   read(offset: number, size: number): ReadResult {
+    this.uncertain = false;
+    const result = this.readPlanned(offset, size);
+    return this.uncertain ? { ...result, unknown: bitMask(size * 8) } : result;
+  }
+
+  private readPlanned(offset: number, size: number): ReadResult {
     const plan = this.plan(offset, size);
     if (plan === null) return { claimed: false, value: 0n, unknown: 0n };
     if (plan.decision === "ignore") return { claimed: true, value: 0n, unknown: 0n };
@@ -85,6 +94,14 @@ export class DeviceModel {
 
   /** Returns whether the device claimed the access. */
   write(offset: number, size: number, value: bigint): boolean {
+    this.uncertain = false;
+    const claimed = this.writePlanned(offset, size, value);
+    // Which bank took the write is unknown: any of them may hold anything now.
+    if (this.uncertain) this.forget(this.device.registers.filter((r) => r.bank !== null).map((r) => r.index));
+    return claimed;
+  }
+
+  private writePlanned(offset: number, size: number, value: bigint): boolean {
     const plan = this.plan(offset, size);
     if (plan === null) return false;
     if (plan.decision !== "lanes") return true;
@@ -113,9 +130,30 @@ export class DeviceModel {
     const enable = this.regs[irq.enable]!;
     const unknownStatus = this.unknown[irq.status]!;
     const unknownEnable = this.unknown[irq.enable]!;
-    if (status & enable & ~unknownStatus & ~unknownEnable & defined) return true;
+    const gate = irq.gate ? this.fieldState(irq.gate) : true;
+    if (gate === false) return false;
+    if (gate === true && status & enable & ~unknownStatus & ~unknownEnable & defined) return true;
     if ((status | unknownStatus) & (enable | unknownEnable) & defined) return null;
     return false;
+  }
+
+  /** Whether a field is non-zero: null when bits the model does not know decide it. */
+  private fieldState(field: BitTarget): boolean | null {
+    if (this.regs[field.register]! & field.mask & ~this.unknown[field.register]!) return true;
+    return this.unknown[field.register]! & field.mask ? null : false;
+  }
+
+  /**
+   * The register decoding `decoded` now: of banks sharing it, the one its selecting field
+   * picks (or none). `uncertain` is set when bits the model does not know pick it.
+   */
+  private decode(decoded: number): Register | null {
+    const found = registerAt(this.device, decoded);
+    if (found === null || found.bank === null) return found;
+    const { select } = found.bank;
+    if (this.unknown[select.register]! & select.mask) this.uncertain = true;
+    const value = (this.regs[select.register]! & select.mask) >> BigInt(lowestBit(select.mask));
+    return bankOf(this.device.registers, found, value);
   }
 
   private plan(offset: number, size: number): Plan | null {
@@ -123,7 +161,7 @@ export class DeviceModel {
     if (!Number.isInteger(offset) || offset < 0 || offset + size > bar.size) return null;
     if (!busSizes.includes(size)) return { decision: "error" };
     const start = offset & bar.decodeMask;
-    const first = registerAt(this.device, start);
+    const first = this.decode(start);
     const decision = first === null ? "lanes" : policyFor(first, offset, size);
     if (decision !== "lanes") return { decision };
     // Within one register and not wrapping around the decode window: no lane list to build.
@@ -133,7 +171,7 @@ export class DeviceModel {
     const groups = new Map<Register, Lane[]>();
     for (let byte = 0; byte < size; byte++) {
       const decoded = (offset + byte) & bar.decodeMask;
-      const register = registerAt(this.device, decoded);
+      const register = this.decode(decoded);
       if (!register) continue;
       const lanes = groups.get(register) ?? [];
       lanes.push({ byte, registerByte: decoded - register.offset });
@@ -154,7 +192,7 @@ export class DeviceModel {
       if (action.kind === "hook") {
         const hook = this.hook(action.hook);
         if (fires === true && hook.model) {
-          const context = this.context(unknown !== 0n);
+          const context = this.context(unknown !== 0n, accessOf(r, lanes));
           const result = hook.model(context, value);
           if (typeof result === "bigint") value = result & widthMask;
           if (context.tainted) unknown = widthMask;
@@ -176,20 +214,36 @@ export class DeviceModel {
 
   private writeRegister(r: Register, lanes: bigint, value: bigint): void {
     const written = value & lanes;
-    const { writable, w1c, w1s } = r.masks;
-    let stored = this.regs[r.index]!;
-    stored = (stored & ~(writable & lanes)) | (written & writable);
+    const { locked, undecided } = this.lockedBits(r);
+    const writable = r.masks.writable & ~locked;
+    const w1c = r.masks.w1c & ~locked;
+    const w1s = r.masks.w1s & ~locked;
+    const before = this.regs[r.index]!;
+    let stored = (before & ~(writable & lanes)) | (written & writable);
     stored &= ~(written & w1c);
     stored |= written & w1s;
+    let unknownAfter = this.unknown[r.index]! & ~((writable & lanes) | (written & (w1c | w1s)));
+    for (const field of r.fields) {
+      if (!field.onlyValues || !(field.mask & writable & lanes)) continue;
+      const value = (stored & field.mask) >> BigInt(field.lsb);
+      if (this.unknown[r.index]! & field.mask & ~(writable & lanes)) {
+        unknownAfter |= field.mask;
+      } else if (!field.values.some((v) => v.value === value)) {
+        stored = (stored & ~field.mask) | (before & field.mask);
+        unknownAfter |= this.unknown[r.index]! & field.mask;
+      }
+    }
+    // A gate the model cannot decide leaves the bits a write would change unknown.
+    unknownAfter |= undecided & ((r.masks.writable & lanes) | (written & (r.masks.w1c | r.masks.w1s)));
     this.regs[r.index] = stored;
-    this.unknown[r.index]! &= ~((writable & lanes) | (written & (w1c | w1s)));
+    this.unknown[r.index] = unknownAfter;
     for (const action of r.onWrite) {
       const fires = this.fires(action, written, 0n);
       this.coverage?.action(action, fires, written, lanes, this.regs[r.index]!);
       if (fires === false) continue;
       if (action.kind === "hook") {
         const hook = this.hook(action.hook);
-        if (fires === true && hook.model) hook.model(this.context(false), written);
+        if (fires === true && hook.model) hook.model(this.context(false, accessOf(r, lanes)), written);
         else this.forget(hook.touches);
       } else {
         this.act(action, fires);
@@ -204,15 +258,50 @@ export class DeviceModel {
     return unknown & action.when.mask ? null : false;
   }
 
-  private act(action: Extract<Action, { kind: "set" | "clear" | "toggle" }>, fires: boolean | null): void {
+  /** Bits of `r` a write may not change now, and those whose gate the model cannot decide. */
+  private lockedBits(r: Register): { locked: bigint; undecided: bigint } {
+    let locked = 0n;
+    let undecided = 0n;
+    for (const gate of r.writeGates) {
+      const set = this.fieldState(gate.by);
+      if (set === null) {
+        locked |= gate.mask;
+        undecided |= gate.mask;
+      } else if (set !== (gate.writableWhile === "set")) {
+        locked |= gate.mask;
+      }
+    }
+    return { locked, undecided };
+  }
+
+  private act(action: Extract<Action, { target: BitTarget }>, fires: boolean | null): void {
     const { register, mask } = action.target;
-    if (fires === null) {
+    const counts = action.kind === "increment" || action.kind === "decrement";
+    if (fires === null || (counts && this.unknown[register]! & mask)) {
       this.unknown[register]! |= mask;
       return;
     }
-    if (action.kind === "set") this.regs[register]! |= mask;
-    else if (action.kind === "clear") this.regs[register]! &= ~mask;
-    else this.regs[register]! ^= mask;
+    const stored = this.regs[register]!;
+    const shift = BigInt(lowestBit(mask));
+    const count = (stored & mask) >> shift;
+    const top = mask >> shift;
+    switch (action.kind) {
+      case "set":
+        this.regs[register] = stored | mask;
+        break;
+      case "clear":
+        this.regs[register] = stored & ~mask;
+        break;
+      case "toggle":
+        this.regs[register] = stored ^ mask;
+        break;
+      case "increment":
+        if (!(action.saturate && count === top)) this.regs[register] = (stored & ~mask) | (((count + 1n) & top) << shift);
+        break;
+      case "decrement":
+        if (!(action.saturate && count === 0n)) this.regs[register] = (stored & ~mask) | (((count - 1n) & top) << shift);
+        break;
+    }
     if (action.kind !== "toggle") this.unknown[register]! &= ~mask;
   }
 
@@ -231,7 +320,7 @@ export class DeviceModel {
    * handed an unknown value) produces unknown results: everything it stores afterwards,
    * and a read hook's return value, is marked unknown.
    */
-  private context(inputUnknown: boolean) {
+  private context(inputUnknown: boolean, access: HookAccess) {
     const lookup = (name: string): number => {
       const index = this.byName.get(name);
       if (index === undefined) throw new Error(`no register is named "${name}"`);
@@ -239,6 +328,7 @@ export class DeviceModel {
     };
     const context = {
       tainted: inputUnknown,
+      access,
       get: (name: string) => {
         const index = lookup(name);
         if (this.unknown[index]) context.tainted = true;
@@ -264,6 +354,20 @@ export function policyFor(r: Register, offset: number, size: number): Decision {
   else if (size > r.bytes) policy = r.policy.wider;
   else return "lanes";
   return policy === "ignore" || policy === "error" ? policy : "lanes";
+}
+
+function accessOf(r: Register, lanes: bigint): HookAccess {
+  return { register: r.name, element: r.arrayIndex, lanes };
+}
+
+/** Of the banks sharing `found`'s offset (neighbours in offset order), the one `value` selects. */
+function bankOf(registers: readonly Register[], found: Register, value: bigint): Register | null {
+  let first = found.index;
+  while (first > 0 && registers[first - 1]!.offset === found.offset) first--;
+  for (let i = first; i < registers.length && registers[i]!.offset === found.offset; i++) {
+    if (registers[i]!.bank?.value === value) return registers[i]!;
+  }
+  return null;
 }
 
 function laneMask(lanes: Lane[]): bigint {

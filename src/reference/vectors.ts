@@ -9,7 +9,8 @@
  * accesses aimed at what the others left unreached (coverage-phase.ts). Interrupt checks
  * follow every write that changes the line, and every few writes besides.
  */
-import type { Device } from "../ir/types.js";
+import { lowestBit } from "../ir/bits.js";
+import type { Device, Register } from "../ir/types.js";
 import { registerAt } from "./decode.js";
 import type { CoverageReport } from "./coverage.js";
 import { reachTargets } from "./coverage-phase.js";
@@ -34,10 +35,20 @@ export function generateVectors(device: Device, options: VectorOptions = {}): Ve
 /** The vectors, and what they reach of the device's behaviour (coverage.ts). */
 export function buildVectors(device: Device, options: VectorOptions = {}): { vectors: Vector[]; coverage: CoverageReport } {
   const writer = new VectorWriter(device);
-  const { read, write, reset, checkIrq } = writer;
+  const { read, write, reset, checkIrq, model } = writer;
   const maxSize = device.busSizes[device.busSizes.length - 1]!;
   const readWhole = (offset: number, bytes: number): void => {
     for (let at = offset; at < offset + bytes; at += Math.min(bytes, maxSize)) read(at, Math.min(bytes, maxSize));
+  };
+
+  /** Makes `r` the register its offset decodes to, if it is one of several banks there. */
+  const selectBank = (r: Register): void => {
+    if (!r.bank) return;
+    const { select, value } = r.bank;
+    const selecting = device.registers[select.register]!;
+    if (selecting.bank || selecting.bytes > maxSize) return;
+    const kept = model.regs[selecting.index]! & selecting.masks.writable & ~select.mask;
+    write(selecting.offset, selecting.bytes, kept | (value << BigInt(lowestBit(select.mask))));
   };
 
   writer.phase("reset values");
@@ -50,6 +61,7 @@ export function buildVectors(device: Device, options: VectorOptions = {}): { vec
   const full = device.registers.length <= FULL_MATRIX_REGISTERS;
   const patterns = full ? PATTERNS : [PATTERNS[3]!];
   for (const r of device.registers) {
+    selectBank(r);
     const own = Math.min(r.bytes, maxSize);
     const sizes = full
       ? device.busSizes

@@ -31,7 +31,8 @@ const cases = fs
   .readdirSync(ROOT, { withFileTypes: true })
   .filter((entry) => entry.isDirectory())
   .map((entry) => entry.name)
-  .sort();
+  // By number: case 100 comes after 99, not after 10.
+  .sort((a, b) => parseInt(a, 10) - parseInt(b, 10));
 const caseDir = (name: string): string => path.join(ROOT, name);
 const expectedText = (name: string): string => fs.readFileSync(path.join(caseDir(name), "expected.txt"), "utf8");
 const withoutCaseDirs = (text: string, names: readonly string[]): string =>

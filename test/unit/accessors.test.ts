@@ -58,7 +58,7 @@ test("a setter keeps the register to its width; a getter returns the register's 
     g,
     `int main(void)
 {
-	struct xche_core s = { { 0 } };
+	struct xche_core s = { 0 };
 	u32 wide = 0x12345;
 
 	xche_set_key(&s, wide);
@@ -82,7 +82,7 @@ test("an element number past its array reaches element 0, never the registers af
 	struct {
 		struct dma_engine_core core;
 		u64 guard[64];
-	} s = { { { 0 } }, { 0 } };
+	} s = { 0 };
 	unsigned int n, i;
 	u64 sum = 0;
 
@@ -124,7 +124,7 @@ void foo_hook_kick(struct foo_core *s, u64 value)
     g,
     `int main(void)
 {
-	struct foo_core s = { { 0 } };
+	struct foo_core s = { 0 };
 
 	foo_set_lone(&s, 0x1234);
 	foo_hook_kick(&s, 0);

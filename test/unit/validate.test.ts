@@ -537,7 +537,7 @@ describe("actions, hooks and the interrupt", () => {
         want: [
           {
             message: 'action target "STATUS.BUSY" names no register',
-            hint: 'write "REGISTER" or "REGISTER.FIELD" with an existing register (arrays: NAME_<index>)',
+            hint: 'write "REGISTER" or "REGISTER.FIELD" with an existing register (arrays: NAME_<index>, or the array name alone for the element accessed)',
           },
         ],
       },
@@ -574,7 +574,7 @@ describe("actions, hooks and the interrupt", () => {
       "action that is none of set, clear, toggle, hook",
       {
         given: { registers: `[{ name: "CTRL", offset: 0x0, onWrite: [/*@*/{ poke: "CTRL" } as any] }]` },
-        want: [{ message: "an action must be one of { set }, { clear }, { toggle } or { hook }" }],
+        want: [{ message: "an action must be one of { set }, { clear }, { toggle }, { increment }, { decrement } or { hook }" }],
       },
     ],
     [

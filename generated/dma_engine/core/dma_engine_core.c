@@ -16,6 +16,7 @@ enum dma_engine_access {
 
 struct dma_engine_reg_desc {
 	u32 offset;
+	u16 element;	/* its element number in an array, else 0 */
 	u8 size;
 	u8 narrower;
 	u8 wider;
@@ -55,9 +56,9 @@ static const struct dma_engine_reg_desc dma_engine_regs[DMA_ENGINE_NR_REGS] = {
 		.wider = DMA_ENGINE_ACCESS_IGNORE,
 		.unaligned = DMA_ENGINE_ACCESS_IGNORE,
 		.reset = 0x0ULL,
-		.readable = 0x1ULL,
+		.readable = 0x39ULL,
 		.constant = 0x0ULL,
-		.writable = 0x80000007ULL,
+		.writable = 0x8000003fULL,
 		.w1c = 0x0ULL,
 		.w1s = 0x0ULL,
 		.read_clear = 0x0ULL,
@@ -224,6 +225,22 @@ static const struct dma_engine_reg_desc dma_engine_regs[DMA_ENGINE_NR_REGS] = {
 		.holds = 0xffffffffULL,
 		.fixed = 0x0ULL,
 	},
+	[DMA_ENGINE_REG_STATS] = {
+		.offset = DMA_ENGINE_STATS,
+		.size = 4,
+		.narrower = DMA_ENGINE_ACCESS_ERROR,
+		.wider = DMA_ENGINE_ACCESS_IGNORE,
+		.unaligned = DMA_ENGINE_ACCESS_IGNORE,
+		.reset = 0x0ULL,
+		.readable = 0xfffffULL,
+		.constant = 0x0ULL,
+		.writable = 0x0ULL,
+		.w1c = 0x0ULL,
+		.w1s = 0x0ULL,
+		.read_clear = 0x0ULL,
+		.holds = 0xffffffffULL,
+		.fixed = 0x0ULL,
+	},
 	[DMA_ENGINE_REG_DESC_ADDR_0] = {
 		.offset = DMA_ENGINE_DESC_ADDR(0),
 		.size = 8,
@@ -274,6 +291,7 @@ static const struct dma_engine_reg_desc dma_engine_regs[DMA_ENGINE_NR_REGS] = {
 	},
 	[DMA_ENGINE_REG_DESC_ADDR_1] = {
 		.offset = DMA_ENGINE_DESC_ADDR(1),
+		.element = 1,
 		.size = 8,
 		.narrower = DMA_ENGINE_ACCESS_LANES,
 		.wider = DMA_ENGINE_ACCESS_IGNORE,
@@ -290,6 +308,7 @@ static const struct dma_engine_reg_desc dma_engine_regs[DMA_ENGINE_NR_REGS] = {
 	},
 	[DMA_ENGINE_REG_DESC_LEN_1] = {
 		.offset = DMA_ENGINE_DESC_LEN(1),
+		.element = 1,
 		.size = 4,
 		.narrower = DMA_ENGINE_ACCESS_ERROR,
 		.wider = DMA_ENGINE_ACCESS_LANES,
@@ -306,6 +325,7 @@ static const struct dma_engine_reg_desc dma_engine_regs[DMA_ENGINE_NR_REGS] = {
 	},
 	[DMA_ENGINE_REG_DESC_CTRL_1] = {
 		.offset = DMA_ENGINE_DESC_CTRL(1),
+		.element = 1,
 		.size = 4,
 		.narrower = DMA_ENGINE_ACCESS_ERROR,
 		.wider = DMA_ENGINE_ACCESS_IGNORE,
@@ -322,6 +342,7 @@ static const struct dma_engine_reg_desc dma_engine_regs[DMA_ENGINE_NR_REGS] = {
 	},
 	[DMA_ENGINE_REG_DESC_ADDR_2] = {
 		.offset = DMA_ENGINE_DESC_ADDR(2),
+		.element = 2,
 		.size = 8,
 		.narrower = DMA_ENGINE_ACCESS_LANES,
 		.wider = DMA_ENGINE_ACCESS_IGNORE,
@@ -338,6 +359,7 @@ static const struct dma_engine_reg_desc dma_engine_regs[DMA_ENGINE_NR_REGS] = {
 	},
 	[DMA_ENGINE_REG_DESC_LEN_2] = {
 		.offset = DMA_ENGINE_DESC_LEN(2),
+		.element = 2,
 		.size = 4,
 		.narrower = DMA_ENGINE_ACCESS_ERROR,
 		.wider = DMA_ENGINE_ACCESS_LANES,
@@ -354,6 +376,7 @@ static const struct dma_engine_reg_desc dma_engine_regs[DMA_ENGINE_NR_REGS] = {
 	},
 	[DMA_ENGINE_REG_DESC_CTRL_2] = {
 		.offset = DMA_ENGINE_DESC_CTRL(2),
+		.element = 2,
 		.size = 4,
 		.narrower = DMA_ENGINE_ACCESS_ERROR,
 		.wider = DMA_ENGINE_ACCESS_IGNORE,
@@ -370,6 +393,7 @@ static const struct dma_engine_reg_desc dma_engine_regs[DMA_ENGINE_NR_REGS] = {
 	},
 	[DMA_ENGINE_REG_DESC_ADDR_3] = {
 		.offset = DMA_ENGINE_DESC_ADDR(3),
+		.element = 3,
 		.size = 8,
 		.narrower = DMA_ENGINE_ACCESS_LANES,
 		.wider = DMA_ENGINE_ACCESS_IGNORE,
@@ -386,6 +410,7 @@ static const struct dma_engine_reg_desc dma_engine_regs[DMA_ENGINE_NR_REGS] = {
 	},
 	[DMA_ENGINE_REG_DESC_LEN_3] = {
 		.offset = DMA_ENGINE_DESC_LEN(3),
+		.element = 3,
 		.size = 4,
 		.narrower = DMA_ENGINE_ACCESS_ERROR,
 		.wider = DMA_ENGINE_ACCESS_LANES,
@@ -402,6 +427,7 @@ static const struct dma_engine_reg_desc dma_engine_regs[DMA_ENGINE_NR_REGS] = {
 	},
 	[DMA_ENGINE_REG_DESC_CTRL_3] = {
 		.offset = DMA_ENGINE_DESC_CTRL(3),
+		.element = 3,
 		.size = 4,
 		.narrower = DMA_ENGINE_ACCESS_ERROR,
 		.wider = DMA_ENGINE_ACCESS_IGNORE,
@@ -418,6 +444,7 @@ static const struct dma_engine_reg_desc dma_engine_regs[DMA_ENGINE_NR_REGS] = {
 	},
 	[DMA_ENGINE_REG_DESC_ADDR_4] = {
 		.offset = DMA_ENGINE_DESC_ADDR(4),
+		.element = 4,
 		.size = 8,
 		.narrower = DMA_ENGINE_ACCESS_LANES,
 		.wider = DMA_ENGINE_ACCESS_IGNORE,
@@ -434,6 +461,7 @@ static const struct dma_engine_reg_desc dma_engine_regs[DMA_ENGINE_NR_REGS] = {
 	},
 	[DMA_ENGINE_REG_DESC_LEN_4] = {
 		.offset = DMA_ENGINE_DESC_LEN(4),
+		.element = 4,
 		.size = 4,
 		.narrower = DMA_ENGINE_ACCESS_ERROR,
 		.wider = DMA_ENGINE_ACCESS_LANES,
@@ -450,6 +478,7 @@ static const struct dma_engine_reg_desc dma_engine_regs[DMA_ENGINE_NR_REGS] = {
 	},
 	[DMA_ENGINE_REG_DESC_CTRL_4] = {
 		.offset = DMA_ENGINE_DESC_CTRL(4),
+		.element = 4,
 		.size = 4,
 		.narrower = DMA_ENGINE_ACCESS_ERROR,
 		.wider = DMA_ENGINE_ACCESS_IGNORE,
@@ -466,6 +495,7 @@ static const struct dma_engine_reg_desc dma_engine_regs[DMA_ENGINE_NR_REGS] = {
 	},
 	[DMA_ENGINE_REG_DESC_ADDR_5] = {
 		.offset = DMA_ENGINE_DESC_ADDR(5),
+		.element = 5,
 		.size = 8,
 		.narrower = DMA_ENGINE_ACCESS_LANES,
 		.wider = DMA_ENGINE_ACCESS_IGNORE,
@@ -482,6 +512,7 @@ static const struct dma_engine_reg_desc dma_engine_regs[DMA_ENGINE_NR_REGS] = {
 	},
 	[DMA_ENGINE_REG_DESC_LEN_5] = {
 		.offset = DMA_ENGINE_DESC_LEN(5),
+		.element = 5,
 		.size = 4,
 		.narrower = DMA_ENGINE_ACCESS_ERROR,
 		.wider = DMA_ENGINE_ACCESS_LANES,
@@ -498,6 +529,7 @@ static const struct dma_engine_reg_desc dma_engine_regs[DMA_ENGINE_NR_REGS] = {
 	},
 	[DMA_ENGINE_REG_DESC_CTRL_5] = {
 		.offset = DMA_ENGINE_DESC_CTRL(5),
+		.element = 5,
 		.size = 4,
 		.narrower = DMA_ENGINE_ACCESS_ERROR,
 		.wider = DMA_ENGINE_ACCESS_IGNORE,
@@ -514,6 +546,7 @@ static const struct dma_engine_reg_desc dma_engine_regs[DMA_ENGINE_NR_REGS] = {
 	},
 	[DMA_ENGINE_REG_DESC_ADDR_6] = {
 		.offset = DMA_ENGINE_DESC_ADDR(6),
+		.element = 6,
 		.size = 8,
 		.narrower = DMA_ENGINE_ACCESS_LANES,
 		.wider = DMA_ENGINE_ACCESS_IGNORE,
@@ -530,6 +563,7 @@ static const struct dma_engine_reg_desc dma_engine_regs[DMA_ENGINE_NR_REGS] = {
 	},
 	[DMA_ENGINE_REG_DESC_LEN_6] = {
 		.offset = DMA_ENGINE_DESC_LEN(6),
+		.element = 6,
 		.size = 4,
 		.narrower = DMA_ENGINE_ACCESS_ERROR,
 		.wider = DMA_ENGINE_ACCESS_LANES,
@@ -546,6 +580,7 @@ static const struct dma_engine_reg_desc dma_engine_regs[DMA_ENGINE_NR_REGS] = {
 	},
 	[DMA_ENGINE_REG_DESC_CTRL_6] = {
 		.offset = DMA_ENGINE_DESC_CTRL(6),
+		.element = 6,
 		.size = 4,
 		.narrower = DMA_ENGINE_ACCESS_ERROR,
 		.wider = DMA_ENGINE_ACCESS_IGNORE,
@@ -562,6 +597,7 @@ static const struct dma_engine_reg_desc dma_engine_regs[DMA_ENGINE_NR_REGS] = {
 	},
 	[DMA_ENGINE_REG_DESC_ADDR_7] = {
 		.offset = DMA_ENGINE_DESC_ADDR(7),
+		.element = 7,
 		.size = 8,
 		.narrower = DMA_ENGINE_ACCESS_LANES,
 		.wider = DMA_ENGINE_ACCESS_IGNORE,
@@ -578,6 +614,7 @@ static const struct dma_engine_reg_desc dma_engine_regs[DMA_ENGINE_NR_REGS] = {
 	},
 	[DMA_ENGINE_REG_DESC_LEN_7] = {
 		.offset = DMA_ENGINE_DESC_LEN(7),
+		.element = 7,
 		.size = 4,
 		.narrower = DMA_ENGINE_ACCESS_ERROR,
 		.wider = DMA_ENGINE_ACCESS_LANES,
@@ -594,6 +631,7 @@ static const struct dma_engine_reg_desc dma_engine_regs[DMA_ENGINE_NR_REGS] = {
 	},
 	[DMA_ENGINE_REG_DESC_CTRL_7] = {
 		.offset = DMA_ENGINE_DESC_CTRL(7),
+		.element = 7,
 		.size = 4,
 		.narrower = DMA_ENGINE_ACCESS_ERROR,
 		.wider = DMA_ENGINE_ACCESS_IGNORE,
@@ -688,14 +726,21 @@ static int dma_engine_find_reg(u32 addr)
 	return -1;
 }
 
-static enum dma_engine_access dma_engine_classify(u64 offset, unsigned int size)
+/* The register decoding byte @addr in the device's present state, or -1. */
+static int dma_engine_decode(const struct dma_engine_core *s, u32 addr)
+{
+	return dma_engine_find_reg(addr);
+}
+
+static enum dma_engine_access dma_engine_classify(const struct dma_engine_core *s,
+						  u64 offset, unsigned int size)
 {
 	const struct dma_engine_reg_desc *d;
 	int reg;
 
 	if (size > 8 || (size & (size - 1)) || !size)
 		return DMA_ENGINE_ACCESS_ERROR;
-	reg = dma_engine_find_reg(offset & DMA_ENGINE_DECODE_MASK);
+	reg = dma_engine_decode(s, offset & DMA_ENGINE_DECODE_MASK);
 	if (reg < 0)
 		return DMA_ENGINE_ACCESS_LANES;
 	d = &dma_engine_regs[reg];
@@ -708,14 +753,15 @@ static enum dma_engine_access dma_engine_classify(u64 offset, unsigned int size)
 	return DMA_ENGINE_ACCESS_LANES;
 }
 
-static void dma_engine_map_lanes(u64 offset, unsigned int size,
+static void dma_engine_map_lanes(const struct dma_engine_core *s, u64 offset,
+				 unsigned int size,
 				 struct dma_engine_lane *lanes)
 {
 	unsigned int i;
 
 	for (i = 0; i < size; i++) {
 		u32 addr = (offset + i) & DMA_ENGINE_DECODE_MASK;
-		int reg = dma_engine_find_reg(addr);
+		int reg = dma_engine_decode(s, addr);
 
 		lanes[i].reg = reg;
 		lanes[i].shift = reg < 0 ? 0 : 8 * (addr - dma_engine_regs[reg].offset);
@@ -738,12 +784,123 @@ static u64 dma_engine_lane_mask(const struct dma_engine_lane *lanes,
 	return mask;
 }
 
+/*
+ * Adds one to the field @mask of @reg (mask & -mask is its lowest bit): it wraps
+ * around within the field, or stays at its maximum if @saturate.
+ */
+static void dma_engine_count_up(u64 *reg, u64 mask, bool saturate)
+{
+	if (saturate && (*reg & mask) == mask)
+		return;
+	*reg = (*reg & ~mask) | ((*reg + (mask & -mask)) & mask);
+}
+
+/* The bits of @reg a write may not change now: their write enable is off. */
+static u64 dma_engine_locked_bits(const struct dma_engine_core *s,
+				  unsigned int reg)
+{
+	u64 locked = 0;
+
+	switch (reg) {
+	case DMA_ENGINE_REG_DESC_ADDR_0:
+		if (s->regs[DMA_ENGINE_REG_DESC_CTRL_0] & DMA_ENGINE_DESC_CTRL_VALID)
+			locked |= 0xffffffffffffffffULL;
+		break;
+	case DMA_ENGINE_REG_DESC_LEN_0:
+		if (s->regs[DMA_ENGINE_REG_DESC_CTRL_0] & DMA_ENGINE_DESC_CTRL_VALID)
+			locked |= 0xffffffffU;
+		break;
+	case DMA_ENGINE_REG_DESC_ADDR_1:
+		if (s->regs[DMA_ENGINE_REG_DESC_CTRL_1] & DMA_ENGINE_DESC_CTRL_VALID)
+			locked |= 0xffffffffffffffffULL;
+		break;
+	case DMA_ENGINE_REG_DESC_LEN_1:
+		if (s->regs[DMA_ENGINE_REG_DESC_CTRL_1] & DMA_ENGINE_DESC_CTRL_VALID)
+			locked |= 0xffffffffU;
+		break;
+	case DMA_ENGINE_REG_DESC_ADDR_2:
+		if (s->regs[DMA_ENGINE_REG_DESC_CTRL_2] & DMA_ENGINE_DESC_CTRL_VALID)
+			locked |= 0xffffffffffffffffULL;
+		break;
+	case DMA_ENGINE_REG_DESC_LEN_2:
+		if (s->regs[DMA_ENGINE_REG_DESC_CTRL_2] & DMA_ENGINE_DESC_CTRL_VALID)
+			locked |= 0xffffffffU;
+		break;
+	case DMA_ENGINE_REG_DESC_ADDR_3:
+		if (s->regs[DMA_ENGINE_REG_DESC_CTRL_3] & DMA_ENGINE_DESC_CTRL_VALID)
+			locked |= 0xffffffffffffffffULL;
+		break;
+	case DMA_ENGINE_REG_DESC_LEN_3:
+		if (s->regs[DMA_ENGINE_REG_DESC_CTRL_3] & DMA_ENGINE_DESC_CTRL_VALID)
+			locked |= 0xffffffffU;
+		break;
+	case DMA_ENGINE_REG_DESC_ADDR_4:
+		if (s->regs[DMA_ENGINE_REG_DESC_CTRL_4] & DMA_ENGINE_DESC_CTRL_VALID)
+			locked |= 0xffffffffffffffffULL;
+		break;
+	case DMA_ENGINE_REG_DESC_LEN_4:
+		if (s->regs[DMA_ENGINE_REG_DESC_CTRL_4] & DMA_ENGINE_DESC_CTRL_VALID)
+			locked |= 0xffffffffU;
+		break;
+	case DMA_ENGINE_REG_DESC_ADDR_5:
+		if (s->regs[DMA_ENGINE_REG_DESC_CTRL_5] & DMA_ENGINE_DESC_CTRL_VALID)
+			locked |= 0xffffffffffffffffULL;
+		break;
+	case DMA_ENGINE_REG_DESC_LEN_5:
+		if (s->regs[DMA_ENGINE_REG_DESC_CTRL_5] & DMA_ENGINE_DESC_CTRL_VALID)
+			locked |= 0xffffffffU;
+		break;
+	case DMA_ENGINE_REG_DESC_ADDR_6:
+		if (s->regs[DMA_ENGINE_REG_DESC_CTRL_6] & DMA_ENGINE_DESC_CTRL_VALID)
+			locked |= 0xffffffffffffffffULL;
+		break;
+	case DMA_ENGINE_REG_DESC_LEN_6:
+		if (s->regs[DMA_ENGINE_REG_DESC_CTRL_6] & DMA_ENGINE_DESC_CTRL_VALID)
+			locked |= 0xffffffffU;
+		break;
+	case DMA_ENGINE_REG_DESC_ADDR_7:
+		if (s->regs[DMA_ENGINE_REG_DESC_CTRL_7] & DMA_ENGINE_DESC_CTRL_VALID)
+			locked |= 0xffffffffffffffffULL;
+		break;
+	case DMA_ENGINE_REG_DESC_LEN_7:
+		if (s->regs[DMA_ENGINE_REG_DESC_CTRL_7] & DMA_ENGINE_DESC_CTRL_VALID)
+			locked |= 0xffffffffU;
+		break;
+	default:
+		break;
+	}
+	return locked;
+}
+
+/* A field that holds only its listed values keeps @before's when written another. */
+static u64 dma_engine_only_values(unsigned int reg, u64 stored, u64 before)
+{
+	switch (reg) {
+	case DMA_ENGINE_REG_CTRL:
+		switch ((stored & DMA_ENGINE_CTRL_BURST) >> DMA_ENGINE_CTRL_BURST_SHIFT) {
+		case DMA_ENGINE_CTRL_BURST_B16:
+		case DMA_ENGINE_CTRL_BURST_B32:
+		case DMA_ENGINE_CTRL_BURST_B64:
+			break;
+		default:
+			stored = (stored & ~(u64)DMA_ENGINE_CTRL_BURST) | (before & DMA_ENGINE_CTRL_BURST);
+		}
+		break;
+	default:
+		break;
+	}
+	return stored;
+}
+
 static u64 dma_engine_read_reg(struct dma_engine_core *s, unsigned int reg,
 			       u64 lanes)
 {
 	const struct dma_engine_reg_desc *d = &dma_engine_regs[reg];
 	u64 val = (s->regs[reg] & d->readable) | (d->reset & d->constant);
 
+	s->access.reg = reg;
+	s->access.element = d->element;
+	s->access.lanes = lanes;
 	switch (reg) {
 	case DMA_ENGINE_REG_PING:
 		s->regs[DMA_ENGINE_REG_PING] ^= DMA_ENGINE_PING_BEAT;
@@ -780,15 +937,24 @@ static void dma_engine_write_reg(struct dma_engine_core *s, unsigned int reg,
 	const struct dma_engine_reg_desc *d = &dma_engine_regs[reg];
 	u64 stored = s->regs[reg];
 
+	s->access.reg = reg;
+	s->access.element = d->element;
+	s->access.lanes = lanes;
 	val &= lanes;
 	stored = (stored & ~(d->writable & lanes)) | (val & d->writable);
 	stored &= ~(val & d->w1c);
 	stored |= val & d->w1s;
+	/* Locked bits keep their value; the actions below still see what was written. */
+	stored ^= (stored ^ s->regs[reg]) & dma_engine_locked_bits(s, reg);
+	stored = dma_engine_only_values(reg, stored, s->regs[reg]);
 	s->regs[reg] = stored;
 	switch (reg) {
 	case DMA_ENGINE_REG_CTRL:
 		if (val & DMA_ENGINE_CTRL_CLEAR_ERR)
 			s->regs[DMA_ENGINE_REG_STATUS] &= ~(u64)DMA_ENGINE_STATUS_ERROR;
+		if (val & DMA_ENGINE_CTRL_CLEAR_ERR)
+			dma_engine_count_up(&s->regs[DMA_ENGINE_REG_STATS],
+					    DMA_ENGINE_STATS_CLEARS, true);
 		if (val & DMA_ENGINE_CTRL_FLIP)
 			s->regs[DMA_ENGINE_REG_STATUS] ^= DMA_ENGINE_STATUS_PHASE;
 		if (val & DMA_ENGINE_CTRL_RESET)
@@ -800,9 +966,67 @@ static void dma_engine_write_reg(struct dma_engine_core *s, unsigned int reg,
 	case DMA_ENGINE_REG_CRC_SEED:
 		dma_engine_hook_checksum(s, val);
 		break;
+	case DMA_ENGINE_REG_DESC_LEN_0:
+		s->regs[DMA_ENGINE_REG_DESC_CTRL_0] &= ~(u64)DMA_ENGINE_DESC_CTRL_DONE;
+		break;
+	case DMA_ENGINE_REG_DESC_CTRL_0:
+		if (val & DMA_ENGINE_DESC_CTRL_VALID)
+			s->regs[DMA_ENGINE_REG_CH_ENABLE] |= 0x1U;
+		break;
+	case DMA_ENGINE_REG_DESC_LEN_1:
+		s->regs[DMA_ENGINE_REG_DESC_CTRL_1] &= ~(u64)DMA_ENGINE_DESC_CTRL_DONE;
+		break;
+	case DMA_ENGINE_REG_DESC_CTRL_1:
+		if (val & DMA_ENGINE_DESC_CTRL_VALID)
+			s->regs[DMA_ENGINE_REG_CH_ENABLE] |= 0x2U;
+		break;
+	case DMA_ENGINE_REG_DESC_LEN_2:
+		s->regs[DMA_ENGINE_REG_DESC_CTRL_2] &= ~(u64)DMA_ENGINE_DESC_CTRL_DONE;
+		break;
+	case DMA_ENGINE_REG_DESC_CTRL_2:
+		if (val & DMA_ENGINE_DESC_CTRL_VALID)
+			s->regs[DMA_ENGINE_REG_CH_ENABLE] |= 0x4U;
+		break;
+	case DMA_ENGINE_REG_DESC_LEN_3:
+		s->regs[DMA_ENGINE_REG_DESC_CTRL_3] &= ~(u64)DMA_ENGINE_DESC_CTRL_DONE;
+		break;
+	case DMA_ENGINE_REG_DESC_CTRL_3:
+		if (val & DMA_ENGINE_DESC_CTRL_VALID)
+			s->regs[DMA_ENGINE_REG_CH_ENABLE] |= 0x8U;
+		break;
+	case DMA_ENGINE_REG_DESC_LEN_4:
+		s->regs[DMA_ENGINE_REG_DESC_CTRL_4] &= ~(u64)DMA_ENGINE_DESC_CTRL_DONE;
+		break;
+	case DMA_ENGINE_REG_DESC_CTRL_4:
+		if (val & DMA_ENGINE_DESC_CTRL_VALID)
+			s->regs[DMA_ENGINE_REG_CH_ENABLE] |= 0x10U;
+		break;
+	case DMA_ENGINE_REG_DESC_LEN_5:
+		s->regs[DMA_ENGINE_REG_DESC_CTRL_5] &= ~(u64)DMA_ENGINE_DESC_CTRL_DONE;
+		break;
+	case DMA_ENGINE_REG_DESC_CTRL_5:
+		if (val & DMA_ENGINE_DESC_CTRL_VALID)
+			s->regs[DMA_ENGINE_REG_CH_ENABLE] |= 0x20U;
+		break;
+	case DMA_ENGINE_REG_DESC_LEN_6:
+		s->regs[DMA_ENGINE_REG_DESC_CTRL_6] &= ~(u64)DMA_ENGINE_DESC_CTRL_DONE;
+		break;
+	case DMA_ENGINE_REG_DESC_CTRL_6:
+		if (val & DMA_ENGINE_DESC_CTRL_VALID)
+			s->regs[DMA_ENGINE_REG_CH_ENABLE] |= 0x40U;
+		break;
+	case DMA_ENGINE_REG_DESC_LEN_7:
+		s->regs[DMA_ENGINE_REG_DESC_CTRL_7] &= ~(u64)DMA_ENGINE_DESC_CTRL_DONE;
+		break;
+	case DMA_ENGINE_REG_DESC_CTRL_7:
+		if (val & DMA_ENGINE_DESC_CTRL_VALID)
+			s->regs[DMA_ENGINE_REG_CH_ENABLE] |= 0x80U;
+		break;
 	case DMA_ENGINE_REG_DOORBELL:
 		s->regs[DMA_ENGINE_REG_STATUS] |= DMA_ENGINE_STATUS_BUSY;
 		s->regs[DMA_ENGINE_REG_STATUS] ^= DMA_ENGINE_STATUS_PHASE;
+		dma_engine_count_up(&s->regs[DMA_ENGINE_REG_STATS],
+				    DMA_ENGINE_STATS_RINGS, false);
 		dma_engine_hook_doorbell(s, val);
 		break;
 	default:
@@ -828,7 +1052,7 @@ bool dma_engine_core_read(struct dma_engine_core *s, u64 offset,
 
 	if (offset >= DMA_ENGINE_BAR_SIZE || size > DMA_ENGINE_BAR_SIZE - offset)
 		return false;
-	switch (dma_engine_classify(offset, size)) {
+	switch (dma_engine_classify(s, offset, size)) {
 	case DMA_ENGINE_ACCESS_IGNORE:
 		*val = 0;
 		return true;
@@ -838,10 +1062,11 @@ bool dma_engine_core_read(struct dma_engine_core *s, u64 offset,
 	default:
 		break;
 	}
-	dma_engine_map_lanes(offset, size, lanes);
+	dma_engine_map_lanes(s, offset, size, lanes);
 	*val = 0;
 	for (i = 0; i < size; i++) {
-		u64 mask = lanes[i].reg < 0 ? 0 : dma_engine_lane_mask(lanes, size, i);
+		u64 mask = lanes[i].reg < 0 ? 0 : dma_engine_lane_mask(lanes,
+								       size, i);
 		unsigned int j;
 
 		if (!mask)
@@ -862,11 +1087,12 @@ bool dma_engine_core_write(struct dma_engine_core *s, u64 offset,
 
 	if (offset >= DMA_ENGINE_BAR_SIZE || size > DMA_ENGINE_BAR_SIZE - offset)
 		return false;
-	if (dma_engine_classify(offset, size) != DMA_ENGINE_ACCESS_LANES)
+	if (dma_engine_classify(s, offset, size) != DMA_ENGINE_ACCESS_LANES)
 		return true;
-	dma_engine_map_lanes(offset, size, lanes);
+	dma_engine_map_lanes(s, offset, size, lanes);
 	for (i = 0; i < size; i++) {
-		u64 mask = lanes[i].reg < 0 ? 0 : dma_engine_lane_mask(lanes, size, i);
+		u64 mask = lanes[i].reg < 0 ? 0 : dma_engine_lane_mask(lanes,
+								       size, i);
 		u64 positioned = 0;
 		unsigned int j;
 
@@ -885,5 +1111,7 @@ bool dma_engine_core_irq_level(const struct dma_engine_core *s)
 	u64 status = s->regs[DMA_ENGINE_REG_INT_STATUS];
 	u64 enable = s->regs[DMA_ENGINE_REG_INT_ENABLE];
 
+	if (!(s->regs[DMA_ENGINE_REG_CTRL] & DMA_ENGINE_CTRL_IE))
+		return false;
 	return (status & enable & 0x3ULL) != 0;
 }

@@ -28,6 +28,12 @@
 #define DMA_ENGINE_CTRL_ENABLE		0x1U
 #define DMA_ENGINE_CTRL_CLEAR_ERR	0x2U
 #define DMA_ENGINE_CTRL_FLIP		0x4U
+#define DMA_ENGINE_CTRL_IE		0x8U
+#define DMA_ENGINE_CTRL_BURST		0x30U
+#define DMA_ENGINE_CTRL_BURST_SHIFT	4
+#define DMA_ENGINE_CTRL_BURST_B16	0x0U
+#define DMA_ENGINE_CTRL_BURST_B32	0x1U
+#define DMA_ENGINE_CTRL_BURST_B64	0x2U
 #define DMA_ENGINE_CTRL_RESET		0x80000000U
 
 /* INT_STATUS: 32-bit, Interrupt causes; write 1 to clear */
@@ -82,11 +88,24 @@
  */
 #define DMA_ENGINE_LFSR			0x34
 
-/* DESC_ADDR_0..DESC_ADDR_7: 64-bit, Descriptor guest-physical address */
+/* STATS: 32-bit, Event counters, cleared by reset only */
+#define DMA_ENGINE_STATS		0x38
+#define DMA_ENGINE_STATS_RINGS		0xffffU
+#define DMA_ENGINE_STATS_RINGS_SHIFT	0
+#define DMA_ENGINE_STATS_CLEARS		0xf0000U
+#define DMA_ENGINE_STATS_CLEARS_SHIFT	16
+
+/*
+ * DESC_ADDR_0..DESC_ADDR_7: 64-bit, Descriptor guest-physical address;
+ * locked while the descriptor is valid
+ */
 #define DMA_ENGINE_DESC_ADDR(n)		(0x100 + (n) * 0x10)
 #define DMA_ENGINE_DESC_ADDR_COUNT	8
 
-/* DESC_LEN_0..DESC_LEN_7: 32-bit, Descriptor length in bytes */
+/*
+ * DESC_LEN_0..DESC_LEN_7: 32-bit, Descriptor length in bytes; locked while
+ * the descriptor is valid
+ */
 #define DMA_ENGINE_DESC_LEN(n)		(0x108 + (n) * 0x10)
 #define DMA_ENGINE_DESC_LEN_COUNT	8
 
@@ -123,6 +142,7 @@ enum dma_engine_reg {
 	DMA_ENGINE_REG_CRC_SEED,
 	DMA_ENGINE_REG_CRC,
 	DMA_ENGINE_REG_LFSR,
+	DMA_ENGINE_REG_STATS,
 	DMA_ENGINE_REG_DESC_ADDR_0,
 	DMA_ENGINE_REG_DESC_LEN_0,
 	DMA_ENGINE_REG_DESC_CTRL_0,
@@ -156,13 +176,21 @@ enum dma_engine_reg {
  * A hash of the registers' order, offsets and widths: a state saved with
  * another layout is refused.
  */
-#define DMA_ENGINE_STATE_LAYOUT		0xd67625fbU
+#define DMA_ENGINE_STATE_LAYOUT		0x4c976b8bU
+
+/* The access a hook runs for: read it in the hook, never store it. */
+struct dma_engine_accessed {
+	unsigned int reg;	/* enum dma_engine_reg */
+	unsigned int element;	/* its element number in an array, else 0 */
+	u64 lanes;		/* the bits of the register the access covers */
+};
 
 /*
  * Register state. Not locked here: the KVM glue holds the device's lock and
  * QEMU the iothread lock around every call.
  */
 struct dma_engine_core {
+	struct dma_engine_accessed access;
 	u64 regs[DMA_ENGINE_NR_REGS];
 };
 
@@ -298,6 +326,16 @@ static inline u32 dma_engine_get_lfsr(const struct dma_engine_core *s)
 static inline void dma_engine_set_lfsr(struct dma_engine_core *s, u32 val)
 {
 	s->regs[DMA_ENGINE_REG_LFSR] = val;
+}
+
+static inline u32 dma_engine_get_stats(const struct dma_engine_core *s)
+{
+	return s->regs[DMA_ENGINE_REG_STATS];
+}
+
+static inline void dma_engine_set_stats(struct dma_engine_core *s, u32 val)
+{
+	s->regs[DMA_ENGINE_REG_STATS] = val;
 }
 
 static inline u32 dma_engine_get_doorbell(const struct dma_engine_core *s)

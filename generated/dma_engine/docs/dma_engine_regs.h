@@ -38,6 +38,12 @@
 #define DMA_ENGINE_CTRL_ENABLE		0x1U
 #define DMA_ENGINE_CTRL_CLEAR_ERR	0x2U
 #define DMA_ENGINE_CTRL_FLIP		0x4U
+#define DMA_ENGINE_CTRL_IE		0x8U
+#define DMA_ENGINE_CTRL_BURST		0x30U
+#define DMA_ENGINE_CTRL_BURST_SHIFT	4
+#define DMA_ENGINE_CTRL_BURST_B16	0x0U
+#define DMA_ENGINE_CTRL_BURST_B32	0x1U
+#define DMA_ENGINE_CTRL_BURST_B64	0x2U
 #define DMA_ENGINE_CTRL_RESET		0x80000000U
 
 /* INT_STATUS: 32-bit, Interrupt causes; write 1 to clear */
@@ -92,11 +98,24 @@
  */
 #define DMA_ENGINE_LFSR			0x34
 
-/* DESC_ADDR_0..DESC_ADDR_7: 64-bit, Descriptor guest-physical address */
+/* STATS: 32-bit, Event counters, cleared by reset only */
+#define DMA_ENGINE_STATS		0x38
+#define DMA_ENGINE_STATS_RINGS		0xffffU
+#define DMA_ENGINE_STATS_RINGS_SHIFT	0
+#define DMA_ENGINE_STATS_CLEARS		0xf0000U
+#define DMA_ENGINE_STATS_CLEARS_SHIFT	16
+
+/*
+ * DESC_ADDR_0..DESC_ADDR_7: 64-bit, Descriptor guest-physical address;
+ * locked while the descriptor is valid
+ */
 #define DMA_ENGINE_DESC_ADDR(n)		(0x100 + (n) * 0x10)
 #define DMA_ENGINE_DESC_ADDR_COUNT	8
 
-/* DESC_LEN_0..DESC_LEN_7: 32-bit, Descriptor length in bytes */
+/*
+ * DESC_LEN_0..DESC_LEN_7: 32-bit, Descriptor length in bytes; locked while
+ * the descriptor is valid
+ */
 #define DMA_ENGINE_DESC_LEN(n)		(0x108 + (n) * 0x10)
 #define DMA_ENGINE_DESC_LEN_COUNT	8
 

@@ -16,6 +16,7 @@ enum hpet_timer_access {
 
 struct hpet_timer_reg_desc {
 	u32 offset;
+	u16 element;	/* its element number in an array, else 0 */
 	u8 size;
 	u8 narrower;
 	u8 wider;
@@ -146,6 +147,7 @@ static const struct hpet_timer_reg_desc hpet_timer_regs[HPET_TIMER_NR_REGS] = {
 	},
 	[HPET_TIMER_REG_T_CONFIG_1] = {
 		.offset = HPET_TIMER_T_CONFIG(1),
+		.element = 1,
 		.size = 8,
 		.narrower = HPET_TIMER_ACCESS_LANES,
 		.wider = HPET_TIMER_ACCESS_ERROR,
@@ -162,6 +164,7 @@ static const struct hpet_timer_reg_desc hpet_timer_regs[HPET_TIMER_NR_REGS] = {
 	},
 	[HPET_TIMER_REG_T_CMP_1] = {
 		.offset = HPET_TIMER_T_CMP(1),
+		.element = 1,
 		.size = 8,
 		.narrower = HPET_TIMER_ACCESS_LANES,
 		.wider = HPET_TIMER_ACCESS_ERROR,
@@ -178,6 +181,7 @@ static const struct hpet_timer_reg_desc hpet_timer_regs[HPET_TIMER_NR_REGS] = {
 	},
 	[HPET_TIMER_REG_T_CONFIG_2] = {
 		.offset = HPET_TIMER_T_CONFIG(2),
+		.element = 2,
 		.size = 8,
 		.narrower = HPET_TIMER_ACCESS_LANES,
 		.wider = HPET_TIMER_ACCESS_ERROR,
@@ -194,6 +198,7 @@ static const struct hpet_timer_reg_desc hpet_timer_regs[HPET_TIMER_NR_REGS] = {
 	},
 	[HPET_TIMER_REG_T_CMP_2] = {
 		.offset = HPET_TIMER_T_CMP(2),
+		.element = 2,
 		.size = 8,
 		.narrower = HPET_TIMER_ACCESS_LANES,
 		.wider = HPET_TIMER_ACCESS_ERROR,
@@ -256,14 +261,21 @@ static int hpet_timer_find_reg(u32 addr)
 	return -1;
 }
 
-static enum hpet_timer_access hpet_timer_classify(u64 offset, unsigned int size)
+/* The register decoding byte @addr in the device's present state, or -1. */
+static int hpet_timer_decode(const struct hpet_timer_core *s, u32 addr)
+{
+	return hpet_timer_find_reg(addr);
+}
+
+static enum hpet_timer_access hpet_timer_classify(const struct hpet_timer_core *s,
+						  u64 offset, unsigned int size)
 {
 	const struct hpet_timer_reg_desc *d;
 	int reg;
 
 	if (size > 8 || (size & (size - 1)) || !size)
 		return HPET_TIMER_ACCESS_ERROR;
-	reg = hpet_timer_find_reg(offset & HPET_TIMER_DECODE_MASK);
+	reg = hpet_timer_decode(s, offset & HPET_TIMER_DECODE_MASK);
 	if (reg < 0)
 		return HPET_TIMER_ACCESS_LANES;
 	d = &hpet_timer_regs[reg];
@@ -276,14 +288,15 @@ static enum hpet_timer_access hpet_timer_classify(u64 offset, unsigned int size)
 	return HPET_TIMER_ACCESS_LANES;
 }
 
-static void hpet_timer_map_lanes(u64 offset, unsigned int size,
+static void hpet_timer_map_lanes(const struct hpet_timer_core *s, u64 offset,
+				 unsigned int size,
 				 struct hpet_timer_lane *lanes)
 {
 	unsigned int i;
 
 	for (i = 0; i < size; i++) {
 		u32 addr = (offset + i) & HPET_TIMER_DECODE_MASK;
-		int reg = hpet_timer_find_reg(addr);
+		int reg = hpet_timer_decode(s, addr);
 
 		lanes[i].reg = reg;
 		lanes[i].shift = reg < 0 ? 0 : 8 * (addr - hpet_timer_regs[reg].offset);
@@ -312,6 +325,9 @@ static u64 hpet_timer_read_reg(struct hpet_timer_core *s, unsigned int reg,
 	const struct hpet_timer_reg_desc *d = &hpet_timer_regs[reg];
 	u64 val = (s->regs[reg] & d->readable) | (d->reset & d->constant);
 
+	s->access.reg = reg;
+	s->access.element = d->element;
+	s->access.lanes = lanes;
 	switch (reg) {
 	case HPET_TIMER_REG_COUNTER:
 		val = hpet_timer_hook_tick(s, val);
@@ -331,6 +347,9 @@ static void hpet_timer_write_reg(struct hpet_timer_core *s, unsigned int reg,
 	const struct hpet_timer_reg_desc *d = &hpet_timer_regs[reg];
 	u64 stored = s->regs[reg];
 
+	s->access.reg = reg;
+	s->access.element = d->element;
+	s->access.lanes = lanes;
 	val &= lanes;
 	stored = (stored & ~(d->writable & lanes)) | (val & d->writable);
 	stored &= ~(val & d->w1c);
@@ -369,7 +388,7 @@ bool hpet_timer_core_read(struct hpet_timer_core *s, u64 offset,
 
 	if (offset >= HPET_TIMER_BAR_SIZE || size > HPET_TIMER_BAR_SIZE - offset)
 		return false;
-	switch (hpet_timer_classify(offset, size)) {
+	switch (hpet_timer_classify(s, offset, size)) {
 	case HPET_TIMER_ACCESS_IGNORE:
 		*val = 0;
 		return true;
@@ -379,10 +398,11 @@ bool hpet_timer_core_read(struct hpet_timer_core *s, u64 offset,
 	default:
 		break;
 	}
-	hpet_timer_map_lanes(offset, size, lanes);
+	hpet_timer_map_lanes(s, offset, size, lanes);
 	*val = 0;
 	for (i = 0; i < size; i++) {
-		u64 mask = lanes[i].reg < 0 ? 0 : hpet_timer_lane_mask(lanes, size, i);
+		u64 mask = lanes[i].reg < 0 ? 0 : hpet_timer_lane_mask(lanes,
+								       size, i);
 		unsigned int j;
 
 		if (!mask)
@@ -403,11 +423,12 @@ bool hpet_timer_core_write(struct hpet_timer_core *s, u64 offset,
 
 	if (offset >= HPET_TIMER_BAR_SIZE || size > HPET_TIMER_BAR_SIZE - offset)
 		return false;
-	if (hpet_timer_classify(offset, size) != HPET_TIMER_ACCESS_LANES)
+	if (hpet_timer_classify(s, offset, size) != HPET_TIMER_ACCESS_LANES)
 		return true;
-	hpet_timer_map_lanes(offset, size, lanes);
+	hpet_timer_map_lanes(s, offset, size, lanes);
 	for (i = 0; i < size; i++) {
-		u64 mask = lanes[i].reg < 0 ? 0 : hpet_timer_lane_mask(lanes, size, i);
+		u64 mask = lanes[i].reg < 0 ? 0 : hpet_timer_lane_mask(lanes,
+								       size, i);
 		u64 positioned = 0;
 		unsigned int j;
 

@@ -95,11 +95,19 @@ enum hpet_timer_reg {
  */
 #define HPET_TIMER_STATE_LAYOUT		0x1af392f2U
 
+/* The access a hook runs for: read it in the hook, never store it. */
+struct hpet_timer_accessed {
+	unsigned int reg;	/* enum hpet_timer_reg */
+	unsigned int element;	/* its element number in an array, else 0 */
+	u64 lanes;		/* the bits of the register the access covers */
+};
+
 /*
  * Register state. Not locked here: the KVM glue holds the device's lock and
  * QEMU the iothread lock around every call.
  */
 struct hpet_timer_core {
+	struct hpet_timer_accessed access;
 	u64 regs[HPET_TIMER_NR_REGS];
 };
 

@@ -16,6 +16,7 @@ enum uart16550_access {
 
 struct uart16550_reg_desc {
 	u32 offset;
+	u16 element;	/* its element number in an array, else 0 */
 	u8 size;
 	u8 narrower;
 	u8 wider;
@@ -48,6 +49,22 @@ static const struct uart16550_reg_desc uart16550_regs[UART16550_NR_REGS] = {
 		.holds = 0xffULL,
 		.fixed = 0x0ULL,
 	},
+	[UART16550_REG_DLL] = {
+		.offset = UART16550_DLL,
+		.size = 1,
+		.narrower = UART16550_ACCESS_IGNORE,
+		.wider = UART16550_ACCESS_LANES,
+		.unaligned = UART16550_ACCESS_LANES,
+		.reset = 0x0ULL,
+		.readable = 0xffULL,
+		.constant = 0x0ULL,
+		.writable = 0xffULL,
+		.w1c = 0x0ULL,
+		.w1s = 0x0ULL,
+		.read_clear = 0x0ULL,
+		.holds = 0xffULL,
+		.fixed = 0x0ULL,
+	},
 	[UART16550_REG_IER] = {
 		.offset = UART16550_IER,
 		.size = 1,
@@ -58,6 +75,22 @@ static const struct uart16550_reg_desc uart16550_regs[UART16550_NR_REGS] = {
 		.readable = 0xfULL,
 		.constant = 0x0ULL,
 		.writable = 0xfULL,
+		.w1c = 0x0ULL,
+		.w1s = 0x0ULL,
+		.read_clear = 0x0ULL,
+		.holds = 0xffULL,
+		.fixed = 0x0ULL,
+	},
+	[UART16550_REG_DLM] = {
+		.offset = UART16550_DLM,
+		.size = 1,
+		.narrower = UART16550_ACCESS_IGNORE,
+		.wider = UART16550_ACCESS_LANES,
+		.unaligned = UART16550_ACCESS_LANES,
+		.reset = 0x0ULL,
+		.readable = 0xffULL,
+		.constant = 0x0ULL,
+		.writable = 0xffULL,
 		.w1c = 0x0ULL,
 		.w1s = 0x0ULL,
 		.read_clear = 0x0ULL,
@@ -208,14 +241,48 @@ static int uart16550_find_reg(u32 addr)
 	return -1;
 }
 
-static enum uart16550_access uart16550_classify(u64 offset, unsigned int size)
+/* Of the registers sharing a bank's bytes, the one its selecting field picks, or -1. */
+static int uart16550_select_bank(const struct uart16550_core *s, int reg)
+{
+	switch (reg) {
+	case UART16550_REG_DATA:
+	case UART16550_REG_DLL:
+		switch (!!(s->regs[UART16550_REG_LCR] & UART16550_LCR_DLAB)) {
+		case 0:
+			return UART16550_REG_DATA;
+		case 1:
+			return UART16550_REG_DLL;
+		}
+		return -1;
+	case UART16550_REG_IER:
+	case UART16550_REG_DLM:
+		switch (!!(s->regs[UART16550_REG_LCR] & UART16550_LCR_DLAB)) {
+		case 0:
+			return UART16550_REG_IER;
+		case 1:
+			return UART16550_REG_DLM;
+		}
+		return -1;
+	default:
+		return reg;
+	}
+}
+
+/* The register decoding byte @addr in the device's present state, or -1. */
+static int uart16550_decode(const struct uart16550_core *s, u32 addr)
+{
+	return uart16550_select_bank(s, uart16550_find_reg(addr));
+}
+
+static enum uart16550_access uart16550_classify(const struct uart16550_core *s,
+						u64 offset, unsigned int size)
 {
 	const struct uart16550_reg_desc *d;
 	int reg;
 
 	if (size > 4 || (size & (size - 1)) || !size)
 		return UART16550_ACCESS_ERROR;
-	reg = uart16550_find_reg(offset & UART16550_DECODE_MASK);
+	reg = uart16550_decode(s, offset & UART16550_DECODE_MASK);
 	if (reg < 0)
 		return UART16550_ACCESS_LANES;
 	d = &uart16550_regs[reg];
@@ -228,14 +295,14 @@ static enum uart16550_access uart16550_classify(u64 offset, unsigned int size)
 	return UART16550_ACCESS_LANES;
 }
 
-static void uart16550_map_lanes(u64 offset, unsigned int size,
-				struct uart16550_lane *lanes)
+static void uart16550_map_lanes(const struct uart16550_core *s, u64 offset,
+				unsigned int size, struct uart16550_lane *lanes)
 {
 	unsigned int i;
 
 	for (i = 0; i < size; i++) {
 		u32 addr = (offset + i) & UART16550_DECODE_MASK;
-		int reg = uart16550_find_reg(addr);
+		int reg = uart16550_decode(s, addr);
 
 		lanes[i].reg = reg;
 		lanes[i].shift = reg < 0 ? 0 : 8 * (addr - uart16550_regs[reg].offset);
@@ -264,6 +331,9 @@ static u64 uart16550_read_reg(struct uart16550_core *s, unsigned int reg,
 	const struct uart16550_reg_desc *d = &uart16550_regs[reg];
 	u64 val = (s->regs[reg] & d->readable) | (d->reset & d->constant);
 
+	s->access.reg = reg;
+	s->access.element = d->element;
+	s->access.lanes = lanes;
 	switch (reg) {
 	case UART16550_REG_DATA:
 		val = uart16550_hook_receive(s, val);
@@ -286,6 +356,9 @@ static void uart16550_write_reg(struct uart16550_core *s, unsigned int reg,
 	const struct uart16550_reg_desc *d = &uart16550_regs[reg];
 	u64 stored = s->regs[reg];
 
+	s->access.reg = reg;
+	s->access.element = d->element;
+	s->access.lanes = lanes;
 	val &= lanes;
 	stored = (stored & ~(d->writable & lanes)) | (val & d->writable);
 	stored &= ~(val & d->w1c);
@@ -325,7 +398,7 @@ bool uart16550_core_read(struct uart16550_core *s, u64 offset,
 
 	if (offset >= UART16550_BAR_SIZE || size > UART16550_BAR_SIZE - offset)
 		return false;
-	switch (uart16550_classify(offset, size)) {
+	switch (uart16550_classify(s, offset, size)) {
 	case UART16550_ACCESS_IGNORE:
 		*val = 0;
 		return true;
@@ -335,10 +408,11 @@ bool uart16550_core_read(struct uart16550_core *s, u64 offset,
 	default:
 		break;
 	}
-	uart16550_map_lanes(offset, size, lanes);
+	uart16550_map_lanes(s, offset, size, lanes);
 	*val = 0;
 	for (i = 0; i < size; i++) {
-		u64 mask = lanes[i].reg < 0 ? 0 : uart16550_lane_mask(lanes, size, i);
+		u64 mask = lanes[i].reg < 0 ? 0 : uart16550_lane_mask(lanes,
+								      size, i);
 		unsigned int j;
 
 		if (!mask)
@@ -359,11 +433,12 @@ bool uart16550_core_write(struct uart16550_core *s, u64 offset,
 
 	if (offset >= UART16550_BAR_SIZE || size > UART16550_BAR_SIZE - offset)
 		return false;
-	if (uart16550_classify(offset, size) != UART16550_ACCESS_LANES)
+	if (uart16550_classify(s, offset, size) != UART16550_ACCESS_LANES)
 		return true;
-	uart16550_map_lanes(offset, size, lanes);
+	uart16550_map_lanes(s, offset, size, lanes);
 	for (i = 0; i < size; i++) {
-		u64 mask = lanes[i].reg < 0 ? 0 : uart16550_lane_mask(lanes, size, i);
+		u64 mask = lanes[i].reg < 0 ? 0 : uart16550_lane_mask(lanes,
+								      size, i);
 		u64 positioned = 0;
 		unsigned int j;
 

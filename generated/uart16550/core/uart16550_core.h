@@ -20,12 +20,18 @@
  */
 #define UART16550_DATA			0x0
 
+/* DLL: 8-bit, Divisor latch, low byte */
+#define UART16550_DLL			0x0
+
 /* IER: 8-bit, Interrupt enable */
 #define UART16550_IER			0x1
 #define UART16550_IER_ERBFI		0x1U
 #define UART16550_IER_ETBEI		0x2U
 #define UART16550_IER_ELSI		0x4U
 #define UART16550_IER_EDSSI		0x8U
+
+/* DLM: 8-bit, Divisor latch, high byte */
+#define UART16550_DLM			0x1
 
 /* IIR: 8-bit, Interrupt identification: the highest-priority pending cause */
 #define UART16550_IIR			0x2
@@ -89,7 +95,9 @@
 
 enum uart16550_reg {
 	UART16550_REG_DATA,
+	UART16550_REG_DLL,
 	UART16550_REG_IER,
+	UART16550_REG_DLM,
 	UART16550_REG_IIR,
 	UART16550_REG_LCR,
 	UART16550_REG_MCR,
@@ -103,13 +111,21 @@ enum uart16550_reg {
  * A hash of the registers' order, offsets and widths: a state saved with
  * another layout is refused.
  */
-#define UART16550_STATE_LAYOUT		0x07c91e62U
+#define UART16550_STATE_LAYOUT		0xf4a5a0faU
+
+/* The access a hook runs for: read it in the hook, never store it. */
+struct uart16550_accessed {
+	unsigned int reg;	/* enum uart16550_reg */
+	unsigned int element;	/* its element number in an array, else 0 */
+	u64 lanes;		/* the bits of the register the access covers */
+};
 
 /*
  * Register state. Not locked here: the KVM glue holds the device's lock and
  * QEMU the iothread lock around every call.
  */
 struct uart16550_core {
+	struct uart16550_accessed access;
 	u64 regs[UART16550_NR_REGS];
 };
 
@@ -136,6 +152,16 @@ static inline void uart16550_set_data(struct uart16550_core *s, u8 val)
 	s->regs[UART16550_REG_DATA] = val;
 }
 
+static inline u8 uart16550_get_dll(const struct uart16550_core *s)
+{
+	return s->regs[UART16550_REG_DLL];
+}
+
+static inline void uart16550_set_dll(struct uart16550_core *s, u8 val)
+{
+	s->regs[UART16550_REG_DLL] = val;
+}
+
 static inline u8 uart16550_get_ier(const struct uart16550_core *s)
 {
 	return s->regs[UART16550_REG_IER];
@@ -144,6 +170,16 @@ static inline u8 uart16550_get_ier(const struct uart16550_core *s)
 static inline void uart16550_set_ier(struct uart16550_core *s, u8 val)
 {
 	s->regs[UART16550_REG_IER] = val;
+}
+
+static inline u8 uart16550_get_dlm(const struct uart16550_core *s)
+{
+	return s->regs[UART16550_REG_DLM];
+}
+
+static inline void uart16550_set_dlm(struct uart16550_core *s, u8 val)
+{
+	s->regs[UART16550_REG_DLM] = val;
 }
 
 static inline u8 uart16550_get_iir(const struct uart16550_core *s)

@@ -17,8 +17,6 @@ void uart16550_hook_transmit(struct uart16550_core *s, u64 value)
 {
 	u8 lsr = uart16550_get_lsr(s);
 
-	if (uart16550_get_lcr(s) & UART16550_LCR_DLAB)
-		return;
 	if (!(uart16550_get_mcr(s) & UART16550_MCR_LOOP))
 		return;
 	/* Received at once: the byte stays in DATA, and overruns an unread one. */

@@ -30,12 +30,18 @@
  */
 #define UART16550_DATA			0x0
 
+/* DLL: 8-bit, Divisor latch, low byte */
+#define UART16550_DLL			0x0
+
 /* IER: 8-bit, Interrupt enable */
 #define UART16550_IER			0x1
 #define UART16550_IER_ERBFI		0x1U
 #define UART16550_IER_ETBEI		0x2U
 #define UART16550_IER_ELSI		0x4U
 #define UART16550_IER_EDSSI		0x8U
+
+/* DLM: 8-bit, Divisor latch, high byte */
+#define UART16550_DLM			0x1
 
 /* IIR: 8-bit, Interrupt identification: the highest-priority pending cause */
 #define UART16550_IIR			0x2

@@ -16,6 +16,7 @@ enum xche_access {
 
 struct xche_reg_desc {
 	u32 offset;
+	u16 element;	/* its element number in an array, else 0 */
 	u8 size;
 	u8 narrower;
 	u8 wider;
@@ -224,14 +225,21 @@ static int xche_find_reg(u32 addr)
 	return -1;
 }
 
-static enum xche_access xche_classify(u64 offset, unsigned int size)
+/* The register decoding byte @addr in the device's present state, or -1. */
+static int xche_decode(const struct xche_core *s, u32 addr)
+{
+	return xche_find_reg(addr);
+}
+
+static enum xche_access xche_classify(const struct xche_core *s, u64 offset,
+				      unsigned int size)
 {
 	const struct xche_reg_desc *d;
 	int reg;
 
 	if (size > 4 || (size & (size - 1)) || !size)
 		return XCHE_ACCESS_ERROR;
-	reg = xche_find_reg(offset & XCHE_DECODE_MASK);
+	reg = xche_decode(s, offset & XCHE_DECODE_MASK);
 	if (reg < 0)
 		return XCHE_ACCESS_LANES;
 	d = &xche_regs[reg];
@@ -244,14 +252,14 @@ static enum xche_access xche_classify(u64 offset, unsigned int size)
 	return XCHE_ACCESS_LANES;
 }
 
-static void xche_map_lanes(u64 offset, unsigned int size,
-			   struct xche_lane *lanes)
+static void xche_map_lanes(const struct xche_core *s, u64 offset,
+			   unsigned int size, struct xche_lane *lanes)
 {
 	unsigned int i;
 
 	for (i = 0; i < size; i++) {
 		u32 addr = (offset + i) & XCHE_DECODE_MASK;
-		int reg = xche_find_reg(addr);
+		int reg = xche_decode(s, addr);
 
 		lanes[i].reg = reg;
 		lanes[i].shift = reg < 0 ? 0 : 8 * (addr - xche_regs[reg].offset);
@@ -289,6 +297,9 @@ static void xche_write_reg(struct xche_core *s, unsigned int reg, u64 lanes,
 	const struct xche_reg_desc *d = &xche_regs[reg];
 	u64 stored = s->regs[reg];
 
+	s->access.reg = reg;
+	s->access.element = d->element;
+	s->access.lanes = lanes;
 	val &= lanes;
 	stored = (stored & ~(d->writable & lanes)) | (val & d->writable);
 	stored &= ~(val & d->w1c);
@@ -325,7 +336,7 @@ bool xche_core_read(struct xche_core *s, u64 offset, unsigned int size,
 
 	if (offset >= XCHE_BAR_SIZE || size > XCHE_BAR_SIZE - offset)
 		return false;
-	switch (xche_classify(offset, size)) {
+	switch (xche_classify(s, offset, size)) {
 	case XCHE_ACCESS_IGNORE:
 		*val = 0;
 		return true;
@@ -335,10 +346,11 @@ bool xche_core_read(struct xche_core *s, u64 offset, unsigned int size,
 	default:
 		break;
 	}
-	xche_map_lanes(offset, size, lanes);
+	xche_map_lanes(s, offset, size, lanes);
 	*val = 0;
 	for (i = 0; i < size; i++) {
-		u64 mask = lanes[i].reg < 0 ? 0 : xche_lane_mask(lanes, size, i);
+		u64 mask = lanes[i].reg < 0 ? 0 : xche_lane_mask(lanes, size,
+								 i);
 		unsigned int j;
 
 		if (!mask)
@@ -359,11 +371,12 @@ bool xche_core_write(struct xche_core *s, u64 offset, unsigned int size,
 
 	if (offset >= XCHE_BAR_SIZE || size > XCHE_BAR_SIZE - offset)
 		return false;
-	if (xche_classify(offset, size) != XCHE_ACCESS_LANES)
+	if (xche_classify(s, offset, size) != XCHE_ACCESS_LANES)
 		return true;
-	xche_map_lanes(offset, size, lanes);
+	xche_map_lanes(s, offset, size, lanes);
 	for (i = 0; i < size; i++) {
-		u64 mask = lanes[i].reg < 0 ? 0 : xche_lane_mask(lanes, size, i);
+		u64 mask = lanes[i].reg < 0 ? 0 : xche_lane_mask(lanes, size,
+								 i);
 		u64 positioned = 0;
 		unsigned int j;
 

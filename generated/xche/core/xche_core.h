@@ -74,11 +74,19 @@ enum xche_reg {
  */
 #define XCHE_STATE_LAYOUT		0x14cb64a9U
 
+/* The access a hook runs for: read it in the hook, never store it. */
+struct xche_accessed {
+	unsigned int reg;	/* enum xche_reg */
+	unsigned int element;	/* its element number in an array, else 0 */
+	u64 lanes;		/* the bits of the register the access covers */
+};
+
 /*
  * Register state. Not locked here: the KVM glue holds the device's lock and
  * QEMU the iothread lock around every call.
  */
 struct xche_core {
+	struct xche_accessed access;
 	u64 regs[XCHE_NR_REGS];
 };
 

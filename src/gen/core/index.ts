@@ -3,19 +3,24 @@
  * that compiles unchanged in the kernel, in QEMU and on the host.
  */
 import { hookSignature } from "../../compile/hooks-file.js";
-import { fieldMacro, indexName, offsetExpression } from "../../ir/names.js";
-import type { Action, BitTarget, Device, Register } from "../../ir/types.js";
+import { lowestBit } from "../../ir/bits.js";
+import { fieldMacro, indexName, offsetExpression, valueMacro } from "../../ir/names.js";
+import type { Action, BitTarget, Device, Field, Register } from "../../ir/types.js";
 import { cConst, cU32, wrapSignatures } from "../c.js";
+import { wrapCalls } from "../wrap-calls.js";
 import { stateLayout, stateRule } from "../../reference/state-rules.js";
 import { regmapText } from "../regmap.js";
 import { arrayAccessors, registerAccessors } from "./accessors.js";
 import { LazyViews, render } from "../render.js";
 import type { GeneratedFile, Generator } from "../types.js";
 
-/** The flags the generated core must build cleanly with on the host. */
-export const CORE_CFLAGS = ["-Wall", "-Wextra", "-Werror"];
-/** Hook signatures are fixed, so an unused `value` is normal in hooks.c. */
-export const HOOK_CFLAGS = [...CORE_CFLAGS, "-Wno-unused-parameter"];
+/**
+ * The flags the generated core must build cleanly with on the host. Its functions take the
+ * device state whether or not this device's decoding reads it, and hook signatures are
+ * fixed; neither the kernel nor QEMU warns of an unused parameter.
+ */
+export const CORE_CFLAGS = ["-Wall", "-Wextra", "-Werror", "-Wno-unused-parameter"];
+export const HOOK_CFLAGS = CORE_CFLAGS;
 
 export const generateCore: Generator = ({ device, hooks }) => {
   // One view for the three files: on 10,000 registers it costs as much as rendering one.
@@ -23,7 +28,7 @@ export const generateCore: Generator = ({ device, hooks }) => {
   const files: GeneratedFile[] = [
     // 80 columns: within the kernel's limit, and QEMU's once its copy is reindented.
     { path: `core/${device.name}_core.h`, contents: wrapSignatures(render("core/core.h.hbs", view), 80) },
-    { path: `core/${device.name}_core.c`, contents: wrapSignatures(render("core/core.c.hbs", view), 80) },
+    { path: `core/${device.name}_core.c`, contents: wrapCalls(wrapSignatures(render("core/core.c.hbs", view), 80), 80, "\t") },
     { path: `core/${device.name}_types.h`, contents: render("core/types.h.hbs", { ...view, guard: `${device.prefix}_TYPES_H` }) },
   ];
   if (hooks) files.push({ path: `core/${device.name}_hooks.c`, contents: hooks.text });
@@ -52,6 +57,7 @@ function coreView(device: Device, guardSuffix: string) {
     descriptors: new LazyViews(device.registers, (r) => ({
       index: indexName(device, r),
       offset: offsetExpression(device, r),
+      element: r.arrayIndex ?? 0,
       size: r.bytes,
       narrower: policy(r.policy.narrower),
       wider: policy(r.policy.wider),
@@ -69,14 +75,80 @@ function coreView(device: Device, guardSuffix: string) {
     badSize: `size > ${maxSize} || (size & (size - 1)) || !size`,
     readActions: actionCases(device, (r) => r.onRead, "read"),
     writeActions: actionCases(device, (r) => r.onWrite, "write"),
+    readHooks: device.hooks.some((h) => h.direction === "read"),
+    writeHooks: device.hooks.some((h) => h.direction === "write"),
+    countsUp: device.registers.some((r) => [...r.onRead, ...r.onWrite].some((a) => a.kind === "increment")),
+    countsDown: device.registers.some((r) => [...r.onRead, ...r.onWrite].some((a) => a.kind === "decrement")),
+    banks: bankGroups(device),
+    decode: device.registers.some((r) => r.bank) ? `${device.name}_select_bank(s, ${device.name}_find_reg(addr))` : `${device.name}_find_reg(addr)`,
+    writeGates: device.registers
+      .filter((r) => r.writeGates.length)
+      .map((r) => ({
+        index: indexName(device, r),
+        gates: r.writeGates.map((g) => ({
+          condition: g.writableWhile === "set" ? `!(${fieldTest(device, g.by)})` : fieldTest(device, g.by),
+          mask: cConst(g.mask, r.width),
+        })),
+      })),
+    onlyValues: device.registers
+      .filter((r) => r.fields.some((f) => f.onlyValues))
+      .map((r) => ({
+        index: indexName(device, r),
+        fields: r.fields
+          .filter((f) => f.onlyValues)
+          .map((f) => ({
+            value: fieldValue(device, r, f),
+            mask: fieldMacro(device, r, f),
+            values: f.values.map((v) => valueMacro(device, r, f, v.name)),
+          })),
+      })),
     irq: device.interrupt
       ? {
           status: indexName(device, device.registers[device.interrupt.status]!),
           enable: indexName(device, device.registers[device.interrupt.enable]!),
           mask: cConst(device.registers[device.interrupt.status]!.masks.defined, 64),
+          gate: device.interrupt.gate ? fieldTest(device, device.interrupt.gate) : null,
         }
       : null,
   };
+}
+
+/** `s->regs[R] & MASK`: non-zero while the field is. */
+function fieldTest(device: Device, target: BitTarget): string {
+  return `s->regs[${indexName(device, device.registers[target.register]!)}] & ${maskC(device, target)}`;
+}
+
+/** The field's value, right-aligned, as an expression on `stored`. */
+function fieldValue(device: Device, r: Register, f: Field): string {
+  const masked = `stored & ${fieldMacro(device, r, f)}`;
+  if (f.lsb === 0) return masked;
+  return `(${masked}) >> ${f.width > 1 ? `${fieldMacro(device, r, f)}_SHIFT` : f.lsb}`;
+}
+
+/** Banks sharing an offset: the registers, and which the selecting field's values pick. */
+function bankGroups(device: Device) {
+  const groups = new Map<number, Register[]>();
+  for (const r of device.registers) {
+    if (!r.bank) continue;
+    groups.set(r.offset, [...(groups.get(r.offset) ?? []), r]);
+  }
+  return [...groups.values()].map((members) => {
+    const { select } = members[0]!.bank!;
+    const selecting = device.registers[select.register]!;
+    const field = selecting.fields.find((f) => f.mask === select.mask);
+    const read = `s->regs[${indexName(device, selecting)}] & ${maskC(device, select)}`;
+    const shift = lowestBit(select.mask);
+    return {
+      indices: members.map((r) => indexName(device, r)),
+      selector:
+        (select.mask >> BigInt(shift)) === 1n
+          ? `!!(${read})`
+          : shift === 0
+            ? read
+            : `(${read}) >> ${field && field.width > 1 ? `${fieldMacro(device, selecting, field)}_SHIFT` : shift}`,
+      choices: members.map((r) => ({ value: String(r.bank!.value), index: indexName(device, r) })),
+    };
+  });
 }
 
 /** One `case` group per distinct action list, so array elements share one body. */
@@ -106,9 +178,20 @@ function actionC(device: Device, action: Action, direction: "read" | "write") {
   }
   const target = `s->regs[${indexName(device, device.registers[action.target.register]!)}]`;
   const mask = maskC(device, action.target);
-  const statement =
-    action.kind === "set" ? `${target} |= ${mask};` : action.kind === "clear" ? `${target} &= ~(u64)${mask};` : `${target} ^= ${mask};`;
-  return { condition, statement };
+  switch (action.kind) {
+    case "set":
+      return { condition, statement: `${target} |= ${mask};` };
+    case "clear":
+      return { condition, statement: `${target} &= ~(u64)${mask};` };
+    case "toggle":
+      return { condition, statement: `${target} ^= ${mask};` };
+    case "increment":
+    case "decrement":
+      return {
+        condition,
+        statement: `${device.name}_count_${action.kind === "increment" ? "up" : "down"}(&${target}, ${mask}, ${action.saturate});`,
+      };
+  }
 }
 
 /** The field's macro when the target is one field, else the literal mask. */

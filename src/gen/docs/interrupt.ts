@@ -28,7 +28,11 @@ export function interruptView(device: Device, { status, enable }: InterruptRegis
         : (status.masks.readClear & status.masks.defined) === status.masks.defined
           ? `reading ${status.name}`
           : `as ${status.name} describes`,
-    expression: code(`(${status.name} & ${enable.name} & ${hexPad(status.masks.defined, 1)}) != 0`),
+    expression: code(
+      device.interrupt?.gate
+        ? `(${device.interrupt.gate.label} != 0) && (${status.name} & ${enable.name} & ${hexPad(status.masks.defined, 1)}) != 0`
+        : `(${status.name} & ${enable.name} & ${hexPad(status.masks.defined, 1)}) != 0`,
+    ),
     causes: causes.map((f) => {
       const enableField = enable.fields.find((e) => e.mask & f.mask);
       return {

@@ -29,8 +29,11 @@ export function registerSections(device: Device, { groups, digits }: Layout, pol
     ];
     if (isArray) facts.push(`Each element: ${r.width} bits, reset ${code(hexPad(r.reset, r.width / 4))}.`);
     if (r.fields.length === 0) facts.push(`No fields: the whole register is ${code(registerAccess(r))}.`);
-    const effects = accessEffects(r);
-    if (status === r) effects.push(`Drives the interrupt: the line is asserted while a bit here and the same bit of ${enable!.name} are both set.`);
+    if (r.bank) facts.push(bankFact(device, r));
+    const effects = [...accessEffects(r), ...relationEffects(r)];
+    const gate = device.interrupt?.gate ?? null;
+    const gated = gate ? ` and ${code(gate.label)} is non-zero` : "";
+    if (status === r) effects.push(`Drives the interrupt: the line is asserted while a bit here and the same bit of ${enable!.name} are both set${gated}.`);
     if (enable === r) effects.push(`Enables each interrupt cause of ${status!.name}, bit by bit.`);
     for (const a of r.onRead) effects.push(actionSentence(device, r, a, "read"));
     for (const a of r.onWrite) effects.push(actionSentence(device, r, a, "write"));
@@ -43,6 +46,34 @@ export function registerSections(device: Device, { groups, digits }: Layout, pol
       effects,
     };
   });
+}
+
+/** "Decoded only while `LCR.DLAB` is 1; otherwise these bytes are DATA." */
+function bankFact(device: Device, r: Register): string {
+  const { select, value } = r.bank!;
+  const others = device.registers.filter((o) => o !== r && o.offset === r.offset && o.bank).map((o) => `${o.name} (${small(o.bank!.value)})`);
+  return `Decoded only while ${code(select.label)} is ${small(value)}${others.length ? `; its other values select ${others.join(", ")}` : ""}.`;
+}
+
+/** Write enables and locks, and fields that hold only their listed values. */
+function relationEffects(r: Register): string[] {
+  const effects: string[] = [];
+  const bitsOf = (mask: bigint): string => {
+    const named = r.fields.filter((f) => f.mask & mask).map((f) => f.name);
+    return named.length === 0 || (mask & r.masks.defined) === r.masks.defined ? "the register" : named.join(", ");
+  };
+  for (const gate of r.writeGates) {
+    const by = code(gate.by.label);
+    effects.push(
+      gate.writableWhile === "set"
+        ? `Writes change ${bitsOf(gate.mask)} only while ${by} is non-zero; otherwise they leave it as it was.`
+        : `${by} locks ${bitsOf(gate.mask)}: while it is non-zero, writes leave it as it was.`,
+    );
+  }
+  for (const f of r.fields.filter((field) => field.onlyValues)) {
+    effects.push(`${code(f.name)} holds only its listed values: a write of another value leaves it as it was.`);
+  }
+  return effects;
 }
 
 /** Bit-field rows, msb first, reserved ranges included; `enables` when `r` is the interrupt enable. */

@@ -68,10 +68,21 @@ export function actionSentence(device: Device, r: Register, action: Action, dire
     const what = hook.description.trim() ? `: ${sentence(hook.description)}` : ".";
     return `${head} calls hook ${code(hook.name)}${result}${what}`;
   }
-  const verb = { set: "sets", clear: "clears", toggle: "toggles" }[action.kind];
   const target = device.registers[action.target.register]!;
-  const whole = action.target.label.includes(".") || target.fields.length === 0 ? "" : "every field of ";
-  return `${head} ${verb} ${whole}${code(action.target.label)}.`;
+  const { label } = action.target;
+  const whose = label.endsWith("[n]")
+    ? `, bit n for element n`
+    : r.arrayName !== null && label.split(".")[0] === r.arrayName
+      ? " of the element accessed"
+      : "";
+  if (action.kind === "increment" || action.kind === "decrement") {
+    const limit = action.kind === "increment" ? "its maximum" : "zero";
+    const end = action.saturate ? `stopping at ${limit}` : `wrapping around past ${limit}`;
+    return `${head} ${action.kind}s ${code(label)}${whose} by one, ${end}.`;
+  }
+  const verb = { set: "sets", clear: "clears", toggle: "toggles" }[action.kind];
+  const whole = label.includes(".") || target.fields.length === 0 ? "" : "every field of ";
+  return `${head} ${verb} ${whole}${code(label)}${whose}.`;
 }
 
 /** What w1c, w1s and rc bits do to the register, in words; nothing for the other kinds. */
