@@ -4,7 +4,9 @@
  *
  * Two kinds of source, in this one file:
  * - STATIC_SOURCES, known from the IR alone: every action of a register (hook call sites
- *   among them) runs, and one with `when` is also skipped;
+ *   among them) runs, and one with `when` is also skipped; a register with a write gate is
+ *   written both while the gate lets the write through and while it holds it; each bank of
+ *   registers sharing an offset is accessed;
  * - hookReadTargets, found as the model runs: a hook model that reads a register selects its
  *   behaviour by the register's fields, so each field must be seen by it at each of its
  *   named values, or else clear and set.
@@ -12,7 +14,7 @@
  * and second write, each bank) and has the reference model call `coverage?.hit(key)` with
  * a target's key where it takes that path.
  */
-import { bitMask } from "../ir/bits.js";
+import { bitMask, lowestBit } from "../ir/bits.js";
 import type { Action, Device, Field, Register } from "../ir/types.js";
 import { wholeRegisterAccess } from "../ir/access.js";
 import { arrayElements } from "../ir/arrays.js";
@@ -61,7 +63,7 @@ export interface CoverageTarget {
 
 type TargetSource = (device: Device) => CoverageTarget[];
 
-const STATIC_SOURCES: TargetSource[] = [actionTargets];
+const STATIC_SOURCES: TargetSource[] = [actionTargets, gateTargets, bankTargets];
 
 export function staticTargets(device: Device): CoverageTarget[] {
   return STATIC_SOURCES.flatMap((source) => source(device));
@@ -91,6 +93,64 @@ function actionTargets(device: Device): CoverageTarget[] {
   });
 }
 
+/** An array's elements share a relation's targets: reaching one element is reaching the array's. */
+function stemOf(device: Device, register: Register): string {
+  return register.arrayName === null ? register.name : `${register.arrayName}_0..${arrayElements(device, register).length - 1}`;
+}
+
+export function gateKey(register: Register, gate: number, open: boolean): string {
+  return `gate:${register.arrayName ?? register.name}:${gate}:${open ? "open" : "held"}`;
+}
+
+/** A write gate's two sides: a write it lets through, and one it holds. */
+function gateTargets(device: Device): CoverageTarget[] {
+  return device.registers
+    .filter((r) => r.arrayIndex === null || r.arrayIndex === 0)
+    .flatMap((register) =>
+      register.writeGates.flatMap((gate, i) =>
+        [true, false].map((open): CoverageTarget => {
+          const opening = gate.writableWhile === "set" ? open : !open;
+          const by = device.registers[gate.by.register]!;
+          return {
+            key: gateKey(register, i, open),
+            label: `${stemOf(device, register)} written while ${gate.by.label} ${open ? "lets the write through" : "holds it"}`,
+            reach: (state) => {
+              const setUp = hold(by, gate.by.mask, opening ? gate.by.mask : 0n, state);
+              if (typeof setUp === "string") return { why: setUp, kind: "missed" };
+              return [...setUp, ...whole(register, "write", ~state.regs[register.index]! & quiet(register), state)];
+            },
+            missed: { why: `a write to ${register.name} after setting ${gate.by.label} did not reach it: a hook or action changed ${gate.by.label}`, kind: "missed" },
+          };
+        }),
+      ),
+    );
+}
+
+export function bankKey(register: Register): string {
+  return `bank:${register.name}`;
+}
+
+/** Each bank of registers sharing an offset, accessed while its selecting field picks it. */
+function bankTargets(device: Device): CoverageTarget[] {
+  return device.registers.flatMap((register): CoverageTarget[] => {
+    const bank = register.bank;
+    if (!bank) return [];
+    const by = device.registers[bank.select.register]!;
+    return [
+      {
+        key: bankKey(register),
+        label: `${register.name} accessed, selected by ${bank.select.label} = ${bank.value}`,
+        reach: (state) => {
+          const setUp = hold(by, bank.select.mask, (bank.value << BigInt(lowestBit(bank.select.mask))) & bank.select.mask, state);
+          if (typeof setUp === "string") return { why: setUp, kind: "missed" };
+          return [...setUp, ...whole(register, "read", 0n, state)];
+        },
+        missed: { why: `a read after selecting it did not reach ${register.name}`, kind: "missed" },
+      },
+    ];
+  });
+}
+
 /**
  * The parts of a register a hook can tell apart: its fields that can change, or the whole
  * register when it has none. An array's elements share their parts: a hook reaches each the
@@ -105,8 +165,7 @@ export interface ReadPart {
 }
 
 export function readParts(device: Device, register: Register): ReadPart[] {
-  const elements = arrayElements(device, register);
-  const stem = register.arrayName === null ? register.name : `${register.arrayName}_0..${elements.length - 1}`;
+  const stem = stemOf(device, register);
   const fields: Pick<Field, "name" | "mask" | "lsb" | "access" | "values">[] = register.fields.length
     ? register.fields
     : [{ name: "", mask: register.masks.defined, lsb: 0, access: "rw", values: [] }];

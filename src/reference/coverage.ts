@@ -1,13 +1,15 @@
 /**
  * Which coverage targets (coverage-targets.ts) the vectors reach, and in which phase first.
- * The reference model reports what it does through `action`, `consulted`, `observed` and
- * `hit`; each is a few map lookups and stores, little beside the model's bigint work, and a
+ * The reference model reports what it does through `action`, `consulted`, `observed`,
+ * `written` and `hit`; each is a few map lookups and stores, little beside the model's bigint work, and a
  * model with no recorder pays one null check (its arguments are not even evaluated).
  */
-import type { Action, Device } from "../ir/types.js";
+import type { Action, Device, Register } from "../ir/types.js";
 import {
   actionKey,
+  bankKey,
   callSites,
+  gateKey,
   hookReadKey,
   hookReadTargets,
   readClass,
@@ -117,10 +119,19 @@ export class CoverageRecorder {
     };
   }
 
-  /** A register's value as an access read it: which bits have been seen set, and which clear. */
-  observed(register: number, value: bigint): void {
-    this.seenSet[register]! |= value;
-    this.seenClear[register]! |= ~value;
+  /** A register read, holding `value`: its bank was selected; which bits have been seen set, and which clear. */
+  observed(r: Register, value: bigint): void {
+    if (r.bank) this.hit(bankKey(r));
+    this.seenSet[r.index]! |= value;
+    this.seenClear[r.index]! |= ~value;
+  }
+
+  /** A write to `r`'s `lanes`, with the bits its write gates hold `locked` (`undecided`: unknown bits decide). */
+  written(r: Register, lanes: bigint, locked: bigint, undecided: bigint): void {
+    if (r.bank) this.hit(bankKey(r));
+    r.writeGates.forEach((gate, i) => {
+      if (gate.mask & lanes && !(gate.mask & undecided)) this.hit(gateKey(r, i, !(gate.mask & locked)));
+    });
   }
 
   state(regs: readonly bigint[]): ReachState {

@@ -184,7 +184,7 @@ export class DeviceModel {
     const widthMask = bitMask(r.width);
     let value = (this.regs[r.index]! & r.masks.readable) | (r.reset & r.masks.constant);
     let unknown = this.unknown[r.index]! & r.masks.readable;
-    this.coverage?.observed(r.index, value);
+    this.coverage?.observed(r, value);
     for (const action of r.onRead) {
       const fires = this.fires(action, value & lanes, unknown & lanes);
       this.coverage?.action(action, fires, value, lanes, this.regs[r.index]!);
@@ -215,6 +215,7 @@ export class DeviceModel {
   private writeRegister(r: Register, lanes: bigint, value: bigint): void {
     const written = value & lanes;
     const { locked, undecided } = this.lockedBits(r);
+    this.coverage?.written(r, lanes, locked, undecided);
     const writable = r.masks.writable & ~locked;
     const w1c = r.masks.w1c & ~locked;
     const w1s = r.masks.w1s & ~locked;
