@@ -55,7 +55,7 @@ function modelFailures({ device, locate }: CompiledDevice): Diagnostic[] {
     return scenarioClaims(device).map((m) => ({
       location: locate(["scenarios", m.scenario, "steps", m.step, m.key]),
       message: m.message,
-      hint: "the model follows the registers and hook models of the file: correct the claim, or the description if the model is what is wrong",
+      hint: m.hint,
     }));
   } catch (err) {
     if (!(err instanceof DevgenError)) throw err;

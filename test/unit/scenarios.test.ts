@@ -182,6 +182,26 @@ describe("claims, checked against the reference model", () => {
     );
   });
 
+  test("a step naming a register of a bank that is not selected is reported at the register", () => {
+    errors(
+      {
+        registers: `[
+    { name: "LCR", offset: 0x0, fields: [{ name: "DLAB", bits: 7 }] },
+    { name: "DATA", offset: 0x4, bank: { select: "LCR.DLAB", value: 0 } },
+    { name: "DLL", offset: 0x4, bank: { select: "LCR.DLAB", value: 1 } },
+  ]`,
+        scenarios: `[{ name: "latch", steps: [{ write: /*@*/"DLL", value: 12 }, { write: "LCR", value: 0x80 }, { read: "DLL", expect: 0 }] }]`,
+      },
+      [
+        {
+          message: 'scenario "latch": DLL is not selected here: LCR.DLAB is 0, and DLL needs 1',
+          hint: "write 1 to LCR.DLAB in an earlier step, or name the register LCR.DLAB = 0 selects",
+        },
+      ],
+      checkError,
+    );
+  });
+
   test("claims the model meets pass", () => {
     const files = {
       "device.ts": deviceSource({
