@@ -283,4 +283,74 @@ export default defineDevice({
       // No model: a read of LFSR is not compared, and its state is unknown after it.
     },
   },
+  scenarios: [
+    {
+      name: "doorbell_completes",
+      description: "A valid descriptor on an enabled channel completes at once and raises DONE",
+      steps: [
+        { write: "DESC_ADDR_2", value: 0x1000 },
+        { write: "DESC_LEN_2", value: 64 },
+        { write: "DESC_CTRL_2", value: 0b11 }, // VALID, IRQ
+        { write: "CH_ENABLE", value: 1 << 2 },
+        { write: "CTRL", value: 0b1001 }, // ENABLE, IE
+        { write: "INT_ENABLE", value: 0b01 },
+        { write: "DOORBELL", value: 2 },
+        { read: "DESC_CTRL_2", expect: 0x80000002 }, // DONE, VALID dropped
+        { irq: true },
+        { read: "STATUS", expect: 0b01010 }, // DONE, PHASE
+        { read: "STATUS", expect: 0b11000 }, // acknowledged: SEEN, PHASE
+        { write: "DOORBELL", value: 2 }, // again: the descriptor is no longer VALID
+        { read: "STATUS", expect: 0b10100 }, // SEEN, ERROR; PHASE flipped back
+      ],
+    },
+    {
+      name: "zero_length_fails",
+      description: "A valid descriptor of length 0 fails with its address",
+      steps: [
+        { write: "DESC_ADDR_0", value: 0x2000 },
+        { write: "DESC_CTRL_0", value: 0b01 },
+        { write: "CH_ENABLE", value: 1 },
+        { write: "CTRL", value: 1 },
+        { write: "DOORBELL", value: 0 },
+        { read: "STATUS", expect: 0b01100 }, // ERROR, PHASE
+        { write: "DOORBELL", value: 0 }, // fails again, with STATUS.ERROR still set
+        { read: "INT_STATUS", expect: 0b10 },
+        { read: "ERR_ADDR", expect: 0x2000 },
+        { read: "STATUS", expect: 0 }, // reading ERR_ADDR cleared ERROR; PHASE flipped back
+      ],
+    },
+    {
+      name: "reset_disables_channels",
+      description: "CTRL.RESET disables every channel, so a doorbell after it fails",
+      steps: [
+        { write: "CH_ENABLE", value: 0xff },
+        { write: "CTRL", value: 0x80000001 }, // RESET, and stay enabled
+        { read: "CH_ENABLE", expect: 0 },
+        { write: "DOORBELL", value: 1 },
+        { read: "STATUS", expect: 0b01100 },
+      ],
+    },
+    {
+      name: "doorbell_fails_disabled",
+      description: "A doorbell while CTRL.ENABLE is clear fails; reading ERR_ADDR clears STATUS.ERROR",
+      steps: [
+        { write: "DESC_ADDR_5", value: 0xabc000 },
+        { write: "DOORBELL", value: 5 },
+        { read: "STATUS", expect: 0b01100 }, // ERROR, PHASE
+        { read: "INT_STATUS", expect: 0b10 },
+        { read: "ERR_ADDR", expect: 0xabc000 },
+        { read: "STATUS", expect: 0b01000 },
+      ],
+    },
+    {
+      name: "semaphore",
+      description: "The first read takes the semaphore, the next sees it taken; writing 1 releases it",
+      steps: [
+        { read: "SEM", expect: 0 },
+        { read: "SEM", expect: 1 },
+        { write: "SEM", value: 1 },
+        { read: "SEM", expect: 0 },
+      ],
+    },
+  ],
 });

@@ -154,4 +154,34 @@ export default defineDevice({
       },
     },
   },
+  scenarios: [
+    {
+      name: "enable_fires_armed",
+      description: "A comparator armed while the block is off fires when it is enabled, and the counter then ticks on reads",
+      steps: [
+        { write: "T_CMP_0", value: 0 },
+        { read: "INT_STATUS", expect: 0 },
+        { write: "INT_ENABLE", value: 0b001 },
+        { write: "CONFIG", value: 1 },
+        { read: "INT_STATUS", expect: 0b001 },
+        { irq: true },
+        { read: "COUNTER", expect: 0 },
+        { read: "COUNTER", expect: 1 },
+        { write: "INT_STATUS", value: 0b001 },
+        { irq: false },
+      ],
+    },
+    {
+      name: "arm_below_counter",
+      description: "Arming a comparator at or below the running counter fires it at once",
+      steps: [
+        { write: "CONFIG", value: 1 },
+        { write: "COUNTER", value: 100 },
+        { write: "T_CMP_2", value: 101 },
+        { read: "INT_STATUS", expect: 0 },
+        { write: "T_CMP_2", value: 100 },
+        { read: "INT_STATUS", expect: 0b100 },
+      ],
+    },
+  ],
 });

@@ -225,4 +225,69 @@ export default defineDevice({
       },
     },
   },
+  scenarios: [
+    {
+      name: "loopback_overrun",
+      description: "In loopback a byte sent is received; one sent before the last is read overruns it, and every hook sees the overrun",
+      steps: [
+        { write: "MCR", value: 0x10 }, // LOOP
+        { write: "DATA", value: 0x41 },
+        { read: "LSR", expect: 0x61 }, // DR, THRE, TEMT
+        { write: "DATA", value: 0x42 }, // OE
+        { write: "DATA", value: 0x43 },
+        { read: "IIR", expect: 0x01 }, // no cause enabled
+        { read: "DATA", expect: 0x43 },
+        { read: "LSR", expect: 0x62 }, // OE still, DR taken
+        { read: "LSR", expect: 0x60 }, // reading cleared OE
+      ],
+    },
+    {
+      name: "divisor_latch",
+      description: "LCR.DLAB puts the divisor latch where DATA and IER are; the latch keeps its value while they are back",
+      steps: [
+        { write: "MCR", value: 0x10 }, // LOOP
+        { write: "LCR", value: 0x83 }, // DLAB, 8 bits
+        { write: "DLL", value: 0x0c }, // 9600 baud from 1.8432 MHz
+        { write: "DLM", value: 0x00 },
+        { read: "LSR", expect: 0x60 }, // nothing was sent
+        { write: "LCR", value: 0x03 },
+        { write: "DATA", value: 0x56 },
+        { read: "LSR", expect: 0x61 },
+        { read: "DATA", expect: 0x56 },
+        { write: "LCR", value: 0x83 },
+        { read: "DLL", expect: 0x0c },
+      ],
+    },
+    {
+      name: "modem_loopback",
+      description: "In loopback MCR's outputs come back as MSR's inputs, each change flagged until MSR is read and reported by IIR while EDSSI is set",
+      steps: [
+        { write: "IER", value: 0x08 }, // EDSSI
+        { write: "MCR", value: 0x14 }, // LOOP, OUT1: RI only
+        { read: "IIR", expect: 0x00 }, // a modem status change
+        { write: "MCR", value: 0x10 }, // RI falls: TERI
+        { read: "IIR", expect: 0x00 },
+        { read: "MSR", expect: 0x0f }, // every delta, no input
+        { read: "MSR", expect: 0x00 },
+        { read: "IIR", expect: 0x01 }, // nothing pending
+        { write: "MCR", value: 0x13 }, // LOOP, RTS, DTR
+        { read: "MSR", expect: 0x33 }, // CTS, DSR and their deltas
+        { write: "MCR", value: 0x00 },
+        { read: "MSR", expect: 0xb8 }, // a ready cable again; DCD came back
+      ],
+    },
+    {
+      name: "break_sets_bi",
+      description: "Break control raises LSR.BI, which a byte sent meanwhile sees and reading LSR clears",
+      steps: [
+        { write: "MCR", value: 0x10 }, // LOOP
+        { write: "LCR", value: 0x40 }, // BC
+        { write: "DATA", value: 0x21 },
+        { read: "LSR", expect: 0x71 }, // BI, DR, THRE, TEMT
+        { read: "LSR", expect: 0x61 },
+        { read: "DATA", expect: 0x21 },
+        { read: "LSR", expect: 0x60 },
+      ],
+    },
+  ],
 });

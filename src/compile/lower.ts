@@ -12,6 +12,7 @@ import { lowerKvm } from "./lower-kvm.js";
 import { experimentalRange, formatPciId, takenBy } from "./pci-ids.js";
 import { lowerActions, lowerRegister } from "./lower-registers.js";
 import { lowerInterruptGate, lowerRelations } from "./lower-relations.js";
+import { lowerScenarios } from "./lower-scenarios.js";
 import { lowerStorage } from "./lower-storage.js";
 import { LOWER_IDENTIFIER, Lowering, type Origins } from "./lowering.js";
 import { isReservedDeviceName } from "./reserved-names.js";
@@ -173,6 +174,7 @@ export function lower(spec: DeviceSpec, source: string, report: Reporter): Lower
       stateSize: registers.length + storage.reduce((n, s) => n + s.count, 0),
       interrupt,
       hooks,
+      scenarios: lowerScenarios(l, spec.scenarios, { bar, busSizes }, byName, interrupt !== null || spec.interrupt !== undefined),
     },
     origins: l.origins,
   };

@@ -307,4 +307,63 @@ export interface DeviceSpec {
   interrupt?: InterruptSpec;
   /** Hooks implemented in `hooks.c` as `<name>_hook_<hook>()`. */
   hooks?: Record<string, HookSpec>;
+  /** Named access sequences that become conformance vectors; see `ScenarioSpec`. */
+  scenarios?: ScenarioSpec[];
+}
+
+/**
+ * A named access sequence, run from reset. The reference model turns it into conformance
+ * vectors that every implementation runs, so a path the per-register vectors would not take
+ * (an unlock sequence, a write that only matters after another) is tested everywhere.
+ */
+export interface ScenarioSpec {
+  /** Lower-case C identifier, unique within the device (e.g. `"exchange_add"`). */
+  name: string;
+  /** What the sequence shows, for the docs. */
+  description?: string;
+  /** Run in order, starting from a reset device. */
+  steps: ScenarioStep[];
+}
+
+/**
+ * One step of a scenario: a write, a read, a reset, or the interrupt line. A read's
+ * `expect` and an `irq` step are claims, checked against the reference model when the
+ * device is checked: a claim the model does not meet is an error at the step.
+ */
+export type ScenarioStep = ScenarioWrite | ScenarioRead | ScenarioReset | ScenarioIrq;
+
+/** Where an access goes: a register by name (an array's element as `"DATA_3"`), or a byte offset in the BAR. */
+export type ScenarioPlace = string | number;
+
+export interface ScenarioWrite {
+  /** The register written (`"CTRL"`, `"DATA_3"`), or a byte offset in the BAR. */
+  write: ScenarioPlace;
+  /** The value written, right-aligned to the access. */
+  value: Int;
+  /**
+   * Access size in bytes. Default: the register's width. Needed for an offset that no
+   * register starts at.
+   */
+  size?: AccessSize;
+}
+
+export interface ScenarioRead {
+  /** The register read (`"STATUS"`, `"DATA_3"`), or a byte offset in the BAR. */
+  read: ScenarioPlace;
+  /** Access size in bytes. Default: the register's width. */
+  size?: AccessSize;
+  /** What the read returns, by the author's account; checked against the reference model. */
+  expect?: Int;
+  /** The bits `expect` speaks for. Default: all bits of the access. */
+  mask?: Int;
+}
+
+/** Reset the device, as the guest's bus reset does. */
+export interface ScenarioReset {
+  reset: true;
+}
+
+/** The interrupt line is asserted (`true`) or not (`false`) at this point. */
+export interface ScenarioIrq {
+  irq: boolean;
 }

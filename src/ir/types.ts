@@ -200,4 +200,19 @@ export interface Device {
   /** The line: `status & enable`, and `gate` non-zero when there is one. */
   interrupt: { status: number; enable: number; gate: BitTarget | null } | null;
   hooks: Hook[];
+  /** In the order written; each step at the same index as in the device file. */
+  scenarios: Scenario[];
 }
+
+/** An access sequence of the device file, with every place resolved to a BAR offset and size. */
+export interface Scenario {
+  name: string;
+  description: string;
+  steps: ScenarioStep[];
+}
+
+export type ScenarioStep =
+  | { op: "write"; offset: number; size: number; value: bigint; label: string }
+  | { op: "read"; offset: number; size: number; label: string; expect: { value: bigint; mask: bigint } | null }
+  | { op: "reset" }
+  | { op: "irq"; expect: boolean };

@@ -2,6 +2,7 @@
 import * as path from "node:path";
 import { generateAll } from "../gen/index.js";
 import { generateVectors } from "../reference/vectors.js";
+import { scenarioClaims } from "../reference/scenarios.js";
 import { checkDeviceSet } from "../compile/device-set.js";
 import { compileDevice, type CompiledDevice, type CompileOptions } from "../compile/index.js";
 import { DevgenError, type Diagnostic } from "../util/diagnostics.js";
@@ -45,17 +46,21 @@ export function compileAll(dirs: readonly string[], options: CompileOptions = {}
  * Hook models are the device file's code, run after its evaluation by the reference model
  * when the vectors are made: only making them finds a model that throws or does not end.
  * Made here as generating makes them (tens of milliseconds for the examples), they are not
- * kept: most commands then generate for a tree's own targets anyway.
+ * kept: most commands then generate for a tree's own targets anyway. Scenarios' claims are
+ * the model's to refute too, each at the step that makes it.
  */
-function modelFailures({ device }: CompiledDevice): Diagnostic[] {
-  if (!device.hooks.some((hook) => hook.model)) return [];
+function modelFailures({ device, locate }: CompiledDevice): Diagnostic[] {
   try {
-    generateVectors(device);
+    if (device.hooks.some((hook) => hook.model)) generateVectors(device);
+    return scenarioClaims(device).map((m) => ({
+      location: locate(["scenarios", m.scenario, "steps", m.step, m.key]),
+      message: m.message,
+      hint: m.hint,
+    }));
   } catch (err) {
     if (!(err instanceof DevgenError)) throw err;
     return err.diagnostics;
   }
-  return [];
 }
 
 export interface GenerateResult {

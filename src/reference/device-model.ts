@@ -8,6 +8,7 @@
 import type { HookAccess } from "../dsl/types.js";
 import { bitMask, lowestBit } from "../ir/bits.js";
 import type { Action, BitTarget, Device, Register } from "../ir/types.js";
+import type { CoverageRecorder } from "./coverage.js";
 import { registerAt } from "./decode.js";
 
 export interface ReadResult {
@@ -49,6 +50,8 @@ export class DeviceModel {
   private readonly byName: Map<string, number>;
   /** Set while planning an access whose bank bits the model does not know. */
   private uncertain = false;
+  /** Told what behaviour each access reaches, when vectors are being made (coverage.ts). */
+  coverage: CoverageRecorder | null = null;
 
   constructor(readonly device: Device) {
     this.regs = [];
@@ -255,8 +258,10 @@ export class DeviceModel {
     const slot = this.slotOf(r);
     let value = ((slot === null ? 0n : this.regs[slot]!) & r.masks.readable) | (r.reset & r.masks.constant);
     let unknown = slot === null ? 0n : this.unknown[slot]! & r.masks.readable;
+    this.coverage?.observed(r, value);
     for (const action of r.onRead) {
       const fires = this.fires(action, value & lanes, unknown & lanes);
+      this.coverage?.action(action, fires, value, lanes, this.regs[r.index]!);
       if (fires === false) continue;
       if (action.kind === "hook") {
         const hook = this.hook(action.hook);
@@ -285,6 +290,7 @@ export class DeviceModel {
   private writeRegister(r: Register, lanes: bigint, value: bigint): void {
     const written = value & lanes;
     const { locked, undecided } = this.lockedBits(r);
+    this.coverage?.written(r, lanes, locked, undecided);
     const writable = r.masks.writable & ~locked;
     const w1c = r.masks.w1c & ~locked;
     const w1s = r.masks.w1s & ~locked;
@@ -313,6 +319,7 @@ export class DeviceModel {
     }
     for (const action of r.onWrite) {
       const fires = this.fires(action, written, 0n);
+      this.coverage?.action(action, fires, written, lanes, this.regs[r.index]!);
       if (fires === false) continue;
       if (action.kind === "hook") {
         const hook = this.hook(action.hook);
@@ -429,6 +436,8 @@ export class DeviceModel {
       get: (name: string) => {
         const index = lookup(name);
         if (this.unknown[index]) context.tainted = true;
+        // Storage entries select no behaviour by field: only registers are coverage targets.
+        if (index < this.device.registers.length) this.coverage?.consulted(index, this.regs[index]!);
         return this.regs[index]!;
       },
       set: (name: string, value: bigint) => {

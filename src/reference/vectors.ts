@@ -5,20 +5,21 @@
  *
  * Phases: reset values; every register at every bus size (for devices of more than 256
  * registers: at its own size, every sixteenth at another too), with write patterns and read-back; unaligned accesses; aliases of the decode window; holes; accesses past the
- * BAR and straddling its end (and a memory BAR's first page's end); then a seeded random mix.
- * Interrupt checks follow every write that changes the line,
- * and every few writes besides.
+ * BAR and straddling its end (and a memory BAR's first page's end); then a seeded random mix;
+ * the device file's scenarios, each from reset; and last, accesses aimed at what the others
+ * left unreached (coverage-phase.ts). Interrupt checks follow every write that changes the
+ * line, and every few writes besides.
  */
-import { bitMask, lowestBit } from "../ir/bits.js";
+import { lowestBit } from "../ir/bits.js";
 import type { Device, Register } from "../ir/types.js";
-import { DeviceModel, PAGE_SIZE } from "./device-model.js";
+import { PAGE_SIZE } from "./device-model.js";
 import { registerAt } from "./decode.js";
+import type { CoverageReport } from "./coverage.js";
+import { reachTargets } from "./coverage-phase.js";
+import { writeScenarios } from "./scenarios.js";
+import { VectorWriter, type Vector } from "./vector-writer.js";
 
-export type Vector =
-  | { op: "reset" }
-  | { op: "read"; offset: number; size: number; claimed: boolean; expect: bigint; mask: bigint }
-  | { op: "write"; offset: number; size: number; claimed: boolean; value: bigint }
-  | { op: "irq"; expect: boolean };
+export type { Vector } from "./vector-writer.js";
 
 export interface VectorOptions {
   /** Accesses in the random phase. Default: 64 per register, at least 512, at most 4096. */
@@ -26,50 +27,17 @@ export interface VectorOptions {
 }
 
 const PATTERNS = [0xffffffffffffffffn, 0n, 0xa5a5a5a5a5a5a5a5n, 0x5a5a5a5a5a5a5a5an, 0x0123456789abcdefn];
-const IRQ_CHECK_EVERY = 8;
 /** Up to this many registers, every register is tried at every size and offset. */
 const FULL_MATRIX_REGISTERS = 256;
 
 export function generateVectors(device: Device, options: VectorOptions = {}): Vector[] {
-  const model = new DeviceModel(device);
-  const vectors: Vector[] = [];
-  let level = model.irqLevel();
-  let writesSinceCheck = 0;
+  return buildVectors(device, options).vectors;
+}
 
-  const checkIrq = (force: boolean): void => {
-    if (!device.interrupt) return;
-    const now = model.irqLevel();
-    if (now !== null && (force || now !== level || writesSinceCheck >= IRQ_CHECK_EVERY)) {
-      vectors.push({ op: "irq", expect: now });
-      writesSinceCheck = 0;
-    }
-    level = now;
-  };
-  const read = (offset: number, size: number): void => {
-    const result = model.read(offset, size);
-    const allBits = bitMask(size * 8);
-    vectors.push({
-      op: "read",
-      offset,
-      size,
-      claimed: result.claimed,
-      expect: result.value,
-      mask: !result.claimed ? 0n : result.unknown ? allBits & ~result.unknown : allBits,
-    });
-    checkIrq(false);
-  };
-  const write = (offset: number, size: number, value: bigint): void => {
-    const masked = value & bitMask(size * 8);
-    const claimed = model.write(offset, size, masked);
-    vectors.push({ op: "write", offset, size, claimed, value: masked });
-    writesSinceCheck++;
-    checkIrq(false);
-  };
-  const reset = (): void => {
-    model.reset();
-    vectors.push({ op: "reset" });
-    checkIrq(true);
-  };
+/** The vectors, and what they reach of the device's behaviour (coverage.ts). */
+export function buildVectors(device: Device, options: VectorOptions = {}): { vectors: Vector[]; coverage: CoverageReport } {
+  const writer = new VectorWriter(device);
+  const { read, write, reset, checkIrq, model } = writer;
   const maxSize = device.busSizes[device.busSizes.length - 1]!;
   const readWhole = (offset: number, bytes: number): void => {
     for (let at = offset; at < offset + bytes; at += Math.min(bytes, maxSize)) read(at, Math.min(bytes, maxSize));
@@ -85,11 +53,13 @@ export function generateVectors(device: Device, options: VectorOptions = {}): Ve
     write(selecting.offset, selecting.bytes, kept | (value << BigInt(lowestBit(select.mask))));
   };
 
+  writer.phase("reset values");
   reset();
   for (const r of device.registers) readWhole(r.offset, r.bytes);
 
   // Small devices get the whole matrix. Large ones: every register at its own size, and every
   // sixteenth also at a size taken in turn, so each size still meets each access kind often.
+  writer.phase("every register at every size");
   const full = device.registers.length <= FULL_MATRIX_REGISTERS;
   const patterns = full ? PATTERNS : [PATTERNS[3]!];
   for (const r of device.registers) {
@@ -114,6 +84,7 @@ export function generateVectors(device: Device, options: VectorOptions = {}): Ve
     readWhole(r.offset, r.bytes);
   }
 
+  writer.phase("unaligned accesses");
   reset();
   for (const r of device.registers) {
     if (!full && r.index % 16 !== 0) continue;
@@ -128,6 +99,7 @@ export function generateVectors(device: Device, options: VectorOptions = {}): Ve
   }
 
   const window = device.bar.decodeMask + 1;
+  writer.phase("aliases and holes");
   if (window < device.bar.size) {
     reset();
     const lastAlias = device.bar.size - window;
@@ -146,6 +118,7 @@ export function generateVectors(device: Device, options: VectorOptions = {}): Ve
     read(hole, 1);
   }
 
+  writer.phase("past the BAR");
   // Past the BAR, and straddling its end: the bus cuts those, and the bytes inside act on the
   // device (DeviceModel.read). A memory BAR above a page also meets the cut at its first page's end.
   const cuts = device.bar.space === "mmio" && device.bar.size > PAGE_SIZE ? [PAGE_SIZE, device.bar.size] : [device.bar.size];
@@ -160,6 +133,7 @@ export function generateVectors(device: Device, options: VectorOptions = {}): Ve
   // A device that dropped, or wholly applied, a write straddling a cut would show it here.
   for (const r of device.registers.slice(0, FULL_MATRIX_REGISTERS)) readWhole(r.offset, r.bytes);
 
+  writer.phase("random");
   reset();
   const random = xorshift(seedOf(device.name));
   const count =
@@ -175,7 +149,11 @@ export function generateVectors(device: Device, options: VectorOptions = {}): Ve
     else write(offset, size, random.next64());
   }
   checkIrq(true);
-  return vectors;
+  writer.phase("scenarios");
+  writeScenarios(writer);
+  writer.phase("coverage-directed");
+  const unreached = reachTargets(writer);
+  return { vectors: writer.vectors, coverage: writer.coverage.report(unreached) };
 }
 
 /** Decoded offsets no register covers, one per gap. */

@@ -29,6 +29,7 @@ export interface DeviceParts {
   interrupt?: string;
   registers?: string;
   hooks?: string;
+  scenarios?: string;
   /** Declarations placed between the import and the default export. */
   prelude?: string;
 }
@@ -51,6 +52,7 @@ export function deviceSource(parts: DeviceParts = {}): string {
     ...(parts.interrupt !== undefined ? [`  interrupt: ${parts.interrupt},`] : []),
     `  registers: ${parts.registers ?? DEFAULT_REGISTERS},`,
     ...(parts.hooks !== undefined ? [`  hooks: ${parts.hooks},`] : []),
+    ...(parts.scenarios !== undefined ? [`  scenarios: ${parts.scenarios},`] : []),
     `});`,
     ``,
   ];

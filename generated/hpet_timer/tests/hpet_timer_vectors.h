@@ -24,7 +24,7 @@ struct hpet_timer_vector {
 	u64 mask;
 };
 
-#define HPET_TIMER_NR_VECTORS	2858
+#define HPET_TIMER_NR_VECTORS	2880
 
 static const struct hpet_timer_vector hpet_timer_vectors[HPET_TIMER_NR_VECTORS] = {
 	{ HPET_TIMER_VEC_RESET, 0, 0, 0, 0, 0 },
@@ -2885,6 +2885,28 @@ static const struct hpet_timer_vector hpet_timer_vectors[HPET_TIMER_NR_VECTORS] 
 	{ HPET_TIMER_VEC_WRITE, 1, 1, 0x120, 0x90ULL, 0 },
 	{ HPET_TIMER_VEC_IRQ, 0, 1, 0, 1, 1 },
 	{ HPET_TIMER_VEC_IRQ, 0, 1, 0, 1, 1 },
+	{ HPET_TIMER_VEC_RESET, 0, 0, 0, 0, 0 },
+	{ HPET_TIMER_VEC_IRQ, 0, 1, 0, 0, 1 },
+	{ HPET_TIMER_VEC_WRITE, 8, 1, 0x108, 0x0ULL, 0 },
+	{ HPET_TIMER_VEC_READ, 8, 1, 0x20, 0x0ULL, 0xffffffffffffffffULL },
+	{ HPET_TIMER_VEC_WRITE, 8, 1, 0x28, 0x1ULL, 0 },
+	{ HPET_TIMER_VEC_WRITE, 8, 1, 0x10, 0x1ULL, 0 },
+	{ HPET_TIMER_VEC_IRQ, 0, 1, 0, 1, 1 },
+	{ HPET_TIMER_VEC_READ, 8, 1, 0x20, 0x1ULL, 0xffffffffffffffffULL },
+	{ HPET_TIMER_VEC_IRQ, 0, 1, 0, 1, 1 },
+	{ HPET_TIMER_VEC_READ, 8, 1, 0xf0, 0x0ULL, 0xffffffffffffffffULL },
+	{ HPET_TIMER_VEC_READ, 8, 1, 0xf0, 0x1ULL, 0xffffffffffffffffULL },
+	{ HPET_TIMER_VEC_WRITE, 8, 1, 0x20, 0x1ULL, 0 },
+	{ HPET_TIMER_VEC_IRQ, 0, 1, 0, 0, 1 },
+	{ HPET_TIMER_VEC_IRQ, 0, 1, 0, 0, 1 },
+	{ HPET_TIMER_VEC_RESET, 0, 0, 0, 0, 0 },
+	{ HPET_TIMER_VEC_IRQ, 0, 1, 0, 0, 1 },
+	{ HPET_TIMER_VEC_WRITE, 8, 1, 0x10, 0x1ULL, 0 },
+	{ HPET_TIMER_VEC_WRITE, 8, 1, 0xf0, 0x64ULL, 0 },
+	{ HPET_TIMER_VEC_WRITE, 8, 1, 0x148, 0x65ULL, 0 },
+	{ HPET_TIMER_VEC_READ, 8, 1, 0x20, 0x0ULL, 0xffffffffffffffffULL },
+	{ HPET_TIMER_VEC_WRITE, 8, 1, 0x148, 0x64ULL, 0 },
+	{ HPET_TIMER_VEC_READ, 8, 1, 0x20, 0x4ULL, 0xffffffffffffffffULL },
 };
 
 #endif /* HPET_TIMER_VECTORS_H */

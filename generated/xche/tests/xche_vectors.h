@@ -24,7 +24,7 @@ struct xche_vector {
 	u64 mask;
 };
 
-#define XCHE_NR_VECTORS	1436
+#define XCHE_NR_VECTORS	1470
 
 static const struct xche_vector xche_vectors[XCHE_NR_VECTORS] = {
 	{ XCHE_VEC_RESET, 0, 0, 0, 0, 0 },
@@ -1463,6 +1463,40 @@ static const struct xche_vector xche_vectors[XCHE_NR_VECTORS] = {
 	{ XCHE_VEC_READ, 2, 1, 0x224, 0x4ULL, 0xffffULL },
 	{ XCHE_VEC_READ, 2, 1, 0x1c, 0x5e47ULL, 0xffffULL },
 	{ XCHE_VEC_IRQ, 0, 1, 0, 1, 1 },
+	{ XCHE_VEC_RESET, 0, 0, 0, 0, 0 },
+	{ XCHE_VEC_IRQ, 0, 1, 0, 0, 1 },
+	{ XCHE_VEC_WRITE, 4, 1, 0xc, 0x1ULL, 0 },
+	{ XCHE_VEC_WRITE, 4, 1, 0x4, 0x5ULL, 0 },
+	{ XCHE_VEC_WRITE, 4, 1, 0x10, 0x1000ULL, 0 },
+	{ XCHE_VEC_IRQ, 0, 1, 0, 1, 1 },
+	{ XCHE_VEC_READ, 4, 1, 0x14, 0x6a5aULL, 0xffffffffULL },
+	{ XCHE_VEC_IRQ, 0, 1, 0, 1, 1 },
+	{ XCHE_VEC_READ, 1, 1, 0x1a, 0x1ULL, 0xffULL },
+	{ XCHE_VEC_READ, 1, 1, 0x1a, 0x0ULL, 0xffULL },
+	{ XCHE_VEC_WRITE, 4, 1, 0x8, 0x1ULL, 0 },
+	{ XCHE_VEC_IRQ, 0, 1, 0, 0, 1 },
+	{ XCHE_VEC_IRQ, 0, 1, 0, 0, 1 },
+	{ XCHE_VEC_RESET, 0, 0, 0, 0, 0 },
+	{ XCHE_VEC_IRQ, 0, 1, 0, 0, 1 },
+	{ XCHE_VEC_WRITE, 4, 1, 0x10, 0x1234ULL, 0 },
+	{ XCHE_VEC_READ, 4, 1, 0x8, 0x2ULL, 0xffffffffULL },
+	{ XCHE_VEC_READ, 4, 1, 0x14, 0x0ULL, 0xffffffffULL },
+	{ XCHE_VEC_READ, 1, 1, 0x1a, 0x0ULL, 0xffULL },
+	{ XCHE_VEC_RESET, 0, 0, 0, 0, 0 },
+	{ XCHE_VEC_IRQ, 0, 1, 0, 0, 1 },
+	{ XCHE_VEC_WRITE, 2, 1, 0x18, 0xffULL, 0 },
+	{ XCHE_VEC_WRITE, 4, 1, 0x4, 0x3ULL, 0 },
+	{ XCHE_VEC_WRITE, 4, 1, 0x10, 0xf0fULL, 0 },
+	{ XCHE_VEC_READ, 4, 1, 0x14, 0xff0ULL, 0xffffffffULL },
+	{ XCHE_VEC_WRITE, 4, 1, 0x4, 0x80000003ULL, 0 },
+	{ XCHE_VEC_READ, 4, 1, 0x14, 0x0ULL, 0xffffffffULL },
+	{ XCHE_VEC_READ, 1, 1, 0x1a, 0x0ULL, 0xffULL },
+	{ XCHE_VEC_READ, 2, 1, 0x18, 0xffULL, 0xffffULL },
+	{ XCHE_VEC_RESET, 0, 0, 0, 0, 0 },
+	{ XCHE_VEC_IRQ, 0, 1, 0, 0, 1 },
+	{ XCHE_VEC_WRITE, 4, 1, 0x4, 0x7ULL, 0 },
+	{ XCHE_VEC_WRITE, 2, 1, 0x18, 0x0ULL, 0 },
+	{ XCHE_VEC_WRITE, 4, 1, 0x10, 0xffULL, 0 },
 };
 
 #endif /* XCHE_VECTORS_H */

@@ -13,6 +13,7 @@ import { macroNames } from "./macro-names.js";
 import { cell, code, hexPad, list } from "./markdown.js";
 import { mapRows } from "./register-map.js";
 import { registerSections } from "./register-sections.js";
+import { scenarioRows } from "./scenarios.js";
 import { summaryRows } from "./summary.js";
 import { policyRules } from "./semantics.js";
 
@@ -49,6 +50,7 @@ export function docsView(device: Device) {
     })),
     hooks: hookRows(device, layout.groups),
     hooksFile: hooksFile(device),
+    scenarios: scenarioRows(device),
     macros: macroNames(device),
     abi: abiView(device),
   };

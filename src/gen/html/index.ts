@@ -242,6 +242,11 @@ export function htmlView(device: Device) {
       descriptionHtml: inlineHtml(h.description),
       modelHtml: inlineHtml(h.model),
     })),
+    scenarios: docs.scenarios.map((s) => ({
+      nameHtml: inlineHtml(s.name),
+      descriptionHtml: inlineHtml(s.description),
+      stepsHtml: inlineHtml(s.steps),
+    })),
     abi: {
       uapi: docs.abi.uapi,
       busHtml: inlineHtml(docs.abi.busWords),

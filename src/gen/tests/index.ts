@@ -1,18 +1,19 @@
 /**
  * tests/: the conformance vectors as a C header (for the native, KVM and QEMU harnesses)
  * and as JSON (for jest-driven harnesses), plus a host program that runs them against the
- * core.
+ * core, and what they reach of the device's behaviour (coverage.md).
  */
-import { generateVectors, type Vector } from "../../reference/vectors.js";
+import { buildVectors, type Vector } from "../../reference/vectors.js";
 import type { Device } from "../../ir/types.js";
 import { cHex } from "../c.js";
 import { banner } from "../core/index.js";
 import { joinMapped } from "../join.js";
+import { coverageMarkdown } from "./coverage.js";
 import { LazyViews, render } from "../render.js";
 import type { Generator } from "../types.js";
 
 export const generateTests: Generator = ({ device }) => {
-  const vectors = generateVectors(device);
+  const { vectors, coverage } = buildVectors(device);
   const view = {
     name: device.name,
     prefix: device.prefix,
@@ -29,6 +30,7 @@ export const generateTests: Generator = ({ device }) => {
       contents: render("tests/native.c.hbs", { ...view, banner: banner(device, "runs the vectors against the core on the host") }),
     },
     { path: `tests/${device.name}_vectors.json`, contents: vectorsJson(vectors) },
+    { path: `tests/${device.name}_coverage.md`, contents: coverageMarkdown(device, vectors.length, coverage) },
   ];
 };
 

@@ -1,0 +1,331 @@
+/**
+ * What the vectors must reach of a device's behaviour: the coverage targets, and for each
+ * the guest accesses that reach it from a given state.
+ *
+ * Two kinds of source, in this one file:
+ * - STATIC_SOURCES, known from the IR alone: every action of a register (hook call sites
+ *   among them) runs, and one with `when` is also skipped; a register with a write gate is
+ *   written both while the gate lets the write through and while it holds it; each bank of
+ *   registers sharing an offset is accessed;
+ * - hookReadTargets, found as the model runs: a hook model that reads a register selects its
+ *   behaviour by the register's fields, so each field must be seen by it at each of its
+ *   named values, or else clear and set.
+ * A new construct adds a source to STATIC_SOURCES (a relation: locked and unlocked, first
+ * and second write, each bank) and has the reference model call `coverage?.hit(key)` with
+ * a target's key where it takes that path.
+ */
+import { bitMask, lowestBit } from "../ir/bits.js";
+import type { Action, Device, Field, Register } from "../ir/types.js";
+import { wholeRegisterAccess } from "../ir/access.js";
+import { arrayElements } from "../ir/arrays.js";
+import { hex } from "../compile/message-words.js";
+
+/** A guest access the coverage phase makes. */
+export type Access = { op: "read"; offset: number; size: number } | { op: "write"; offset: number; size: number; value: bigint };
+
+/** An action of a register, where the model runs it. */
+export interface CallSite {
+  register: Register;
+  direction: "read" | "write";
+  index: number;
+  action: Action;
+}
+
+/** What a target's reach sees: the model's stored values, the largest access of the bus, what reads have returned. */
+export interface ReachState {
+  regs: readonly bigint[];
+  largest: number;
+  /** Whether the bits of `mask` have read as `value` (null: as anything non-zero) at any time so far. */
+  everRead(register: number, mask: bigint, value: bigint | null): boolean;
+}
+
+/**
+ * Why a target stays unreached, and how sure that is: `unreachable`, nothing can reach it
+ * (an action before the hook decides the value); `unseen`, only the device can give the
+ * value and no vector ever saw it (a sequence no vector makes might); `missed`, the accesses
+ * aimed at it did not reach it (a scenario may).
+ */
+export interface Miss {
+  why: string;
+  kind: "missed" | "unseen" | "unreachable";
+}
+
+export interface CoverageTarget {
+  /** Unique within the device; what the model passes to `hit`. */
+  key: string;
+  /** What reaching it means, for the report. */
+  label: string;
+  /** The accesses that reach it from `state`, or why no guest access can. */
+  reach(state: ReachState): Access[] | Miss;
+  /** Why it stays unreached when those accesses did not reach it. */
+  missed: Miss;
+}
+
+type TargetSource = (device: Device) => CoverageTarget[];
+
+const STATIC_SOURCES: TargetSource[] = [actionTargets, gateTargets, bankTargets];
+
+export function staticTargets(device: Device): CoverageTarget[] {
+  return STATIC_SOURCES.flatMap((source) => source(device));
+}
+
+export function callSites(device: Device): CallSite[] {
+  return device.registers.flatMap((register) => [
+    ...register.onRead.map((action, index) => ({ register, direction: "read" as const, index, action })),
+    ...register.onWrite.map((action, index) => ({ register, direction: "write" as const, index, action })),
+  ]);
+}
+
+export function actionKey(site: CallSite, fired: boolean): string {
+  return `action:${site.register.index}:${site.direction}:${site.index}:${fired ? "fired" : "skipped"}`;
+}
+
+/** Every action (hooks included) runs; one with `when` is also skipped, its field clear. */
+function actionTargets(device: Device): CoverageTarget[] {
+  return callSites(device).flatMap((site) => {
+    const { register, direction, index, action } = site;
+    const what = action.kind === "hook" ? `hook ${action.hook}` : `${action.kind} ${action.target.label}`;
+    const name = `${register.name} ${direction === "read" ? "onRead" : "onWrite"}[${index}] (${what}${action.when ? ` when ${action.when.label}` : ""})`;
+    const missed: Miss = { why: "the accesses aimed at it did not reach it: a hook changed what they set up", kind: "missed" };
+    const fired: CoverageTarget = { key: actionKey(site, true), label: `${name} runs`, reach: (state) => fire(site, state, true), missed };
+    if (!action.when) return [fired];
+    return [fired, { key: actionKey(site, false), label: `${name} is skipped`, reach: (state) => fire(site, state, false), missed }];
+  });
+}
+
+/** An array's elements share a relation's targets: reaching one element is reaching the array's. */
+function stemOf(device: Device, register: Register): string {
+  return register.arrayName === null ? register.name : `${register.arrayName}_0..${arrayElements(device, register).length - 1}`;
+}
+
+export function gateKey(register: Register, gate: number, open: boolean): string {
+  return `gate:${register.arrayName ?? register.name}:${gate}:${open ? "open" : "held"}`;
+}
+
+/** A write gate's two sides: a write it lets through, and one it holds. */
+function gateTargets(device: Device): CoverageTarget[] {
+  return device.registers
+    .filter((r) => r.arrayIndex === null || r.arrayIndex === 0)
+    .flatMap((register) =>
+      register.writeGates.flatMap((gate, i) =>
+        [true, false].map((open): CoverageTarget => {
+          const opening = gate.writableWhile === "set" ? open : !open;
+          const by = device.registers[gate.by.register]!;
+          return {
+            key: gateKey(register, i, open),
+            label: `${stemOf(device, register)} written while ${gate.by.label} ${open ? "lets the write through" : "holds it"}`,
+            reach: (state) => {
+              const setUp = hold(by, gate.by.mask, opening ? gate.by.mask : 0n, state);
+              if (typeof setUp === "string") return { why: setUp, kind: "missed" };
+              return [...setUp, ...whole(register, "write", ~state.regs[register.index]! & quiet(register), state)];
+            },
+            missed: { why: `a write to ${register.name} after setting ${gate.by.label} did not reach it: a hook or action changed ${gate.by.label}`, kind: "missed" },
+          };
+        }),
+      ),
+    );
+}
+
+export function bankKey(register: Register): string {
+  return `bank:${register.name}`;
+}
+
+/** Each bank of registers sharing an offset, accessed while its selecting field picks it. */
+function bankTargets(device: Device): CoverageTarget[] {
+  return device.registers.flatMap((register): CoverageTarget[] => {
+    const bank = register.bank;
+    if (!bank) return [];
+    const by = device.registers[bank.select.register]!;
+    return [
+      {
+        key: bankKey(register),
+        label: `${register.name} accessed, selected by ${bank.select.label} = ${bank.value}`,
+        reach: (state) => {
+          const setUp = hold(by, bank.select.mask, (bank.value << BigInt(lowestBit(bank.select.mask))) & bank.select.mask, state);
+          if (typeof setUp === "string") return { why: setUp, kind: "missed" };
+          return [...setUp, ...whole(register, "read", 0n, state)];
+        },
+        missed: { why: `a read after selecting it did not reach ${register.name}`, kind: "missed" },
+      },
+    ];
+  });
+}
+
+/**
+ * The parts of a register a hook can tell apart: its fields that can change, or the whole
+ * register when it has none. An array's elements share their parts: a hook reaches each the
+ * same way, by index, so seeing one element so is seeing the array so.
+ */
+export interface ReadPart {
+  name: string;
+  mask: bigint;
+  lsb: number;
+  /** Each value the hook should see: the field's named values, or clear and set (null: any non-zero value). */
+  classes: { name: string; value: bigint | null }[];
+}
+
+export function readParts(device: Device, register: Register): ReadPart[] {
+  const stem = stemOf(device, register);
+  const fields: Pick<Field, "name" | "mask" | "lsb" | "access" | "values">[] = register.fields.length
+    ? register.fields
+    : [{ name: "", mask: register.masks.defined, lsb: 0, access: "rw", values: [] }];
+  return fields
+    .filter((f) => f.access !== "const")
+    .map((f) => ({
+      name: f.name ? `${stem}.${f.name}` : stem,
+      mask: f.mask,
+      lsb: f.lsb,
+      classes: f.values.length ? f.values.map((v) => ({ name: `= ${v.name}`, value: v.value })) : [{ name: "clear", value: 0n }, { name: "set", value: null }],
+    }));
+}
+
+/** The class a part's value falls in: its named value, or clear and set; null for a value with no name. */
+export function readClass(part: ReadPart, value: bigint): string | null {
+  const v = (value & part.mask) >> BigInt(part.lsb);
+  return part.classes.find((c) => c.value === v || (c.value === null && v !== 0n))?.name ?? null;
+}
+
+export function hookReadKey(hook: string, part: ReadPart, klass: string): string {
+  return `read:${hook}:${part.name}:${klass}`;
+}
+
+/**
+ * A hook call as the model made it: where, for an access of which lanes with what value,
+ * what the register then held, and the registers its model read, in order.
+ */
+export interface HookCall {
+  hook: string;
+  site: CallSite;
+  value: bigint;
+  lanes: bigint;
+  stored: bigint;
+  reads: { register: Register; value: bigint }[];
+}
+
+/**
+ * What a hook's model must see of `register`, once it is seen reading it in `call`. Reaching
+ * it repeats that call: the registers the model read before are given the values they had
+ * (as far as the guest can), and the call is made with the same value (a write hook may read
+ * registers the value chooses, such as a channel's).
+ */
+export function hookReadTargets(parts: ReadPart[], register: Register, call: HookCall, sites: readonly CallSite[]): CoverageTarget[] {
+  const { hook, site } = call;
+  return parts.flatMap((part) =>
+    part.classes.map((klass) => {
+      const value = klass.value === null ? part.mask : (klass.value << BigInt(part.lsb)) & part.mask;
+      return {
+        key: hookReadKey(hook, part, klass.name),
+        label: `hook ${hook} reads ${part.name} ${klass.name}`,
+        reach: (state: ReachState): Access[] | Miss => {
+          const forced = forcedBefore(sites, register, part.mask, value);
+          if (forced) return { why: `${forced} before hook ${hook} runs`, kind: "unreachable" };
+          const setUp = hold(register, part.mask, value, state);
+          if (typeof setUp === "string") {
+            return state.everRead(register.index, part.mask, klass.value === null ? null : value)
+              ? { why: `${setUp}; it was so at times, never when hook ${hook} ran: a scenario may reach it`, kind: "missed" }
+              : { why: `${setUp}, and it never was so in any vector`, kind: "unseen" };
+          }
+          // The call's write, whole: its bytes, and the others as the register held them; and
+          // when the hook reads its own register, the value aimed at.
+          const again = (call.stored & ~call.lanes & quiet(site.register)) | call.value;
+          const written = site.register === register && (part.mask & register.masks.writable) === part.mask ? (again & ~part.mask) | value : again;
+          const trigger = site.direction === "write" ? whole(site.register, "write", written, state) : fire(site, state, true);
+          if (!Array.isArray(trigger)) return trigger;
+          const before = call.reads.filter((read) => read.register !== register).flatMap((read) => restore(read.register, read.value, state));
+          return [...before, ...setUp, ...trigger];
+        },
+        missed: {
+          why: `hook ${hook} did not read it so after the accesses aimed at it: its other inputs, or the access that calls it, decide; a scenario may reach it, if anything can`,
+          kind: "missed",
+        },
+      };
+    }),
+  );
+}
+
+/** Named values no hook model reads: they select nothing the model sees, so they are no target. */
+export function unreadValues(device: Device, read: (register: number) => boolean): string[] {
+  return device.registers.flatMap((r) =>
+    read(r.index) ? [] : r.fields.flatMap((f) => f.values.map((v) => `${r.name}.${f.name} = ${v.name}`)),
+  );
+}
+
+/**
+ * What an action run before the hook at every site that calls it makes of the bits of
+ * `mask`, when that is never `value` (as `DOORBELL onWrite[0] sets STATUS.BUSY`); else null.
+ */
+function forcedBefore(sites: readonly CallSite[], register: Register, mask: bigint, value: bigint): string | null {
+  const forcing = sites.map((site) => {
+    const actions = site.direction === "read" ? site.register.onRead : site.register.onWrite;
+    // Set and clear only: what a toggle leaves depends on the bits before it.
+    return actions
+      .slice(0, site.index)
+      .filter(
+        (a): a is Extract<Action, { target: unknown }> =>
+          (a.kind === "set" || a.kind === "clear") && !a.when && a.target.register === register.index && (a.target.mask & mask) === mask,
+      )
+      .at(-1);
+  });
+  if (!sites.length || forcing.some((a) => !a || (a.kind === "set" ? mask : 0n) === value)) return null;
+  const site = sites[0]!;
+  return `${site.register.name} ${site.direction === "read" ? "onRead" : "onWrite"} ${forcing[0]!.kind}s ${forcing[0]!.target.label}`;
+}
+
+/** The accesses that run `site`'s action (`fired`) or skip it for its `when` field being clear. */
+function fire(site: CallSite, state: ReachState, fired: boolean): Access[] | Miss {
+  const { register, direction, action } = site;
+  const when = action.when;
+  if (direction === "write") {
+    const kept = state.regs[register.index]! & quiet(register);
+    return whole(register, "write", fired && when ? kept | when.mask : kept, state);
+  }
+  if (!when) return whole(register, "read", 0n, state);
+  const setUp = hold(register, when.mask, fired ? when.mask : 0n, state);
+  if (typeof setUp !== "string") return [...setUp, ...whole(register, "read", 0n, state)];
+  return state.everRead(register.index, when.mask, fired ? null : 0n)
+    ? { why: `${setUp}; it was so at times, never when ${register.name} was read: a scenario may reach it`, kind: "missed" }
+    : { why: `${setUp}, and it never was so in any vector`, kind: "unseen" };
+}
+
+/** The accesses that make the bits of `mask` hold `value`, or why the guest cannot. */
+function hold(register: Register, mask: bigint, value: bigint, state: ReachState): Access[] | string {
+  const { writable, w1c, w1s, readClear } = register.masks;
+  if ((mask & writable) === mask) {
+    return whole(register, "write", (state.regs[register.index]! & quiet(register) & ~mask) | value, state);
+  }
+  // Writing 1 to w1s or w1c bits, and the writable bits as they are.
+  const kept = state.regs[register.index]! & quiet(register);
+  if ((mask & w1s) === mask && value === mask) return whole(register, "write", kept | mask, state);
+  if ((mask & w1c) === mask && value === 0n) return whole(register, "write", kept | mask, state);
+  if ((mask & readClear) === mask && value === 0n) return whole(register, "read", 0n, state);
+  const field = register.fields.find((f) => f.mask & mask);
+  const what = field ? `${register.name}.${field.name} is ${field.access}` : `${register.name} is ${wholeRegisterAccess(register)}`;
+  return `${what}: only the device can make it ${hex(value >> BigInt(field?.lsb ?? 0))}`;
+}
+
+/**
+ * The writable bits a write may keep at their stored values without side effects: not the
+ * fields whose being set runs one of the register's write actions (a stored RESET bit
+ * written back would reset the device).
+ */
+function quiet(register: Register): bigint {
+  return register.onWrite.reduce((bits, action) => bits & ~(action.when?.mask ?? 0n), register.masks.writable);
+}
+
+/**
+ * The write that gives a register's guest-changeable bits the values of `value`, as far as
+ * one write can: writable bits as they were, w1s bits that were set, w1c bits that were clear.
+ */
+function restore(register: Register, value: bigint, state: ReachState): Access[] {
+  const { writable, w1s, w1c } = register.masks;
+  return writable | w1s | w1c ? whole(register, "write", (value & quiet(register)) | (value & w1s) | (~value & w1c), state) : [];
+}
+
+/** The register in accesses the bus can issue, its own size when it can, low part first. */
+function whole(register: Register, op: "read" | "write", value: bigint, { largest }: ReachState): Access[] {
+  const size = Math.min(register.bytes, largest);
+  return Array.from({ length: register.bytes / size }, (_, i) => {
+    const offset = register.offset + i * size;
+    return op === "read" ? { op, offset, size } : { op, offset, size, value: (value >> BigInt(8 * i * size)) & bitMask(8 * size) };
+  });
+}
