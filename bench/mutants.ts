@@ -24,7 +24,6 @@ import { CORE_CFLAGS, HOOK_CFLAGS } from "../src/gen/core/index.js";
 import { formatTable } from "../src/pipeline/bench.js";
 import { compileAll, writeGenerated } from "../src/pipeline/generate.js";
 import { mutants, type Mutant } from "./c-mutants.js";
-import { ROOT } from "./steps.js";
 
 const run = promisify(execFile);
 /** Issue 15's target, for each device. */
@@ -39,7 +38,7 @@ const MUTANT_FLAGS = (flags: readonly string[]) => [...flags.filter((f) => f !==
 export type Outcome = "killed" | "timeout" | "crashed" | "survived" | "unreached" | "stillborn";
 
 export interface MutantResult {
-  /** Where the change is: the committed file's path, relative to the repository. */
+  /** Where the change is: the committed file's path, relative to the working directory. */
   file: string;
   mutant: Omit<Mutant, "source">;
   outcome: Outcome;
@@ -178,7 +177,7 @@ async function scoreDevice(deviceDir: string, work: string, log: fs.WriteStream)
   const name = compiled!.device.name;
   const dir = path.resolve(out!);
   const targets: Target[] = [{ generated: `core/${name}_core.c`, shown: `generated/${name}/core/${name}_core.c`, flags: CORE_CFLAGS }];
-  if (compiled!.hooks) targets.push({ generated: `core/${name}_hooks.c`, shown: path.relative(ROOT, compiled!.hooks.path), flags: HOOK_CFLAGS });
+  if (compiled!.hooks) targets.push({ generated: `core/${name}_hooks.c`, shown: path.relative(process.cwd(), compiled!.hooks.path), flags: HOOK_CFLAGS });
 
   // The unmutated objects, each linked with the other file's mutants.
   const objectOf = (t: Target) => `${t.generated.replace(/\.c$/, "")}.o`;
@@ -243,7 +242,7 @@ export async function benchMutants(deviceDirs: readonly string[], json: boolean)
   const log = fs.createWriteStream(logPath);
   const scores: DeviceScore[] = [];
   try {
-    for (const dir of deviceDirs) scores.push(await scoreDevice(path.resolve(ROOT, dir), work, log));
+    for (const dir of deviceDirs) scores.push(await scoreDevice(path.resolve(dir), work, log));
   } finally {
     await new Promise((resolve) => log.end(resolve));
   }

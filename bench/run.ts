@@ -22,7 +22,7 @@ import { benchCore } from "./core.js";
 import { benchKernel } from "./kernel.js";
 import { benchMutants } from "./mutants.js";
 import { benchQemu } from "./qemu.js";
-import { BENCH_DEVICES } from "./steps.js";
+import { BENCH_DEVICES, ROOT } from "./steps.js";
 import { benchVm } from "./vm.js";
 
 const SIZES = [10, 1000, 10000];
@@ -105,7 +105,7 @@ function benchLoad(): void {
 if (process.argv.includes("--mutants")) {
   // Alone: it takes minutes, and its arguments are device directories.
   const dirs = process.argv.slice(2).filter((a) => !a.startsWith("--"));
-  process.exitCode = (await benchMutants(dirs.length ? dirs : BENCH_DEVICES, process.argv.includes("--json"))) ? 0 : 1;
+  process.exitCode = (await benchMutants(dirs.length ? dirs : BENCH_DEVICES.map((d) => path.join(ROOT, d)), process.argv.includes("--json"))) ? 0 : 1;
 } else {
   benchLoad();
   if (process.argv.includes("--phases")) benchCompilerPhases(TARGET.registers);
