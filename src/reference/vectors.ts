@@ -12,6 +12,7 @@ import { bitMask } from "../ir/bits.js";
 import type { Device } from "../ir/types.js";
 import { DeviceModel } from "./device-model.js";
 import { registerAt } from "./decode.js";
+import { actionSequences } from "./vectors-action-sequences.js";
 
 export type Vector =
   | { op: "reset" }
@@ -157,6 +158,7 @@ export function generateVectors(device: Device, options: VectorOptions = {}): Ve
     if (random.below(2) === 0) read(offset, size);
     else write(offset, size, random.next64());
   }
+  actionSequences(device, { read, write, reset });
   checkIrq(true);
   return vectors;
 }
