@@ -2,8 +2,10 @@
  * `npm run bench -- --mutants [DIR...]`: how much of a device's behaviour its conformance
  * vectors can tell apart (issue 15). Each mutant of the generated core and of the device's
  * hooks.c (bench/c-mutants.ts) is compiled with the native vector runner and run: the
- * vectors kill it when they fail, or when it loops (timeout) or crashes; otherwise it
- * survives. A mutant gcc rejects is stillborn and left out of the score.
+ * vectors kill it when they fail, or when it loops (timeout) or crashes; a mutant that
+ * passes gets a second chance to fail in the sanitized build the native tests also run
+ * (ASan, UBSan); otherwise it survives. A mutant gcc rejects is stillborn and left out of
+ * the score.
  *
  * A mutant on a line the unmutated run never executes (gcov), or in a descriptor field that
  * only such lines read (`.holds`, `.fixed`: the state check of KVM_SET_STATE and migration,
@@ -21,6 +23,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { CORE_CFLAGS, HOOK_CFLAGS } from "../src/gen/core/index.js";
+import { SANITIZER_ENV, SANITIZER_EXIT, SANITIZER_FLAGS, SANITIZER_REPORT } from "../src/gen/tests/native-build.js";
 import { formatTable } from "../src/pipeline/bench.js";
 import { compileAll, writeGenerated } from "../src/pipeline/generate.js";
 import { mutants, type Mutant } from "./c-mutants.js";
@@ -35,7 +38,7 @@ const WORKERS = 2;
  */
 const MUTANT_FLAGS = (flags: readonly string[]) => [...flags.filter((f) => f !== "-Werror"), "-w"];
 
-export type Outcome = "killed" | "timeout" | "crashed" | "survived" | "unreached" | "stillborn";
+export type Outcome = "killed" | "timeout" | "crashed" | "sanitizer" | "survived" | "unreached" | "stillborn";
 
 export interface MutantResult {
   /** Where the change is: the committed file's path, relative to the working directory. */
@@ -47,7 +50,7 @@ export interface MutantResult {
 export interface DeviceScore {
   device: string;
   counts: Record<Outcome, number>;
-  /** Killed (vectors, timeout or crash) over every mutant that compiles. */
+  /** Killed (vectors, timeout, crash or sanitizer report) over every mutant that compiles. */
   score: number;
   /** The same, over the mutants some vector reaches. */
   reachedScore: number;
@@ -80,9 +83,9 @@ export function reached(mutant: Omit<Mutant, "source">, source: string, executed
 }
 
 export function score(device: string, results: MutantResult[]): DeviceScore {
-  const counts = { killed: 0, timeout: 0, crashed: 0, survived: 0, unreached: 0, stillborn: 0 };
+  const counts = { killed: 0, timeout: 0, crashed: 0, sanitizer: 0, survived: 0, unreached: 0, stillborn: 0 };
   for (const r of results) counts[r.outcome]++;
-  const killed = counts.killed + counts.timeout + counts.crashed;
+  const killed = counts.killed + counts.timeout + counts.crashed + counts.sanitizer;
   const reachedTotal = killed + counts.survived;
   return {
     device,
@@ -98,11 +101,11 @@ const where = ({ file, mutant: m }: MutantResult) =>
   `${file}:${m.line}:${m.column} ${m.operator} ${JSON.stringify(m.original)} → ${JSON.stringify(m.replacement)} (${m.scope})`;
 
 export function formatScores(scores: readonly DeviceScore[]): string[] {
-  const header = ["device", "mutants", "killed", "timeout", "crashed", "survived", "unreached", "stillborn", "score", "reached score"];
+  const header = ["device", "mutants", "killed", "timeout", "crashed", "sanitizer", "survived", "unreached", "stillborn", "score", "reached score"];
   const rows = scores.map((s) => [
     s.device,
     String(s.results.length),
-    ...(["killed", "timeout", "crashed", "survived", "unreached", "stillborn"] as const).map((o) => String(s.counts[o])),
+    ...(["killed", "timeout", "crashed", "sanitizer", "survived", "unreached", "stillborn"] as const).map((o) => String(s.counts[o])),
     percent(s.score),
     percent(s.reachedScore),
   ]);
@@ -134,14 +137,18 @@ async function gcc(cwd: string, args: readonly string[]): Promise<string | null>
   }
 }
 
-/** Runs the vector program: killed when it fails, timeout or crashed when it does not end normally. */
-async function runVectors(program: string, timeoutMs: number): Promise<{ outcome: Outcome; detail: string }> {
+/**
+ * Runs the vector program with `env` added: killed when vectors fail, sanitizer when ASan or
+ * UBSan stopped it, timeout or crashed when it does not end normally.
+ */
+async function runVectors(program: string, timeoutMs: number, env: NodeJS.ProcessEnv): Promise<{ outcome: Outcome; detail: string }> {
   try {
-    await run(program, [], { timeout: timeoutMs, killSignal: "SIGKILL", maxBuffer: 256 * 1024 * 1024 });
+    await run(program, [], { timeout: timeoutMs, killSignal: "SIGKILL", maxBuffer: 256 * 1024 * 1024, env: { ...process.env, ...env } });
     return { outcome: "survived", detail: "" };
   } catch (err) {
-    const e = err as { killed?: boolean; signal?: string | null; code?: number; stdout?: string };
+    const e = err as { killed?: boolean; signal?: string | null; code?: number; stdout?: string; stderr?: string };
     if (e.killed) return { outcome: "timeout", detail: `no end within ${timeoutMs} ms` };
+    if (e.code === SANITIZER_EXIT) return { outcome: "sanitizer", detail: SANITIZER_REPORT.exec(e.stderr ?? "")?.[0] ?? "a sanitizer report" };
     if (e.signal || e.code !== 1) return { outcome: "crashed", detail: `signal ${e.signal ?? "-"}, status ${e.code ?? "-"}` };
     const fails = (e.stdout ?? "").split("\n").filter((l) => l.startsWith("FAIL"));
     return { outcome: "killed", detail: `${fails.length} failing vectors, first: ${fails[0] ?? "-"}` };
@@ -170,6 +177,20 @@ function coverage(dir: string, name: string, targets: readonly Target[]): Map<st
   );
 }
 
+/**
+ * A build of the vector program: plain, as the native tests first run it, or sanitized,
+ * as they also do; each keeps its own objects of the unmutated files.
+ */
+interface Build {
+  tag: string;
+  flags: readonly string[];
+  env: NodeJS.ProcessEnv;
+}
+const BUILDS: readonly Build[] = [
+  { tag: "", flags: [], env: {} },
+  { tag: "-asan", flags: SANITIZER_FLAGS, env: SANITIZER_ENV },
+];
+
 /** Scores one device: generates it into `work`, then compiles and runs each mutant, two at a time. */
 async function scoreDevice(deviceDir: string, work: string, log: fs.WriteStream): Promise<DeviceScore> {
   const [compiled] = compileAll([deviceDir]);
@@ -179,16 +200,18 @@ async function scoreDevice(deviceDir: string, work: string, log: fs.WriteStream)
   const targets: Target[] = [{ generated: `core/${name}_core.c`, shown: `generated/${name}/core/${name}_core.c`, flags: CORE_CFLAGS }];
   if (compiled!.hooks) targets.push({ generated: `core/${name}_hooks.c`, shown: path.relative(process.cwd(), compiled!.hooks.path), flags: HOOK_CFLAGS });
 
-  // The unmutated objects, each linked with the other file's mutants.
-  const objectOf = (t: Target) => `${t.generated.replace(/\.c$/, "")}.o`;
-  const runner = `tests/${name}_native.o`;
-  for (const t of targets) execFileSync("gcc", [...t.flags, "-I", "core", "-c", t.generated, "-o", objectOf(t)], { cwd: dir });
-  execFileSync("gcc", [...CORE_CFLAGS, "-I", "core", "-I", "tests", "-c", `tests/${name}_native.c`, "-o", runner], { cwd: dir });
-  execFileSync("gcc", ["-o", "vectors", runner, ...targets.map(objectOf)], { cwd: dir });
+  // The unmutated objects of each build, each linked with the other file's mutants.
+  const objectOf = (t: Target, b: Build) => `${t.generated.replace(/\.c$/, "")}${b.tag}.o`;
+  const runnerOf = (b: Build) => `tests/${name}_native${b.tag}.o`;
+  for (const b of BUILDS) {
+    for (const t of targets) execFileSync("gcc", [...t.flags, ...b.flags, "-I", "core", "-c", t.generated, "-o", objectOf(t, b)], { cwd: dir });
+    execFileSync("gcc", [...CORE_CFLAGS, ...b.flags, "-I", "core", "-I", "tests", "-c", `tests/${name}_native.c`, "-o", runnerOf(b)], { cwd: dir });
+  }
+  execFileSync("gcc", ["-o", "vectors", runnerOf(BUILDS[0]!), ...targets.map((t) => objectOf(t, BUILDS[0]!))], { cwd: dir });
   const started = Date.now();
   execFileSync(path.join(dir, "vectors"), { stdio: "ignore" });
-  // Generous: the unmutated run takes milliseconds, a mutant that loops never ends.
-  const timeoutMs = Math.max(2000, 50 * (Date.now() - started));
+  // Generous: the unmutated run takes milliseconds, a sanitized one some times more, a mutant that loops never ends.
+  const timeoutMs = Math.max(5000, 100 * (Date.now() - started));
   const executed = coverage(dir, name, targets);
 
   const jobs = targets.flatMap((t) => {
@@ -201,6 +224,17 @@ async function scoreDevice(deviceDir: string, work: string, log: fs.WriteStream)
   const worker = async (id: number) => {
     const scratch = path.join(dir, `mutant-${id}`);
     fs.mkdirSync(scratch);
+    /** Builds and runs the mutant `target` as `file` with `build`: its outcome, or stillborn. */
+    const attempt = async (target: Target, file: string, build: Build): Promise<{ outcome: Outcome; detail: string }> => {
+      const object = path.join(scratch, `mutant${build.tag}.o`);
+      const program = path.join(scratch, `vectors${build.tag}`);
+      const others = targets.filter((t) => t !== target).map((t) => objectOf(t, build));
+      const error =
+        (await gcc(dir, [...MUTANT_FLAGS(target.flags), ...build.flags, "-I", "core", "-c", file, "-o", object])) ??
+        (await gcc(dir, [...build.flags, "-o", program, runnerOf(build), object, ...others]));
+      if (error) return { outcome: "stillborn", detail: error.split("\n").find((l) => l.includes("error")) ?? error };
+      return runVectors(program, timeoutMs, build.env);
+    };
     for (let i = next++; i < jobs.length; i = next++) {
       const { target, mutant, source } = jobs[i]!;
       const { source: mutated, ...change } = mutant;
@@ -209,17 +243,10 @@ async function scoreDevice(deviceDir: string, work: string, log: fs.WriteStream)
       if (reached(change, source, executed.get(target.generated)!)) {
         const file = path.join(scratch, path.basename(target.generated));
         fs.writeFileSync(file, mutated);
-        const object = path.join(scratch, "mutant.o");
-        const program = path.join(scratch, "vectors");
-        const others = targets.filter((t) => t !== target).map(objectOf);
-        const error =
-          (await gcc(dir, [...MUTANT_FLAGS(target.flags), "-I", "core", "-c", file, "-o", object])) ??
-          (await gcc(dir, ["-o", program, runner, object, ...others]));
-        if (error) {
-          result.outcome = "stillborn";
-          detail = error.split("\n").find((l) => l.includes("error")) ?? error;
-        } else {
-          ({ outcome: result.outcome, detail } = await runVectors(program, timeoutMs));
+        // Only a survivor pays for the sanitized build: what it adds is undefined behaviour the plain run let pass.
+        for (const build of BUILDS) {
+          ({ outcome: result.outcome, detail } = await attempt(target, file, build));
+          if (result.outcome !== "survived") break;
         }
       }
       results[i] = result;

@@ -47,16 +47,16 @@ test("a mutant is reached on a line that ran, or in a table field a line that ra
   expect(byScope).toMatchObject({ "t.holds 0x1ULL": false, "t.mask 0x2ULL": true });
 });
 
-test("the score counts timeouts and crashes as kills, leaves stillborn mutants out, and unreached ones in", () => {
+test("the score counts timeouts, crashes and sanitizer reports as kills, leaves stillborn mutants out, and unreached ones in", () => {
   const [mutant] = mutants("int x = 1;");
   const { source: _source, ...change } = mutant!;
-  const results: MutantResult[] = (["killed", "timeout", "crashed", "survived", "unreached", "stillborn"] as const).map((outcome) => ({
+  const results: MutantResult[] = (["killed", "timeout", "crashed", "sanitizer", "survived", "unreached", "stillborn"] as const).map((outcome) => ({
     file: "core/t_core.c",
     mutant: change,
     outcome,
   }));
   const s = score("t", results);
-  expect(s.score).toBeCloseTo(3 / 5);
-  expect(s.reachedScore).toBeCloseTo(3 / 4);
+  expect(s.score).toBeCloseTo(4 / 6);
+  expect(s.reachedScore).toBeCloseTo(4 / 5);
   expect(formatScores([s]).join("\n")).toContain("t: 1 survivors\n  core/t_core.c:1:9 constant \"1\" → \"0\" (x)");
 });
