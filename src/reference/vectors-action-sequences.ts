@@ -7,8 +7,13 @@
  *
  * For each register whose access has actions: from a reset, the device is primed (every
  * register written with all ones, which enables most devices), then the access repeats
- * past an 8-bit counter's wrap, then every register is read. The reads come last: a read
- * can clear (a read-clear counter read after each step would never count far).
+ * past an 8-bit counter's wrap, then every register is read, then every write-1-to-clear
+ * bit acknowledged (a W1C bit only an action sets, like dma_engine's DESC_CTRL.DONE, was
+ * never set when the register phase wrote it). The reads come last: a read can clear (a
+ * read-clear counter read after each step would never count far). Then the
+ * same with three other primes and three accesses each: an enable written into a device
+ * whose other registers are zero (hpet_timer's CONFIG arming comparators at 0), or a
+ * control write without its reset bit (dma_engine's CTRL), does something only there.
  *
  * Measured and left out: each ordered pair of such accesses after a prime killed 4 more of
  * dma_engine's 899 mutants for 6,000 more vectors; which relation needs which sequence is
@@ -26,6 +31,12 @@ export interface VectorAccess {
 const ALL_ONES = 0xffffffffffffffffn;
 /** What an access with actions writes: all ones, then two patterns of complementary bits. */
 const PATTERNS = [ALL_ONES, 0xa5a5a5a5a5a5a5a5n, 0x5a5a5a5a5a5a5a5an];
+/**
+ * The other states an access meets, each after writing every register with one pattern:
+ * all zeros (nothing enabled, every comparator at 0), then bits set in one half and clear
+ * in the other, then the other way round.
+ */
+const PRIMES = [0n, 0xa5a5a5a5a5a5a5a5n, 0x5a5a5a5a5a5a5a5an];
 /** Past an 8-bit counter's wrap: 255 to saturate, a few more to see it stay. */
 const REPEATS = 260;
 
@@ -48,6 +59,15 @@ export function actionSequences(device: Device, access: VectorAccess): void {
       if (r.onRead.length) access.read(at, size);
     }
   };
+  /** Writes 1 to every write-1-to-clear bit, as a driver acknowledges what the accesses set, and reads the result. */
+  const acknowledge = () => {
+    for (const r of device.registers.filter((r) => r.masks.w1c)) {
+      for (const [at, size] of chunks(device, r)) {
+        access.write(at, size, r.masks.w1c >> BigInt(8 * (at - r.offset)));
+        access.read(at, size);
+      }
+    }
+  };
   const readAll = () => {
     for (const r of device.registers) for (const [at, size] of chunks(device, r)) access.read(at, size);
   };
@@ -57,5 +77,12 @@ export function actionSequences(device: Device, access: VectorAccess): void {
     prime(ALL_ONES);
     for (let i = 0; i < REPEATS; i++) trigger(r, PATTERNS[i % PATTERNS.length]!);
     readAll();
+    acknowledge();
+    for (const pattern of PRIMES) {
+      access.reset();
+      prime(pattern);
+      for (const value of PATTERNS) trigger(r, value);
+      readAll();
+    }
   }
 }
