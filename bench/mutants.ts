@@ -275,13 +275,18 @@ export async function benchMutants(deviceDirs: readonly string[], json: boolean)
   }
   const met = scores.every((s) => s.score >= TARGET_SCORE);
   if (json) {
-    console.log(JSON.stringify({ target: TARGET_SCORE, met, log: logPath, devices: scores }, null, 2));
+    console.log(JSON.stringify({ target: TARGET_SCORE, met, log: met ? null : logPath, devices: scores }, null, 2));
   } else {
     console.log(`devgen bench --mutants: native vectors against mutants of each device's core and hooks.c\n`);
     console.log(formatScores(scores).join("\n"));
     console.log(`\ntarget: at least ${percent(TARGET_SCORE)} of the mutants killed for each device: ${met ? "PASS" : "MISS"}`);
   }
-  if (!met) console.error(`every mutant's outcome: ${logPath}`);
-  for (const entry of fs.readdirSync(work)) if (entry !== path.basename(logPath)) fs.rmSync(path.join(work, entry), { recursive: true, force: true });
+  // The generated trees and builds go; the log stays when a device misses the target.
+  if (met) {
+    fs.rmSync(work, { recursive: true, force: true });
+  } else {
+    console.error(`every mutant's outcome: ${logPath}`);
+    for (const entry of fs.readdirSync(work)) if (entry !== path.basename(logPath)) fs.rmSync(path.join(work, entry), { recursive: true, force: true });
+  }
   return met;
 }
