@@ -17,6 +17,7 @@ import { registerAt } from "./decode.js";
 import type { CoverageReport } from "./coverage.js";
 import { reachTargets } from "./coverage-phase.js";
 import { writeScenarios } from "./scenarios.js";
+import { actionSequences } from "./vectors-action-sequences.js";
 import { VectorWriter, type Vector } from "./vector-writer.js";
 
 export type { Vector } from "./vector-writer.js";
@@ -24,6 +25,8 @@ export type { Vector } from "./vector-writer.js";
 export interface VectorOptions {
   /** Accesses in the random phase. Default: 64 per register, at least 512, at most 4096. */
   randomAccesses?: number;
+  /** Whether the action-sequence phase runs (vectors-action-sequences.ts). Default true. */
+  actionSequences?: boolean;
 }
 
 const PATTERNS = [0xffffffffffffffffn, 0n, 0xa5a5a5a5a5a5a5a5n, 0x5a5a5a5a5a5a5a5an, 0x0123456789abcdefn];
@@ -147,6 +150,10 @@ export function buildVectors(device: Device, options: VectorOptions = {}): { vec
     const offset = Math.min(alias + aligned + misalign, device.bar.size - size);
     if (random.below(2) === 0) read(offset, size);
     else write(offset, size, random.next64());
+  }
+  if (options.actionSequences !== false) {
+    writer.phase("action sequences");
+    actionSequences(device, { read, write, reset });
   }
   checkIrq(true);
   writer.phase("scenarios");

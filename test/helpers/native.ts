@@ -13,6 +13,7 @@ import { compileDevice } from "../../src/compile/index.js";
 
 export { CORE_CFLAGS as CFLAGS, HOOK_CFLAGS } from "../../src/gen/core/index.js";
 import { CORE_CFLAGS as CFLAGS, HOOK_CFLAGS } from "../../src/gen/core/index.js";
+import { SANITIZER_ENV, SANITIZER_EXIT, SANITIZER_FLAGS, SANITIZER_REPORT } from "../../src/gen/tests/native-build.js";
 
 /**
  * How a host build is made, added to the flags above: plain, or optimized as the kernel
@@ -24,23 +25,8 @@ export interface NativeBuild {
   flags: readonly string[];
 }
 export const PLAIN: NativeBuild = { tag: "", flags: [] };
-export const SANITIZED: NativeBuild = {
-  tag: "-asan",
-  flags: ["-O2", "-g", "-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-fno-omit-frame-pointer"],
-};
-/** The exit status of a program a sanitizer stopped, apart from the program's own failures. */
-export const SANITIZER_EXIT = 23;
-/**
- * Fixed runtime options, so the user's own cannot turn a report into a pass. Leak checking
- * is off: LeakSanitizer stops under ptrace and in some containers, and the core allocates
- * nothing.
- */
-const SANITIZER_ENV = {
-  ASAN_OPTIONS: `detect_leaks=0:halt_on_error=1:exitcode=${SANITIZER_EXIT}`,
-  UBSAN_OPTIONS: `print_stacktrace=1:halt_on_error=1:exitcode=${SANITIZER_EXIT}`,
-};
-/** The first line of an ASan or UBSan report. */
-export const SANITIZER_REPORT = /^(==\d+==ERROR: AddressSanitizer: .*|.*: runtime error: .*)$/m;
+export const SANITIZED: NativeBuild = { tag: "-asan", flags: SANITIZER_FLAGS };
+export { SANITIZER_EXIT, SANITIZER_REPORT };
 
 export interface Generated {
   name: string;
