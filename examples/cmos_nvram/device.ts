@@ -19,7 +19,10 @@ export default defineDevice({
     revision: 1,
   },
   bar: { index: 0, space: "io", size: 0x4 },
-  kvm: { api: "device", deviceType: { number: 129 } },
+  kvm: {
+    ioctl: { number: 0xf0 },
+    capability: { number: 1004 },
+  },
   // A 16-bit access at INDEX writes the address and the data in one go, as on a PC.
   policy: { narrower: "ignore", wider: "split", unaligned: "split" },
   registers: [

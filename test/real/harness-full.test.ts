@@ -73,7 +73,7 @@ real("level full for real (DEVGEN_REAL=1)", () => {
 
     const run = runPayloadUnderTcg(qemuBinary, "xche", await payloadFor(xche, tampered));
     expect(run.status).toBe(3);
-    expect(run.lines).toContain("not ok 3 - BAR at 0xc000: 723 reads return the reference model's values");
+    expect(run.lines).toContainEqual(expect.stringMatching(/^not ok 3 - BAR at 0xc000: \d+ reads return the reference model's values$/));
     expect(run.lines).toContain(`# vector ${index} (read size 4 at BAR+0x0): expected 0x58434846 (mask 0xffffffff), got 0x58434845`);
   }, 120_000);
 

@@ -236,103 +236,124 @@ static int cmos_nvram_set_state(struct kvm_cmos_nvram *dev,
 }
 
 /*
- * KVM_CREATE_DEVICE(KVM_DEV_TYPE_CMOS_NVRAM), called with kvm->lock held. The device starts
- * unmapped, until the VMM configures it.
+ * kvm->lock makes the check for an existing device and its publication one step,
+ * as for KVM_CREATE_PIT2; the line is driven after it is dropped.
  */
-static int cmos_nvram_create_device(struct kvm_device *kdev, u32 type)
+static int cmos_nvram_create(struct kvm *kvm, const struct kvm_cmos_nvram_config *config)
 {
-	struct kvm *kvm = kdev->kvm;
 	struct kvm_cmos_nvram *dev;
+	int r;
 
+	r = cmos_nvram_check_config(config);
+	if (r)
+		return r;
+
+	mutex_lock(&kvm->lock);
+	r = -EEXIST;
+	if (kvm->arch.cmos_nvram)
+		goto out;
+	r = -ENOMEM;
 	dev = kzalloc(sizeof(*dev), GFP_KERNEL_ACCOUNT);
 	if (!dev)
-		return -ENOMEM;
+		goto out;
+
 	cmos_nvram_init(dev, kvm);
-	kdev->private = dev;
-	return 0;
-}
+	dev->base = config->base;
+	dev->mapped = !(config->flags & KVM_CMOS_NVRAM_UNMAPPED);
 
-/*
- * KVM destroys devices after the VM's I/O buses and irqchip: there is no bus
- * left to leave and no line to lower, and the interrupt source id goes with
- * the VM.
- */
-static void cmos_nvram_destroy_device(struct kvm_device *kdev)
-{
-	kfree(kdev->private);
-	kfree(kdev);
-}
-
-static int cmos_nvram_set_attr(struct kvm_device *kdev, struct kvm_device_attr *attr)
-{
-	struct kvm_cmos_nvram *dev = kdev->private;
-	void __user *uaddr = u64_to_user_ptr(attr->addr);
-	struct kvm_cmos_nvram_state __user *ustate = uaddr;
-	struct kvm_cmos_nvram_config config;
-	struct kvm_cmos_nvram_state state;
-	int r;
-
-	if (attr->attr)
-		return -ENXIO;
-	switch (attr->group) {
-	case KVM_DEV_CMOS_NVRAM_GRP_CONFIG:
-		if (copy_from_user(&config, uaddr, sizeof(config)))
-			return -EFAULT;
-		return cmos_nvram_configure(dev, &config);
-	case KVM_DEV_CMOS_NVRAM_GRP_STATE:
-		if (copy_from_user(&state, uaddr, sizeof(state)))
-			return -EFAULT;
-		r = cmos_nvram_set_state(dev, &state);
-		if (put_user(CMOS_NVRAM_NR_STATE, &ustate->nr_regs))
-			r = -EFAULT;
-		return r;
+	if (dev->mapped) {
+		mutex_lock(&kvm->slots_lock);
+		r = kvm_io_bus_register_dev(kvm, KVM_PIO_BUS, dev->base,
+					    CMOS_NVRAM_BAR_SIZE, &dev->dev);
+		mutex_unlock(&kvm->slots_lock);
+		if (r < 0)
+			goto fail_register;
 	}
-	return -ENXIO;
-}
+	pr_debug("created at %#llx%s\n", dev->base, dev->mapped ? "" : " (unmapped)");
 
-/* Only the state can be read back: the VMM knows where it put the device. */
-static int cmos_nvram_get_attr(struct kvm_device *kdev, struct kvm_device_attr *attr)
-{
-	struct kvm_cmos_nvram_state __user *ustate = u64_to_user_ptr(attr->addr);
-	struct kvm_cmos_nvram_state state;
-	int r;
+	/* Pairs with smp_load_acquire() in cmos_nvram_find(). */
+	smp_store_release(&kvm->arch.cmos_nvram, dev);
+	mutex_unlock(&kvm->lock);
+	return 0;
 
-	if (attr->group != KVM_DEV_CMOS_NVRAM_GRP_STATE || attr->attr)
-		return -ENXIO;
-	if (copy_from_user(&state, ustate, sizeof(state)))
-		return -EFAULT;
-	r = cmos_nvram_get_state(kdev->private, &state);
-	if (put_user(CMOS_NVRAM_NR_STATE, &ustate->nr_regs) ||
-	    put_user(CMOS_NVRAM_STATE_LAYOUT, &ustate->layout))
-		r = -EFAULT;
+fail_register:
+	kfree(dev);
+out:
+	mutex_unlock(&kvm->lock);
 	return r;
 }
 
-static int cmos_nvram_has_attr(struct kvm_device *kdev, struct kvm_device_attr *attr)
+/* The device for the ioctls that run without kvm->lock: NULL, or it until the VM goes. */
+static struct kvm_cmos_nvram *cmos_nvram_find(struct kvm *kvm)
 {
-	if (attr->attr)
-		return -ENXIO;
-	switch (attr->group) {
-	case KVM_DEV_CMOS_NVRAM_GRP_CONFIG:
-	case KVM_DEV_CMOS_NVRAM_GRP_STATE:
-		return 0;
-	default:
-		return -ENXIO;
-	}
+	/* Pairs with smp_store_release() in cmos_nvram_create(). */
+	return smp_load_acquire(&kvm->arch.cmos_nvram);
 }
 
-/* No .release: the device lives as long as the VM, not as long as its fd. */
-static const struct kvm_device_ops cmos_nvram_device_ops = {
-	.name = "kvm-cmos_nvram",
-	.create = cmos_nvram_create_device,
-	.destroy = cmos_nvram_destroy_device,
-	.set_attr = cmos_nvram_set_attr,
-	.get_attr = cmos_nvram_get_attr,
-	.has_attr = cmos_nvram_has_attr,
-};
-
-void kvm_cmos_nvram_register_ops(void)
+/*
+ * KVM_CREATE_CMOS_NVRAM, KVM_CONFIGURE_CMOS_NVRAM,
+ * KVM_GET_CMOS_NVRAM_STATE and KVM_SET_CMOS_NVRAM_STATE, called from
+ * kvm_arch_vm_ioctl(). User memory is copied in before any lock is taken
+ * and out after the last is dropped. Lock order: kvm->lock (create only,
+ * as for KVM_CREATE_PIT2), then kvm->slots_lock; the device's lock is
+ * taken alone.
+ */
+int kvm_cmos_nvram_vm_ioctl(struct kvm *kvm, unsigned int ioctl, void __user *argp)
 {
-	/* Fails only if another device has taken KVM_DEV_TYPE_CMOS_NVRAM's number. */
-	WARN_ON(kvm_register_device_ops(&cmos_nvram_device_ops, KVM_DEV_TYPE_CMOS_NVRAM));
+	struct kvm_cmos_nvram_state __user *ustate = argp;
+	struct kvm_cmos_nvram_config config;
+	struct kvm_cmos_nvram_state state;
+	struct kvm_cmos_nvram *dev;
+	int r;
+
+	switch (ioctl) {
+	case KVM_CREATE_CMOS_NVRAM:
+		if (copy_from_user(&config, argp, sizeof(config)))
+			return -EFAULT;
+		r = cmos_nvram_create(kvm, &config);
+		break;
+	case KVM_CONFIGURE_CMOS_NVRAM:
+		if (copy_from_user(&config, argp, sizeof(config)))
+			return -EFAULT;
+		dev = cmos_nvram_find(kvm);
+		r = dev ? cmos_nvram_configure(dev, &config) : -ENXIO;
+		break;
+	case KVM_GET_CMOS_NVRAM_STATE:
+		if (copy_from_user(&state, argp, sizeof(state)))
+			return -EFAULT;
+		dev = cmos_nvram_find(kvm);
+		r = dev ? cmos_nvram_get_state(dev, &state) : -ENXIO;
+		if (put_user(CMOS_NVRAM_NR_STATE, &ustate->nr_regs) ||
+		    put_user(CMOS_NVRAM_STATE_LAYOUT, &ustate->layout))
+			r = -EFAULT;
+		break;
+	case KVM_SET_CMOS_NVRAM_STATE:
+		if (copy_from_user(&state, argp, sizeof(state)))
+			return -EFAULT;
+		dev = cmos_nvram_find(kvm);
+		r = dev ? cmos_nvram_set_state(dev, &state) : -ENXIO;
+		if (put_user(CMOS_NVRAM_NR_STATE, &ustate->nr_regs))
+			r = -EFAULT;
+		break;
+	default:
+		r = -ENOTTY;
+		break;
+	}
+	return r;
+}
+
+/* Called where x86.c frees the PIT, while irq routing is still valid; a no-op if never created. */
+void kvm_cmos_nvram_destroy(struct kvm *kvm)
+{
+	struct kvm_cmos_nvram *dev = kvm->arch.cmos_nvram;
+
+	if (!dev)
+		return;
+
+	mutex_lock(&kvm->slots_lock);
+	if (dev->mapped)
+		kvm_io_bus_unregister_dev(kvm, KVM_PIO_BUS, &dev->dev);
+	mutex_unlock(&kvm->slots_lock);
+	kvm->arch.cmos_nvram = NULL;
+	kfree(dev);
 }

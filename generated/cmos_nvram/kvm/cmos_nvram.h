@@ -14,6 +14,7 @@
  * The entry points x86.c calls. The device struct stays in the .c file: it
  * embeds the register core, and a register change must not recompile x86.c.
  */
-void kvm_cmos_nvram_register_ops(void);
+int kvm_cmos_nvram_vm_ioctl(struct kvm *kvm, unsigned int ioctl, void __user *argp);
+void kvm_cmos_nvram_destroy(struct kvm *kvm);
 
 #endif /* ARCH_X86_KVM_CMOS_NVRAM_H */

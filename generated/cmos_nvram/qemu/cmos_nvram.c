@@ -39,7 +39,6 @@ struct CmosNvramState {
     OnOffAuto in_kernel;
     struct {
         bool created;           /* KVM has the device */
-        int fd;                 /* the device's, for its attributes */
         bool mapped;            /* KVM decodes the BAR at @base */
         uint64_t base;          /* PCI_BAR_UNMAPPED when not mapped */
         uint32_t gsi;
@@ -124,51 +123,16 @@ static void cmos_nvram_kvm_stop(void)
 }
 
 #ifdef CONFIG_KVM
-/*
- * KVM_CREATE_DEVICE of the device's type: the new device's fd, or 0 if
- * @test.
- * Not kvm_create_device(): it first asks for KVM_CAP_DEVICE_CTRL, which x86
- * does not report on Linux 6.1 although it has the ioctl (hw/vfio calls it
- * directly for the same reason).
- */
-static int cmos_nvram_kvm_create_device(bool test)
-{
-    struct kvm_create_device create = {
-        .type = KVM_DEV_TYPE_CMOS_NVRAM,
-        .fd = -1,
-        .flags = test ? KVM_CREATE_DEVICE_TEST : 0,
-    };
-    int ret = kvm_vm_ioctl(kvm_state, KVM_CREATE_DEVICE, &create);
-
-    if (ret < 0) {
-        return ret;
-    }
-    return test ? 0 : create.fd;
-}
-
-/* KVM_CREATE_DEVICE: the device, not decoding yet and driving no GSI. */
+/* KVM_CREATE_CMOS_NVRAM: the device, not decoding yet. */
 static int cmos_nvram_kvm_new(CmosNvramState *s)
 {
-    int fd = cmos_nvram_kvm_create_device(false);
-
-    if (fd < 0) {
-        return fd;
-    }
-    s->kvm.fd = fd;
-    s->kvm.gsi = 0;
-    return 0;
-}
-
-/* Attribute 0 of @group, through the device's fd. */
-static int cmos_nvram_kvm_attr(CmosNvramState *s, unsigned long request,
-                               uint32_t group, void *data)
-{
-    struct kvm_device_attr attr = {
-        .group = group,
-        .addr = (uintptr_t)data,
+    struct kvm_cmos_nvram_config config = {
+        .gsi = 0,
+        .flags = KVM_CMOS_NVRAM_UNMAPPED,
     };
 
-    return kvm_device_ioctl(s->kvm.fd, request, &attr);
+    s->kvm.gsi = config.gsi;
+    return kvm_vm_ioctl(kvm_state, KVM_CREATE_CMOS_NVRAM, &config);
 }
 
 /*
@@ -193,12 +157,10 @@ static int cmos_nvram_kvm_configure(CmosNvramState *s, pcibus_t addr)
     } else {
         config.flags = KVM_CMOS_NVRAM_UNMAPPED;
     }
-    ret = cmos_nvram_kvm_attr(s, KVM_SET_DEVICE_ATTR,
-                              KVM_DEV_CMOS_NVRAM_GRP_CONFIG, &config);
+    ret = kvm_vm_ioctl(kvm_state, KVM_CONFIGURE_CMOS_NVRAM, &config);
     if (ret < 0) {
-        error_report(
-            "cmos_nvram: KVM_SET_DEVICE_ATTR(KVM_DEV_CMOS_NVRAM_GRP_CONFIG) failed: %s",
-            strerror(-ret));
+        error_report("cmos_nvram: KVM_CONFIGURE_CMOS_NVRAM failed: %s",
+                     strerror(-ret));
         return ret;
     }
     s->kvm.mapped = mapped;
@@ -222,8 +184,8 @@ static bool cmos_nvram_kvm_create(CmosNvramState *s, Error **errp)
     }
     if (!kvm_enabled()) {
         missing = "KVM is not in use";
-    } else if (cmos_nvram_kvm_create_device(true) < 0) {
-        missing = "the kernel has no KVM_DEV_TYPE_CMOS_NVRAM";
+    } else if (!kvm_check_extension(kvm_state, KVM_CAP_CMOS_NVRAM)) {
+        missing = "the kernel has no KVM_CAP_CMOS_NVRAM";
     }
     if (missing) {
         if (s->in_kernel == ON_OFF_AUTO_ON) {
@@ -236,14 +198,12 @@ static bool cmos_nvram_kvm_create(CmosNvramState *s, Error **errp)
     ret = cmos_nvram_kvm_new(s);
     if (ret < 0) {
         if (s->in_kernel == ON_OFF_AUTO_ON) {
-            error_setg_errno(
-                errp,
-                -ret,
-                "cmos_nvram: KVM_CREATE_DEVICE(KVM_DEV_TYPE_CMOS_NVRAM) failed");
+            error_setg_errno(errp, -ret,
+                             "cmos_nvram: KVM_CREATE_CMOS_NVRAM failed");
             return false;
         }
         warn_report(
-            "cmos_nvram: KVM_CREATE_DEVICE(KVM_DEV_TYPE_CMOS_NVRAM) failed: %s; emulating it in QEMU",
+            "cmos_nvram: KVM_CREATE_CMOS_NVRAM failed: %s; emulating it in QEMU",
             strerror(-ret));
         return true;
     }
@@ -262,12 +222,10 @@ static int cmos_nvram_kvm_get(CmosNvramState *s)
     };
     int ret;
 
-    ret = cmos_nvram_kvm_attr(s, KVM_GET_DEVICE_ATTR,
-                              KVM_DEV_CMOS_NVRAM_GRP_STATE, &state);
+    ret = kvm_vm_ioctl(kvm_state, KVM_GET_CMOS_NVRAM_STATE, &state);
     if (ret < 0) {
-        error_report(
-            "cmos_nvram: KVM_GET_DEVICE_ATTR(KVM_DEV_CMOS_NVRAM_GRP_STATE) failed: %s",
-            strerror(-ret));
+        error_report("cmos_nvram: KVM_GET_CMOS_NVRAM_STATE failed: %s",
+                     strerror(-ret));
         return ret;
     }
     if (state.nr_regs != CMOS_NVRAM_NR_STATE) {
@@ -287,12 +245,10 @@ static int cmos_nvram_kvm_put(CmosNvramState *s)
     };
     int ret;
 
-    ret = cmos_nvram_kvm_attr(s, KVM_SET_DEVICE_ATTR,
-                              KVM_DEV_CMOS_NVRAM_GRP_STATE, &state);
+    ret = kvm_vm_ioctl(kvm_state, KVM_SET_CMOS_NVRAM_STATE, &state);
     if (ret < 0) {
-        error_report(
-            "cmos_nvram: KVM_SET_DEVICE_ATTR(KVM_DEV_CMOS_NVRAM_GRP_STATE) failed: %s",
-            strerror(-ret));
+        error_report("cmos_nvram: KVM_SET_CMOS_NVRAM_STATE failed: %s",
+                     strerror(-ret));
     }
     return ret;
 }
