@@ -31,6 +31,9 @@ export function kvmHeaderEdits(device: Device, file: string, block: string): Edi
       text: deviceTypeLines(device.kvm.api.type),
       comment: "c",
       indent: "\t",
+      // KVM sizes its table of device types by KVM_DEV_TYPE_MAX, one past the enumerator
+      // before it: the devices' types must come in increasing order, whatever their names.
+      orderBy: /^\tKVM_DEV_TYPE_\w+ = (\d+),$/,
     },
     declarations,
   ];

@@ -38,6 +38,11 @@ export interface Insertion {
   comment: CommentStyle;
   /** Indentation for the marker lines, matching the code around them. */
   indent?: string;
+  /**
+   * Orders the blocks of several devices at this anchor by the number this captures from a
+   * block's first line, instead of by owner: enumerators whose last one must be the highest.
+   */
+  orderBy?: RegExp;
 }
 
 /** A file devgen owns entirely (generated code), created or replaced. */
@@ -96,19 +101,25 @@ export function withoutDevgenBlocks(text: string): string {
  * several then leaves the shared files byte for byte as they were, so make rebuilds
  * nothing that includes them.
  */
-function amongBlocks(lines: readonly string[], at: number, owner: string, where: "before" | "after"): number {
+function amongBlocks(lines: readonly string[], at: number, owner: string, where: "before" | "after", mine: string, orderBy?: RegExp): number {
+  /** Whether the block whose first content line is `first`, of `other`, goes before this one. */
+  const goesFirst = (other: string, first: string): boolean => {
+    const theirs = orderBy?.exec(first)?.[1];
+    const ours = orderBy?.exec(mine)?.[1];
+    return theirs !== undefined && ours !== undefined ? Number(theirs) < Number(ours) : other < owner;
+  };
   if (where === "after") {
-    for (let m = MARKER.exec(lines[at] ?? ""); m && m[2] === "begin" && m[1]! < owner; m = MARKER.exec(lines[at] ?? "")) {
+    for (let m = MARKER.exec(lines[at] ?? ""); m && m[2] === "begin" && goesFirst(m[1]!, lines[at + 1] ?? ""); m = MARKER.exec(lines[at] ?? "")) {
       const end = lines.findIndex((line, i) => i > at && MARKER.exec(line)?.[1] === m![1] && MARKER.exec(line)?.[2] === "end");
       if (end < 0) break;
       at = end + 1;
     }
     return at;
   }
-  for (let m = MARKER.exec(lines[at - 1] ?? ""); m && m[2] === "end" && m[1]! > owner; m = MARKER.exec(lines[at - 1] ?? "")) {
+  for (let m = MARKER.exec(lines[at - 1] ?? ""); m && m[2] === "end"; m = MARKER.exec(lines[at - 1] ?? "")) {
     let begin = at - 2;
     while (begin >= 0 && !(MARKER.exec(lines[begin]!)?.[1] === m[1] && MARKER.exec(lines[begin]!)?.[2] === "begin")) begin--;
-    if (begin < 0) break;
+    if (begin < 0 || goesFirst(m[1]!, lines[begin + 1] ?? "")) break;
     at = begin;
   }
   return at;
@@ -247,7 +258,7 @@ export function planPatch(tree: string, owner: string, edits: Edit[]): Plan {
       `${indent}${endMarker(owner, edit.comment)}`,
     ];
     const at = edit.where === "after" ? matches[0]! + anchor.length : matches[0]!;
-    lines.splice(amongBlocks(lines, at, owner, edit.where), 0, ...block);
+    lines.splice(amongBlocks(lines, at, owner, edit.where, block[1] ?? "", edit.orderBy), 0, ...block);
     writes.set(edit.file, lines.join("\n"));
   }
   if (problems.length) throw new DevgenError(problems);

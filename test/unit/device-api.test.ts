@@ -14,6 +14,7 @@ import { LINUX_6_1 } from "../../src/gen/kvm/target.js";
 import { kernelEdits } from "../../src/integrate/kernel-edits.js";
 import { qemuEdits } from "../../src/integrate/qemu-edits.js";
 import { applyPlan, planPatch } from "../../src/integrate/patch.js";
+import { kvmHeaderEdits } from "../../src/integrate/kvm-header-edits.js";
 import { checkNumbers, usedNumbers } from "../../src/integrate/tree-numbers.js";
 import { caught } from "../helpers/caught.js";
 
@@ -122,4 +123,29 @@ test("kvmApi generates a device with the API its file does not say, defaults for
   expect(beyondKvm(xcheAsDevice)).toEqual(beyondKvm(xche.device));
   expect(compileDevice("devices/xche", { kvmApi: "ioctl" }).device.kvm).toEqual(xche.device.kvm);
   expect(generateAll({ ...xche, device: xcheAsDevice }).some((f) => f.contents.includes("kvm_device_ops"))).toBe(true);
+});
+
+test("devices' types come in increasing order before KVM_DEV_TYPE_MAX, whatever their names and the order they are patched in", () => {
+  const header = "include/uapi/linux/kvm.h";
+  const typed = (name: string, number: number) => {
+    const api = hpet.device.kvm.api as Extract<typeof hpet.device.kvm.api, { kind: "device" }>;
+    const type = { name: `KVM_DEV_TYPE_${name.toUpperCase()}`, number };
+    return { ...hpet.device, name, kvm: { ...hpet.device.kvm, api: { ...api, type } } };
+  };
+  // "aaa" sorts first by name but has the higher type: by owner it would end up last but one.
+  const devices = [typed("zzz", 128), typed("aaa", 129), typed("mmm", 130)];
+  for (const order of [devices, [...devices].reverse(), [devices[1]!, devices[2]!, devices[0]!]]) {
+    const dir = tree({ [header]: KVM_H });
+    for (const device of order) applyPlan(planPatch(dir, device.name, kvmHeaderEdits(device, header, "")));
+    const types = usedNumbers(fs.readFileSync(path.join(dir, header), "utf8")).deviceTypes;
+    expect([...types.entries()].filter(([n]) => n >= 128)).toEqual([
+      [128, "KVM_DEV_TYPE_ZZZ"],
+      [129, "KVM_DEV_TYPE_AAA"],
+      [130, "KVM_DEV_TYPE_MMM"],
+    ]);
+    const text = fs.readFileSync(path.join(dir, header), "utf8");
+    expect(text.indexOf("KVM_DEV_TYPE_MMM = 130")).toBeLessThan(text.indexOf("\tKVM_DEV_TYPE_MAX,"));
+    expect(text.indexOf("KVM_DEV_TYPE_AAA = 129")).toBeLessThan(text.indexOf("KVM_DEV_TYPE_MMM = 130"));
+    expect(text.indexOf("KVM_DEV_TYPE_ZZZ = 128")).toBeLessThan(text.indexOf("KVM_DEV_TYPE_AAA = 129"));
+  }
 });
