@@ -154,8 +154,8 @@ static int cmos_nvram_decode(const struct cmos_nvram_core *s, u32 addr)
 	return cmos_nvram_find_reg(addr);
 }
 
-static enum cmos_nvram_access cmos_nvram_classify(const struct cmos_nvram_core *s,
-						  u64 offset, unsigned int size)
+static enum cmos_nvram_access cmos_nvram_classify(u64 offset, unsigned int size,
+						  const struct cmos_nvram_core *s)
 {
 	const struct cmos_nvram_reg_desc *d;
 	int reg;
@@ -207,8 +207,8 @@ static u64 cmos_nvram_lane_mask(const struct cmos_nvram_lane *lanes,
 }
 
 /*
- * Adds one to the field @mask of @reg (mask & -mask is its lowest bit): it wraps
- * around within the field, or stays at its maximum if @saturate.
+ * Adds one to the field @mask of @reg (mask & -mask is its lowest bit):
+ * it wraps around within the field, or stays at its maximum if @saturate.
  */
 static void cmos_nvram_count_up(u64 *reg, u64 mask, bool saturate)
 {
@@ -243,7 +243,7 @@ static int cmos_nvram_slot(const struct cmos_nvram_core *s, unsigned int reg)
 	}
 }
 
-/* An auto-incrementing index moves on after each access to its data register. */
+/* An auto-incrementing index moves on after each access to its data port. */
 static void cmos_nvram_advance_index(struct cmos_nvram_core *s,
 				     unsigned int reg)
 {
@@ -262,7 +262,8 @@ static u64 cmos_nvram_read_reg(struct cmos_nvram_core *s, unsigned int reg,
 {
 	const struct cmos_nvram_reg_desc *d = &cmos_nvram_regs[reg];
 	int slot = cmos_nvram_slot(s, reg);
-	u64 val = ((slot < 0 ? 0 : s->regs[slot]) & d->readable) | (d->reset & d->constant);
+	u64 word = slot < 0 ? 0 : s->regs[slot];
+	u64 val = (word & d->readable) | (d->reset & d->constant);
 
 	s->access.reg = reg;
 	s->access.element = d->element;
@@ -317,7 +318,7 @@ static void cmos_nvram_read_one(struct cmos_nvram_core *s, u64 offset,
 	unsigned int i;
 	u64 v;
 
-	switch (cmos_nvram_classify(s, offset, size)) {
+	switch (cmos_nvram_classify(offset, size, s)) {
 	case CMOS_NVRAM_ACCESS_IGNORE:
 		*val = 0;
 		return;
@@ -350,7 +351,7 @@ static void cmos_nvram_write_one(struct cmos_nvram_core *s, u64 offset,
 	struct cmos_nvram_lane lanes[8];
 	unsigned int i;
 
-	if (cmos_nvram_classify(s, offset, size) != CMOS_NVRAM_ACCESS_LANES)
+	if (cmos_nvram_classify(offset, size, s) != CMOS_NVRAM_ACCESS_LANES)
 		return;
 	cmos_nvram_map_lanes(s, offset, size, lanes);
 	for (i = 0; i < size; i++) {

@@ -124,13 +124,15 @@ static inline void cmos_nvram_set_sum(struct cmos_nvram_core *s, u8 val)
 static inline u8 cmos_nvram_get_nvram(const struct cmos_nvram_core *s,
 				      unsigned int n)
 {
-	return s->regs[CMOS_NVRAM_STORE_NVRAM + array_index_nospec(n, CMOS_NVRAM_STORE_NVRAM_COUNT)];
+	n = array_index_nospec(n, CMOS_NVRAM_STORE_NVRAM_COUNT);
+	return s->regs[CMOS_NVRAM_STORE_NVRAM + n];
 }
 
 static inline void cmos_nvram_set_nvram(struct cmos_nvram_core *s,
 					unsigned int n, u8 val)
 {
-	s->regs[CMOS_NVRAM_STORE_NVRAM + array_index_nospec(n, CMOS_NVRAM_STORE_NVRAM_COUNT)] = val;
+	n = array_index_nospec(n, CMOS_NVRAM_STORE_NVRAM_COUNT);
+	s->regs[CMOS_NVRAM_STORE_NVRAM + n] = val;
 }
 
 /* Hand-written in cmos_nvram_hooks.c; called with the device's lock held. */

@@ -732,8 +732,8 @@ static int dma_engine_decode(const struct dma_engine_core *s, u32 addr)
 	return dma_engine_find_reg(addr);
 }
 
-static enum dma_engine_access dma_engine_classify(const struct dma_engine_core *s,
-						  u64 offset, unsigned int size)
+static enum dma_engine_access dma_engine_classify(u64 offset, unsigned int size,
+						  const struct dma_engine_core *s)
 {
 	const struct dma_engine_reg_desc *d;
 	int reg;
@@ -785,8 +785,8 @@ static u64 dma_engine_lane_mask(const struct dma_engine_lane *lanes,
 }
 
 /*
- * Adds one to the field @mask of @reg (mask & -mask is its lowest bit): it wraps
- * around within the field, or stays at its maximum if @saturate.
+ * Adds one to the field @mask of @reg (mask & -mask is its lowest bit):
+ * it wraps around within the field, or stays at its maximum if @saturate.
  */
 static void dma_engine_count_up(u64 *reg, u64 mask, bool saturate)
 {
@@ -872,18 +872,18 @@ static u64 dma_engine_locked_bits(const struct dma_engine_core *s,
 	return locked;
 }
 
-/* A field that holds only its listed values keeps @before's when written another. */
+/* Fields holding only their listed values keep @before's if written others. */
 static u64 dma_engine_only_values(unsigned int reg, u64 stored, u64 before)
 {
 	switch (reg) {
 	case DMA_ENGINE_REG_CTRL:
-		switch ((stored & DMA_ENGINE_CTRL_BURST) >> DMA_ENGINE_CTRL_BURST_SHIFT) {
-		case DMA_ENGINE_CTRL_BURST_B16:
-		case DMA_ENGINE_CTRL_BURST_B32:
-		case DMA_ENGINE_CTRL_BURST_B64:
+		switch (stored & DMA_ENGINE_CTRL_BURST) {
+		case DMA_ENGINE_CTRL_BURST_B16 << DMA_ENGINE_CTRL_BURST_SHIFT:
+		case DMA_ENGINE_CTRL_BURST_B32 << DMA_ENGINE_CTRL_BURST_SHIFT:
+		case DMA_ENGINE_CTRL_BURST_B64 << DMA_ENGINE_CTRL_BURST_SHIFT:
 			break;
 		default:
-			stored = (stored & ~(u64)DMA_ENGINE_CTRL_BURST) | (before & DMA_ENGINE_CTRL_BURST);
+			stored ^= (stored ^ before) & DMA_ENGINE_CTRL_BURST;
 		}
 		break;
 	default:
@@ -945,7 +945,7 @@ static void dma_engine_write_reg(struct dma_engine_core *s, unsigned int reg,
 	stored = (stored & ~(d->writable & lanes)) | (val & d->writable);
 	stored &= ~(val & d->w1c);
 	stored |= val & d->w1s;
-	/* Locked bits keep their value; the actions below still see what was written. */
+	/* Locked bits keep their value; the actions still see what was written. */
 	stored ^= (stored ^ before) & dma_engine_locked_bits(s, reg);
 	stored = dma_engine_only_values(reg, stored, before);
 	s->regs[reg] = stored;
@@ -1051,7 +1051,7 @@ static void dma_engine_read_one(struct dma_engine_core *s, u64 offset,
 	unsigned int i;
 	u64 v;
 
-	switch (dma_engine_classify(s, offset, size)) {
+	switch (dma_engine_classify(offset, size, s)) {
 	case DMA_ENGINE_ACCESS_IGNORE:
 		*val = 0;
 		return;
@@ -1084,7 +1084,7 @@ static void dma_engine_write_one(struct dma_engine_core *s, u64 offset,
 	struct dma_engine_lane lanes[8];
 	unsigned int i;
 
-	if (dma_engine_classify(s, offset, size) != DMA_ENGINE_ACCESS_LANES)
+	if (dma_engine_classify(offset, size, s) != DMA_ENGINE_ACCESS_LANES)
 		return;
 	dma_engine_map_lanes(s, offset, size, lanes);
 	for (i = 0; i < size; i++) {

@@ -267,8 +267,8 @@ static int hpet_timer_decode(const struct hpet_timer_core *s, u32 addr)
 	return hpet_timer_find_reg(addr);
 }
 
-static enum hpet_timer_access hpet_timer_classify(const struct hpet_timer_core *s,
-						  u64 offset, unsigned int size)
+static enum hpet_timer_access hpet_timer_classify(u64 offset, unsigned int size,
+						  const struct hpet_timer_core *s)
 {
 	const struct hpet_timer_reg_desc *d;
 	int reg;
@@ -387,7 +387,7 @@ static void hpet_timer_read_one(struct hpet_timer_core *s, u64 offset,
 	unsigned int i;
 	u64 v;
 
-	switch (hpet_timer_classify(s, offset, size)) {
+	switch (hpet_timer_classify(offset, size, s)) {
 	case HPET_TIMER_ACCESS_IGNORE:
 		*val = 0;
 		return;
@@ -420,7 +420,7 @@ static void hpet_timer_write_one(struct hpet_timer_core *s, u64 offset,
 	struct hpet_timer_lane lanes[8];
 	unsigned int i;
 
-	if (hpet_timer_classify(s, offset, size) != HPET_TIMER_ACCESS_LANES)
+	if (hpet_timer_classify(offset, size, s) != HPET_TIMER_ACCESS_LANES)
 		return;
 	hpet_timer_map_lanes(s, offset, size, lanes);
 	for (i = 0; i < size; i++) {

@@ -241,7 +241,7 @@ static int uart16550_find_reg(u32 addr)
 	return -1;
 }
 
-/* Of the registers sharing a bank's bytes, the one its selecting field picks, or -1. */
+/* Of the banks sharing @reg's bytes, the one their selecting field picks. */
 static int uart16550_select_bank(const struct uart16550_core *s, int reg)
 {
 	switch (reg) {
@@ -274,8 +274,8 @@ static int uart16550_decode(const struct uart16550_core *s, u32 addr)
 	return uart16550_select_bank(s, uart16550_find_reg(addr));
 }
 
-static enum uart16550_access uart16550_classify(const struct uart16550_core *s,
-						u64 offset, unsigned int size)
+static enum uart16550_access uart16550_classify(u64 offset, unsigned int size,
+						const struct uart16550_core *s)
 {
 	const struct uart16550_reg_desc *d;
 	int reg;
@@ -397,7 +397,7 @@ static void uart16550_read_one(struct uart16550_core *s, u64 offset,
 	unsigned int i;
 	u64 v;
 
-	switch (uart16550_classify(s, offset, size)) {
+	switch (uart16550_classify(offset, size, s)) {
 	case UART16550_ACCESS_IGNORE:
 		*val = 0;
 		return;
@@ -430,7 +430,7 @@ static void uart16550_write_one(struct uart16550_core *s, u64 offset,
 	struct uart16550_lane lanes[8];
 	unsigned int i;
 
-	if (uart16550_classify(s, offset, size) != UART16550_ACCESS_LANES)
+	if (uart16550_classify(offset, size, s) != UART16550_ACCESS_LANES)
 		return;
 	uart16550_map_lanes(s, offset, size, lanes);
 	for (i = 0; i < size; i++) {

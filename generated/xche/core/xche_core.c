@@ -231,8 +231,8 @@ static int xche_decode(const struct xche_core *s, u32 addr)
 	return xche_find_reg(addr);
 }
 
-static enum xche_access xche_classify(const struct xche_core *s, u64 offset,
-				      unsigned int size)
+static enum xche_access xche_classify(u64 offset, unsigned int size,
+				      const struct xche_core *s)
 {
 	const struct xche_reg_desc *d;
 	int reg;
@@ -335,7 +335,7 @@ static void xche_read_one(struct xche_core *s, u64 offset, unsigned int size,
 	unsigned int i;
 	u64 v;
 
-	switch (xche_classify(s, offset, size)) {
+	switch (xche_classify(offset, size, s)) {
 	case XCHE_ACCESS_IGNORE:
 		*val = 0;
 		return;
@@ -368,7 +368,7 @@ static void xche_write_one(struct xche_core *s, u64 offset, unsigned int size,
 	struct xche_lane lanes[8];
 	unsigned int i;
 
-	if (xche_classify(s, offset, size) != XCHE_ACCESS_LANES)
+	if (xche_classify(offset, size, s) != XCHE_ACCESS_LANES)
 		return;
 	xche_map_lanes(s, offset, size, lanes);
 	for (i = 0; i < size; i++) {

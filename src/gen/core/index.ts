@@ -124,9 +124,9 @@ function coreView(device: Device, guardSuffix: string) {
         fields: r.fields
           .filter((f) => f.onlyValues)
           .map((f) => ({
-            value: fieldValue(device, r, f),
+            value: `stored & ${fieldMacro(device, r, f)}`,
             mask: fieldMacro(device, r, f),
-            values: f.values.map((v) => valueMacro(device, r, f, v.name)),
+            values: f.values.map((v) => positioned(device, r, f, valueMacro(device, r, f, v.name))),
           })),
       })),
     irq: device.interrupt
@@ -155,11 +155,10 @@ function fieldTest(device: Device, target: BitTarget): string {
   return `s->regs[${indexName(device, device.registers[target.register]!)}] & ${maskC(device, target)}`;
 }
 
-/** The field's value, right-aligned, as an expression on `stored`. */
-function fieldValue(device: Device, r: Register, f: Field): string {
-  const masked = `stored & ${fieldMacro(device, r, f)}`;
-  if (f.lsb === 0) return masked;
-  return `(${masked}) >> ${f.width > 1 ? `${fieldMacro(device, r, f)}_SHIFT` : f.lsb}`;
+/** A right-aligned value of field `f` moved to the field's place in the register. */
+function positioned(device: Device, r: Register, f: Field, value: string): string {
+  if (f.lsb === 0) return value;
+  return `${value} << ${f.width > 1 ? `${fieldMacro(device, r, f)}_SHIFT` : f.lsb}`;
 }
 
 /** Banks sharing an offset: the registers, and which the selecting field's values pick. */
