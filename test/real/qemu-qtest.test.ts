@@ -75,7 +75,10 @@ if (!binary) {
         const result = await runVectorsQtest({ binary, device, vectors, log });
         expect(report(result)).toBe("");
         expect(result.failed).toBe(0);
-        expect(result.checked + result.unclaimed).toBeGreaterThan(vectors.length / 2);
+        // Most reads and line checks are compared: writes, which the action-sequence phase makes
+        // many of, are never "checked".
+        const checkable = vectors.filter((v) => v.op === "read" || v.op === "irq").length;
+        expect(result.checked + result.unclaimed).toBeGreaterThan(checkable / 2);
         if (device.interrupt) expect(fs.readFileSync(log, "utf8")).toMatch(/IRQ raise 11/);
       });
     }
