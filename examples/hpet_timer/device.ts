@@ -8,8 +8,8 @@ import { defineDevice } from "devgen";
  * bit in INT_STATUS (write 1 to clear); the line is raised while a cause is both pending
  * and enabled in INT_ENABLE, which stands in for the per-timer Tn_INT_ENB_CNF bits.
  *
- * Registers are 64 bits wide. Drivers may use 4-byte halves; an unaligned access is a
- * bus error.
+ * Registers are 64 bits wide. As the HPET specification allows, drivers use whole
+ * registers or 4-byte halves: a 1- or 2-byte access, or an unaligned one, is a bus error.
  */
 export default defineDevice({
   name: "hpet_timer",
@@ -24,7 +24,7 @@ export default defineDevice({
   // KVM_CREATE_DEVICE(KVM_DEV_TYPE_HPET_TIMER), as upstream asks of new in-kernel devices;
   // xche keeps the VM ioctls of the classic walkthrough.
   kvm: { api: "device" },
-  policy: { narrower: "combine", wider: "error", unaligned: "error" },
+  policy: { sizes: [4, 8], narrower: "combine", wider: "error", unaligned: "error" },
   interrupt: { status: "INT_STATUS", enable: "INT_ENABLE" },
   registers: [
     {
@@ -93,7 +93,8 @@ export default defineDevice({
       width: 64,
       access: "rw",
       description: "Main counter; advances by one on each read while enabled",
-      policy: { unaligned: "ignore" },
+      // A stray byte or word access reads 0 rather than fault a polling loop.
+      policy: { unaligned: "ignore", otherSizes: "ignore" },
       onRead: [{ hook: "tick" }],
     },
     {

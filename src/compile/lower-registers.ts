@@ -10,7 +10,7 @@ const ACCESS_KINDS: readonly AccessKind[] = ["ro", "rw", "wo", "w1c", "w1s", "rc
 const WIDTHS = [8, 16, 32, 64] as const;
 const ACTION_KINDS = ["set", "clear", "toggle", "increment", "decrement", "hook"] as const;
 
-export function lowerRegister(l: Lowering, spec: RegisterSpec, path: SpecPath, devicePolicy: Policy, out: Register[]): void {
+export function lowerRegister(l: Lowering, spec: RegisterSpec, path: SpecPath, devicePolicy: Policy, busSizes: readonly number[], out: Register[]): void {
   const report = l.report;
   const name = l.identifier(spec.name, [...path, "name"], "register name", UPPER_IDENTIFIER, '"CTRL"');
   let width: Register["width"] = 32;
@@ -68,7 +68,7 @@ export function lowerRegister(l: Lowering, spec: RegisterSpec, path: SpecPath, d
   } else if (spec.count !== undefined && stride < bytes) {
     report.error([...path, "stride"], `array stride ${stride} is smaller than the register (${bytes} bytes)`, `use a stride of at least ${bytes}`);
   }
-  const policy = l.policy(spec.policy, [...path, "policy"], devicePolicy);
+  const policy = l.policy(spec.policy, [...path, "policy"], devicePolicy, busSizes);
   const isArray = spec.count !== undefined;
   for (let k = 0; k < count; k++) {
     const register: Register = {

@@ -4,7 +4,7 @@
  * that caused it. Reading each value is lowering.ts's; registers are lower-registers.ts's and
  * the KVM ABI lower-kvm.ts's. Cross-register rules (overlaps, bounds) are in layout.ts.
  */
-import type { DeviceSpec } from "../dsl/types.js";
+import type { AccessSize, DeviceSpec } from "../dsl/types.js";
 import { isPowerOfTwo } from "../ir/bits.js";
 import type { Device, Hook, Policy, Register } from "../ir/types.js";
 import { Reporter } from "../util/diagnostics.js";
@@ -18,7 +18,10 @@ import { LOWER_IDENTIFIER, Lowering, type Origins } from "./lowering.js";
 import { isReservedDeviceName } from "./reserved-names.js";
 import { hex } from "./message-words.js";
 
-const DEFAULT_POLICY: Policy = { narrower: "combine", wider: "split", unaligned: "error" };
+/** Every access size the bus issues is taken unless a policy lists fewer. */
+function defaultPolicy(busSizes: AccessSize[]): Policy {
+  return { narrower: "combine", wider: "split", unaligned: "error", sizes: busSizes, otherSizes: "error" };
+}
 
 export interface Lowered {
   device: Device;
@@ -72,21 +75,21 @@ export function lower(spec: DeviceSpec, source: string, report: Reporter): Lower
   if ((barSpec.decodeMask !== undefined || isPowerOfTwo(size)) && !isPowerOfTwo(decodeMask + 1)) {
     report.error(["bar", "decodeMask"], `decode mask ${hex(decodeMask)} is not of the form 2^n - 1`, "registers repeat every decodeMask + 1 bytes; use e.g. 0x1f");
   }
-  const busSizes = space === "io" ? [1, 2, 4] : [1, 2, 4, 8];
+  const busSizes: AccessSize[] = space === "io" ? [1, 2, 4] : [1, 2, 4, 8];
   if (decodeMask + 1 < busSizes[busSizes.length - 1]!) {
     report.error(["bar", "decodeMask"], `decode window ${decodeMask + 1} is smaller than the largest access (${busSizes[busSizes.length - 1]} bytes)`, "widen the decode mask");
   }
   const bar = { index: l.small(barSpec.index, ["bar", "index"], "BAR index", 0, 5, 0), space, size, decodeMask };
 
   const kvm = lowerKvm(l, spec, prefix, space);
-  const devicePolicy = l.policy(spec.policy, ["policy"], DEFAULT_POLICY);
+  const devicePolicy = l.policy(spec.policy, ["policy"], defaultPolicy(busSizes), busSizes);
 
   const registers: Register[] = [];
   const specRegisters = Array.isArray(spec.registers) ? spec.registers : [];
   if (!Array.isArray(spec.registers) || spec.registers.length === 0) {
     report.error(["registers"], "the device has no registers", "add at least one register");
   }
-  specRegisters.forEach((r, i) => lowerRegister(l, r, ["registers", i], devicePolicy, registers));
+  specRegisters.forEach((r, i) => lowerRegister(l, r, ["registers", i], devicePolicy, busSizes, registers));
   registers.sort((a, b) => a.offset - b.offset || a.index - b.index);
   registers.forEach((r, i) => (r.index = i));
 

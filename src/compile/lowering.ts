@@ -4,17 +4,19 @@
  * reported with the path of the value that caused it; where each register and field came
  * from is kept for the checks after lowering.
  */
-import type { AccessPolicy } from "../dsl/types.js";
+import type { AccessPolicy, AccessSize } from "../dsl/types.js";
 import type { Field, Policy, Register, ResolvedPolicy } from "../ir/types.js";
 import type { Reporter, SpecPath } from "../util/diagnostics.js";
 import { C_IDENTIFIER, isCKeyword } from "./reserved-names.js";
 import { codePoint, describe, firstNonIdentifierCharacter, hex } from "./message-words.js";
 
-const POLICY_CHOICES: Record<keyof Policy, readonly ResolvedPolicy[]> = {
+type SizeCase = "narrower" | "wider" | "unaligned";
+const POLICY_CHOICES: Record<SizeCase, readonly ResolvedPolicy[]> = {
   narrower: ["combine", "ignore", "error"],
   wider: ["split", "ignore", "error"],
   unaligned: ["split", "ignore", "error"],
 };
+const ACCESS_SIZES: readonly AccessSize[] = [1, 2, 4, 8];
 /** How register, field and KVM names are written; the device's own name is lower case. */
 export const UPPER_IDENTIFIER = /^[A-Z][A-Z0-9_]*$/;
 export const LOWER_IDENTIFIER = /^[a-z][a-z0-9_]*$/;
@@ -96,12 +98,35 @@ export class Lowering {
     return value;
   }
 
-  policy(spec: AccessPolicy | undefined, path: SpecPath, base: Policy): Policy {
+  /** `busSizes`: the access sizes the BAR's bus issues. */
+  policy(spec: AccessPolicy | undefined, path: SpecPath, base: Policy, busSizes: readonly number[]): Policy {
     if (spec === undefined) return base;
     const result = { ...base };
-    for (const key of Object.keys(POLICY_CHOICES) as (keyof Policy)[]) {
+    for (const key of Object.keys(POLICY_CHOICES) as SizeCase[]) {
       result[key] = this.choice(spec[key], [...path, key], `policy.${key}`, POLICY_CHOICES[key], base[key]);
     }
+    result.otherSizes = this.choice(spec.otherSizes, [...path, "otherSizes"], "policy.otherSizes", ["ignore", "error"] as const, base.otherSizes);
+    if (spec.sizes !== undefined) result.sizes = this.accessSizes(spec.sizes, [...path, "sizes"], busSizes) ?? base.sizes;
     return result;
+  }
+
+  private accessSizes(value: unknown, path: SpecPath, busSizes: readonly number[]): AccessSize[] | null {
+    const sizes: AccessSize[] = [];
+    if (!Array.isArray(value) || value.length === 0) {
+      this.report.error(path, `policy.sizes must list access sizes in bytes, got ${describe(value)}`, "write e.g. sizes: [4, 8]");
+      return null;
+    }
+    value.forEach((size: unknown, i) => {
+      if (!(ACCESS_SIZES as readonly unknown[]).includes(size)) {
+        this.report.error([...path, i], `access size ${describe(size)} is not 1, 2, 4 or 8`, "list sizes in bytes: 1, 2, 4 or 8");
+      } else if (!busSizes.includes(size as number)) {
+        this.report.error([...path, i], `access size ${String(size)} is never issued: port I/O accesses are at most ${busSizes[busSizes.length - 1]} bytes`, `list sizes of at most ${busSizes[busSizes.length - 1]} bytes`);
+      } else if (sizes.includes(size as AccessSize)) {
+        this.report.error([...path, i], `access size ${String(size)} is listed twice`, "list each size once");
+      } else {
+        sizes.push(size as AccessSize);
+      }
+    });
+    return sizes.length ? sizes.sort((a, b) => a - b) : null;
   }
 }

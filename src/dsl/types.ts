@@ -49,6 +49,14 @@ export interface AccessPolicy {
   wider?: "split" | "ignore" | "error";
   /** An access whose offset is not a multiple of its size. Default `error`. */
   unaligned?: "split" | "ignore" | "error";
+  /**
+   * The access sizes the register takes, e.g. `[4, 8]` for "32- and 64-bit accesses only"
+   * (HPET). An access of another size starting in the register does what `otherSizes` says,
+   * before any of the cases above applies. Default: every size the bus issues.
+   */
+  sizes?: AccessSize[];
+  /** An access of a size `sizes` does not list. Default `error`. */
+  otherSizes?: "ignore" | "error";
 }
 
 /** A named value of a field, emitted as a `#define` in the guest header. */

@@ -3,7 +3,7 @@
  * indices, bit behaviour reduced to masks. Generators and the reference model read only
  * this; none of them sees the DSL's optional fields.
  */
-import type { AccessKind, HookSpec } from "../dsl/types.js";
+import type { AccessKind, AccessSize, HookSpec } from "../dsl/types.js";
 
 export type ResolvedPolicy = "combine" | "split" | "ignore" | "error";
 
@@ -11,6 +11,10 @@ export interface Policy {
   narrower: ResolvedPolicy;
   wider: ResolvedPolicy;
   unaligned: ResolvedPolicy;
+  /** Access sizes the register takes, ascending; every size when unrestricted. */
+  sizes: AccessSize[];
+  /** What an access of another size does, before the cases above. */
+  otherSizes: "ignore" | "error";
 }
 
 /** Per-register masks, each a subset of the register's width. */

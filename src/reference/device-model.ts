@@ -454,7 +454,8 @@ export class DeviceModel {
 /** What register `r`'s policy makes of an access of `size` at `offset` starting in it. */
 export function policyFor(r: Register, offset: number, size: number): Decision {
   let policy: string;
-  if (offset % size !== 0) policy = r.policy.unaligned;
+  if (!(r.policy.sizes as number[]).includes(size)) policy = r.policy.otherSizes;
+  else if (offset % size !== 0) policy = r.policy.unaligned;
   else if (size < r.bytes) policy = r.policy.narrower;
   else if (size > r.bytes) policy = r.policy.wider;
   else return "lanes";

@@ -168,6 +168,12 @@ describe("xche and the examples use every feature of the DSL", () => {
     }
   });
 
+  test("an access-size set, and both things an access of another size can do", () => {
+    const restricted = devices.flatMap((d) => d.registers.filter((r) => r.policy.sizes.length < d.busSizes.length));
+    expect(restricted.length).toBeGreaterThan(0);
+    expect(new Set(restricted.map((r) => r.policy.otherSizes))).toEqual(new Set(["error", "ignore"]));
+  });
+
   test("both BAR spaces, an aliasing decode mask, devices with and without an interrupt", () => {
     expect(new Set(devices.map((d) => d.bar.space))).toEqual(new Set(["io", "mmio"]));
     expect(devices.some((d) => d.bar.decodeMask + 1 < d.bar.size)).toBe(true);

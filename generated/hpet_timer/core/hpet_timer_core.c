@@ -21,6 +21,8 @@ struct hpet_timer_reg_desc {
 	u8 narrower;
 	u8 wider;
 	u8 unaligned;
+	u8 sizes;	/* the sizes it takes, or-ed: 1 | 2 | 4 | 8 */
+	u8 other_sizes;	/* what an access of another size does */
 	u64 reset;
 	u64 readable;	/* returned from the stored value */
 	u64 constant;	/* returned from the reset value */
@@ -39,6 +41,8 @@ static const struct hpet_timer_reg_desc hpet_timer_regs[HPET_TIMER_NR_REGS] = {
 		.narrower = HPET_TIMER_ACCESS_LANES,
 		.wider = HPET_TIMER_ACCESS_ERROR,
 		.unaligned = HPET_TIMER_ACCESS_ERROR,
+		.sizes = 4 | 8,
+		.other_sizes = HPET_TIMER_ACCESS_ERROR,
 		.reset = 0x9896801b36a201ULL,
 		.readable = 0x0ULL,
 		.constant = 0xffffffffffffbfffULL,
@@ -55,6 +59,8 @@ static const struct hpet_timer_reg_desc hpet_timer_regs[HPET_TIMER_NR_REGS] = {
 		.narrower = HPET_TIMER_ACCESS_ERROR,
 		.wider = HPET_TIMER_ACCESS_ERROR,
 		.unaligned = HPET_TIMER_ACCESS_ERROR,
+		.sizes = 4 | 8,
+		.other_sizes = HPET_TIMER_ACCESS_ERROR,
 		.reset = 0x0ULL,
 		.readable = 0x3ULL,
 		.constant = 0x0ULL,
@@ -71,6 +77,8 @@ static const struct hpet_timer_reg_desc hpet_timer_regs[HPET_TIMER_NR_REGS] = {
 		.narrower = HPET_TIMER_ACCESS_IGNORE,
 		.wider = HPET_TIMER_ACCESS_ERROR,
 		.unaligned = HPET_TIMER_ACCESS_ERROR,
+		.sizes = 4 | 8,
+		.other_sizes = HPET_TIMER_ACCESS_ERROR,
 		.reset = 0x0ULL,
 		.readable = 0x7ULL,
 		.constant = 0x0ULL,
@@ -87,6 +95,8 @@ static const struct hpet_timer_reg_desc hpet_timer_regs[HPET_TIMER_NR_REGS] = {
 		.narrower = HPET_TIMER_ACCESS_LANES,
 		.wider = HPET_TIMER_ACCESS_ERROR,
 		.unaligned = HPET_TIMER_ACCESS_ERROR,
+		.sizes = 4 | 8,
+		.other_sizes = HPET_TIMER_ACCESS_ERROR,
 		.reset = 0x0ULL,
 		.readable = 0x7ULL,
 		.constant = 0x0ULL,
@@ -103,6 +113,8 @@ static const struct hpet_timer_reg_desc hpet_timer_regs[HPET_TIMER_NR_REGS] = {
 		.narrower = HPET_TIMER_ACCESS_LANES,
 		.wider = HPET_TIMER_ACCESS_ERROR,
 		.unaligned = HPET_TIMER_ACCESS_IGNORE,
+		.sizes = 4 | 8,
+		.other_sizes = HPET_TIMER_ACCESS_IGNORE,
 		.reset = 0x0ULL,
 		.readable = 0xffffffffffffffffULL,
 		.constant = 0x0ULL,
@@ -119,6 +131,8 @@ static const struct hpet_timer_reg_desc hpet_timer_regs[HPET_TIMER_NR_REGS] = {
 		.narrower = HPET_TIMER_ACCESS_LANES,
 		.wider = HPET_TIMER_ACCESS_ERROR,
 		.unaligned = HPET_TIMER_ACCESS_ERROR,
+		.sizes = 4 | 8,
+		.other_sizes = HPET_TIMER_ACCESS_ERROR,
 		.reset = 0xf0000000000030ULL,
 		.readable = 0x7f0aULL,
 		.constant = 0xffffffff00008030ULL,
@@ -135,6 +149,8 @@ static const struct hpet_timer_reg_desc hpet_timer_regs[HPET_TIMER_NR_REGS] = {
 		.narrower = HPET_TIMER_ACCESS_LANES,
 		.wider = HPET_TIMER_ACCESS_ERROR,
 		.unaligned = HPET_TIMER_ACCESS_ERROR,
+		.sizes = 4 | 8,
+		.other_sizes = HPET_TIMER_ACCESS_ERROR,
 		.reset = 0xffffffffffffffffULL,
 		.readable = 0xffffffffffffffffULL,
 		.constant = 0x0ULL,
@@ -152,6 +168,8 @@ static const struct hpet_timer_reg_desc hpet_timer_regs[HPET_TIMER_NR_REGS] = {
 		.narrower = HPET_TIMER_ACCESS_LANES,
 		.wider = HPET_TIMER_ACCESS_ERROR,
 		.unaligned = HPET_TIMER_ACCESS_ERROR,
+		.sizes = 4 | 8,
+		.other_sizes = HPET_TIMER_ACCESS_ERROR,
 		.reset = 0xf0000000000030ULL,
 		.readable = 0x7f0aULL,
 		.constant = 0xffffffff00008030ULL,
@@ -169,6 +187,8 @@ static const struct hpet_timer_reg_desc hpet_timer_regs[HPET_TIMER_NR_REGS] = {
 		.narrower = HPET_TIMER_ACCESS_LANES,
 		.wider = HPET_TIMER_ACCESS_ERROR,
 		.unaligned = HPET_TIMER_ACCESS_ERROR,
+		.sizes = 4 | 8,
+		.other_sizes = HPET_TIMER_ACCESS_ERROR,
 		.reset = 0xffffffffffffffffULL,
 		.readable = 0xffffffffffffffffULL,
 		.constant = 0x0ULL,
@@ -186,6 +206,8 @@ static const struct hpet_timer_reg_desc hpet_timer_regs[HPET_TIMER_NR_REGS] = {
 		.narrower = HPET_TIMER_ACCESS_LANES,
 		.wider = HPET_TIMER_ACCESS_ERROR,
 		.unaligned = HPET_TIMER_ACCESS_ERROR,
+		.sizes = 4 | 8,
+		.other_sizes = HPET_TIMER_ACCESS_ERROR,
 		.reset = 0xf0000000000030ULL,
 		.readable = 0x7f0aULL,
 		.constant = 0xffffffff00008030ULL,
@@ -203,6 +225,8 @@ static const struct hpet_timer_reg_desc hpet_timer_regs[HPET_TIMER_NR_REGS] = {
 		.narrower = HPET_TIMER_ACCESS_LANES,
 		.wider = HPET_TIMER_ACCESS_ERROR,
 		.unaligned = HPET_TIMER_ACCESS_ERROR,
+		.sizes = 4 | 8,
+		.other_sizes = HPET_TIMER_ACCESS_ERROR,
 		.reset = 0xffffffffffffffffULL,
 		.readable = 0xffffffffffffffffULL,
 		.constant = 0x0ULL,
@@ -279,6 +303,8 @@ static enum hpet_timer_access hpet_timer_classify(u64 offset, unsigned int size,
 	if (reg < 0)
 		return HPET_TIMER_ACCESS_LANES;
 	d = &hpet_timer_regs[reg];
+	if (!(d->sizes & size))
+		return d->other_sizes;
 	if (offset & (size - 1))
 		return d->unaligned;
 	if (size < d->size)

@@ -62,6 +62,8 @@ function coreView(device: Device, guardSuffix: string) {
       narrower: policy(r.policy.narrower),
       wider: policy(r.policy.wider),
       unaligned: policy(r.policy.unaligned),
+      sizes: restrictsSizes(device) ? r.policy.sizes.join(" | ") : null,
+      otherSizes: policy(r.policy.otherSizes),
       reset: cConst(r.reset, 64),
       readable: cConst(r.masks.readable, 64),
       constant: cConst(r.masks.constant, 64),
@@ -72,6 +74,7 @@ function coreView(device: Device, guardSuffix: string) {
       holds: cConst(stateRule(device, r).holds, 64),
       fixed: cConst(stateRule(device, r).fixed, 64),
     })),
+    sizeSets: restrictsSizes(device),
     badSize: `size > ${maxSize} || (size & (size - 1)) || !size`,
     mmio: device.bar.space === "mmio",
     readActions: actionCases(device, (r) => r.onRead, "read"),
@@ -138,6 +141,11 @@ function coreView(device: Device, guardSuffix: string) {
         }
       : null,
   };
+}
+
+/** Whether some register takes fewer access sizes than the bus issues. */
+function restrictsSizes(device: Device): boolean {
+  return device.registers.some((r) => r.policy.sizes.length < device.busSizes.length);
 }
 
 /** The field's value, right-aligned. */

@@ -6,13 +6,13 @@
 import { wholeRegisterAccess } from "../../ir/access.js";
 import type { Device, Policy, Register } from "../../ir/types.js";
 import { cell, code } from "./markdown.js";
-import { ACCESS_MEANING, ACCESS_ORDER, samePolicy } from "./semantics.js";
+import { ACCESS_MEANING, ACCESS_ORDER, policyKey, samePolicy } from "./semantics.js";
 
 /** The policy most registers share; registers with another one say so in their section. */
 export function commonPolicy(device: Device): Policy {
   const counts = new Map<string, { policy: Policy; count: number }>();
   for (const r of device.registers) {
-    const key = `${r.policy.narrower}/${r.policy.wider}/${r.policy.unaligned}`;
+    const key = policyKey(r.policy);
     const entry = counts.get(key) ?? { policy: r.policy, count: 0 };
     entry.count++;
     counts.set(key, entry);

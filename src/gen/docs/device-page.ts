@@ -32,7 +32,7 @@ export function docsView(device: Device) {
     decode: decodeText(device, layout),
     gaps: gapsText(layout),
     sizes: list(device.busSizes.map(String)),
-    policyRules: policyRules(policy),
+    policyRules: policyRules(policy, device.busSizes),
     policyScope: policyScope(device, policy),
     cut: cutText(device),
     accessKinds: accessKindRows(device),

@@ -42,7 +42,7 @@ export function registerSections(device: Device, { groups, digits }: Layout, pol
       heading: sectionHeading(g, digits),
       description: sentence(r.description) || null,
       facts,
-      policyRules: samePolicy(r.policy, policy) ? null : policyRules(r.policy),
+      policyRules: samePolicy(r.policy, policy) ? null : policyRules(r.policy, device.busSizes),
       fields: r.fields.length ? fieldRows(r, enable === r ? status : null) : null,
       effects,
     };

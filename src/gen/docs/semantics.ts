@@ -33,8 +33,10 @@ const POLICY_EFFECT: Record<ResolvedPolicy, string> = {
 };
 
 /** One bullet per case of the access-size policy. */
-export function policyRules(policy: Policy): string[] {
+export function policyRules(policy: Policy, busSizes: readonly number[]): string[] {
+  const sizes = policy.sizes.length < busSizes.length ? [`An access of a size **other than ${list(policy.sizes.map(String), "or")} bytes** ${POLICY_EFFECT[policy.otherSizes]}, whatever its alignment.`] : [];
   return [
+    ...sizes,
     `An access **narrower** than the register ${POLICY_EFFECT[policy.narrower]}.`,
     `An access **wider** than the register ${POLICY_EFFECT[policy.wider]}.`,
     `An **unaligned** access (offset not a multiple of its size) ${POLICY_EFFECT[policy.unaligned]}.`,
@@ -42,7 +44,12 @@ export function policyRules(policy: Policy): string[] {
 }
 
 export function samePolicy(a: Policy, b: Policy): boolean {
-  return a.narrower === b.narrower && a.wider === b.wider && a.unaligned === b.unaligned;
+  return policyKey(a) === policyKey(b);
+}
+
+/** Equal for policies that act alike. */
+export function policyKey(policy: Policy): string {
+  return `${policy.narrower}/${policy.wider}/${policy.unaligned}/${policy.sizes.join(",")}/${policy.otherSizes}`;
 }
 
 /** `CTRL`, or `DATA_n` for any element of an array. */
