@@ -5,7 +5,8 @@ import { defineDevice } from "devgen";
  * offset decodes. The guest writes an address to INDEX, then reads or writes DATA; BLOCK
  * does the same and moves INDEX.ADDR on by one, so a driver can copy the whole NVRAM
  * through one port. SUM is the byte sum of the NVRAM, which a hook computes through the
- * storage's accessors.
+ * storage's accessors. LOCK.NVRAM, as the lock bits of a PC chipset's RTC, can be set once
+ * after reset and then makes the NVRAM read-only through DATA and BLOCK until the next reset.
  *
  * There is no clock: the RTC registers of a real CMOS would be hooks over the host's time.
  */
@@ -18,7 +19,7 @@ export default defineDevice({
     classCode: 0x0580,
     revision: 1,
   },
-  bar: { index: 0, space: "io", size: 0x4 },
+  bar: { index: 0, space: "io", size: 0x8 },
   kvm: {
     ioctl: { number: 0xf0 },
     capability: { number: 1004 },
@@ -44,6 +45,7 @@ export default defineDevice({
       access: "rw",
       description: "The NVRAM byte at INDEX.ADDR",
       indirect: { storage: "NVRAM", index: "INDEX.ADDR" },
+      writeLock: "LOCK.NVRAM",
     },
     {
       name: "BLOCK",
@@ -52,6 +54,7 @@ export default defineDevice({
       access: "rw",
       description: "The NVRAM byte at INDEX.ADDR; each access moves INDEX.ADDR on by one",
       indirect: { storage: "NVRAM", index: "INDEX.ADDR", autoIncrement: true },
+      writeLock: "LOCK.NVRAM",
     },
     {
       name: "SUM",
@@ -60,6 +63,14 @@ export default defineDevice({
       access: "ro",
       description: "Byte sum of the whole NVRAM, modulo 256",
       onRead: [{ hook: "checksum" }],
+    },
+    {
+      name: "LOCK",
+      offset: 4,
+      width: 8,
+      access: "rw",
+      description: "Locks; each can be set or left clear once after reset",
+      fields: [{ name: "NVRAM", bits: 0, writeOnce: true, description: "DATA and BLOCK writes are dropped" }],
     },
   ],
   storage: {

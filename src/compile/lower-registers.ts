@@ -87,6 +87,7 @@ export function lowerRegister(l: Lowering, spec: RegisterSpec, path: SpecPath, d
       bank: null,
       indirect: null,
       writeGates: [],
+      writeOnce: [],
       onRead: [],
       onWrite: [],
     };

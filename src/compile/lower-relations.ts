@@ -78,7 +78,7 @@ function addGates(
     } else if (by.register === r.index && by.mask & mask) {
       l.report.error([...path, key], `${key} "${by.label}" gates itself`, "name a field other than the one it gates");
     } else {
-      out.push({ mask, by, writableWhile });
+      out.push({ mask, by, writableWhile, once: false });
     }
   }
 }

@@ -27,7 +27,7 @@ export function lowerStorage(l: Lowering, specs: DeviceSpec["storage"], register
       l.report.error([...path, "reset"], `storage reset ${hex(reset)} does not fit in ${width} bits`, `use a value up to ${hex(bitMask(width))}`);
       reset &= bitMask(width);
     }
-    storage.push({ name, description: typeof spec?.description === "string" ? spec.description : "", count, width, reset, first: next });
+    storage.push({ name, description: typeof spec?.description === "string" ? spec.description : "", count, width, reset, holds: bitMask(width), first: next });
     next += count;
   }
   return storage;

@@ -14,6 +14,7 @@ import { lowerActions, lowerRegister } from "./lower-registers.js";
 import { lowerInterruptGate, lowerRelations } from "./lower-relations.js";
 import { lowerScenarios } from "./lower-scenarios.js";
 import { lowerStorage } from "./lower-storage.js";
+import { lowerWriteOnce } from "./lower-write-once.js";
 import { LOWER_IDENTIFIER, Lowering, type Origins } from "./lowering.js";
 import { isReservedDeviceName } from "./reserved-names.js";
 import { hex } from "./message-words.js";
@@ -104,6 +105,7 @@ export function lower(spec: DeviceSpec, source: string, report: Reporter): Lower
 
   const storage = lowerStorage(l, spec.storage, registers);
   lowerRelations(l, registers, specRegisters, byName, storage);
+  lowerWriteOnce(l, registers, specRegisters, storage, registers.length + storage.reduce((n, s) => n + s.count, 0));
 
   const hookSpecs = spec.hooks ?? {};
   const hookUses = new Map<string, Set<"read" | "write">>();

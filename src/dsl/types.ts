@@ -91,6 +91,13 @@ export interface FieldSpec {
    * `swwel`): writes leave the field as it was until the lock field is zero again.
    */
   writeLock?: string;
+  /**
+   * `true`: the first write reaching the field after reset is its last (RgGen's `w1`, a
+   * lock-once configuration field); later writes leave it as it was until the device is
+   * reset. Actions and hooks still change it. Which fields have been written is state, the
+   * entries of a storage named `WRITTEN`.
+   */
+  writeOnce?: boolean;
 }
 
 /**
@@ -151,6 +158,8 @@ export interface RegisterSpec {
   writeEnable?: string;
   /** Like a field's `writeLock`, for every field of the register (or all its bits). */
   writeLock?: string;
+  /** Like a field's `writeOnce`, for the register's bits as one (one first write for all). */
+  writeOnce?: boolean;
   onRead?: Action[];
   onWrite?: Action[];
 }

@@ -77,6 +77,17 @@ export interface WriteGate {
   by: BitTarget;
   /** Writable while `by` is non-zero ("set", a write enable) or zero ("clear", a lock). */
   writableWhile: "set" | "clear";
+  /** `by` is a write-once field's flag, an entry of the `WRITTEN` storage. */
+  once: boolean;
+}
+
+/** A write-once field (or register): its first write since reset sets `flag`, which locks it. */
+export interface WriteOnce {
+  mask: bigint;
+  /** Index of its `WRITTEN` entry in the state array. */
+  flag: number;
+  /** `REG.FIELD` or `REG`. */
+  label: string;
 }
 
 /** Entries of private state, in the state array after the registers. */
@@ -86,6 +97,8 @@ export interface Storage {
   count: number;
   width: 8 | 16 | 32 | 64;
   reset: bigint;
+  /** The bits an entry may hold: all of its width, or 1 for a flag. */
+  holds: bigint;
   /** Index of entry 0 in the state array (`Device.stateSize` entries in all). */
   first: number;
 }
@@ -122,6 +135,7 @@ export interface Register {
   bank: Bank | null;
   indirect: Indirect | null;
   writeGates: WriteGate[];
+  writeOnce: WriteOnce[];
   onRead: Action[];
   onWrite: Action[];
 }

@@ -317,6 +317,14 @@ export class DeviceModel {
       this.regs[slot] = stored;
       this.unknown[slot] = unknownAfter;
     }
+    for (const once of r.writeOnce) {
+      if (lanes & once.mask & ~locked) {
+        this.regs[once.flag] = 1n;
+        this.unknown[once.flag] = 0n;
+      } else if (lanes & once.mask & undecided && !this.regs[once.flag]) {
+        this.unknown[once.flag] = 1n;
+      }
+    }
     for (const action of r.onWrite) {
       const fires = this.fires(action, written, 0n);
       this.coverage?.action(action, fires, written, lanes, this.regs[r.index]!);

@@ -44,7 +44,7 @@ export function stateViolation(device: Device, regs: readonly bigint[]): { regis
   }
   for (const store of device.storage) {
     for (let n = 0; n < store.count; n++) {
-      if (regs[store.first + n]! & ~bitMask(store.width)) return { register: `${store.name}_${n}`, why: `bits beyond its ${store.width} bits` };
+      if (regs[store.first + n]! & ~store.holds) return { register: `${store.name}_${n}`, why: store.holds === bitMask(store.width) ? `bits beyond its ${store.width} bits` : `a value other than ${store.holds === 1n ? "0 or 1" : `those of mask ${store.holds}`}` };
     }
   }
   return null;

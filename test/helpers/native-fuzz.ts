@@ -3,7 +3,6 @@
  * UBSan, its state rules taken from the reference model, and its traces replayed against
  * the model.
  */
-import { bitMask } from "../../src/ir/bits.js";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Device } from "../../src/ir/types.js";
@@ -23,7 +22,7 @@ export function fuzzDeviceHeader(device: Device): string {
   });
   for (const store of device.storage) {
     for (let n = 0; n < store.count; n++) {
-      rules.push(`\t[${prefix}_STORE_${store.name} + ${n}] = { "${store.name}_${n}", ${hex(bitMask(store.width))}, 0x0ULL, ${hex(store.reset)} },`);
+      rules.push(`\t[${prefix}_STORE_${store.name} + ${n}] = { "${store.name}_${n}", ${hex(store.holds)}, 0x0ULL, ${hex(store.reset)} },`);
     }
   }
   return [

@@ -267,3 +267,46 @@ describe("access-size sets", () => {
     expect(read(model, 0x8, 4)).toBe(0xcafen);
   });
 });
+
+describe("write-once fields", () => {
+  // CFG.KEY is written once; CFG.MODE stays writable; LATCH is write-once as a whole.
+  const device = build(
+    spec({
+      registers: [
+        { name: "CFG", offset: 0x0, fields: [{ name: "KEY", bits: [15, 0], writeOnce: true }, { name: "MODE", bits: [17, 16] }] },
+        { name: "LATCH", offset: 0x4, width: 8, writeOnce: true },
+      ],
+    }),
+  );
+
+  test("the first write reaching the field is kept, later ones leave it until reset", () => {
+    const model = new DeviceModel(device);
+    model.write(0x0, 4, 0x1_1234n);
+    expect(read(model, 0x0)).toBe(0x1_1234n);
+    model.write(0x0, 4, 0x2_5678n);
+    // MODE took the second write, KEY did not.
+    expect(read(model, 0x0)).toBe(0x2_1234n);
+    model.reset();
+    model.write(0x0, 4, 0x5678n);
+    expect(read(model, 0x0)).toBe(0x5678n);
+  });
+
+  test("a write of other bytes does not use up the field's one write", () => {
+    const model = new DeviceModel(device);
+    model.write(0x2, 1, 0x3n); // MODE only
+    model.write(0x0, 2, 0xbeefn);
+    expect(read(model, 0x0)).toBe(0x3_beefn);
+    model.write(0x0, 2, 0x0n);
+    expect(read(model, 0x0)).toBe(0x3_beefn);
+  });
+
+  test("the flags are state entries of WRITTEN, one per write-once field", () => {
+    const written = device.storage.find((s) => s.name === "WRITTEN")!;
+    expect([written.count, written.holds]).toEqual([2, 1n]);
+    const model = new DeviceModel(device);
+    model.write(0x4, 1, 0x0n);
+    expect(model.regs.slice(written.first)).toEqual([0n, 1n]);
+    model.write(0x4, 1, 0x7n);
+    expect(read(model, 0x4, 1)).toBe(0n);
+  });
+});

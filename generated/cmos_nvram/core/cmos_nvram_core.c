@@ -97,6 +97,22 @@ static const struct cmos_nvram_reg_desc cmos_nvram_regs[CMOS_NVRAM_NR_REGS] = {
 		.holds = 0xffULL,
 		.fixed = 0x0ULL,
 	},
+	[CMOS_NVRAM_REG_LOCK] = {
+		.offset = CMOS_NVRAM_LOCK,
+		.size = 1,
+		.narrower = CMOS_NVRAM_ACCESS_IGNORE,
+		.wider = CMOS_NVRAM_ACCESS_LANES,
+		.unaligned = CMOS_NVRAM_ACCESS_LANES,
+		.reset = 0x0ULL,
+		.readable = 0x1ULL,
+		.constant = 0x0ULL,
+		.writable = 0x1ULL,
+		.w1c = 0x0ULL,
+		.w1s = 0x0ULL,
+		.read_clear = 0x0ULL,
+		.holds = 0xffULL,
+		.fixed = 0x0ULL,
+	},
 };
 
 struct cmos_nvram_lane {
@@ -125,6 +141,9 @@ bool cmos_nvram_core_state_valid(const u64 *regs)
 	}
 	for (i = 0; i < CMOS_NVRAM_STORE_NVRAM_COUNT; i++)
 		if (regs[CMOS_NVRAM_STORE_NVRAM + i] & ~0xffULL)
+			return false;
+	for (i = 0; i < CMOS_NVRAM_STORE_WRITTEN_COUNT; i++)
+		if (regs[CMOS_NVRAM_STORE_WRITTEN + i] & ~0x1ULL)
 			return false;
 	return true;
 }
@@ -217,6 +236,45 @@ static void cmos_nvram_count_up(u64 *reg, u64 mask, bool saturate)
 	*reg = (*reg & ~mask) | ((*reg + (mask & -mask)) & mask);
 }
 
+/* The bits of @reg a write may not change now: their write enable is off. */
+static u64 cmos_nvram_locked_bits(const struct cmos_nvram_core *s,
+				  unsigned int reg)
+{
+	u64 locked = 0;
+
+	switch (reg) {
+	case CMOS_NVRAM_REG_DATA:
+		if (s->regs[CMOS_NVRAM_REG_LOCK] & CMOS_NVRAM_LOCK_NVRAM)
+			locked |= 0xffU;
+		break;
+	case CMOS_NVRAM_REG_BLOCK:
+		if (s->regs[CMOS_NVRAM_REG_LOCK] & CMOS_NVRAM_LOCK_NVRAM)
+			locked |= 0xffU;
+		break;
+	case CMOS_NVRAM_REG_LOCK:
+		if (s->regs[CMOS_NVRAM_STORE_WRITTEN + 0])
+			locked |= 0x1U;
+		break;
+	default:
+		break;
+	}
+	return locked;
+}
+
+/* A write-once field's first write since reset, @reached, is its last. */
+static void cmos_nvram_close_written(struct cmos_nvram_core *s,
+				     unsigned int reg, u64 reached)
+{
+	switch (reg) {
+	case CMOS_NVRAM_REG_LOCK:
+		if (reached & CMOS_NVRAM_LOCK_NVRAM)
+			s->regs[CMOS_NVRAM_STORE_WRITTEN + 0] = 1;
+		break;
+	default:
+		break;
+	}
+}
+
 /*
  * Where register @reg keeps its value: its own entry, or for an indirect data
  * register the storage entry its index field selects; -1 past the storage.
@@ -290,13 +348,17 @@ static void cmos_nvram_write_reg(struct cmos_nvram_core *s, unsigned int reg,
 	int slot = cmos_nvram_slot(s, reg);
 	u64 before = slot < 0 ? 0 : s->regs[slot];
 	u64 stored = before;
+	u64 locked = cmos_nvram_locked_bits(s, reg);
 
 	val &= lanes;
 	stored = (stored & ~(d->writable & lanes)) | (val & d->writable);
 	stored &= ~(val & d->w1c);
 	stored |= val & d->w1s;
+	/* Locked bits keep their value; the actions still see what was written. */
+	stored ^= (stored ^ before) & locked;
 	if (slot >= 0)
 		s->regs[slot] = stored;
+	cmos_nvram_close_written(s, reg, lanes & ~locked);
 	cmos_nvram_advance_index(s, reg);
 }
 
@@ -308,6 +370,8 @@ void cmos_nvram_core_reset(struct cmos_nvram_core *s)
 		s->regs[i] = cmos_nvram_regs[i].reset;
 	for (i = 0; i < CMOS_NVRAM_STORE_NVRAM_COUNT; i++)
 		s->regs[CMOS_NVRAM_STORE_NVRAM + i] = 0x0ULL;
+	for (i = 0; i < CMOS_NVRAM_STORE_WRITTEN_COUNT; i++)
+		s->regs[CMOS_NVRAM_STORE_WRITTEN + i] = 0x0ULL;
 }
 
 /* One access as the bus delivers it: inside the BAR, and not cut. */

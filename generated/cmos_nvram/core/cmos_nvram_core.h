@@ -11,8 +11,8 @@
 #include "cmos_nvram_types.h"
 
 #define CMOS_NVRAM_BAR_INDEX		0
-#define CMOS_NVRAM_BAR_SIZE		0x4
-#define CMOS_NVRAM_DECODE_MASK		0x3
+#define CMOS_NVRAM_BAR_SIZE		0x8
+#define CMOS_NVRAM_DECODE_MASK		0x7
 
 /* INDEX: 8-bit, Selects the NVRAM byte DATA and BLOCK reach */
 #define CMOS_NVRAM_INDEX		0x0
@@ -32,25 +32,33 @@
 /* SUM: 8-bit, Byte sum of the whole NVRAM, modulo 256 */
 #define CMOS_NVRAM_SUM			0x3
 
+/* LOCK: 8-bit, Locks; each can be set or left clear once after reset */
+#define CMOS_NVRAM_LOCK			0x4
+#define CMOS_NVRAM_LOCK_NVRAM		0x1U
+
 enum cmos_nvram_reg {
 	CMOS_NVRAM_REG_INDEX,
 	CMOS_NVRAM_REG_DATA,
 	CMOS_NVRAM_REG_BLOCK,
 	CMOS_NVRAM_REG_SUM,
+	CMOS_NVRAM_REG_LOCK,
 	CMOS_NVRAM_NR_REGS
 };
 
 /* The battery-backed bytes */
 #define CMOS_NVRAM_STORE_NVRAM	(CMOS_NVRAM_NR_REGS + 0)
 #define CMOS_NVRAM_STORE_NVRAM_COUNT	128
+/* Set by the first write since reset to each write-once field: 0 LOCK.NVRAM */
+#define CMOS_NVRAM_STORE_WRITTEN	(CMOS_NVRAM_NR_REGS + 128)
+#define CMOS_NVRAM_STORE_WRITTEN_COUNT	1
 /* Entries of the state array: the registers, then private storage. */
-#define CMOS_NVRAM_NR_STATE	(CMOS_NVRAM_NR_REGS + 128)
+#define CMOS_NVRAM_NR_STATE	(CMOS_NVRAM_NR_REGS + 129)
 
 /*
  * A hash of the registers' order, offsets and widths: a state saved with
  * another layout is refused.
  */
-#define CMOS_NVRAM_STATE_LAYOUT		0x7ab69448U
+#define CMOS_NVRAM_STATE_LAYOUT		0xda65703bU
 
 /* The access a hook runs for: read it in the hook, never store it. */
 struct cmos_nvram_accessed {
@@ -121,6 +129,16 @@ static inline void cmos_nvram_set_sum(struct cmos_nvram_core *s, u8 val)
 	s->regs[CMOS_NVRAM_REG_SUM] = val;
 }
 
+static inline u8 cmos_nvram_get_lock(const struct cmos_nvram_core *s)
+{
+	return s->regs[CMOS_NVRAM_REG_LOCK];
+}
+
+static inline void cmos_nvram_set_lock(struct cmos_nvram_core *s, u8 val)
+{
+	s->regs[CMOS_NVRAM_REG_LOCK] = val;
+}
+
 static inline u8 cmos_nvram_get_nvram(const struct cmos_nvram_core *s,
 				      unsigned int n)
 {
@@ -133,6 +151,20 @@ static inline void cmos_nvram_set_nvram(struct cmos_nvram_core *s,
 {
 	n = array_index_nospec(n, CMOS_NVRAM_STORE_NVRAM_COUNT);
 	s->regs[CMOS_NVRAM_STORE_NVRAM + n] = val;
+}
+
+static inline u8 cmos_nvram_get_written(const struct cmos_nvram_core *s,
+					unsigned int n)
+{
+	n = array_index_nospec(n, CMOS_NVRAM_STORE_WRITTEN_COUNT);
+	return s->regs[CMOS_NVRAM_STORE_WRITTEN + n];
+}
+
+static inline void cmos_nvram_set_written(struct cmos_nvram_core *s,
+					  unsigned int n, u8 val)
+{
+	n = array_index_nospec(n, CMOS_NVRAM_STORE_WRITTEN_COUNT);
+	s->regs[CMOS_NVRAM_STORE_WRITTEN + n] = val;
 }
 
 /* Hand-written in cmos_nvram_hooks.c; called with the device's lock held. */

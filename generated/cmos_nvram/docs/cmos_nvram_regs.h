@@ -21,8 +21,8 @@
 #define CMOS_NVRAM_PCI_REVISION		0x01
 
 #define CMOS_NVRAM_BAR_INDEX		0
-#define CMOS_NVRAM_BAR_SIZE		0x4
-#define CMOS_NVRAM_DECODE_MASK		0x3
+#define CMOS_NVRAM_BAR_SIZE		0x8
+#define CMOS_NVRAM_DECODE_MASK		0x7
 
 /* INDEX: 8-bit, Selects the NVRAM byte DATA and BLOCK reach */
 #define CMOS_NVRAM_INDEX		0x0
@@ -41,5 +41,9 @@
 
 /* SUM: 8-bit, Byte sum of the whole NVRAM, modulo 256 */
 #define CMOS_NVRAM_SUM			0x3
+
+/* LOCK: 8-bit, Locks; each can be set or left clear once after reset */
+#define CMOS_NVRAM_LOCK			0x4
+#define CMOS_NVRAM_LOCK_NVRAM		0x1U
 
 #endif /* CMOS_NVRAM_REGS_H */

@@ -937,6 +937,7 @@ static void dma_engine_write_reg(struct dma_engine_core *s, unsigned int reg,
 	const struct dma_engine_reg_desc *d = &dma_engine_regs[reg];
 	u64 before = s->regs[reg];
 	u64 stored = before;
+	u64 locked = dma_engine_locked_bits(s, reg);
 
 	s->access.reg = reg;
 	s->access.element = d->element;
@@ -946,7 +947,7 @@ static void dma_engine_write_reg(struct dma_engine_core *s, unsigned int reg,
 	stored &= ~(val & d->w1c);
 	stored |= val & d->w1s;
 	/* Locked bits keep their value; the actions still see what was written. */
-	stored ^= (stored ^ before) & dma_engine_locked_bits(s, reg);
+	stored ^= (stored ^ before) & locked;
 	stored = dma_engine_only_values(reg, stored, before);
 	s->regs[reg] = stored;
 	switch (reg) {

@@ -3,7 +3,7 @@
  * that compiles unchanged in the kernel, in QEMU and on the host.
  */
 import { hookSignature } from "../../compile/hooks-file.js";
-import { bitMask, lowestBit } from "../../ir/bits.js";
+import { lowestBit } from "../../ir/bits.js";
 import { fieldMacro, indexName, offsetExpression, storageMacro, valueMacro } from "../../ir/names.js";
 import type { Action, BitTarget, Device, Field, Register } from "../../ir/types.js";
 import { cConst, cU32, wrapSignatures } from "../c.js";
@@ -89,7 +89,7 @@ function coreView(device: Device, guardSuffix: string) {
       offset: store.first - device.registers.length,
       entries: store.count,
       reset: cConst(store.reset, 64),
-      holds: cConst(bitMask(store.width), 64),
+      holds: cConst(store.holds, 64),
       description: store.description || `${store.name}: private state of ${store.count} entries`,
     })),
     nrState: device.storage.length ? `(${device.prefix}_NR_REGS + ${device.stateSize - device.registers.length})` : `${device.prefix}_NR_REGS`,
@@ -116,9 +116,15 @@ function coreView(device: Device, guardSuffix: string) {
       .map((r) => ({
         index: indexName(device, r),
         gates: r.writeGates.map((g) => ({
-          condition: g.writableWhile === "set" ? `!(${fieldTest(device, g.by)})` : fieldTest(device, g.by),
+          condition: g.once ? `s->regs[${flagEntry(device, g.by.register)}]` : g.writableWhile === "set" ? `!(${fieldTest(device, g.by)})` : fieldTest(device, g.by),
           mask: cConst(g.mask, r.width),
         })),
+      })),
+    writeOnce: device.registers
+      .filter((r) => r.writeOnce.length)
+      .map((r) => ({
+        index: indexName(device, r),
+        fields: r.writeOnce.map((once) => ({ mask: onceMask(device, r, once.mask), flag: flagEntry(device, once.flag) })),
       })),
     onlyValues: device.registers
       .filter((r) => r.fields.some((f) => f.onlyValues))
@@ -141,6 +147,17 @@ function coreView(device: Device, guardSuffix: string) {
         }
       : null,
   };
+}
+
+/** `<PREFIX>_STORE_WRITTEN + n`: a write-once field's flag, by its index in the state. */
+function flagEntry(device: Device, flag: number): string {
+  const store = device.storage.find((s) => flag >= s.first && flag < s.first + s.count)!;
+  return `${storageMacro(device, store)} + ${flag - store.first}`;
+}
+
+/** The field's macro when `mask` is one field of `r`, else the literal mask. */
+function onceMask(device: Device, r: Register, mask: bigint): string {
+  return maskC(device, { register: r.index, mask, label: "" });
 }
 
 /** Whether some register takes fewer access sizes than the bus issues. */

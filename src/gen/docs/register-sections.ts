@@ -70,7 +70,10 @@ function relationEffects(r: Register): string[] {
     const named = r.fields.filter((f) => f.mask & mask).map((f) => f.name);
     return named.length === 0 || (mask & r.masks.defined) === r.masks.defined ? "the register" : named.join(", ");
   };
-  for (const gate of r.writeGates) {
+  for (const once of r.writeOnce) {
+    effects.push(`${bitsOf(once.mask)} ${once.mask === r.masks.defined ? "is" : "are"} write-once: the first write since reset is kept, and later writes leave ${once.mask === r.masks.defined ? "it" : "them"} as ${once.mask === r.masks.defined ? "it was" : "they were"} until the next reset.`);
+  }
+  for (const gate of r.writeGates.filter((g) => !g.once)) {
     const by = code(gate.by.label);
     effects.push(
       gate.writableWhile === "set"

@@ -4,7 +4,6 @@
  * to know about the device, rendered from templates/guest/. Not part of the artifact set
  * `generate` writes: the harness renders them beside the programs it compiles.
  */
-import { bitMask } from "../../ir/bits.js";
 import type { Device, KvmDeviceApi, KvmIoctlApi } from "../../ir/types.js";
 import { cHex, cU32 } from "../c.js";
 import { render } from "../render.js";
@@ -75,7 +74,7 @@ export function deviceHeaderView(device: Device) {
         Array.from({ length: store.count }, (_, n) => ({
           name: `${store.name}_${n}`,
           reset: `${cHex(store.reset)}ULL`,
-          holds: `${cHex(bitMask(store.width))}ULL`,
+          holds: `${cHex(store.holds)}ULL`,
           fixed: "0x0ULL",
         })),
       ),
