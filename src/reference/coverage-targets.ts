@@ -135,13 +135,12 @@ function bankTargets(device: Device): CoverageTarget[] {
   return device.registers.flatMap((register): CoverageTarget[] => {
     const bank = register.bank;
     if (!bank) return [];
-    const by = device.registers[bank.select.register]!;
     return [
       {
         key: bankKey(register),
         label: `${register.name} accessed, selected by ${bank.select.label} = ${bank.value}`,
         reach: (state) => {
-          const setUp = hold(by, bank.select.mask, (bank.value << BigInt(lowestBit(bank.select.mask))) & bank.select.mask, state);
+          const setUp = selectBank(device, register, state);
           if (typeof setUp === "string") return { why: setUp, kind: "missed" };
           return [...setUp, ...whole(register, "read", 0n, state)];
         },
@@ -149,6 +148,19 @@ function bankTargets(device: Device): CoverageTarget[] {
       },
     ];
   });
+}
+
+/**
+ * The accesses that make `register` the one its offset decodes to, by writing its bank's
+ * selecting field (none for a register of no bank), or why the guest cannot. The register
+ * phase of vectors.ts selects each bank with it too.
+ */
+export function selectBank(device: Device, register: Register, state: ReachState): Access[] | string {
+  const bank = register.bank;
+  if (!bank) return [];
+  const by = device.registers[bank.select.register]!;
+  if (by.bank) return `${by.name}, which selects ${register.name}, is itself one of several banks`;
+  return hold(by, bank.select.mask, (bank.value << BigInt(lowestBit(bank.select.mask))) & bank.select.mask, state);
 }
 
 /**

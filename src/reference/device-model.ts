@@ -261,7 +261,7 @@ export class DeviceModel {
     this.coverage?.observed(r, value);
     for (const action of r.onRead) {
       const fires = this.fires(action, value & lanes, unknown & lanes);
-      this.coverage?.action(action, fires, value, lanes, this.regs[r.index]!);
+      this.coverage?.action(action, fires, value, lanes, slot === null ? 0n : this.regs[slot]!);
       if (fires === false) continue;
       if (action.kind === "hook") {
         const hook = this.hook(action.hook);
@@ -319,7 +319,7 @@ export class DeviceModel {
     }
     for (const action of r.onWrite) {
       const fires = this.fires(action, written, 0n);
-      this.coverage?.action(action, fires, written, lanes, this.regs[r.index]!);
+      this.coverage?.action(action, fires, written, lanes, slot === null ? 0n : this.regs[slot]!);
       if (fires === false) continue;
       if (action.kind === "hook") {
         const hook = this.hook(action.hook);
