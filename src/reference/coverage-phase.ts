@@ -28,6 +28,7 @@ export function reachTargets(writer: VectorWriter): Map<string, Miss> {
       fresh = true;
     }
     perform(writer, accesses);
+    if (target.checkIrq) writer.checkIrq(true);
     if (!coverage.reached(target)) why.set(target.key, target.missed);
   }
   return why;
