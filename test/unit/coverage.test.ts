@@ -308,3 +308,27 @@ describe("indirect registers past their storage", () => {
     });
   });
 });
+
+describe("a hook called by an indirect register", () => {
+  // DATA's write hook reads CTRL.MODE, which the patterns never leave at ONE. The phase
+  // repeats the first call, a byte write of 0xff to DATA, whole: its other byte as the
+  // storage entry held it (0xab from reset), not as DATA's own unused state entry (0).
+  const device = build(
+    spec({
+      registers: [
+        { name: "CTRL", offset: 0x0, fields: [{ name: "MODE", bits: [3, 1], values: { ONE: 1, SIX: 6 } }] },
+        { name: "INDEX", offset: 0x8, width: 8, fields: [{ name: "ADDR", bits: [1, 0] }] },
+        { name: "DATA", offset: 0x10, width: 16, indirect: { storage: "MEM", index: "INDEX.ADDR" }, onWrite: [{ hook: "note" }] },
+      ],
+      storage: { MEM: { count: 4, width: 16, reset: 0xab00 } },
+      hooks: { note: { model: (dev) => void dev.get("CTRL") } },
+    }),
+  );
+
+  test("the repeated call keeps the storage entry's other bytes", () => {
+    const { vectors, coverage } = buildVectors(device, patternsOnly);
+    expect(byLabel(coverage).get("hook note reads CTRL.MODE = ONE")?.reachedIn).toBe("coverage-directed");
+    const lastReset = vectors.map((v) => v.op).lastIndexOf("reset");
+    expect(vectors.slice(lastReset + 1).filter((v) => v.op === "write" && v.offset === 0x10)[0]).toEqual({ op: "write", offset: 0x10, size: 2, claimed: true, value: 0xabffn });
+  });
+});
