@@ -5,7 +5,7 @@
  * hook model reading a register for the first time) get their turn too. What still is not
  * reached is reported with the reason.
  */
-import type { Miss } from "./coverage-targets.js";
+import type { Access, Miss } from "./coverage-targets.js";
 import type { VectorWriter } from "./vector-writer.js";
 
 /** Runs the phase; returns why each target it could not reach stays unreached, by key. */
@@ -27,11 +27,17 @@ export function reachTargets(writer: VectorWriter): Map<string, Miss> {
       writer.reset();
       fresh = true;
     }
-    for (const a of accesses) {
-      if (a.op === "read") writer.read(a.offset, a.size);
-      else writer.write(a.offset, a.size, a.value);
-    }
+    perform(writer, accesses);
+    if (target.checkIrq) writer.checkIrq(true);
     if (!coverage.reached(target)) why.set(target.key, target.missed);
   }
   return why;
+}
+
+/** Makes `accesses` as vectors. */
+export function perform(writer: VectorWriter, accesses: readonly Access[]): void {
+  for (const a of accesses) {
+    if (a.op === "read") writer.read(a.offset, a.size);
+    else writer.write(a.offset, a.size, a.value);
+  }
 }

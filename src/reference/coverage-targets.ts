@@ -6,7 +6,10 @@
  * - STATIC_SOURCES, known from the IR alone: every action of a register (hook call sites
  *   among them) runs, and one with `when` is also skipped; a register with a write gate is
  *   written both while the gate lets the write through and while it holds it; each bank of
- *   registers sharing an offset is accessed;
+ *   registers sharing an offset is accessed; each counter action runs at its limit (an
+ *   increment at the field's maximum, a decrement at zero); the interrupt line is requested
+ *   both while its gate field is set and while it is clear; an indirect register is read and
+ *   written with its index past its storage's end;
  * - hookReadTargets, found as the model runs: a hook model that reads a register selects its
  *   behaviour by the register's fields, so each field must be seen by it at each of its
  *   named values, or else clear and set.
@@ -15,7 +18,7 @@
  * a target's key where it takes that path.
  */
 import { bitMask, lowestBit } from "../ir/bits.js";
-import type { Action, Device, Field, Register } from "../ir/types.js";
+import type { Action, Device, Field, Register, WriteGate } from "../ir/types.js";
 import { wholeRegisterAccess } from "../ir/access.js";
 import { arrayElements } from "../ir/arrays.js";
 import { hex } from "../compile/message-words.js";
@@ -43,11 +46,12 @@ export interface ReachState {
  * Why a target stays unreached, and how sure that is: `unreachable`, nothing can reach it
  * (an action before the hook decides the value); `unseen`, only the device can give the
  * value and no vector ever saw it (a sequence no vector makes might); `missed`, the accesses
- * aimed at it did not reach it (a scenario may).
+ * aimed at it did not reach it (a scenario may); `long`, reaching it takes more accesses than
+ * the coverage-directed phase spends on one target (a 16-bit counter only the device counts).
  */
 export interface Miss {
   why: string;
-  kind: "missed" | "unseen" | "unreachable";
+  kind: "missed" | "unseen" | "unreachable" | "long";
 }
 
 export interface CoverageTarget {
@@ -59,11 +63,16 @@ export interface CoverageTarget {
   reach(state: ReachState): Access[] | Miss;
   /** Why it stays unreached when those accesses did not reach it. */
   missed: Miss;
+  /** Whether the vectors check the interrupt line after its accesses, though it did not change. */
+  checkIrq?: boolean;
 }
 
 type TargetSource = (device: Device) => CoverageTarget[];
 
-const STATIC_SOURCES: TargetSource[] = [actionTargets, gateTargets, bankTargets];
+const STATIC_SOURCES: TargetSource[] = [actionTargets, gateTargets, bankTargets, counterTargets, interruptTargets, indirectTargets];
+
+/** The most times the coverage-directed phase repeats an access to count a counter to its limit. */
+export const MOST_COUNTS = 256;
 
 export function staticTargets(device: Device): CoverageTarget[] {
   return STATIC_SOURCES.flatMap((source) => source(device));
@@ -80,12 +89,18 @@ export function actionKey(site: CallSite, fired: boolean): string {
   return `action:${site.register.index}:${site.direction}:${site.index}:${fired ? "fired" : "skipped"}`;
 }
 
+/** `CTRL onWrite[1] (increment STATS.CLEARS when CTRL.CLEAR_ERR)`: a call site, as the report names it. */
+function siteName(site: CallSite): string {
+  const { register, direction, index, action } = site;
+  const what = action.kind === "hook" ? `hook ${action.hook}` : `${action.kind} ${action.target.label}`;
+  return `${register.name} ${direction === "read" ? "onRead" : "onWrite"}[${index}] (${what}${action.when ? ` when ${action.when.label}` : ""})`;
+}
+
 /** Every action (hooks included) runs; one with `when` is also skipped, its field clear. */
 function actionTargets(device: Device): CoverageTarget[] {
   return callSites(device).flatMap((site) => {
-    const { register, direction, index, action } = site;
-    const what = action.kind === "hook" ? `hook ${action.hook}` : `${action.kind} ${action.target.label}`;
-    const name = `${register.name} ${direction === "read" ? "onRead" : "onWrite"}[${index}] (${what}${action.when ? ` when ${action.when.label}` : ""})`;
+    const { action } = site;
+    const name = siteName(site);
     const missed: Miss = { why: "the accesses aimed at it did not reach it: a hook changed what they set up", kind: "missed" };
     const fired: CoverageTarget = { key: actionKey(site, true), label: `${name} runs`, reach: (state) => fire(site, state, true), missed };
     if (!action.when) return [fired];
@@ -109,6 +124,7 @@ function gateTargets(device: Device): CoverageTarget[] {
     .flatMap((register) =>
       register.writeGates.flatMap((gate, i) =>
         [true, false].map((open): CoverageTarget => {
+          if (gate.once) return onceTarget(device, register, gate, i, open);
           const opening = gate.writableWhile === "set" ? open : !open;
           const by = device.registers[gate.by.register]!;
           return {
@@ -126,6 +142,21 @@ function gateTargets(device: Device): CoverageTarget[] {
     );
 }
 
+/** A write-once field's two sides: its first write since reset, and a write after that. */
+function onceTarget(device: Device, register: Register, gate: WriteGate, i: number, open: boolean): CoverageTarget {
+  const write = (state: ReachState): Access[] => whole(register, "write", ~state.regs[register.index]! & quiet(register), state);
+  const field = register.writeOnce.find((once) => once.flag === gate.by.register)!;
+  return {
+    key: gateKey(register, i, open),
+    label: `${field.label.replace(register.name, stemOf(device, register))} written ${open ? "the first time since reset" : "again after its first write"}`,
+    reach: (state) => {
+      if (!open) return [...write(state), ...write(state)];
+      return state.regs[gate.by.register] ? { why: `${field.label} was written before; only a reset opens it again`, kind: "missed" } : write(state);
+    },
+    missed: { why: `a write to ${register.name} did not reach ${field.label}`, kind: "missed" },
+  };
+}
+
 export function bankKey(register: Register): string {
   return `bank:${register.name}`;
 }
@@ -135,13 +166,12 @@ function bankTargets(device: Device): CoverageTarget[] {
   return device.registers.flatMap((register): CoverageTarget[] => {
     const bank = register.bank;
     if (!bank) return [];
-    const by = device.registers[bank.select.register]!;
     return [
       {
         key: bankKey(register),
         label: `${register.name} accessed, selected by ${bank.select.label} = ${bank.value}`,
         reach: (state) => {
-          const setUp = hold(by, bank.select.mask, (bank.value << BigInt(lowestBit(bank.select.mask))) & bank.select.mask, state);
+          const setUp = selectBank(device, register, state);
           if (typeof setUp === "string") return { why: setUp, kind: "missed" };
           return [...setUp, ...whole(register, "read", 0n, state)];
         },
@@ -149,6 +179,154 @@ function bankTargets(device: Device): CoverageTarget[] {
       },
     ];
   });
+}
+
+export function limitKey(site: CallSite): string {
+  return `limit:${site.register.index}:${site.direction}:${site.index}`;
+}
+
+/**
+ * Each counter action at its limit: an increment at the field's maximum (it wraps to zero,
+ * or holds with `saturate`), a decrement at zero (wraps to the maximum, or holds). A counter
+ * the guest can write is written there; one only the device changes is counted there by
+ * repeating the access, when that takes at most MOST_COUNTS runs.
+ */
+function counterTargets(device: Device): CoverageTarget[] {
+  return callSites(device).flatMap((site): CoverageTarget[] => {
+    const { action } = site;
+    if (action.kind !== "increment" && action.kind !== "decrement") return [];
+    const counter = device.registers[action.target.register]!;
+    const { mask, label } = action.target;
+    const shift = BigInt(lowestBit(mask));
+    const top = mask >> shift;
+    const up = action.kind === "increment";
+    const limit = up ? mask : 0n;
+    return [
+      {
+        key: limitKey(site),
+        label: `${siteName(site)} runs at ${label} = ${hex(up ? top : 0n)}: ${action.saturate ? "holds" : "wraps"}`,
+        reach: (state) => {
+          const setUp = hold(counter, mask, limit, state);
+          if (typeof setUp !== "string") {
+            const regs = [...state.regs];
+            regs[counter.index] = (regs[counter.index]! & ~mask) | limit;
+            const trigger = fire(site, { ...state, regs }, true);
+            return Array.isArray(trigger) ? [...setUp, ...trigger] : trigger;
+          }
+          // Only the action counts it: repeat the access until it runs at the limit.
+          const count = (state.regs[counter.index]! & mask) >> shift;
+          const runs = (up ? top - count : count) + 1n;
+          if (runs > BigInt(MOST_COUNTS)) {
+            return { why: `${setUp}: that takes ${runs.toLocaleString("en-US")} runs of this action, more than the ${MOST_COUNTS} the coverage-directed phase spends on one target`, kind: "long" };
+          }
+          const trigger = fire(site, state, true);
+          return Array.isArray(trigger) ? Array.from({ length: Number(runs) }, () => trigger).flat() : trigger;
+        },
+        missed: { why: `the accesses that count ${label} to ${hex(up ? top : 0n)} and run it again did not reach it: another action or a hook changed ${label}`, kind: "missed" },
+      },
+    ];
+  });
+}
+
+export function requestKey(gateSet: boolean): string {
+  return `interrupt:${gateSet ? "set" : "clear"}`;
+}
+
+/**
+ * The interrupt gate's two sides: the line requested (status & enable non-zero) while the
+ * gate field is set, so it is asserted, and while it is clear, so it is held low.
+ */
+function interruptTargets(device: Device): CoverageTarget[] {
+  const irq = device.interrupt;
+  if (!irq?.gate) return [];
+  const gate = irq.gate;
+  const status = device.registers[irq.status]!;
+  const enable = device.registers[irq.enable]!;
+  const by = device.registers[gate.register]!;
+  const request = `${status.name} & ${enable.name} non-zero`;
+  return [true, false].map(
+    (set): CoverageTarget => ({
+      key: requestKey(set),
+      label: `interrupt requested (${request}) while ${gate.label} is ${set ? "set: asserted" : "clear: held low"}`,
+      reach: (state) => {
+        // One register after another, each access seeing what the ones before wrote.
+        const regs = [...state.regs];
+        const accesses: Access[] = [];
+        const put = (r: Register, mask: bigint, value: bigint): string | null => {
+          const setUp = hold(r, mask, value, { ...state, regs });
+          if (typeof setUp === "string") return setUp;
+          accesses.push(...setUp);
+          regs[r.index] = (regs[r.index]! & ~mask) | value;
+          return null;
+        };
+        const defined = status.masks.defined;
+        if (!(regs[status.index]! & regs[enable.index]! & defined)) {
+          // A status bit the guest can set, else one the device has set; then its enable bit.
+          const settable = (status.masks.writable | status.masks.w1s) & enable.masks.writable & defined;
+          const pending = regs[status.index]! & enable.masks.writable & defined;
+          const bit = 1n << BigInt(lowestBit(pending || settable || 1n));
+          if (!(pending | settable)) {
+            return state.everRead(status.index, defined, null)
+              ? { why: `${status.name} is set only by the device, and was not set when aimed at: a scenario may reach it`, kind: "missed" }
+              : { why: `${status.name} is set only by the device, and it never was in any vector`, kind: "unseen" };
+          }
+          const why = (pending ? null : put(status, bit, bit)) ?? put(enable, bit, bit);
+          if (why) return { why, kind: "missed" };
+        }
+        const why = put(by, gate.mask, set ? gate.mask : 0n);
+        return why ? { why, kind: "missed" } : accesses;
+      },
+      checkIrq: true,
+      missed: { why: `setting up ${request} and then ${set ? "setting" : "clearing"} ${gate.label} did not leave the line requested: a hook or action changed them`, kind: "missed" },
+    }),
+  );
+}
+
+export function pastKey(register: Register, op: "read" | "write"): string {
+  return `past:${register.index}:${op}`;
+}
+
+/**
+ * An indirect register written, then read, with its index past its storage's end: the write
+ * goes nowhere and the read gives 0. Only an index field wider than the storage needs can
+ * get there; else the targets are unreachable.
+ */
+function indirectTargets(device: Device): CoverageTarget[] {
+  return device.registers.flatMap((register): CoverageTarget[] => {
+    const indirect = register.indirect;
+    if (!indirect) return [];
+    const { index, storage } = indirect;
+    const by = device.registers[index.register]!;
+    const shift = BigInt(lowestBit(index.mask));
+    const past = BigInt(storage.count);
+    return (["write", "read"] as const).map((op) => ({
+      key: pastKey(register, op),
+      label: `${register.name} ${op === "read" ? "read" : "written"} with ${index.label} past ${storage.name}'s ${storage.count} entries`,
+      reach: (state) => {
+        if (index.mask >> shift < past) {
+          return { why: `${index.label} can select only ${storage.name}'s entries (${storage.count} of them)`, kind: "unreachable" };
+        }
+        // Still past it after the write aimed at the other target: no write of the index again.
+        const setUp = (state.regs[by.index]! & index.mask) >> shift >= past ? [] : hold(by, index.mask, past << shift, state);
+        if (typeof setUp === "string") return { why: setUp, kind: "missed" };
+        return [...setUp, ...whole(register, op, quiet(register), state)];
+      },
+      missed: { why: `an access after writing ${past} to ${index.label} did not reach it: an action changed ${index.label}`, kind: "missed" },
+    }));
+  });
+}
+
+/**
+ * The accesses that make `register` the one its offset decodes to, by writing its bank's
+ * selecting field (none for a register of no bank), or why the guest cannot. The register
+ * phase of vectors.ts selects each bank with it too.
+ */
+export function selectBank(device: Device, register: Register, state: ReachState): Access[] | string {
+  const bank = register.bank;
+  if (!bank) return [];
+  const by = device.registers[bank.select.register]!;
+  if (by.bank) return `${by.name}, which selects ${register.name}, is itself one of several banks`;
+  return hold(by, bank.select.mask, (bank.value << BigInt(lowestBit(bank.select.mask))) & bank.select.mask, state);
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
  * Which coverage targets (coverage-targets.ts) the vectors reach, and in which phase first.
  * The reference model reports what it does through `action`, `consulted`, `observed`,
- * `written` and `hit`; each is a few map lookups and stores, little beside the model's bigint work, and a
+ * `written`, `atLimit`, `requested`, `past` and `hit`; each is a few map lookups and stores, little beside the model's bigint work, and a
  * model with no recorder pays one null check (its arguments are not even evaluated).
  */
 import type { Action, Device, Register } from "../ir/types.js";
@@ -12,8 +12,11 @@ import {
   gateKey,
   hookReadKey,
   hookReadTargets,
+  limitKey,
+  pastKey,
   readClass,
   readParts,
+  requestKey,
   staticTargets,
   unreadValues,
   type CallSite,
@@ -39,7 +42,7 @@ export class CoverageRecorder {
   private readonly phases: string[] = [];
   private readonly ids = new Map<string, number>();
   private readonly reachedIn: (string | null)[] = [];
-  private readonly sites = new Map<Action, { site: CallSite; fired: number | undefined; skipped: number | undefined }>();
+  private readonly sites = new Map<Action, { site: CallSite; fired: number | undefined; skipped: number | undefined; limit: number | undefined }>();
   private readonly sitesOfHook = new Map<string, CallSite[]>();
   /** Per hook and register, the parts of the register it has been seen reading. */
   private readonly reads = new Map<string, ReadPart[]>();
@@ -54,7 +57,12 @@ export class CoverageRecorder {
     this.seenSet = device.registers.map(() => 0n);
     this.seenClear = device.registers.map(() => 0n);
     for (const site of callSites(device)) {
-      this.sites.set(site.action, { site, fired: this.ids.get(actionKey(site, true)), skipped: this.ids.get(actionKey(site, false)) });
+      this.sites.set(site.action, {
+        site,
+        fired: this.ids.get(actionKey(site, true)),
+        skipped: this.ids.get(actionKey(site, false)),
+        limit: this.ids.get(limitKey(site)),
+      });
       if (site.action.kind === "hook") this.sitesOfHook.set(site.action.hook, [...(this.sitesOfHook.get(site.action.hook) ?? []), site]);
     }
   }
@@ -132,6 +140,22 @@ export class CoverageRecorder {
     r.writeGates.forEach((gate, i) => {
       if (gate.mask & lanes && !(gate.mask & undecided)) this.hit(gateKey(r, i, !(gate.mask & locked)));
     });
+  }
+
+  /** A counter action runs at its limit (an increment at the maximum, a decrement at zero); the index's own increment is none. */
+  atLimit(action: Action): void {
+    const id = this.sites.get(action)?.limit;
+    if (id !== undefined && this.reachedIn[id] === null) this.reachedIn[id] = this.phase;
+  }
+
+  /** The interrupt line is requested (status & enable non-zero) with the gate field set or clear. */
+  requested(gateSet: boolean): void {
+    this.hit(requestKey(gateSet));
+  }
+
+  /** An indirect register accessed with its index past its storage's end. */
+  past(r: Register, op: "read" | "write"): void {
+    this.hit(pastKey(r, op));
   }
 
   state(regs: readonly bigint[]): ReachState {

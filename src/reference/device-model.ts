@@ -177,8 +177,10 @@ export class DeviceModel {
     const unknownStatus = this.unknown[irq.status]!;
     const unknownEnable = this.unknown[irq.enable]!;
     const gate = irq.gate ? this.fieldState(irq.gate) : true;
+    const requested = status & enable & ~unknownStatus & ~unknownEnable & defined;
+    if (irq.gate && requested && gate !== null) this.coverage?.requested(gate);
     if (gate === false) return false;
-    if (gate === true && status & enable & ~unknownStatus & ~unknownEnable & defined) return true;
+    if (gate === true && requested) return true;
     if ((status | unknownStatus) & (enable | unknownEnable) & defined) return null;
     return false;
   }
@@ -256,12 +258,13 @@ export class DeviceModel {
   private readRegister(r: Register, lanes: bigint): { value: bigint; unknown: bigint } {
     const widthMask = bitMask(r.width);
     const slot = this.slotOf(r);
+    if (slot === null) this.coverage?.past(r, "read");
     let value = ((slot === null ? 0n : this.regs[slot]!) & r.masks.readable) | (r.reset & r.masks.constant);
     let unknown = slot === null ? 0n : this.unknown[slot]! & r.masks.readable;
     this.coverage?.observed(r, value);
     for (const action of r.onRead) {
       const fires = this.fires(action, value & lanes, unknown & lanes);
-      this.coverage?.action(action, fires, value, lanes, this.regs[r.index]!);
+      this.coverage?.action(action, fires, value, lanes, slot === null ? 0n : this.regs[slot]!);
       if (fires === false) continue;
       if (action.kind === "hook") {
         const hook = this.hook(action.hook);
@@ -295,6 +298,7 @@ export class DeviceModel {
     const w1c = r.masks.w1c & ~locked;
     const w1s = r.masks.w1s & ~locked;
     const slot = this.slotOf(r);
+    if (slot === null) this.coverage?.past(r, "write");
     const before = slot === null ? 0n : this.regs[slot]!;
     const unknownBefore = slot === null ? 0n : this.unknown[slot]!;
     let stored = (before & ~(writable & lanes)) | (written & writable);
@@ -327,7 +331,7 @@ export class DeviceModel {
     }
     for (const action of r.onWrite) {
       const fires = this.fires(action, written, 0n);
-      this.coverage?.action(action, fires, written, lanes, this.regs[r.index]!);
+      this.coverage?.action(action, fires, written, lanes, slot === null ? 0n : this.regs[slot]!);
       if (fires === false) continue;
       if (action.kind === "hook") {
         const hook = this.hook(action.hook);
@@ -391,6 +395,7 @@ export class DeviceModel {
     const shift = BigInt(lowestBit(mask));
     const count = (stored & mask) >> shift;
     const top = mask >> shift;
+    if (counts && count === (action.kind === "increment" ? top : 0n)) this.coverage?.atLimit(action);
     switch (action.kind) {
       case "set":
         this.regs[register] = stored | mask;

@@ -10,12 +10,12 @@
  * left unreached (coverage-phase.ts). Interrupt checks follow every write that changes the
  * line, and every few writes besides.
  */
-import { lowestBit } from "../ir/bits.js";
 import type { Device, Register } from "../ir/types.js";
 import { PAGE_SIZE } from "./device-model.js";
 import { registerAt } from "./decode.js";
 import type { CoverageReport } from "./coverage.js";
-import { reachTargets } from "./coverage-phase.js";
+import { perform, reachTargets } from "./coverage-phase.js";
+import { selectBank as selectBankAccesses } from "./coverage-targets.js";
 import { writeScenarios } from "./scenarios.js";
 import { actionSequences } from "./vectors-action-sequences.js";
 import { VectorWriter, type Vector } from "./vector-writer.js";
@@ -48,12 +48,8 @@ export function buildVectors(device: Device, options: VectorOptions = {}): { vec
 
   /** Makes `r` the register its offset decodes to, if it is one of several banks there. */
   const selectBank = (r: Register): void => {
-    if (!r.bank) return;
-    const { select, value } = r.bank;
-    const selecting = device.registers[select.register]!;
-    if (selecting.bank || selecting.bytes > maxSize) return;
-    const kept = model.regs[selecting.index]! & selecting.masks.writable & ~select.mask;
-    write(selecting.offset, selecting.bytes, kept | (value << BigInt(lowestBit(select.mask))));
+    const accesses = selectBankAccesses(device, r, writer.coverage.state(model.regs));
+    if (typeof accesses !== "string") perform(writer, accesses);
   };
 
   writer.phase("reset values");

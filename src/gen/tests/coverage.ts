@@ -22,6 +22,7 @@ export function coverageMarkdown(device: Device, vectors: number, report: Covera
     notReached: reached < total,
     missed: missed("missed").map(withReason),
     unseen: missed("unseen").map(withReason),
+    long: missed("long").map(withReason),
     unreachable: unreachable.map(withReason),
     unreachableCount: unreachable.length === 1 ? "1 target" : `${unreachable.length} targets`,
     unread: list(report.unread.map(code)),
