@@ -34,7 +34,8 @@ export default defineDevice({
   },
   policy: { narrower: "error", wider: "ignore", unaligned: "ignore" },
   // CTRL.IE masks the line as a whole: causes still latch in INT_STATUS while it is clear.
-  interrupt: { status: "INT_STATUS", enable: "INT_ENABLE", gate: "CTRL.IE" },
+  // A write to INT_TEST raises the causes written, for a driver's interrupt self-test.
+  interrupt: { status: "INT_STATUS", enable: "INT_ENABLE", gate: "CTRL.IE", test: "INT_TEST" },
   registers: [
     {
       name: "ID",
@@ -169,6 +170,16 @@ export default defineDevice({
       fields: [
         { name: "RINGS", bits: [15, 0], description: "Doorbells rung, wrapping around" },
         { name: "CLEARS", bits: [19, 16], description: "Errors cleared with CTRL.CLEAR_ERR, up to 15" },
+      ],
+    },
+    {
+      name: "INT_TEST",
+      offset: 0x3c,
+      access: "wo",
+      description: "Interrupt test: write 1 to raise that INT_STATUS cause",
+      fields: [
+        { name: "DONE", bits: 0 },
+        { name: "ERROR", bits: 1 },
       ],
     },
     {

@@ -141,6 +141,30 @@ function checkBanks(l: Lowering, registers: Register[]): void {
   }
 }
 
+/**
+ * The interrupt's test register, if any: its writes raise the causes written, an action run
+ * before its own.
+ */
+export function lowerInterruptTest(l: Lowering, spec: NonNullable<DeviceSpec["interrupt"]>, byName: Map<string, Register>, status: Register): Register | null {
+  if (spec.test === undefined) return null;
+  const path = ["interrupt", "test"];
+  const test = typeof spec.test === "string" ? byName.get(spec.test) : undefined;
+  if (!test) {
+    l.report.error(path, `interrupt test register ${describe(spec.test)} does not exist`, "name a register of this device");
+    return null;
+  }
+  if (test === status || test.index === byName.get(String(spec.enable))?.index) {
+    l.report.error(path, `interrupt test register ${test.name} is the ${test === status ? "status" : "enable"} register`, "name a register of its own, as OpenTitan's INTR_TEST");
+    return null;
+  }
+  if (test.width !== status.width) {
+    l.report.error(path, `interrupt test register ${test.name} is ${test.width} bits wide and ${status.name} ${status.width}`, "give it the status register's width: bit n raises cause n");
+    return null;
+  }
+  test.onWrite.unshift({ kind: "raise", target: { register: status.index, mask: status.masks.defined, label: status.name }, when: null });
+  return test;
+}
+
 /** The interrupt's gate, if any. */
 export function lowerInterruptGate(l: Lowering, spec: DeviceSpec["interrupt"], byName: Map<string, Register>): BitTarget | null {
   if (spec?.gate === undefined) return null;

@@ -11,7 +11,7 @@ import { Reporter } from "../util/diagnostics.js";
 import { lowerKvm } from "./lower-kvm.js";
 import { experimentalRange, formatPciId, takenBy } from "./pci-ids.js";
 import { lowerActions, lowerRegister } from "./lower-registers.js";
-import { lowerInterruptGate, lowerRelations } from "./lower-relations.js";
+import { lowerInterruptGate, lowerInterruptTest, lowerRelations } from "./lower-relations.js";
 import { lowerScenarios } from "./lower-scenarios.js";
 import { lowerStorage } from "./lower-storage.js";
 import { lowerWriteOnce } from "./lower-write-once.js";
@@ -161,7 +161,8 @@ export function lower(spec: DeviceSpec, source: string, report: Reporter): Lower
       report.error(["interrupt", "status"], `interrupt status register ${status.name} is write-only: the guest cannot read which cause is pending`, 'make its cause bits readable, e.g. access: "w1c"');
     }
     const gate = lowerInterruptGate(l, spec.interrupt, byName);
-    if (status && enable) interrupt = { status: status.index, enable: enable.index, gate };
+    const test = status ? lowerInterruptTest(l, spec.interrupt, byName, status) : null;
+    if (status && enable) interrupt = { status: status.index, enable: enable.index, gate, test: test?.index ?? null };
   }
 
   return {

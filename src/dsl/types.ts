@@ -307,6 +307,12 @@ export interface InterruptSpec {
    * and `status & enable` is. The causes are still latched while it is zero.
    */
   gate?: string;
+  /**
+   * A register (OpenTitan's `INTR_TEST`) whose writes set the bits written in `status`, as if
+   * those causes had fired, so a driver can test its interrupt path. Of the width of
+   * `status`; it reads as its own access kind says (usually `wo`).
+   */
+  test?: string;
 }
 
 export interface DeviceSpec {

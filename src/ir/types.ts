@@ -54,7 +54,7 @@ export interface Field {
   onlyValues: boolean;
 }
 
-export type ActionKind = "set" | "clear" | "toggle" | "increment" | "decrement" | "hook";
+export type ActionKind = "set" | "clear" | "toggle" | "increment" | "decrement" | "hook" | "raise";
 
 export interface BitTarget {
   register: number;
@@ -67,7 +67,9 @@ export interface BitTarget {
 export type Action =
   | { kind: "set" | "clear" | "toggle"; target: BitTarget; when: BitTarget | null }
   | { kind: "increment" | "decrement"; target: BitTarget; saturate: boolean; when: BitTarget | null }
-  | { kind: "hook"; hook: string; when: BitTarget | null };
+  | { kind: "hook"; hook: string; when: BitTarget | null }
+  /** The interrupt's test register: sets in `target` the bits of it the write sets. */
+  | { kind: "raise"; target: BitTarget; when: null };
 
 /** Bits a write changes only while another field allows it (`regwen`, `swwe`/`swwel`). */
 export interface WriteGate {
@@ -216,7 +218,7 @@ export interface Device {
   /** Entries of the state array: the registers, then every storage entry. */
   stateSize: number;
   /** The line: `status & enable`, and `gate` non-zero when there is one. */
-  interrupt: { status: number; enable: number; gate: BitTarget | null } | null;
+  interrupt: { status: number; enable: number; gate: BitTarget | null; test: number | null } | null;
   hooks: Hook[];
   /** In the order written; each step at the same index as in the device file. */
   scenarios: Scenario[];

@@ -337,6 +337,9 @@ export class DeviceModel {
         const hook = this.hook(action.hook);
         if (fires === true && hook.model) hook.model(this.context(false, accessOf(r, lanes)), written);
         else this.forget(hook.touches);
+      } else if (action.kind === "raise") {
+        this.regs[action.target.register]! |= written & action.target.mask;
+        this.unknown[action.target.register]! &= ~(written & action.target.mask);
       } else {
         this.act(action, fires);
       }

@@ -310,3 +310,32 @@ describe("write-once fields", () => {
     expect(read(model, 0x4, 1)).toBe(0n);
   });
 });
+
+describe("the interrupt's test register", () => {
+  const device = build(
+    spec({
+      interrupt: { status: "STATUS", enable: "ENABLE", test: "TEST" },
+      registers: [
+        { name: "STATUS", offset: 0x0, access: "w1c", fields: [{ name: "A", bits: 0 }, { name: "B", bits: 1 }] },
+        { name: "ENABLE", offset: 0x4, fields: [{ name: "A", bits: 0 }, { name: "B", bits: 1 }] },
+        { name: "TEST", offset: 0x8, access: "wo", fields: [{ name: "A", bits: 0 }, { name: "B", bits: 1 }] },
+      ],
+    }),
+  );
+
+  test("a write raises the causes written, and only defined ones; the line follows", () => {
+    const model = new DeviceModel(device);
+    model.write(0x4, 4, 0b10n);
+    model.write(0x8, 4, 0xfffffffdn); // every bit but B
+    expect(read(model, 0x0)).toBe(0b01n);
+    expect(model.irqLevel()).toBe(false);
+    model.write(0x8, 4, 0b10n);
+    expect(read(model, 0x0)).toBe(0b11n);
+    expect(model.irqLevel()).toBe(true);
+    // Writing 0 raises nothing and clears nothing.
+    model.write(0x0, 4, 0b10n);
+    model.write(0x8, 4, 0n);
+    expect(read(model, 0x0)).toBe(0b01n);
+    expect(read(model, 0x8)).toBe(0n);
+  });
+});

@@ -241,6 +241,22 @@ static const struct dma_engine_reg_desc dma_engine_regs[DMA_ENGINE_NR_REGS] = {
 		.holds = 0xffffffffULL,
 		.fixed = 0x0ULL,
 	},
+	[DMA_ENGINE_REG_INT_TEST] = {
+		.offset = DMA_ENGINE_INT_TEST,
+		.size = 4,
+		.narrower = DMA_ENGINE_ACCESS_ERROR,
+		.wider = DMA_ENGINE_ACCESS_IGNORE,
+		.unaligned = DMA_ENGINE_ACCESS_IGNORE,
+		.reset = 0x0ULL,
+		.readable = 0x0ULL,
+		.constant = 0x0ULL,
+		.writable = 0x3ULL,
+		.w1c = 0x0ULL,
+		.w1s = 0x0ULL,
+		.read_clear = 0x0ULL,
+		.holds = 0xffffffffULL,
+		.fixed = 0x0ULL,
+	},
 	[DMA_ENGINE_REG_DESC_ADDR_0] = {
 		.offset = DMA_ENGINE_DESC_ADDR(0),
 		.size = 8,
@@ -967,6 +983,9 @@ static void dma_engine_write_reg(struct dma_engine_core *s, unsigned int reg,
 		break;
 	case DMA_ENGINE_REG_CRC_SEED:
 		dma_engine_hook_checksum(s, val);
+		break;
+	case DMA_ENGINE_REG_INT_TEST:
+		s->regs[DMA_ENGINE_REG_INT_STATUS] |= val & 0x3U;
 		break;
 	case DMA_ENGINE_REG_DESC_LEN_0:
 		s->regs[DMA_ENGINE_REG_DESC_CTRL_0] &= ~(u64)DMA_ENGINE_DESC_CTRL_DONE;

@@ -95,6 +95,11 @@
 #define DMA_ENGINE_STATS_CLEARS		0xf0000U
 #define DMA_ENGINE_STATS_CLEARS_SHIFT	16
 
+/* INT_TEST: 32-bit, Interrupt test: write 1 to raise that INT_STATUS cause */
+#define DMA_ENGINE_INT_TEST		0x3c
+#define DMA_ENGINE_INT_TEST_DONE	0x1U
+#define DMA_ENGINE_INT_TEST_ERROR	0x2U
+
 /*
  * DESC_ADDR_0..DESC_ADDR_7: 64-bit, Descriptor guest-physical address;
  * locked while the descriptor is valid
@@ -143,6 +148,7 @@ enum dma_engine_reg {
 	DMA_ENGINE_REG_CRC,
 	DMA_ENGINE_REG_LFSR,
 	DMA_ENGINE_REG_STATS,
+	DMA_ENGINE_REG_INT_TEST,
 	DMA_ENGINE_REG_DESC_ADDR_0,
 	DMA_ENGINE_REG_DESC_LEN_0,
 	DMA_ENGINE_REG_DESC_CTRL_0,
@@ -179,7 +185,7 @@ enum dma_engine_reg {
  * A hash of the registers' order, offsets and widths: a state saved with
  * another layout is refused.
  */
-#define DMA_ENGINE_STATE_LAYOUT		0x4c976b8bU
+#define DMA_ENGINE_STATE_LAYOUT		0xeae065a5U
 
 /* The access a hook runs for: read it in the hook, never store it. */
 struct dma_engine_accessed {
@@ -339,6 +345,16 @@ static inline u32 dma_engine_get_stats(const struct dma_engine_core *s)
 static inline void dma_engine_set_stats(struct dma_engine_core *s, u32 val)
 {
 	s->regs[DMA_ENGINE_REG_STATS] = val;
+}
+
+static inline u32 dma_engine_get_int_test(const struct dma_engine_core *s)
+{
+	return s->regs[DMA_ENGINE_REG_INT_TEST];
+}
+
+static inline void dma_engine_set_int_test(struct dma_engine_core *s, u32 val)
+{
+	s->regs[DMA_ENGINE_REG_INT_TEST] = val;
 }
 
 static inline u32 dma_engine_get_doorbell(const struct dma_engine_core *s)

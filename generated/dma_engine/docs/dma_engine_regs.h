@@ -105,6 +105,11 @@
 #define DMA_ENGINE_STATS_CLEARS		0xf0000U
 #define DMA_ENGINE_STATS_CLEARS_SHIFT	16
 
+/* INT_TEST: 32-bit, Interrupt test: write 1 to raise that INT_STATUS cause */
+#define DMA_ENGINE_INT_TEST		0x3c
+#define DMA_ENGINE_INT_TEST_DONE	0x1U
+#define DMA_ENGINE_INT_TEST_ERROR	0x2U
+
 /*
  * DESC_ADDR_0..DESC_ADDR_7: 64-bit, Descriptor guest-physical address;
  * locked while the descriptor is valid

@@ -246,6 +246,8 @@ function actionC(device: Device, action: Action, direction: "read" | "write") {
       return { condition, statement: `${target} &= ~(u64)${mask};` };
     case "toggle":
       return { condition, statement: `${target} ^= ${mask};` };
+    case "raise":
+      return { condition, statement: `${target} |= val & ${mask};` };
     case "increment":
     case "decrement":
       return {

@@ -75,6 +75,9 @@ export function actionSentence(device: Device, r: Register, action: Action, dire
     const what = hook.description.trim() ? `: ${sentence(hook.description)}` : ".";
     return `${head} calls hook ${code(hook.name)}${result}${what}`;
   }
+  if (action.kind === "raise") {
+    return `${head} sets the bits written in ${code(action.target.label)}, as if those interrupt causes had fired.`;
+  }
   const target = device.registers[action.target.register]!;
   const { label } = action.target;
   const whose = label.endsWith("[n]")
