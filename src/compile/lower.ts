@@ -13,6 +13,7 @@ import { experimentalRange, formatPciId, takenBy } from "./pci-ids.js";
 import { lowerActions, lowerRegister } from "./lower-registers.js";
 import { lowerInterruptGate, lowerRelations } from "./lower-relations.js";
 import { lowerScenarios } from "./lower-scenarios.js";
+import { lowerFifos } from "./lower-fifo.js";
 import { lowerStorage } from "./lower-storage.js";
 import { LOWER_IDENTIFIER, Lowering, type Origins } from "./lowering.js";
 import { isReservedDeviceName } from "./reserved-names.js";
@@ -101,6 +102,7 @@ export function lower(spec: DeviceSpec, source: string, report: Reporter): Lower
 
   const storage = lowerStorage(l, spec.storage, registers);
   lowerRelations(l, registers, specRegisters, byName, storage);
+  lowerFifos(l, spec.storage, storage, registers, specRegisters, byName);
 
   const hookSpecs = spec.hooks ?? {};
   const hookUses = new Map<string, Set<"read" | "write">>();
@@ -171,7 +173,7 @@ export function lower(spec: DeviceSpec, source: string, report: Reporter): Lower
       busSizes,
       registers,
       storage,
-      stateSize: registers.length + storage.reduce((n, s) => n + s.count, 0),
+      stateSize: registers.length + storage.reduce((n, s) => n + s.count + (s.fifo ? 2 : 0), 0),
       interrupt,
       hooks,
       scenarios: lowerScenarios(l, spec.scenarios, { bar, busSizes }, byName, interrupt !== null || spec.interrupt !== undefined),

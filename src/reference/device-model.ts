@@ -10,6 +10,7 @@ import { bitMask, lowestBit } from "../ir/bits.js";
 import type { Action, BitTarget, Device, Register } from "../ir/types.js";
 import type { CoverageRecorder } from "./coverage.js";
 import { registerAt } from "./decode.js";
+import { fifoForget, fifoPop, fifoPush, fifoReset } from "./fifo-model.js";
 
 export interface ReadResult {
   claimed: boolean;
@@ -74,6 +75,7 @@ export class DeviceModel {
         this.regs[at] = store.reset;
         this.unknown[at] = 0n;
       }
+      if (store.fifo) fifoReset(this, store);
     }
   }
 
@@ -86,6 +88,7 @@ export class DeviceModel {
   read(offset: number, size: number): ReadResult {
     this.uncertain = false;
     const result = this.readCut(offset, size);
+    if (this.uncertain) this.forgetFifos();
     return this.uncertain ? { ...result, unknown: bitMask(size * 8) } : result;
   }
 
@@ -136,6 +139,7 @@ export class DeviceModel {
       for (const r of this.device.registers) {
         if (r.indirect) this.unknown.fill(bitMask(r.width), r.indirect.storage.first, r.indirect.storage.first + r.indirect.storage.count);
       }
+      this.forgetFifos();
     }
     return claimed;
   }
@@ -258,6 +262,12 @@ export class DeviceModel {
     const slot = this.slotOf(r);
     let value = ((slot === null ? 0n : this.regs[slot]!) & r.masks.readable) | (r.reset & r.masks.constant);
     let unknown = slot === null ? 0n : this.unknown[slot]! & r.masks.readable;
+    if (r.fifo && r.masks.readable) {
+      // A FIFO's data port reads the entry it pops, not a value of its own.
+      const popped = fifoPop(this, r.fifo);
+      value = (popped.value & r.masks.readable) | (r.reset & r.masks.constant);
+      unknown = popped.unknown & r.masks.readable;
+    }
     this.coverage?.observed(r, value);
     for (const action of r.onRead) {
       const fires = this.fires(action, value & lanes, unknown & lanes);
@@ -313,6 +323,12 @@ export class DeviceModel {
     }
     // A gate the model cannot decide leaves the bits a write would change unknown.
     unknownAfter |= undecided & ((r.masks.writable & lanes) | (written & (r.masks.w1c | r.masks.w1s)));
+    if (r.fifo && r.masks.writable) {
+      // A FIFO's data port pushes what is written and keeps nothing itself.
+      fifoPush(this, r.fifo, written & r.masks.writable, false);
+      stored = before;
+      unknownAfter = unknownBefore;
+    }
     if (slot !== null) {
       this.regs[slot] = stored;
       this.unknown[slot] = unknownAfter;
@@ -403,6 +419,11 @@ export class DeviceModel {
     if (action.kind !== "toggle") this.unknown[register]! &= ~mask;
   }
 
+  /** Which entry a FIFO's head and level point at is unknown when an access's bank was. */
+  private forgetFifos(): void {
+    for (const store of this.device.storage) if (store.fifo) fifoForget(this, store);
+  }
+
   private hook(name: string) {
     return this.device.hooks.find((h) => h.name === name)!;
   }
@@ -416,7 +437,9 @@ export class DeviceModel {
   private widthAt(index: number): number {
     const register = this.device.registers[index];
     if (register) return register.width;
-    return this.device.storage.find((s) => index >= s.first && index < s.first + s.count)!.width;
+    const store = this.device.storage.find((s) => index >= s.first && index < s.first + s.count);
+    // A FIFO's head and level are whole 64-bit entries of the state array.
+    return store ? store.width : 64;
   }
 
   /**
@@ -429,6 +452,11 @@ export class DeviceModel {
       const index = this.byName.get(name);
       if (index === undefined) throw new Error(`no register is named "${name}"`);
       return index;
+    };
+    const queue = (name: string) => {
+      const store = this.device.storage.find((s) => s.name === name && s.fifo);
+      if (!store) throw new Error(`no FIFO storage is named "${name}"`);
+      return store;
     };
     const context = {
       tainted: inputUnknown,
@@ -445,6 +473,16 @@ export class DeviceModel {
         const width = this.widthAt(index);
         this.regs[index] = BigInt.asUintN(width, value);
         this.unknown[index] = context.tainted ? bitMask(width) : 0n;
+      },
+      push: (name: string, value: bigint) => {
+        const queued = fifoPush(this, queue(name), value, context.tainted);
+        if (queued === null) context.tainted = true;
+        return queued === true;
+      },
+      pop: (name: string) => {
+        const popped = fifoPop(this, queue(name));
+        if (popped.unknown) context.tainted = true;
+        return popped.value;
       },
     };
     return context;
