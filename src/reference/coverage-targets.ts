@@ -19,6 +19,7 @@ import type { Action, Device, Field, Register } from "../ir/types.js";
 import { wholeRegisterAccess } from "../ir/access.js";
 import { arrayElements } from "../ir/arrays.js";
 import { hex } from "../compile/message-words.js";
+import { fifoTargets } from "./coverage-fifo.js";
 
 /** A guest access the coverage phase makes. */
 export type Access = { op: "read"; offset: number; size: number } | { op: "write"; offset: number; size: number; value: bigint };
@@ -63,7 +64,7 @@ export interface CoverageTarget {
 
 type TargetSource = (device: Device) => CoverageTarget[];
 
-const STATIC_SOURCES: TargetSource[] = [actionTargets, gateTargets, bankTargets];
+const STATIC_SOURCES: TargetSource[] = [actionTargets, gateTargets, bankTargets, fifoTargets];
 
 export function staticTargets(device: Device): CoverageTarget[] {
   return STATIC_SOURCES.flatMap((source) => source(device));
@@ -288,7 +289,7 @@ function fire(site: CallSite, state: ReachState, fired: boolean): Access[] | Mis
 }
 
 /** The accesses that make the bits of `mask` hold `value`, or why the guest cannot. */
-function hold(register: Register, mask: bigint, value: bigint, state: ReachState): Access[] | string {
+export function hold(register: Register, mask: bigint, value: bigint, state: ReachState): Access[] | string {
   const { writable, w1c, w1s, readClear } = register.masks;
   if ((mask & writable) === mask) {
     return whole(register, "write", (state.regs[register.index]! & quiet(register) & ~mask) | value, state);
@@ -322,7 +323,7 @@ function restore(register: Register, value: bigint, state: ReachState): Access[]
 }
 
 /** The register in accesses the bus can issue, its own size when it can, low part first. */
-function whole(register: Register, op: "read" | "write", value: bigint, { largest }: ReachState): Access[] {
+export function whole(register: Register, op: "read" | "write", value: bigint, { largest }: ReachState): Access[] {
   const size = Math.min(register.bytes, largest);
   return Array.from({ length: register.bytes / size }, (_, i) => {
     const offset = register.offset + i * size;

@@ -7,10 +7,11 @@
  */
 import type { HookAccess } from "../dsl/types.js";
 import { bitMask, lowestBit } from "../ir/bits.js";
-import type { Action, BitTarget, Device, Register } from "../ir/types.js";
+import type { Action, BitTarget, Device, Register, Storage } from "../ir/types.js";
 import type { CoverageRecorder } from "./coverage.js";
 import { registerAt } from "./decode.js";
-import { fifoForget, fifoPop, fifoPush, fifoReset } from "./fifo-model.js";
+import { fifoKey } from "./coverage-fifo.js";
+import { fifoForget, fifoPop, fifoPush, fifoReset, type FifoHit } from "./fifo-model.js";
 
 export interface ReadResult {
   claimed: boolean;
@@ -264,7 +265,7 @@ export class DeviceModel {
     let unknown = slot === null ? 0n : this.unknown[slot]! & r.masks.readable;
     if (r.fifo && r.masks.readable) {
       // A FIFO's data port reads the entry it pops, not a value of its own.
-      const popped = fifoPop(this, r.fifo);
+      const popped = fifoPop(this, r.fifo, this.fifoHit(r.fifo));
       value = (popped.value & r.masks.readable) | (r.reset & r.masks.constant);
       unknown = popped.unknown & r.masks.readable;
     }
@@ -325,7 +326,7 @@ export class DeviceModel {
     unknownAfter |= undecided & ((r.masks.writable & lanes) | (written & (r.masks.w1c | r.masks.w1s)));
     if (r.fifo && r.masks.writable) {
       // A FIFO's data port pushes what is written and keeps nothing itself.
-      fifoPush(this, r.fifo, written & r.masks.writable, false);
+      fifoPush(this, r.fifo, written & r.masks.writable, false, this.fifoHit(r.fifo));
       stored = before;
       unknownAfter = unknownBefore;
     }
@@ -419,6 +420,10 @@ export class DeviceModel {
     if (action.kind !== "toggle") this.unknown[register]! &= ~mask;
   }
 
+  private fifoHit(store: Storage): FifoHit | undefined {
+    return this.coverage ? (edge) => this.coverage?.hit(fifoKey(store, edge)) : undefined;
+  }
+
   /** Which entry a FIFO's head and level point at is unknown when an access's bank was. */
   private forgetFifos(): void {
     for (const store of this.device.storage) if (store.fifo) fifoForget(this, store);
@@ -475,12 +480,14 @@ export class DeviceModel {
         this.unknown[index] = context.tainted ? bitMask(width) : 0n;
       },
       push: (name: string, value: bigint) => {
-        const queued = fifoPush(this, queue(name), value, context.tainted);
+        const store = queue(name);
+        const queued = fifoPush(this, store, value, context.tainted, this.fifoHit(store));
         if (queued === null) context.tainted = true;
         return queued === true;
       },
       pop: (name: string) => {
-        const popped = fifoPop(this, queue(name));
+        const store = queue(name);
+        const popped = fifoPop(this, store, this.fifoHit(store));
         if (popped.unknown) context.tainted = true;
         return popped.value;
       },

@@ -7,11 +7,15 @@
  */
 import { bitMask, lowestBit } from "../ir/bits.js";
 import type { BitTarget, Storage } from "../ir/types.js";
+import type { FifoEdge } from "./coverage-fifo.js";
 
 export interface FifoState {
   regs: bigint[];
   unknown: bigint[];
 }
+
+/** Told when a push or pop takes one of the queue's edges (coverage-fifo.ts). */
+export type FifoHit = (edge: FifoEdge) => void;
 
 /** Whether the model knows the queue's head and level (a hook without a model may have moved them). */
 function known(state: FifoState, store: Storage): boolean {
@@ -28,14 +32,18 @@ export function fifoReset(state: FifoState, store: Storage): void {
 }
 
 /** The oldest entry, taken off the queue: 0 (known) when the queue is empty. */
-export function fifoPop(state: FifoState, store: Storage): { value: bigint; unknown: bigint } {
+export function fifoPop(state: FifoState, store: Storage, hit?: FifoHit): { value: bigint; unknown: bigint } {
   const fifo = store.fifo!;
   if (!known(state, store)) {
     fifoForget(state, store);
     return { value: 0n, unknown: bitMask(store.width) };
   }
   const level = state.regs[fifo.level]!;
-  if (level === 0n) return { value: 0n, unknown: 0n };
+  if (level === 0n) {
+    hit?.("empty-pop");
+    return { value: 0n, unknown: 0n };
+  }
+  if (level === BigInt(store.count)) hit?.("full-pop");
   const head = Number(state.regs[fifo.head]!);
   const at = store.first + head;
   state.regs[fifo.head] = BigInt(head + 1 === store.count ? 0 : head + 1);
@@ -48,7 +56,7 @@ export function fifoPop(state: FifoState, store: Storage): { value: bigint; unkn
  * Queues `value` (cut to the entries' width); `valueUnknown` when the model cannot predict it.
  * Returns whether it was queued, or null when the model does not know.
  */
-export function fifoPush(state: FifoState, store: Storage, value: bigint, valueUnknown: boolean): boolean | null {
+export function fifoPush(state: FifoState, store: Storage, value: bigint, valueUnknown: boolean, hit?: FifoHit): boolean | null {
   const fifo = store.fifo!;
   if (!known(state, store)) {
     fifoForget(state, store);
@@ -56,6 +64,7 @@ export function fifoPush(state: FifoState, store: Storage, value: bigint, valueU
   }
   const level = state.regs[fifo.level]!;
   if (level === BigInt(store.count)) {
+    hit?.("full-push");
     if (fifo.overrun) setField(state, fifo.overrun, fifo.overrun.mask >> BigInt(lowestBit(fifo.overrun.mask)));
     return false;
   }
