@@ -16,9 +16,11 @@
 
 /*
  * DATA: 8-bit, RBR on read, popping the receive FIFO; THR on write,
- * sending the byte
+ * sending the byte; the data port of FIFO RXQ of 16 entries: a read pops
+ * its oldest entry (an empty queue reads 0)
  */
 #define UART16550_DATA			0x0
+#define UART16550_DATA_FIFO_DEPTH	16
 
 /* DLL: 8-bit, Divisor latch, low byte */
 #define UART16550_DLL			0x0
