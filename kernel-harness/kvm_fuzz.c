@@ -444,7 +444,8 @@ static bool state_valid(const u64 *regs)
 	unsigned int i;
 
 	for (i = 0; i < DEV_NR_REGS; i++)
-		if ((regs[i] & ~dev_reg_holds[i]) || ((regs[i] ^ dev_reset_regs[i]) & dev_reg_fixed[i]))
+		if ((regs[i] & ~dev_reg_holds[i]) || ((regs[i] ^ dev_reset_regs[i]) & dev_reg_fixed[i]) ||
+		    regs[i] > dev_reg_max[i])
 			return false;
 	return true;
 }
@@ -454,9 +455,12 @@ static void make_state_valid(u64 *regs)
 {
 	unsigned int i;
 
-	for (i = 0; i < DEV_NR_REGS; i++)
+	for (i = 0; i < DEV_NR_REGS; i++) {
 		regs[i] = (regs[i] & dev_reg_holds[i] & ~dev_reg_fixed[i]) |
 			  (dev_reset_regs[i] & dev_reg_fixed[i]);
+		if (regs[i] > dev_reg_max[i])
+			regs[i] = dev_reg_max[i];
+	}
 }
 
 /* One thing the host does to the device while the vCPUs run. */

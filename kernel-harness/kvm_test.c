@@ -610,9 +610,12 @@ static void check_second_device(struct vm *vm)
 		return;
 	}
 	/* Every bit it can hold flipped, the constant ones kept: a state the first is not in. */
-	for (i = 0; i < DEV_NR_REGS; i++)
+	for (i = 0; i < DEV_NR_REGS; i++) {
 		regs[i] = (~dev_reset_regs[i] & dev_reg_holds[i] & ~dev_reg_fixed[i]) |
 			  (dev_reset_regs[i] & dev_reg_fixed[i]);
+		if (regs[i] > dev_reg_max[i])
+			regs[i] = dev_reg_max[i];
+	}
 	r = dev_attr(fd, KVM_SET_DEVICE_ATTR, DEV_GRP_CONFIG, 0, &config);
 	if (!r)
 		r = dev_set_state(vm->fd, dev_reset_regs);

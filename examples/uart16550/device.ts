@@ -2,14 +2,25 @@ import { defineDevice } from "devgen";
 
 /*
  * uart16550: the register file of a 16550 UART behind a PCI I/O BAR, the way a
- * paravirtual console sees it. There is no wire and no FIFO: a byte written to DATA is
- * sent at once (THRE and TEMT never drop); in loopback (MCR.LOOP) it comes straight back
- * as received data, and MCR's outputs come back as MSR's inputs. Out of loopback the
- * modem inputs are those of a ready cable (CTS, DSR and DCD asserted).
+ * paravirtual console sees it. There is no wire: a byte written to DATA is sent at once
+ * (THRE and TEMT never drop); in loopback (MCR.LOOP) it comes straight back into the
+ * receive FIFO, and MCR's outputs come back as MSR's inputs. Out of loopback the modem
+ * inputs are those of a ready cable (CTS, DSR and DCD asserted).
+ *
+ * Received bytes wait in RXQ, a 16-entry FIFO that reading DATA pops; LSR.DR says it holds
+ * one, and LSR.OE that one was lost. FCR shares offset 2 with IIR (the DSL has no register
+ * that only writes reach at an offset another only reads), so a write to IIR is FCR: its
+ * FIFO enable is kept where a 16550 reports it, in IIR.FIFO, and turning it on or off or
+ * writing RCVR_RESET empties RXQ. With the FIFO off the receive buffer holds one byte, as
+ * a 16450's does: a byte received over an unread one replaces it and sets LSR.OE. With it
+ * on, a byte received into a full RXQ is dropped and sets LSR.OE. There is no transmit
+ * FIFO (nothing waits to be sent), no trigger level (IIR reports RDA while RXQ holds a
+ * byte) and no character timeout.
  *
  * Eight one-byte registers decoded on addr & 0x7, so the 16-byte BAR holds them twice.
  * While LCR.DLAB is set, offsets 0 and 1 are the divisor latch (DLL, DLM) instead of DATA
- * and IER: the latch is stored, and there is no baud rate to apply it to.
+ * and IER: the latch is stored, and there is no baud rate to apply it to. SCR, at offset
+ * 7, is the scratch register: it holds what is written and does nothing else.
  */
 export default defineDevice({
   name: "uart16550",
@@ -33,12 +44,12 @@ export default defineDevice({
       name: "DATA",
       offset: 0,
       width: 8,
-      access: "wo",
-      description: "THR on write, RBR on read: one latch for the byte sent and received",
-      // A wide access at the data port would move several bytes through the latch at once.
+      access: "ro",
+      description: "RBR on read, popping the receive FIFO; THR on write, sending the byte",
+      // A wide access at the data port would move several bytes through it at once.
       policy: { wider: "error" },
       bank: { select: "LCR.DLAB", value: 0 },
-      onRead: [{ hook: "receive" }],
+      fifo: "RXQ",
       onWrite: [{ hook: "transmit" }],
     },
     {
@@ -77,7 +88,7 @@ export default defineDevice({
       offset: 2,
       width: 8,
       access: "ro",
-      description: "Interrupt identification: the highest-priority pending cause",
+      description: "Interrupt identification on read: the highest-priority pending cause; FCR on write",
       fields: [
         { name: "NO_INT", bits: 0, reset: 1, description: "No interrupt is pending" },
         {
@@ -86,9 +97,10 @@ export default defineDevice({
           description: "Pending cause, in priority order RLS, RDA, THRE, MODEM",
           values: { MODEM: 0, THRE: 1, RDA: 2, RLS: 3 },
         },
-        { name: "FIFO", bits: [7, 6], access: "const", description: "FIFOs enabled: never" },
+        { name: "FIFO", bits: [7, 6], description: "FIFOs enabled (FCR.FE written 1): both bits set" },
       ],
       onRead: [{ hook: "iir" }],
+      onWrite: [{ hook: "fcr" }],
     },
     {
       name: "LCR",
@@ -143,7 +155,7 @@ export default defineDevice({
         { name: "BI", bits: 4, access: "rc", description: "Break interrupt" },
         { name: "THRE", bits: 5, reset: 1, description: "Transmitter holding register empty" },
         { name: "TEMT", bits: 6, reset: 1, description: "Transmitter empty" },
-        { name: "RXFE", bits: 7, access: "const", description: "Error in receiver FIFO: no FIFO" },
+        { name: "RXFE", bits: 7, access: "const", description: "Error in receiver FIFO: no byte is received with an error" },
       ],
     },
     {
@@ -172,21 +184,35 @@ export default defineDevice({
       description: "Scratch register",
     },
   ],
+  storage: {
+    RXQ: {
+      count: 16,
+      description: "Receive FIFO: the bytes received and not yet read, oldest first",
+      fifo: { notEmpty: "LSR.DR", overrun: "LSR.OE" },
+    },
+  },
   hooks: {
     transmit: {
       description: "Send the byte written to DATA; in loopback it is received at once",
-      model(dev) {
+      model(dev, value) {
         if (!(dev.get("MCR") & 0x10n)) return;
-        let lsr = dev.get("LSR");
-        if (lsr & 0x01n) lsr |= 0x02n;
-        dev.set("LSR", lsr | 0x01n);
+        // FIFO off: the one-byte receive buffer's unread byte is overrun.
+        if (!(dev.get("IIR") & 0xc0n) && dev.get("LSR") & 0x01n) {
+          dev.pop("RXQ");
+          dev.set("LSR", dev.get("LSR") | 0x02n);
+        }
+        dev.push("RXQ", value);
       },
     },
-    receive: {
-      description: "Return the received byte and clear LSR.DR",
-      model(dev) {
-        dev.set("LSR", dev.get("LSR") & ~0x01n);
-        return dev.get("DATA");
+    fcr: {
+      description: "FCR: enable or disable the FIFO (kept in IIR.FIFO), emptying RXQ on a change or RCVR_RESET",
+      model(dev, value) {
+        const iir = dev.get("IIR");
+        const enable = (value & 0x01n) !== 0n;
+        if (enable !== ((iir & 0xc0n) !== 0n) || (enable && value & 0x02n)) {
+          for (let n = 0; n < 16; n++) dev.pop("RXQ");
+        }
+        dev.set("IIR", enable ? iir | 0xc0n : iir & ~0xc0n);
       },
     },
     iir: {
@@ -239,6 +265,32 @@ export default defineDevice({
         { read: "DATA", expect: 0x43 },
         { read: "LSR", expect: 0x62 }, // OE still, DR taken
         { read: "LSR", expect: 0x60 }, // reading cleared OE
+      ],
+    },
+    {
+      name: "fifo_loopback",
+      description: "With FCR's FIFO enable, loopback bytes queue in RXQ and are read in order; a byte sent into a full RXQ is dropped and sets LSR.OE, and RCVR_RESET empties RXQ",
+      steps: [
+        { write: "IIR", value: 0x01 }, // FCR: FIFO enable
+        { read: "IIR", expect: 0xc1 }, // FIFOs enabled, nothing pending
+        { write: "MCR", value: 0x10 }, // LOOP
+        { write: "DATA", value: 0x31 },
+        { write: "DATA", value: 0x32 },
+        { write: "DATA", value: 0x33 },
+        { read: "LSR", expect: 0x61 }, // DR, no overrun
+        { read: "DATA", expect: 0x31 },
+        { read: "DATA", expect: 0x32 },
+        { read: "DATA", expect: 0x33 },
+        { read: "LSR", expect: 0x60 }, // empty
+        { read: "DATA", expect: 0x00 }, // an empty FIFO reads 0
+        // 17 bytes into 16 entries: the last is dropped.
+        ...Array.from({ length: 17 }, (_, n) => ({ write: "DATA", value: 0x40 + n })),
+        { read: "LSR", expect: 0x63 }, // DR, OE
+        { read: "DATA", expect: 0x40 }, // the oldest
+        { read: "DATA", expect: 0x41 },
+        { write: "IIR", value: 0x03 }, // FCR: FIFO enable, RCVR_RESET
+        { read: "LSR", expect: 0x60 },
+        { read: "DATA", expect: 0x00 },
       ],
     },
     {

@@ -25,6 +25,8 @@ import { escapeRegExp } from "../util/regexp.js";
 export interface ModelRegisterName {
   name: string;
   location: SourceLocation;
+  /** Named by push or pop: a FIFO storage, not a register. */
+  queue?: true;
 }
 
 export interface LoadedDevice {
@@ -111,7 +113,7 @@ export function loadDevice(file: string): LoadedDevice {
         delete context[CALL];
       }
     };
-  const modelRegisterNames = checked.modelRegisterNames.map(({ name, line, column }) => ({ name, location: { file, line, column } }));
+  const modelRegisterNames = checked.modelRegisterNames.map(({ name, line, column, queue }) => ({ name, location: { file, line, column }, ...(queue ? { queue } : {}) }));
   return { spec: exported as unknown as DeviceSpec, modelRegisterNames, file, locate, bounded };
 }
 
@@ -130,7 +132,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 interface Checked {
   javascript: string;
   /** Where in the file: the same text has the same positions wherever it is. */
-  modelRegisterNames: { name: string; line: number; column: number }[];
+  modelRegisterNames: { name: string; line: number; column: number; queue?: true }[];
 }
 
 /** A cache entry: the register names as a JSON line, then the JavaScript. */
@@ -177,7 +179,8 @@ function checkedJavaScript(file: string, text: string): Checked {
 }
 
 /**
- * Every call the compiler resolves to HookContext's get or set whose register is a literal,
+ * Every call the compiler resolves to HookContext's get, set, push or pop whose register (or
+ * FIFO storage, for push and pop) is a literal,
  * placed at the method's name, where V8 places a throw from the call: a name that is no
  * register is reported at one place whether the check finds it or a run of the model.
  */
@@ -195,7 +198,8 @@ function modelRegisterNames(project: Project, source: ts.SourceFile): Checked["m
     if (path.dirname(owner.getSourceFile().fileName) !== DSL_DIR) return;
     const callee = ts.isPropertyAccessExpression(node.expression) ? node.expression.name : node.expression;
     const { line, character } = ts.getLineAndCharacterOfPosition(source, callee.getStart(source));
-    found.push({ name: register.text, line: line + 1, column: character + 1 });
+    const queue = ["push", "pop"].includes(callee.getText(source));
+    found.push({ name: register.text, line: line + 1, column: character + 1, ...(queue ? { queue: true as const } : {}) });
   });
   return found;
 }

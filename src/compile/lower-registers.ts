@@ -86,6 +86,7 @@ export function lowerRegister(l: Lowering, spec: RegisterSpec, path: SpecPath, d
       policy,
       bank: null,
       indirect: null,
+      fifo: null,
       writeGates: [],
       writeOnce: [],
       onRead: [],

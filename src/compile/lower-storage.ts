@@ -3,6 +3,7 @@ import type { DeviceSpec } from "../dsl/types.js";
 import { bitMask } from "../ir/bits.js";
 import type { Register, Storage } from "../ir/types.js";
 import { UPPER_IDENTIFIER, type Lowering } from "./lowering.js";
+import { storageEntries } from "./lower-fifo.js";
 import { describe, hex } from "./message-words.js";
 
 const WIDTHS = [8, 16, 32, 64] as const;
@@ -27,8 +28,9 @@ export function lowerStorage(l: Lowering, specs: DeviceSpec["storage"], register
       l.report.error([...path, "reset"], `storage reset ${hex(reset)} does not fit in ${width} bits`, `use a value up to ${hex(bitMask(width))}`);
       reset &= bitMask(width);
     }
-    storage.push({ name, description: typeof spec?.description === "string" ? spec.description : "", count, width, reset, holds: bitMask(width), first: next });
-    next += count;
+    storage.push({ name, description: typeof spec?.description === "string" ? spec.description : "", count, width, reset, holds: bitMask(width), first: next, fifo: null });
+    // A FIFO's head and level follow its entries; lowerFifos fills in the rest.
+    next += storageEntries(spec, count);
   }
   return storage;
 }

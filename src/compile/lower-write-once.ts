@@ -65,6 +65,7 @@ export function lowerWriteOnce(l: Lowering, registers: Register[], specRegisters
     reset: 0n,
     holds: 1n,
     first,
+    fifo: null,
   });
 }
 

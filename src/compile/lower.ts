@@ -6,18 +6,24 @@
  */
 import type { AccessSize, DeviceSpec } from "../dsl/types.js";
 import { isPowerOfTwo } from "../ir/bits.js";
-import type { Device, Hook, Policy, Register } from "../ir/types.js";
+import type { Device, Hook, Policy, Register, Storage } from "../ir/types.js";
 import { Reporter } from "../util/diagnostics.js";
 import { lowerKvm } from "./lower-kvm.js";
 import { experimentalRange, formatPciId, takenBy } from "./pci-ids.js";
 import { lowerActions, lowerRegister } from "./lower-registers.js";
 import { lowerInterruptGate, lowerInterruptTest, lowerRelations } from "./lower-relations.js";
 import { lowerScenarios } from "./lower-scenarios.js";
+import { lowerFifos } from "./lower-fifo.js";
 import { lowerStorage } from "./lower-storage.js";
 import { lowerWriteOnce } from "./lower-write-once.js";
 import { LOWER_IDENTIFIER, Lowering, type Origins } from "./lowering.js";
 import { isReservedDeviceName } from "./reserved-names.js";
 import { hex } from "./message-words.js";
+
+/** Registers, then each storage's entries (and a FIFO's head and level). */
+function stateSizeOf(registers: Register[], storage: Storage[]): number {
+  return registers.length + storage.reduce((n, s) => n + s.count + (s.fifo ? 2 : 0), 0);
+}
 
 /** Every access size the bus issues is taken unless a policy lists fewer. */
 function defaultPolicy(busSizes: AccessSize[]): Policy {
@@ -105,7 +111,8 @@ export function lower(spec: DeviceSpec, source: string, report: Reporter): Lower
 
   const storage = lowerStorage(l, spec.storage, registers);
   lowerRelations(l, registers, specRegisters, byName, storage);
-  lowerWriteOnce(l, registers, specRegisters, storage, registers.length + storage.reduce((n, s) => n + s.count, 0));
+  lowerFifos(l, spec.storage, storage, registers, specRegisters, byName);
+  lowerWriteOnce(l, registers, specRegisters, storage, stateSizeOf(registers, storage));
 
   const hookSpecs = spec.hooks ?? {};
   const hookUses = new Map<string, Set<"read" | "write">>();
@@ -177,7 +184,7 @@ export function lower(spec: DeviceSpec, source: string, report: Reporter): Lower
       busSizes,
       registers,
       storage,
-      stateSize: registers.length + storage.reduce((n, s) => n + s.count, 0),
+      stateSize: stateSizeOf(registers, storage),
       interrupt,
       hooks,
       scenarios: lowerScenarios(l, spec.scenarios, { bar, busSizes }, byName, interrupt !== null || spec.interrupt !== undefined),

@@ -154,6 +154,17 @@ export interface RegisterSpec {
    * drops writes. The register holds nothing of its own.
    */
   indirect?: IndirectSpec;
+  /**
+   * A FIFO's data port: the name of a `storage` with `fifo`. The register holds no value of
+   * its own; its access kind says what reaches the queue. A read of a register with readable
+   * bits (`ro`, `rw`) pops the oldest entry and returns it (an empty queue reads 0 and
+   * changes nothing); a write to one with writable bits (`wo`, `rw`) pushes the value
+   * written (a full queue drops it and sets the `overrun` field). So `ro` is a receive
+   * buffer (writes reach only the register's actions and hooks), `wo` a transmit queue
+   * (reads return 0 and pop nothing), `rw` both. The register has the entries' width and no
+   * `w1c`, `w1s` or `rc` bits; it may be banked, but not `indirect` or an array.
+   */
+  fifo?: string;
   /** Like a field's `writeEnable`, for every field of the register (or all its bits). */
   writeEnable?: string;
   /** Like a field's `writeLock`, for every field of the register (or all its bits). */
@@ -189,6 +200,35 @@ export interface StorageSpec {
   width?: Width;
   /** Value of every entry after reset. Default 0. */
   reset?: Int;
+  /**
+   * Makes the storage a queue (first in, first out) of `count` entries, empty after reset.
+   * Its head and level are state too, after the entries: KVM's get/set state and QEMU's
+   * migration carry them, and a state whose head is not below `count` or whose level is
+   * above it is refused. A register's `fifo` pushes and pops it; hooks do with
+   * `<device>_push_<storage>()`/`<device>_pop_<storage>()` in C and `dev.push()`/`dev.pop()`
+   * in their models.
+   */
+  fifo?: FifoSpec;
+}
+
+/**
+ * Status fields the core keeps in step with a FIFO after every push, pop and reset, each
+ * `"REG.FIELD"` (or `"REG"` of a register without fields). All are optional; `{}` is a
+ * queue nothing reports on. The fields should be `ro` (the guest only reads them) and, but
+ * for `overrun`, reset to 0: the queue is empty after reset.
+ */
+export interface FifoSpec {
+  /** Non-zero while the queue holds an entry (a 16550's LSR.DR): set by a push, cleared by the pop that empties it. */
+  notEmpty?: string;
+  /** Non-zero while the queue holds `count` entries. */
+  full?: string;
+  /** Holds the number of entries queued, 0 to `count`: the field must be wide enough for `count`. */
+  level?: string;
+  /**
+   * Set (never cleared by the queue) when a push finds the queue full; that value is dropped.
+   * Make it `rc` or `w1c` so the guest can clear it (a 16550's LSR.OE).
+   */
+  overrun?: string;
 }
 
 export interface BankSpec {
@@ -215,6 +255,14 @@ export interface HookContext {
   get(register: string): bigint;
   /** Store a register's value as the hook's C code would (`s->regs[...] = value`). */
   set(register: string, value: bigint): void;
+  /**
+   * Append a value to a FIFO storage (`"RXQ"`), as `<device>_push_<storage>(s, value)` does in
+   * C: cut to the entries' width, dropped when the queue is full (setting its `overrun`
+   * field). Returns whether it was queued.
+   */
+  push(storage: string, value: bigint): boolean;
+  /** Take the oldest entry of a FIFO storage, as `<device>_pop_<storage>(s)` does; 0n when it is empty. */
+  pop(storage: string): bigint;
 }
 
 export interface HookSpec {

@@ -6,6 +6,7 @@ import { arrayElements, declaredRegisters } from "../ir/arrays.js";
 import { offsetExpression, registerStem, fieldMacro, valueMacro } from "../ir/names.js";
 import type { Device, Register } from "../ir/types.js";
 import { cComment, cConst, cHex, commentText, defineLine } from "./c.js";
+import { fifoPortText } from "./fifo-text.js";
 import { LazyViews, render } from "./render.js";
 
 interface RegmapBlock {
@@ -53,9 +54,11 @@ function registerBlock(device: Device, r: Register): RegmapBlock {
       defines.push(defineLine(valueMacro(device, r, f, v.name), cConst(v.value, r.width)));
     }
   }
+  if (r.fifo) defines.push(defineLine(`${stem}_FIFO_DEPTH`, String(r.fifo.count)));
   const description = commentText(r.description);
+  const fifo = r.fifo ? `; the data port of ${fifoPortText(r)}` : "";
   return {
-    comment: cComment(`${title}: ${r.width}-bit${description ? `, ${description}` : ""}`),
+    comment: cComment(`${title}: ${r.width}-bit${description ? `, ${description}` : ""}${fifo}`),
     defines,
   };
 }

@@ -103,6 +103,25 @@ export interface Storage {
   holds: bigint;
   /** Index of entry 0 in the state array (`Device.stateSize` entries in all). */
   first: number;
+  /** Set when the storage is a queue: its bookkeeping follows its entries in the state array. */
+  fifo: Fifo | null;
+}
+
+/**
+ * A queue of a storage's `count` entries: `level` of them are queued, the oldest at entry
+ * `head`. A state with head >= count or level > count is refused (state-rules.ts).
+ */
+export interface Fifo {
+  /** State-array index of the head (`first + count`) and of the level (`first + count + 1`). */
+  head: number;
+  level: number;
+  /** Status fields kept in step after every push, pop and reset (null: none). */
+  notEmpty: BitTarget | null;
+  full: BitTarget | null;
+  /** Holds the level, right-aligned in the field. */
+  levelField: BitTarget | null;
+  /** Set when a push finds the queue full. */
+  overrun: BitTarget | null;
 }
 
 /** A data register whose accesses reach `storage` at the entry `index` selects. */
@@ -136,6 +155,8 @@ export interface Register {
   policy: Policy;
   bank: Bank | null;
   indirect: Indirect | null;
+  /** The FIFO storage a read pops (readable bits) and a write pushes (writable bits), or null. */
+  fifo: Storage | null;
   writeGates: WriteGate[];
   writeOnce: WriteOnce[];
   onRead: Action[];
@@ -215,7 +236,7 @@ export interface Device {
   busSizes: number[];
   registers: Register[];
   storage: Storage[];
-  /** Entries of the state array: the registers, then every storage entry. */
+  /** Entries of the state array: the registers, then every storage's entries (and a FIFO's head and level). */
   stateSize: number;
   /** The line: `status & enable`, and `gate` non-zero when there is one. */
   interrupt: { status: number; enable: number; gate: BitTarget | null; test: number | null } | null;

@@ -22,6 +22,7 @@ import type { Action, Device, Field, Register, WriteGate } from "../ir/types.js"
 import { wholeRegisterAccess } from "../ir/access.js";
 import { arrayElements } from "../ir/arrays.js";
 import { hex } from "../compile/message-words.js";
+import { fifoTargets } from "./coverage-fifo.js";
 
 /** A guest access the coverage phase makes. */
 export type Access = { op: "read"; offset: number; size: number } | { op: "write"; offset: number; size: number; value: bigint };
@@ -69,7 +70,7 @@ export interface CoverageTarget {
 
 type TargetSource = (device: Device) => CoverageTarget[];
 
-const STATIC_SOURCES: TargetSource[] = [actionTargets, gateTargets, bankTargets, counterTargets, interruptTargets, indirectTargets];
+const STATIC_SOURCES: TargetSource[] = [actionTargets, gateTargets, bankTargets, counterTargets, interruptTargets, indirectTargets, fifoTargets];
 
 /** The most times the coverage-directed phase repeats an access to count a counter to its limit. */
 export const MOST_COUNTS = 256;
@@ -466,7 +467,7 @@ function fire(site: CallSite, state: ReachState, fired: boolean): Access[] | Mis
 }
 
 /** The accesses that make the bits of `mask` hold `value`, or why the guest cannot. */
-function hold(register: Register, mask: bigint, value: bigint, state: ReachState): Access[] | string {
+export function hold(register: Register, mask: bigint, value: bigint, state: ReachState): Access[] | string {
   const { writable, w1c, w1s, readClear } = register.masks;
   if ((mask & writable) === mask) {
     return whole(register, "write", (state.regs[register.index]! & quiet(register) & ~mask) | value, state);
@@ -500,7 +501,7 @@ function restore(register: Register, value: bigint, state: ReachState): Access[]
 }
 
 /** The register in accesses the bus can issue, its own size when it can, low part first. */
-function whole(register: Register, op: "read" | "write", value: bigint, { largest }: ReachState): Access[] {
+export function whole(register: Register, op: "read" | "write", value: bigint, { largest }: ReachState): Access[] {
   const size = Math.min(register.bytes, largest);
   return Array.from({ length: register.bytes / size }, (_, i) => {
     const offset = register.offset + i * size;

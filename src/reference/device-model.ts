@@ -7,9 +7,11 @@
  */
 import type { HookAccess } from "../dsl/types.js";
 import { bitMask, lowestBit } from "../ir/bits.js";
-import type { Action, BitTarget, Device, Register } from "../ir/types.js";
+import type { Action, BitTarget, Device, Register, Storage } from "../ir/types.js";
 import type { CoverageRecorder } from "./coverage.js";
 import { registerAt } from "./decode.js";
+import { fifoKey } from "./coverage-fifo.js";
+import { fifoForget, fifoPop, fifoPush, fifoReset, type FifoHit } from "./fifo-model.js";
 
 export interface ReadResult {
   claimed: boolean;
@@ -74,6 +76,7 @@ export class DeviceModel {
         this.regs[at] = store.reset;
         this.unknown[at] = 0n;
       }
+      if (store.fifo) fifoReset(this, store);
     }
   }
 
@@ -86,6 +89,7 @@ export class DeviceModel {
   read(offset: number, size: number): ReadResult {
     this.uncertain = false;
     const result = this.readCut(offset, size);
+    if (this.uncertain) this.forgetFifos();
     return this.uncertain ? { ...result, unknown: bitMask(size * 8) } : result;
   }
 
@@ -136,6 +140,7 @@ export class DeviceModel {
       for (const r of this.device.registers) {
         if (r.indirect) this.unknown.fill(bitMask(r.width), r.indirect.storage.first, r.indirect.storage.first + r.indirect.storage.count);
       }
+      this.forgetFifos();
     }
     return claimed;
   }
@@ -261,6 +266,12 @@ export class DeviceModel {
     if (slot === null) this.coverage?.past(r, "read");
     let value = ((slot === null ? 0n : this.regs[slot]!) & r.masks.readable) | (r.reset & r.masks.constant);
     let unknown = slot === null ? 0n : this.unknown[slot]! & r.masks.readable;
+    if (r.fifo && r.masks.readable) {
+      // A FIFO's data port reads the entry it pops, not a value of its own.
+      const popped = fifoPop(this, r.fifo, this.fifoHit(r.fifo));
+      value = (popped.value & r.masks.readable) | (r.reset & r.masks.constant);
+      unknown = popped.unknown & r.masks.readable;
+    }
     this.coverage?.observed(r, value);
     for (const action of r.onRead) {
       const fires = this.fires(action, value & lanes, unknown & lanes);
@@ -317,6 +328,12 @@ export class DeviceModel {
     }
     // A gate the model cannot decide leaves the bits a write would change unknown.
     unknownAfter |= undecided & ((r.masks.writable & lanes) | (written & (r.masks.w1c | r.masks.w1s)));
+    if (r.fifo && r.masks.writable) {
+      // A FIFO's data port pushes what is written and keeps nothing itself.
+      fifoPush(this, r.fifo, written & r.masks.writable, false, this.fifoHit(r.fifo));
+      stored = before;
+      unknownAfter = unknownBefore;
+    }
     if (slot !== null) {
       this.regs[slot] = stored;
       this.unknown[slot] = unknownAfter;
@@ -419,6 +436,15 @@ export class DeviceModel {
     if (action.kind !== "toggle") this.unknown[register]! &= ~mask;
   }
 
+  private fifoHit(store: Storage): FifoHit | undefined {
+    return this.coverage ? (edge) => this.coverage?.hit(fifoKey(store, edge)) : undefined;
+  }
+
+  /** Which entry a FIFO's head and level point at is unknown when an access's bank was. */
+  private forgetFifos(): void {
+    for (const store of this.device.storage) if (store.fifo) fifoForget(this, store);
+  }
+
   private hook(name: string) {
     return this.device.hooks.find((h) => h.name === name)!;
   }
@@ -432,7 +458,9 @@ export class DeviceModel {
   private widthAt(index: number): number {
     const register = this.device.registers[index];
     if (register) return register.width;
-    return this.device.storage.find((s) => index >= s.first && index < s.first + s.count)!.width;
+    const store = this.device.storage.find((s) => index >= s.first && index < s.first + s.count);
+    // A FIFO's head and level are whole 64-bit entries of the state array.
+    return store ? store.width : 64;
   }
 
   /**
@@ -445,6 +473,11 @@ export class DeviceModel {
       const index = this.byName.get(name);
       if (index === undefined) throw new Error(`no register is named "${name}"`);
       return index;
+    };
+    const queue = (name: string) => {
+      const store = this.device.storage.find((s) => s.name === name && s.fifo);
+      if (!store) throw new Error(`no FIFO storage is named "${name}"`);
+      return store;
     };
     const context = {
       tainted: inputUnknown,
@@ -461,6 +494,18 @@ export class DeviceModel {
         const width = this.widthAt(index);
         this.regs[index] = BigInt.asUintN(width, value);
         this.unknown[index] = context.tainted ? bitMask(width) : 0n;
+      },
+      push: (name: string, value: bigint) => {
+        const store = queue(name);
+        const queued = fifoPush(this, store, value, context.tainted, this.fifoHit(store));
+        if (queued === null) context.tainted = true;
+        return queued === true;
+      },
+      pop: (name: string) => {
+        const store = queue(name);
+        const popped = fifoPop(this, store, this.fifoHit(store));
+        if (popped.unknown) context.tainted = true;
+        return popped.value;
       },
     };
     return context;

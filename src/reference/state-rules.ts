@@ -28,7 +28,7 @@ export function stateLayout(device: Device): number {
   let hash = 0x811c9dc5;
   const text = [
     ...device.registers.map((r) => `${r.name}:${r.offset}:${r.width}`),
-    ...device.storage.map((s) => `${s.name}[${s.count}]:${s.width}`),
+    ...device.storage.map((s) => `${s.name}[${s.count}]:${s.width}${s.fifo ? ":fifo" : ""}`),
   ].join(";");
   for (const ch of Buffer.from(text, "utf8")) hash = Math.imul(hash ^ ch, 0x01000193) >>> 0;
   return hash;
@@ -46,6 +46,9 @@ export function stateViolation(device: Device, regs: readonly bigint[]): { regis
     for (let n = 0; n < store.count; n++) {
       if (regs[store.first + n]! & ~store.holds) return { register: `${store.name}_${n}`, why: store.holds === bitMask(store.width) ? `bits beyond its ${store.width} bits` : `a value other than ${store.holds === 1n ? "0 or 1" : `those of mask ${store.holds}`}` };
     }
+    // A FIFO's head indexes its entries and its level counts them (the C core bounds both anyway).
+    if (store.fifo && regs[store.fifo.head]! >= BigInt(store.count)) return { register: `${store.name}_HEAD`, why: `a head past its ${store.count} entries` };
+    if (store.fifo && regs[store.fifo.level]! > BigInt(store.count)) return { register: `${store.name}_LEVEL`, why: `a level above its ${store.count} entries` };
   }
   return null;
 }

@@ -198,6 +198,12 @@ describe("xche and the examples use every feature of the DSL", () => {
     }
   });
 
+  test("a FIFO storage with status fields, popped by a data port", () => {
+    const fifos = devices.flatMap((d) => d.storage.filter((s) => s.fifo));
+    expect(fifos.some((s) => s.fifo!.notEmpty && s.fifo!.overrun)).toBe(true);
+    expect(registers.some((r) => r.fifo && r.masks.readable)).toBe(true);
+  });
+
   test("read and write hooks with a model, and hooks without one", () => {
     const hooks = devices.flatMap((d) => d.hooks);
     expect(hooks.some((h) => h.direction === "read" && h.model)).toBe(true);

@@ -67,6 +67,17 @@ test.each([...DEVICES, "a device without hooks"])("%s: the C core accepts exactl
     const within = [...reset];
     within[store.first] = bitMask(store.width);
     states.push(within);
+    if (store.fifo) {
+      // A FIFO's head is below its count and its level at most its count: each edge, and one past.
+      const count = BigInt(store.count);
+      for (const [at, last] of [[store.fifo.head, count - 1n], [store.fifo.level, count]] as const) {
+        for (const value of [last, last + 1n]) {
+          const edge = [...reset];
+          edge[at] = value;
+          states.push(edge);
+        }
+      }
+    }
   }
   for (const register of device.registers) {
     const rule = stateRule(device, register);

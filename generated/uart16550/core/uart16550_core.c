@@ -40,9 +40,9 @@ static const struct uart16550_reg_desc uart16550_regs[UART16550_NR_REGS] = {
 		.wider = UART16550_ACCESS_ERROR,
 		.unaligned = UART16550_ACCESS_LANES,
 		.reset = 0x0ULL,
-		.readable = 0x0ULL,
+		.readable = 0xffULL,
 		.constant = 0x0ULL,
-		.writable = 0xffULL,
+		.writable = 0x0ULL,
 		.w1c = 0x0ULL,
 		.w1s = 0x0ULL,
 		.read_clear = 0x0ULL,
@@ -104,8 +104,8 @@ static const struct uart16550_reg_desc uart16550_regs[UART16550_NR_REGS] = {
 		.wider = UART16550_ACCESS_LANES,
 		.unaligned = UART16550_ACCESS_LANES,
 		.reset = 0x1ULL,
-		.readable = 0xfULL,
-		.constant = 0xc0ULL,
+		.readable = 0xcfULL,
+		.constant = 0x0ULL,
 		.writable = 0x0ULL,
 		.w1c = 0x0ULL,
 		.w1s = 0x0ULL,
@@ -219,6 +219,12 @@ bool uart16550_core_state_valid(const u64 *regs)
 		if ((regs[i] ^ uart16550_regs[i].reset) & uart16550_regs[i].fixed)
 			return false;
 	}
+	for (i = 0; i < UART16550_STORE_RXQ_COUNT; i++)
+		if (regs[UART16550_STORE_RXQ + i] & ~0xffULL)
+			return false;
+	if (regs[UART16550_STORE_RXQ_HEAD] >= UART16550_STORE_RXQ_COUNT ||
+	    regs[UART16550_STORE_RXQ_LEVEL] > UART16550_STORE_RXQ_COUNT)
+		return false;
 	return true;
 }
 
@@ -325,19 +331,79 @@ static u64 uart16550_lane_mask(const struct uart16550_lane *lanes,
 	return mask;
 }
 
+/* LSR.DR follow the level of RXQ after a push or a pop. */
+static void uart16550_rxq_status(struct uart16550_core *s)
+{
+	u64 level = s->regs[UART16550_STORE_RXQ_LEVEL];
+
+	if (level)
+		s->regs[UART16550_REG_LSR] |= UART16550_LSR_DR;
+	else
+		s->regs[UART16550_REG_LSR] &= ~(u64)UART16550_LSR_DR;
+}
+
+/*
+ * Queues @val in RXQ and returns true; when RXQ is full, drops @val
+ * and returns false, setting LSR.OE.
+ */
+bool uart16550_push_rxq(struct uart16550_core *s, u8 val)
+{
+	u64 head = s->regs[UART16550_STORE_RXQ_HEAD];
+	u64 level = s->regs[UART16550_STORE_RXQ_LEVEL];
+	u64 at;
+
+	if (level >= UART16550_STORE_RXQ_COUNT) {
+		s->regs[UART16550_REG_LSR] |= UART16550_LSR_OE;
+		return false;
+	}
+	at = head + level;
+	if (at >= UART16550_STORE_RXQ_COUNT)
+		at -= UART16550_STORE_RXQ_COUNT;
+	at = array_index_nospec(at, UART16550_STORE_RXQ_COUNT);
+	s->regs[UART16550_STORE_RXQ + at] = val;
+	s->regs[UART16550_STORE_RXQ_LEVEL] = level + 1;
+	uart16550_rxq_status(s);
+	return true;
+}
+
+/* Takes the oldest entry off RXQ; 0, changing nothing, when it is empty. */
+u8 uart16550_pop_rxq(struct uart16550_core *s)
+{
+	u64 head = s->regs[UART16550_STORE_RXQ_HEAD];
+	u64 level = s->regs[UART16550_STORE_RXQ_LEVEL];
+	u8 val;
+
+	if (!level)
+		return 0;
+	head = array_index_nospec(head, UART16550_STORE_RXQ_COUNT);
+	val = s->regs[UART16550_STORE_RXQ + head];
+	if (++head == UART16550_STORE_RXQ_COUNT)
+		head = 0;
+	s->regs[UART16550_STORE_RXQ_HEAD] = head;
+	s->regs[UART16550_STORE_RXQ_LEVEL] = level - 1;
+	uart16550_rxq_status(s);
+	return val;
+}
+
 static u64 uart16550_read_reg(struct uart16550_core *s, unsigned int reg,
 			      u64 lanes)
 {
 	const struct uart16550_reg_desc *d = &uart16550_regs[reg];
 	u64 val = (s->regs[reg] & d->readable) | (d->reset & d->constant);
 
+	switch (reg) {
+	case UART16550_REG_DATA:
+		/* A FIFO's data port reads the entry it pops. */
+		val = (uart16550_pop_rxq(s) & d->readable) |
+		      (d->reset & d->constant);
+		break;
+	default:
+		break;
+	}
 	s->access.reg = reg;
 	s->access.element = d->element;
 	s->access.lanes = lanes;
 	switch (reg) {
-	case UART16550_REG_DATA:
-		val = uart16550_hook_receive(s, val);
-		break;
 	case UART16550_REG_IIR:
 		val = uart16550_hook_iir(s, val);
 		break;
@@ -369,6 +435,9 @@ static void uart16550_write_reg(struct uart16550_core *s, unsigned int reg,
 	case UART16550_REG_DATA:
 		uart16550_hook_transmit(s, val);
 		break;
+	case UART16550_REG_IIR:
+		uart16550_hook_fcr(s, val);
+		break;
 	case UART16550_REG_LCR:
 		if (val & UART16550_LCR_BC)
 			s->regs[UART16550_REG_LSR] |= UART16550_LSR_BI;
@@ -387,6 +456,10 @@ void uart16550_core_reset(struct uart16550_core *s)
 
 	for (i = 0; i < UART16550_NR_REGS; i++)
 		s->regs[i] = uart16550_regs[i].reset;
+	for (i = 0; i < UART16550_STORE_RXQ_COUNT; i++)
+		s->regs[UART16550_STORE_RXQ + i] = 0x0ULL;
+	s->regs[UART16550_STORE_RXQ_HEAD] = 0;
+	s->regs[UART16550_STORE_RXQ_LEVEL] = 0;
 }
 
 /* One access as the bus delivers it: inside the BAR, and not cut. */

@@ -15,10 +15,12 @@
 #define UART16550_DECODE_MASK		0x7
 
 /*
- * DATA: 8-bit, THR on write, RBR on read: one latch for the byte sent and
- * received
+ * DATA: 8-bit, RBR on read, popping the receive FIFO; THR on write,
+ * sending the byte; the data port of FIFO RXQ of 16 entries: a read pops
+ * its oldest entry (an empty queue reads 0)
  */
 #define UART16550_DATA			0x0
+#define UART16550_DATA_FIFO_DEPTH	16
 
 /* DLL: 8-bit, Divisor latch, low byte */
 #define UART16550_DLL			0x0
@@ -33,7 +35,10 @@
 /* DLM: 8-bit, Divisor latch, high byte */
 #define UART16550_DLM			0x1
 
-/* IIR: 8-bit, Interrupt identification: the highest-priority pending cause */
+/*
+ * IIR: 8-bit, Interrupt identification on read: the highest-priority
+ * pending cause; FCR on write
+ */
 #define UART16550_IIR			0x2
 #define UART16550_IIR_NO_INT		0x1U
 #define UART16550_IIR_ID		0xeU
@@ -107,14 +112,20 @@ enum uart16550_reg {
 	UART16550_NR_REGS
 };
 
+/* Receive FIFO: the bytes received and not yet read, oldest first */
+#define UART16550_STORE_RXQ	(UART16550_NR_REGS + 0)
+#define UART16550_STORE_RXQ_COUNT	16
+/* The queue's oldest entry, and how many are queued. */
+#define UART16550_STORE_RXQ_HEAD	(UART16550_NR_REGS + 16)
+#define UART16550_STORE_RXQ_LEVEL	(UART16550_NR_REGS + 17)
 /* Entries of the state array: the registers, then private storage. */
-#define UART16550_NR_STATE	UART16550_NR_REGS
+#define UART16550_NR_STATE	(UART16550_NR_REGS + 18)
 
 /*
  * A hash of the registers' order, offsets and widths: a state saved with
  * another layout is refused.
  */
-#define UART16550_STATE_LAYOUT		0xf4a5a0faU
+#define UART16550_STATE_LAYOUT		0x5f97e775U
 
 /* The access a hook runs for: read it in the hook, never store it. */
 struct uart16550_accessed {
@@ -138,6 +149,8 @@ bool uart16550_core_read(struct uart16550_core *s, u64 offset,
 			 unsigned int size, u64 *val);
 bool uart16550_core_write(struct uart16550_core *s, u64 offset,
 			  unsigned int size, u64 val);
+bool uart16550_push_rxq(struct uart16550_core *s, u8 val);
+u8 uart16550_pop_rxq(struct uart16550_core *s);
 
 /*
  * Hooks reach the registers through these, by name: a byte offset such as
@@ -245,10 +258,24 @@ static inline void uart16550_set_scr(struct uart16550_core *s, u8 val)
 	s->regs[UART16550_REG_SCR] = val;
 }
 
+static inline u8 uart16550_get_rxq(const struct uart16550_core *s,
+				   unsigned int n)
+{
+	n = array_index_nospec(n, UART16550_STORE_RXQ_COUNT);
+	return s->regs[UART16550_STORE_RXQ + n];
+}
+
+static inline void uart16550_set_rxq(struct uart16550_core *s, unsigned int n,
+				     u8 val)
+{
+	n = array_index_nospec(n, UART16550_STORE_RXQ_COUNT);
+	s->regs[UART16550_STORE_RXQ + n] = val;
+}
+
 /* Hand-written in uart16550_hooks.c; called with the device's lock held. */
+void uart16550_hook_fcr(struct uart16550_core *s, u64 value);
 u64 uart16550_hook_iir(struct uart16550_core *s, u64 value);
 void uart16550_hook_modem(struct uart16550_core *s, u64 value);
-u64 uart16550_hook_receive(struct uart16550_core *s, u64 value);
 void uart16550_hook_transmit(struct uart16550_core *s, u64 value);
 
 #endif /* UART16550_CORE_H */

@@ -13,22 +13,39 @@
 #define UART16550_MSR_LINES	(UART16550_MSR_CTS | UART16550_MSR_DSR | \
 				 UART16550_MSR_RI | UART16550_MSR_DCD)
 
+/* FCR, written at IIR's offset: the FIFO enable and the receive FIFO reset. */
+#define UART16550_FCR_FE		0x01
+#define UART16550_FCR_RCVR_RESET	0x02
+
 void uart16550_hook_transmit(struct uart16550_core *s, u64 value)
 {
-	u8 lsr = uart16550_get_lsr(s);
-
 	if (!(uart16550_get_mcr(s) & UART16550_MCR_LOOP))
 		return;
-	/* Received at once: the byte stays in DATA, and overruns an unread one. */
-	if (lsr & UART16550_LSR_DR)
-		lsr |= UART16550_LSR_OE;
-	uart16550_set_lsr(s, lsr | UART16550_LSR_DR);
+	/* FIFO off: a one-byte receive buffer, whose unread byte is overrun. */
+	if (!(uart16550_get_iir(s) & UART16550_IIR_FIFO) &&
+	    (uart16550_get_lsr(s) & UART16550_LSR_DR)) {
+		uart16550_pop_rxq(s);
+		uart16550_set_lsr(s, uart16550_get_lsr(s) | UART16550_LSR_OE);
+	}
+	/* Received at once; a full RXQ drops it and sets LSR.OE. */
+	uart16550_push_rxq(s, value);
 }
 
-u64 uart16550_hook_receive(struct uart16550_core *s, u64 value)
+void uart16550_hook_fcr(struct uart16550_core *s, u64 value)
 {
-	uart16550_set_lsr(s, uart16550_get_lsr(s) & ~UART16550_LSR_DR);
-	return uart16550_get_data(s);
+	u8 iir = uart16550_get_iir(s);
+	bool enable = value & UART16550_FCR_FE;
+	unsigned int n;
+
+	if (enable != !!(iir & UART16550_IIR_FIFO) ||
+	    (enable && (value & UART16550_FCR_RCVR_RESET)))
+		for (n = 0; n < UART16550_STORE_RXQ_COUNT; n++)
+			uart16550_pop_rxq(s);
+	if (enable)
+		iir |= UART16550_IIR_FIFO;
+	else
+		iir &= ~UART16550_IIR_FIFO;
+	uart16550_set_iir(s, iir);
 }
 
 u64 uart16550_hook_iir(struct uart16550_core *s, u64 value)

@@ -25,10 +25,12 @@
 #define UART16550_DECODE_MASK		0x7
 
 /*
- * DATA: 8-bit, THR on write, RBR on read: one latch for the byte sent and
- * received
+ * DATA: 8-bit, RBR on read, popping the receive FIFO; THR on write,
+ * sending the byte; the data port of FIFO RXQ of 16 entries: a read pops
+ * its oldest entry (an empty queue reads 0)
  */
 #define UART16550_DATA			0x0
+#define UART16550_DATA_FIFO_DEPTH	16
 
 /* DLL: 8-bit, Divisor latch, low byte */
 #define UART16550_DLL			0x0
@@ -43,7 +45,10 @@
 /* DLM: 8-bit, Divisor latch, high byte */
 #define UART16550_DLM			0x1
 
-/* IIR: 8-bit, Interrupt identification: the highest-priority pending cause */
+/*
+ * IIR: 8-bit, Interrupt identification on read: the highest-priority
+ * pending cause; FCR on write
+ */
 #define UART16550_IIR			0x2
 #define UART16550_IIR_NO_INT		0x1U
 #define UART16550_IIR_ID		0xeU

@@ -11,6 +11,7 @@ import { wrapCalls } from "../wrap-calls.js";
 import { stateLayout, stateRule } from "../../reference/state-rules.js";
 import { regmapText } from "../regmap.js";
 import { C_TYPE, accessorNames, arrayAccessors, registerAccessors } from "./accessors.js";
+import { fifoViews } from "./fifo.js";
 import { LazyViews, render } from "../render.js";
 import type { GeneratedFile, Generator } from "../types.js";
 
@@ -91,7 +92,10 @@ function coreView(device: Device, guardSuffix: string) {
       reset: cConst(store.reset, 64),
       holds: cConst(store.holds, 64),
       description: store.description || `${store.name}: private state of ${store.count} entries`,
+      // A FIFO's head and level follow its entries (fifo.ts moves them).
+      fifo: store.fifo ? { head: store.first + store.count - device.registers.length, level: store.first + store.count + 1 - device.registers.length } : null,
     })),
+    ...fifoViews(device),
     nrState: device.storage.length ? `(${device.prefix}_NR_REGS + ${device.stateSize - device.registers.length})` : `${device.prefix}_NR_REGS`,
     storageAccessors: device.hooks.length ? device.storage.map((store) => ({ type: C_TYPE[store.width], macro: storageMacro(device, store), ...accessorNames(device, store.name) })) : [],
     indirect: device.registers

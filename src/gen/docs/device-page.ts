@@ -16,6 +16,7 @@ import { registerSections } from "./register-sections.js";
 import { scenarioRows } from "./scenarios.js";
 import { summaryRows } from "./summary.js";
 import { policyRules } from "./semantics.js";
+import { fifoReach, fifoStatusText } from "../fifo-text.js";
 
 export function docsView(device: Device) {
   const layout = registerLayout(device);
@@ -45,9 +46,15 @@ export function docsView(device: Device) {
       count: store.count,
       width: store.width,
       reset: code(hexPad(store.reset, store.width / 4)),
-      through: cell([...device.registers.filter((r) => r.indirect?.storage === store).map((r) => r.name), ...(device.hooks.length ? [`hooks (${code(`${device.name}_get_${store.name.toLowerCase()}()`)})`] : [])].join(", ") || "—"),
+      through: cell(
+        (store.fifo
+          ? fifoReach(device, store, code)
+          : [...device.registers.filter((r) => r.indirect?.storage === store).map((r) => r.name), ...(device.hooks.length ? [`hooks (${code(`${device.name}_get_${store.name.toLowerCase()}()`)})`] : [])]
+        ).join(", ") || "—",
+      ),
       description: cell(store.description),
     })),
+    fifoNotes: device.storage.filter((store) => store.fifo).map((store) => fifoStatusText(store, code)),
     hooks: hookRows(device, layout.groups),
     hooksFile: hooksFile(device),
     scenarios: scenarioRows(device),

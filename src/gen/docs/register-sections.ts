@@ -8,6 +8,7 @@ import type { InterruptRegisters } from "./interrupt.js";
 import { elementOffsets, type Group, type Layout } from "./register-groups.js";
 import { bitRange, cell, code, hexPad, sentence, small } from "./markdown.js";
 import { RESERVED_TEXT, accessEffects, actionSentence, policyRules, samePolicy } from "./semantics.js";
+import { fifoPortText } from "../fifo-text.js";
 
 /** A section's heading; the map links to the section through `anchor` of this same text. */
 export function sectionHeading(g: Group, digits: number): string {
@@ -31,6 +32,7 @@ export function registerSections(device: Device, { groups, digits }: Layout, pol
     if (r.fields.length === 0) facts.push(`No fields: the whole register is ${code(registerAccess(r))}.`);
     if (r.bank) facts.push(bankFact(device, r));
     if (r.indirect) facts.push(indirectFact(r));
+    if (r.fifo) facts.push(`Holds nothing of its own: the data port of ${fifoPortText(r)}.`);
     const effects = [...accessEffects(r), ...relationEffects(r)];
     const gate = device.interrupt?.gate ?? null;
     const gated = gate ? ` and ${code(gate.label)} is non-zero` : "";

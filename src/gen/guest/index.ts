@@ -4,6 +4,7 @@
  * to know about the device, rendered from templates/guest/. Not part of the artifact set
  * `generate` writes: the harness renders them beside the programs it compiles.
  */
+import { bitMask } from "../../ir/bits.js";
 import type { Device, KvmDeviceApi, KvmIoctlApi } from "../../ir/types.js";
 import { cHex, cU32 } from "../c.js";
 import { render } from "../render.js";
@@ -62,22 +63,37 @@ export function deviceHeaderView(device: Device) {
     hasIrq: device.interrupt ? 1 : 0,
     nrRegs: device.stateSize,
     stateLayout: cU32(stateLayout(device)),
-    // The state array: the registers, then each storage entry.
+    // The state array: the registers, then each storage entry (and a FIFO's head and level).
     registers: [
       ...device.registers.map((r) => ({
         name: r.name,
         reset: `${cHex(r.reset)}ULL`,
         holds: `${cHex(stateRule(device, r).holds)}ULL`,
         fixed: `${cHex(stateRule(device, r).fixed)}ULL`,
+        max: "~0ULL",
       })),
-      ...device.storage.flatMap((store) =>
-        Array.from({ length: store.count }, (_, n) => ({
+      ...device.storage.flatMap((store) => [
+        ...Array.from({ length: store.count }, (_, n) => ({
           name: `${store.name}_${n}`,
           reset: `${cHex(store.reset)}ULL`,
           holds: `${cHex(store.holds)}ULL`,
           fixed: "0x0ULL",
+          max: "~0ULL",
         })),
-      ),
+        // head < count and level <= count: bounds no mask states, so each has a maximum.
+        ...(store.fifo
+          ? [
+              { suffix: "HEAD", max: store.count - 1 },
+              { suffix: "LEVEL", max: store.count },
+            ].map(({ suffix, max }) => ({
+              name: `${store.name}_${suffix}`,
+              reset: "0x0ULL",
+              holds: `${cHex(bitMask(BigInt(max).toString(2).length))}ULL`,
+              fixed: "0x0ULL",
+              max: `${cHex(BigInt(max))}ULL`,
+            }))
+          : []),
+      ]),
     ],
   };
 }

@@ -219,6 +219,7 @@ export function htmlView(device: Device) {
       throughHtml: inlineHtml(store.through),
       descriptionHtml: inlineHtml(store.description),
     })),
+    fifoNotesHtml: docs.fifoNotes.map(inlineHtml),
     interrupt: docs.interrupt
       ? {
           status: docs.interrupt.status,

@@ -1,0 +1,21 @@
+// a hook model pushes to a FIFO storage the device does not have
+import { defineDevice } from "devgen";
+
+export default defineDevice({
+  name: "foo",
+  description: "Test device",
+  pci: { vendorId: 0x1b36, deviceId: 0x0101 },
+  bar: { index: 0, space: "mmio", size: 0x100 },
+  kvm: { ioctl: { number: 0xe4 }, capability: { number: 1000 } },
+  registers: [
+    { name: "DATA", offset: 0x0, width: 8, access: "ro", fifo: "RXQ", onWrite: [{ hook: "send" }] },
+  ],
+  storage: { RXQ: { count: 16, fifo: {} } },
+  hooks: {
+    send: {
+      model(dev, value) {
+        dev./*@*/push("TXQ", value);
+      },
+    },
+  },
+});
