@@ -567,9 +567,9 @@ static void check_vectors_after_fuzzing(struct vm *vm)
 
 		if (v->op == DEV_VEC_RESET) {
 			owed = false;
-			got = dev_set_state(vm->fd, dev_reset_regs);
+			got = dev_reset_state(vm->fd);
 			if (got)
-				finding(&bad, "vector %u: SET_STATE: %s", i, errno_name(-got));
+				finding(&bad, "vector %u: reset: %s", i, errno_name(-got));
 			continue;
 		}
 		if (v->op == DEV_VEC_IRQ) {

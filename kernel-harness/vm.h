@@ -264,6 +264,24 @@ static int dev_set_state(int vm_fd, const u64 *regs)
 	return dev_state(vm_fd, DEV_SET_STATE, (u64 *)regs, &nr, 0);
 }
 
+/*
+ * A device reset, as a reset vector means it: the reset values, but the storage a reset
+ * keeps (dev_reg_kept, battery-backed NVRAM) as GET_STATE finds it.
+ */
+static int dev_reset_state(int vm_fd)
+{
+	u64 regs[DEV_NR_REGS];
+	unsigned int i;
+	int r = dev_get_state(vm_fd, regs);
+
+	if (r)
+		return r;
+	for (i = 0; i < DEV_NR_REGS; i++)
+		if (!dev_reg_kept[i])
+			regs[i] = dev_reset_regs[i];
+	return dev_set_state(vm_fd, regs);
+}
+
 /* The level of an IOAPIC input: its IRR bit follows the line while the pin is masked. */
 static int irq_line(int vm_fd, u32 gsi)
 {

@@ -74,7 +74,8 @@ export default defineDevice({
     },
   ],
   storage: {
-    NVRAM: { count: 128, width: 8, description: "The battery-backed bytes" },
+    // Battery-backed: a reset of the device leaves the bytes as they were.
+    NVRAM: { count: 128, width: 8, keepOnReset: true, description: "The battery-backed bytes" },
   },
   hooks: {
     checksum: {

@@ -1,5 +1,6 @@
 /** Private state: each `storage` entry's count, width and reset, placed after the registers. */
-import type { DeviceSpec } from "../dsl/types.js";
+import type { DeviceSpec, StorageSpec } from "../dsl/types.js";
+import type { SpecPath } from "../util/diagnostics.js";
 import { bitMask } from "../ir/bits.js";
 import type { Register, Storage } from "../ir/types.js";
 import { UPPER_IDENTIFIER, type Lowering } from "./lowering.js";
@@ -28,9 +29,23 @@ export function lowerStorage(l: Lowering, specs: DeviceSpec["storage"], register
       l.report.error([...path, "reset"], `storage reset ${hex(reset)} does not fit in ${width} bits`, `use a value up to ${hex(bitMask(width))}`);
       reset &= bitMask(width);
     }
-    storage.push({ name, description: typeof spec?.description === "string" ? spec.description : "", count, width, reset, holds: bitMask(width), first: next, fifo: null });
+    storage.push({ name, description: typeof spec?.description === "string" ? spec.description : "", count, width, reset, holds: bitMask(width), first: next, fifo: null, keepOnReset: lowerKeep(l, spec, path) });
     // A FIFO's head and level follow its entries; lowerFifos fills in the rest.
     next += storageEntries(spec, count);
   }
   return storage;
+}
+
+function lowerKeep(l: Lowering, spec: StorageSpec | undefined, path: SpecPath): boolean {
+  const keep = spec?.keepOnReset;
+  if (keep === undefined) return false;
+  if (typeof keep !== "boolean") {
+    l.report.error([...path, "keepOnReset"], `keepOnReset must be true or false, got ${describe(keep)}`);
+    return false;
+  }
+  if (keep && spec?.fifo !== undefined) {
+    l.report.error([...path, "keepOnReset"], "a FIFO cannot keep its entries over a reset: a reset empties it", "remove keepOnReset, or fifo");
+    return false;
+  }
+  return keep;
 }

@@ -66,6 +66,7 @@ export function lowerWriteOnce(l: Lowering, registers: Register[], specRegisters
     holds: 1n,
     first,
     fifo: null,
+    keepOnReset: false,
   });
 }
 

@@ -198,8 +198,13 @@ export interface StorageSpec {
   count: number;
   /** Width of each entry in bits. Default 8. */
   width?: Width;
-  /** Value of every entry after reset. Default 0. */
+  /** Value of every entry at power-on and after reset. Default 0. */
   reset?: Int;
+  /**
+   * `true`: a device reset leaves the entries as they are, as battery-backed NVRAM keeps its
+   * bytes; they take `reset` only when the device is created. Not for a `fifo`.
+   */
+  keepOnReset?: boolean;
   /**
    * Makes the storage a queue (first in, first out) of `count` entries, empty after reset.
    * Its head and level are state too, after the entries: KVM's get/set state and QEMU's

@@ -105,6 +105,8 @@ export interface Storage {
   first: number;
   /** Set when the storage is a queue: its bookkeeping follows its entries in the state array. */
   fifo: Fifo | null;
+  /** A device reset leaves the entries as they are; they take `reset` at creation only. */
+  keepOnReset: boolean;
 }
 
 /**

@@ -58,7 +58,7 @@ export class DeviceModel {
   constructor(readonly device: Device) {
     this.regs = [];
     this.unknown = [];
-    this.reset();
+    this.reset(true);
     // Storage entries are named as array elements are: NVRAM_3.
     this.byName = new Map(device.registers.map((r) => [r.name, r.index]));
     for (const store of device.storage) {
@@ -66,12 +66,14 @@ export class DeviceModel {
     }
   }
 
-  reset(): void {
+  /** A device reset; `created`: the device's creation, when even kept storage takes its reset value. */
+  reset(created = false): void {
     for (const r of this.device.registers) {
       this.regs[r.index] = r.reset;
       this.unknown[r.index] = 0n;
     }
     for (const store of this.device.storage) {
+      if (store.keepOnReset && !created) continue;
       for (let at = store.first; at < store.first + store.count; at++) {
         this.regs[at] = store.reset;
         this.unknown[at] = 0n;

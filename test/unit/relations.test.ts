@@ -339,3 +339,30 @@ describe("the interrupt's test register", () => {
     expect(read(model, 0x8)).toBe(0n);
   });
 });
+
+describe("storage kept over a reset", () => {
+  const device = build(
+    spec({
+      registers: [
+        { name: "INDEX", offset: 0x0, width: 8, fields: [{ name: "ADDR", bits: [1, 0] }] },
+        { name: "KEPT", offset: 0x1, width: 8, indirect: { storage: "NVRAM", index: "INDEX.ADDR" } },
+        { name: "LOST", offset: 0x2, width: 8, indirect: { storage: "SRAM", index: "INDEX.ADDR" } },
+      ],
+      storage: { NVRAM: { count: 4, reset: 0xee, keepOnReset: true }, SRAM: { count: 4, reset: 0x11 } },
+    }),
+  );
+
+  test("a reset keeps the entries, creation gives them their reset value", () => {
+    const model = new DeviceModel(device);
+    expect(read(model, 0x1, 1)).toBe(0xeen);
+    model.write(0x0, 1, 2n);
+    model.write(0x1, 1, 0x42n);
+    model.write(0x2, 1, 0x43n);
+    model.reset();
+    // INDEX is back at 0: entry 0 of both, then entry 2.
+    expect([read(model, 0x1, 1), read(model, 0x2, 1)]).toEqual([0xeen, 0x11n]);
+    model.write(0x0, 1, 2n);
+    expect([read(model, 0x1, 1), read(model, 0x2, 1)]).toEqual([0x42n, 0x11n]);
+    expect(read(new DeviceModel(device), 0x1, 1)).toBe(0xeen);
+  });
+});

@@ -362,14 +362,22 @@ static void cmos_nvram_write_reg(struct cmos_nvram_core *s, unsigned int reg,
 	cmos_nvram_advance_index(s, reg);
 }
 
+/* The device's creation: a reset, and the storage a reset keeps at its reset value. */
+void cmos_nvram_core_init(struct cmos_nvram_core *s)
+{
+	unsigned int i;
+
+	for (i = 0; i < CMOS_NVRAM_STORE_NVRAM_COUNT; i++)
+		s->regs[CMOS_NVRAM_STORE_NVRAM + i] = 0x0ULL;
+	cmos_nvram_core_reset(s);
+}
+
 void cmos_nvram_core_reset(struct cmos_nvram_core *s)
 {
 	unsigned int i;
 
 	for (i = 0; i < CMOS_NVRAM_NR_REGS; i++)
 		s->regs[i] = cmos_nvram_regs[i].reset;
-	for (i = 0; i < CMOS_NVRAM_STORE_NVRAM_COUNT; i++)
-		s->regs[CMOS_NVRAM_STORE_NVRAM + i] = 0x0ULL;
 	for (i = 0; i < CMOS_NVRAM_STORE_WRITTEN_COUNT; i++)
 		s->regs[CMOS_NVRAM_STORE_WRITTEN + i] = 0x0ULL;
 }

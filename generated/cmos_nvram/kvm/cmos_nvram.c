@@ -124,7 +124,7 @@ static void cmos_nvram_init(struct kvm_cmos_nvram *dev, struct kvm *kvm)
 {
 	mutex_init(&dev->lock);
 	dev->kvm = kvm;
-	cmos_nvram_core_reset(&dev->core);
+	cmos_nvram_core_init(&dev->core);
 	kvm_iodevice_init(&dev->dev, &cmos_nvram_ops);
 }
 

@@ -298,6 +298,11 @@ static void cmos_nvram_reset(DeviceState *dev)
 {
     CmosNvramState *s = CMOS_NVRAM(dev);
 
+    /* The storage a reset keeps is the kernel's copy while KVM has the BAR. */
+    if (s->kvm.created && cmos_nvram_kvm_get(s) < 0) {
+        cmos_nvram_kvm_stop();
+        return;
+    }
     cmos_nvram_core_reset(&s->core);
     if (s->kvm.created) {
         /* PCI reset unmaps the BAR without a config write. */
@@ -365,6 +370,7 @@ static void cmos_nvram_realize(PCIDevice *pdev, Error **errp)
 {
     CmosNvramState *s = CMOS_NVRAM(pdev);
 
+    cmos_nvram_core_init(&s->core);
     if (!cmos_nvram_kvm_create(s, errp)) {
         return;
     }

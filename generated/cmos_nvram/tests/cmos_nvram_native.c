@@ -26,7 +26,7 @@ int main(void)
 	struct cmos_nvram_core s;
 	unsigned int i, failed = 0;
 
-	cmos_nvram_core_reset(&s);
+	cmos_nvram_core_init(&s);
 	for (i = 0; i < CMOS_NVRAM_NR_VECTORS; i++) {
 		const struct cmos_nvram_vector *v = &cmos_nvram_vectors[i];
 		u64 val = 0;

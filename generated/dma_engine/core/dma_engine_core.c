@@ -1055,6 +1055,12 @@ static void dma_engine_write_reg(struct dma_engine_core *s, unsigned int reg,
 	}
 }
 
+/* The device's creation: nothing outlives a reset, so a reset it is. */
+void dma_engine_core_init(struct dma_engine_core *s)
+{
+	dma_engine_core_reset(s);
+}
+
 void dma_engine_core_reset(struct dma_engine_core *s)
 {
 	unsigned int i;

@@ -162,7 +162,7 @@ static void dma_engine_init(struct kvm_dma_engine *dev, struct kvm *kvm)
 	mutex_init(&dev->config_lock);
 	mutex_init(&dev->lock);
 	dev->kvm = kvm;
-	dma_engine_core_reset(&dev->core);
+	dma_engine_core_init(&dev->core);
 	kvm_iodevice_init(&dev->dev, &dma_engine_ops);
 }
 

@@ -400,6 +400,7 @@ static void dma_engine_realize(PCIDevice *pdev, Error **errp)
 
     /* Before the KVM device: its GSI is where this pin is routed. */
     pci_config_set_interrupt_pin(pdev->config, 1);
+    dma_engine_core_init(&s->core);
     if (!dma_engine_kvm_create(s, errp)) {
         return;
     }

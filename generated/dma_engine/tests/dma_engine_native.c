@@ -26,7 +26,7 @@ int main(void)
 	struct dma_engine_core s;
 	unsigned int i, failed = 0;
 
-	dma_engine_core_reset(&s);
+	dma_engine_core_init(&s);
 	for (i = 0; i < DMA_ENGINE_NR_VECTORS; i++) {
 		const struct dma_engine_vector *v = &dma_engine_vectors[i];
 		u64 val = 0;

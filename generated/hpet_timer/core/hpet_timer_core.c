@@ -397,6 +397,12 @@ static void hpet_timer_write_reg(struct hpet_timer_core *s, unsigned int reg,
 	}
 }
 
+/* The device's creation: nothing outlives a reset, so a reset it is. */
+void hpet_timer_core_init(struct hpet_timer_core *s)
+{
+	hpet_timer_core_reset(s);
+}
+
 void hpet_timer_core_reset(struct hpet_timer_core *s)
 {
 	unsigned int i;

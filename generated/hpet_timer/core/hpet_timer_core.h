@@ -114,6 +114,8 @@ struct hpet_timer_core {
 	u64 regs[HPET_TIMER_NR_STATE];
 };
 
+/* At the device's creation; afterwards a device reset is hpet_timer_core_reset(). */
+void hpet_timer_core_init(struct hpet_timer_core *s);
 void hpet_timer_core_reset(struct hpet_timer_core *s);
 bool hpet_timer_core_state_valid(const u64 *regs);
 bool hpet_timer_core_read(struct hpet_timer_core *s, u64 offset,

@@ -163,7 +163,7 @@ static void hpet_timer_init(struct kvm_hpet_timer *dev, struct kvm *kvm)
 	mutex_init(&dev->config_lock);
 	mutex_init(&dev->lock);
 	dev->kvm = kvm;
-	hpet_timer_core_reset(&dev->core);
+	hpet_timer_core_init(&dev->core);
 	kvm_iodevice_init(&dev->dev, &hpet_timer_ops);
 }
 

@@ -444,6 +444,7 @@ static void hpet_timer_realize(PCIDevice *pdev, Error **errp)
 
     /* Before the KVM device: its GSI is where this pin is routed. */
     pci_config_set_interrupt_pin(pdev->config, 1);
+    hpet_timer_core_init(&s->core);
     if (!hpet_timer_kvm_create(s, errp)) {
         return;
     }

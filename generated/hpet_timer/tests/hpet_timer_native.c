@@ -26,7 +26,7 @@ int main(void)
 	struct hpet_timer_core s;
 	unsigned int i, failed = 0;
 
-	hpet_timer_core_reset(&s);
+	hpet_timer_core_init(&s);
 	for (i = 0; i < HPET_TIMER_NR_VECTORS; i++) {
 		const struct hpet_timer_vector *v = &hpet_timer_vectors[i];
 		u64 val = 0;

@@ -450,6 +450,12 @@ static void uart16550_write_reg(struct uart16550_core *s, unsigned int reg,
 	}
 }
 
+/* The device's creation: nothing outlives a reset, so a reset it is. */
+void uart16550_core_init(struct uart16550_core *s)
+{
+	uart16550_core_reset(s);
+}
+
 void uart16550_core_reset(struct uart16550_core *s)
 {
 	unsigned int i;

@@ -124,7 +124,7 @@ static void uart16550_init(struct kvm_uart16550 *dev, struct kvm *kvm)
 {
 	mutex_init(&dev->lock);
 	dev->kvm = kvm;
-	uart16550_core_reset(&dev->core);
+	uart16550_core_init(&dev->core);
 	kvm_iodevice_init(&dev->dev, &uart16550_ops);
 }
 

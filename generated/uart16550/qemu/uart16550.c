@@ -362,6 +362,7 @@ static void uart16550_realize(PCIDevice *pdev, Error **errp)
 {
     Uart16550State *s = UART16550(pdev);
 
+    uart16550_core_init(&s->core);
     if (!uart16550_kvm_create(s, errp)) {
         return;
     }

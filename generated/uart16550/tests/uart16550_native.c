@@ -26,7 +26,7 @@ int main(void)
 	struct uart16550_core s;
 	unsigned int i, failed = 0;
 
-	uart16550_core_reset(&s);
+	uart16550_core_init(&s);
 	for (i = 0; i < UART16550_NR_VECTORS; i++) {
 		const struct uart16550_vector *v = &uart16550_vectors[i];
 		u64 val = 0;

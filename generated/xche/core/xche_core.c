@@ -319,6 +319,12 @@ static void xche_write_reg(struct xche_core *s, unsigned int reg, u64 lanes,
 	}
 }
 
+/* The device's creation: nothing outlives a reset, so a reset it is. */
+void xche_core_init(struct xche_core *s)
+{
+	xche_core_reset(s);
+}
+
 void xche_core_reset(struct xche_core *s)
 {
 	unsigned int i;

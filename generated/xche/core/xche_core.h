@@ -93,6 +93,8 @@ struct xche_core {
 	u64 regs[XCHE_NR_STATE];
 };
 
+/* At the device's creation; afterwards a device reset is xche_core_reset(). */
+void xche_core_init(struct xche_core *s);
 void xche_core_reset(struct xche_core *s);
 bool xche_core_state_valid(const u64 *regs);
 bool xche_core_read(struct xche_core *s, u64 offset, unsigned int size,

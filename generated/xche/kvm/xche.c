@@ -162,7 +162,7 @@ static void xche_init(struct kvm_xche *xche, struct kvm *kvm)
 	mutex_init(&xche->config_lock);
 	mutex_init(&xche->lock);
 	xche->kvm = kvm;
-	xche_core_reset(&xche->core);
+	xche_core_init(&xche->core);
 	kvm_iodevice_init(&xche->dev, &xche_ops);
 }
 

@@ -387,6 +387,7 @@ static void xche_realize(PCIDevice *pdev, Error **errp)
 
     /* Before the KVM device: its GSI is where this pin is routed. */
     pci_config_set_interrupt_pin(pdev->config, 1);
+    xche_core_init(&s->core);
     if (!xche_kvm_create(s, errp)) {
         return;
     }

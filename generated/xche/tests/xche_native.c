@@ -26,7 +26,7 @@ int main(void)
 	struct xche_core s;
 	unsigned int i, failed = 0;
 
-	xche_core_reset(&s);
+	xche_core_init(&s);
 	for (i = 0; i < XCHE_NR_VECTORS; i++) {
 		const struct xche_vector *v = &xche_vectors[i];
 		u64 val = 0;

@@ -41,6 +41,19 @@ export function banner(device: Device, title: string) {
 }
 
 function coreView(device: Device, guardSuffix: string) {
+  const storage = device.storage.map((store) => ({
+    keepOnReset: store.keepOnReset,
+    macro: storageMacro(device, store),
+    first: storageMacro(device, store),
+    count: `${storageMacro(device, store)}_COUNT`,
+    offset: store.first - device.registers.length,
+    entries: store.count,
+    reset: cConst(store.reset, 64),
+    holds: cConst(store.holds, 64),
+    description: store.description || `${store.name}: private state of ${store.count} entries`,
+    // A FIFO's head and level follow its entries (fifo.ts moves them).
+    fifo: store.fifo ? { head: store.first + store.count - device.registers.length, level: store.first + store.count + 1 - device.registers.length } : null,
+  }));
   const policy = (p: string): string =>
     `${device.prefix}_ACCESS_${p === "ignore" ? "IGNORE" : p === "error" ? "ERROR" : "LANES"}`;
   const maxSize = device.busSizes[device.busSizes.length - 1]!;
@@ -83,18 +96,9 @@ function coreView(device: Device, guardSuffix: string) {
     readHooks: device.hooks.some((h) => h.direction === "read"),
     writeHooks: device.hooks.some((h) => h.direction === "write"),
     countsUp: device.registers.some((r) => r.indirect?.autoIncrement || [...r.onRead, ...r.onWrite].some((a) => a.kind === "increment")),
-    storage: device.storage.map((store) => ({
-      macro: storageMacro(device, store),
-      first: storageMacro(device, store),
-      count: `${storageMacro(device, store)}_COUNT`,
-      offset: store.first - device.registers.length,
-      entries: store.count,
-      reset: cConst(store.reset, 64),
-      holds: cConst(store.holds, 64),
-      description: store.description || `${store.name}: private state of ${store.count} entries`,
-      // A FIFO's head and level follow its entries (fifo.ts moves them).
-      fifo: store.fifo ? { head: store.first + store.count - device.registers.length, level: store.first + store.count + 1 - device.registers.length } : null,
-    })),
+    storage,
+    keptStorage: storage.filter((store) => store.keepOnReset),
+    resetStorage: storage.filter((store) => !store.keepOnReset),
     ...fifoViews(device),
     nrState: device.storage.length ? `(${device.prefix}_NR_REGS + ${device.stateSize - device.registers.length})` : `${device.prefix}_NR_REGS`,
     storageAccessors: device.hooks.length ? device.storage.map((store) => ({ type: C_TYPE[store.width], macro: storageMacro(device, store), ...accessorNames(device, store.name) })) : [],

@@ -45,7 +45,7 @@ export function docsView(device: Device) {
       name: code(store.name),
       count: store.count,
       width: store.width,
-      reset: code(hexPad(store.reset, store.width / 4)),
+      reset: store.keepOnReset ? `${code(hexPad(store.reset, store.width / 4))} at creation; a reset keeps the entries` : code(hexPad(store.reset, store.width / 4)),
       through: cell(
         (store.fifo
           ? fifoReach(device, store, code)

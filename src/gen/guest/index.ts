@@ -70,6 +70,7 @@ export function deviceHeaderView(device: Device) {
         reset: `${cHex(r.reset)}ULL`,
         holds: `${cHex(stateRule(device, r).holds)}ULL`,
         fixed: `${cHex(stateRule(device, r).fixed)}ULL`,
+        kept: false,
         max: "~0ULL",
       })),
       ...device.storage.flatMap((store) => [
@@ -78,6 +79,7 @@ export function deviceHeaderView(device: Device) {
           reset: `${cHex(store.reset)}ULL`,
           holds: `${cHex(store.holds)}ULL`,
           fixed: "0x0ULL",
+          kept: store.keepOnReset,
           max: "~0ULL",
         })),
         // head < count and level <= count: bounds no mask states, so each has a maximum.
@@ -90,6 +92,7 @@ export function deviceHeaderView(device: Device) {
               reset: "0x0ULL",
               holds: `${cHex(bitMask(BigInt(max).toString(2).length))}ULL`,
               fixed: "0x0ULL",
+              kept: false,
               max: `${cHex(BigInt(max))}ULL`,
             }))
           : []),

@@ -95,6 +95,7 @@ export function qemuView(device: Device, target: QemuTarget) {
       config: `kvm_${n}_config`,
       stateStruct: `kvm_${n}_state`,
     },
+    keepsStorage: device.storage.some((store) => store.keepOnReset),
     /** Pin A when the device has an interrupt; no pin, no INTx routing otherwise. */
     irq: device.interrupt ? { pin: 1 } : null,
     gsi: device.interrupt ? `${n}_kvm_gsi(s)` : "0",
