@@ -29,7 +29,8 @@ int main(void)
 	cmos_nvram_core_reset(&s);
 	for (i = 0; i < CMOS_NVRAM_NR_VECTORS; i++) {
 		const struct cmos_nvram_vector *v = &cmos_nvram_vectors[i];
-		u64 val = 0;
+		/* Not 0: a read that leaves bits of *val unset shows them. */
+		u64 val = 0x5a5a5a5a5a5a5a5aULL;
 		bool claimed;
 
 		switch (v->op) {

@@ -29,7 +29,8 @@ int main(void)
 	hpet_timer_core_reset(&s);
 	for (i = 0; i < HPET_TIMER_NR_VECTORS; i++) {
 		const struct hpet_timer_vector *v = &hpet_timer_vectors[i];
-		u64 val = 0;
+		/* Not 0: a read that leaves bits of *val unset shows them. */
+		u64 val = 0x5a5a5a5a5a5a5a5aULL;
 		bool claimed;
 
 		switch (v->op) {

@@ -29,7 +29,8 @@ int main(void)
 	uart16550_core_reset(&s);
 	for (i = 0; i < UART16550_NR_VECTORS; i++) {
 		const struct uart16550_vector *v = &uart16550_vectors[i];
-		u64 val = 0;
+		/* Not 0: a read that leaves bits of *val unset shows them. */
+		u64 val = 0x5a5a5a5a5a5a5a5aULL;
 		bool claimed;
 
 		switch (v->op) {
