@@ -10,7 +10,8 @@
  * Before any is run, each mutant is compiled at -O2 (Trivial Compiler Equivalence): one
  * whose object code is the unmutated file's is "equivalent", no vector could tell it apart;
  * one whose code an earlier mutant of the same file already has is a "duplicate" of it.
- * Both are counted in columns of their own and left out of the score.
+ * Both are counted in columns of their own and left out of the score. So is a mutant of the
+ * core that bench/equivalent.ts shows equivalent by construction, with its reason logged.
  *
  * A mutant on a line the unmutated run never executes (gcov), or in a descriptor field that
  * only such lines read (`.holds`, `.fixed`: the state check of KVM_SET_STATE and migration,
@@ -33,6 +34,7 @@ import { SANITIZER_ENV, SANITIZER_EXIT, SANITIZER_FLAGS, SANITIZER_REPORT } from
 import { formatTable } from "../src/pipeline/bench.js";
 import { compileAll, writeGenerated } from "../src/pipeline/generate.js";
 import { mutants, type Mutant } from "./c-mutants.js";
+import { equivalentByConstruction } from "./equivalent.js";
 
 const run = promisify(execFile);
 /** Issue 15's target, for each device. */
@@ -44,7 +46,17 @@ const WORKERS = 2;
  */
 const MUTANT_FLAGS = (flags: readonly string[]) => [...flags.filter((f) => f !== "-Werror"), "-w"];
 
-export type Outcome = "killed" | "timeout" | "crashed" | "sanitizer" | "survived" | "unreached" | "equivalent" | "duplicate" | "stillborn";
+export type Outcome =
+  | "killed"
+  | "timeout"
+  | "crashed"
+  | "sanitizer"
+  | "survived"
+  | "unreached"
+  | "equivalent"
+  | "duplicate"
+  | "construction"
+  | "stillborn";
 
 export interface MutantResult {
   /** Where the change is: the committed file's path, relative to the working directory. */
@@ -53,6 +65,8 @@ export interface MutantResult {
   outcome: Outcome;
   /** A duplicate's first mutant with the same object code, as `where` prints it. */
   duplicateOf?: string;
+  /** Why a mutant is equivalent by construction (bench/equivalent.ts). */
+  reason?: string;
 }
 
 export interface DeviceScore {
@@ -94,7 +108,7 @@ export function reached(mutant: Omit<Mutant, "source">, source: string, executed
 }
 
 export function score(device: string, results: MutantResult[]): DeviceScore {
-  const counts = { killed: 0, timeout: 0, crashed: 0, sanitizer: 0, survived: 0, unreached: 0, equivalent: 0, duplicate: 0, stillborn: 0 };
+  const counts = { killed: 0, timeout: 0, crashed: 0, sanitizer: 0, survived: 0, unreached: 0, equivalent: 0, duplicate: 0, construction: 0, stillborn: 0 };
   for (const r of results) counts[r.outcome]++;
   const killed = counts.killed + counts.timeout + counts.crashed + counts.sanitizer;
   const reachedTotal = killed + counts.survived;
@@ -112,8 +126,8 @@ export const where = ({ file, mutant: m }: MutantResult) =>
   `${file}:${m.line}:${m.column} ${m.operator} ${JSON.stringify(m.original)} → ${JSON.stringify(m.replacement)} (${m.scope})`;
 
 export function formatScores(scores: readonly DeviceScore[]): string[] {
-  const outcomes = ["killed", "timeout", "crashed", "sanitizer", "survived", "unreached", "equivalent", "duplicate", "stillborn"] as const;
-  const header = ["device", "mutants", ...outcomes, "score", "reached score"];
+  const outcomes = ["killed", "timeout", "crashed", "sanitizer", "survived", "unreached", "equivalent", "duplicate", "construction", "stillborn"] as const;
+  const header = ["device", "mutants", ...outcomes.map((o) => (o === "equivalent" ? "equivalent (TCE)" : o === "duplicate" ? "duplicate (TCE)" : o === "construction" ? "equivalent by construction" : o)), "score", "reached score"];
   const rows = scores.map((s) => [
     s.device,
     String(s.results.length),
@@ -272,6 +286,7 @@ async function scoreDevice(deviceDir: string, work: string, log: fs.WriteStream)
     process.stderr.write(`\r${name}: ${i + 1}/${jobs.length} mutants compiled with -O2`);
   });
   process.stderr.write("\n");
+  const hooksSource = compiled!.hooks ? fs.readFileSync(path.join(dir, `core/${name}_hooks.c`), "utf8") : "";
   const first = new Map<string, number>();
   const toRun: number[] = [];
   for (const [i, print] of prints.entries()) {
@@ -285,6 +300,13 @@ async function scoreDevice(deviceDir: string, work: string, log: fs.WriteStream)
     } else {
       first.set(key, i);
       toRun.push(i);
+    }
+    const why = target === targets[0] && print !== null && results[i]!.outcome === "unreached" ? equivalentByConstruction(results[i]!.mutant, jobs[i]!.source, hooksSource) : null;
+    if (why) {
+      results[i]!.outcome = "construction";
+      results[i]!.reason = why;
+      toRun.splice(toRun.indexOf(i), 1);
+      log.write(`${"construction".padEnd(9)} ${where(results[i]!)}\n    ${why}\n`);
     }
     if (results[i]!.outcome === "equivalent" || results[i]!.outcome === "duplicate") {
       log.write(`${results[i]!.outcome.padEnd(9)} ${where(results[i]!)}\n    ${results[i]!.duplicateOf ? `as ${results[i]!.duplicateOf}` : "the original's -O2 object code"}\n`);
