@@ -14,8 +14,8 @@
  * core that bench/equivalent.ts shows equivalent by construction, with its reason logged.
  *
  * A mutant on a line the unmutated run never executes (gcov), or in a descriptor field that
- * only such lines read (`.holds`, `.fixed`: the state check of KVM_SET_STATE and migration,
- * which the native runner does not call), is "unreached": it cannot change what the
+ * only such lines read, is "unreached" (the native runner calls the state check of
+ * KVM_SET_STATE and migration after every vector, so `.holds` and `.fixed` are reached): it cannot change what the
  * vectors see, so it is not run. It counts against the score (no vector reaches it), and
  * the reached score beside it leaves it out.
  *

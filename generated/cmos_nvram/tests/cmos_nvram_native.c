@@ -60,6 +60,11 @@ int main(void)
 			failed += check(i, v, "irq level", 0);
 			break;
 		}
+		/* Every state the device reaches must pass its own KVM_SET_STATE check. */
+		if (!cmos_nvram_core_state_valid(s.regs)) {
+			printf("FAIL vector %u: the state after it is refused by cmos_nvram_core_state_valid\n", i);
+			failed++;
+		}
 	}
 	printf("cmos_nvram: %u passed, %u failed\n", CMOS_NVRAM_NR_VECTORS - failed, failed);
 	return failed ? EXIT_FAILURE : EXIT_SUCCESS;

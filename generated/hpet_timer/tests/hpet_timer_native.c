@@ -60,6 +60,11 @@ int main(void)
 			failed += check(i, v, "irq level", hpet_timer_core_irq_level(&s));
 			break;
 		}
+		/* Every state the device reaches must pass its own KVM_SET_STATE check. */
+		if (!hpet_timer_core_state_valid(s.regs)) {
+			printf("FAIL vector %u: the state after it is refused by hpet_timer_core_state_valid\n", i);
+			failed++;
+		}
 	}
 	printf("hpet_timer: %u passed, %u failed\n", HPET_TIMER_NR_VECTORS - failed, failed);
 	return failed ? EXIT_FAILURE : EXIT_SUCCESS;

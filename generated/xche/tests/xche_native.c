@@ -60,6 +60,11 @@ int main(void)
 			failed += check(i, v, "irq level", xche_core_irq_level(&s));
 			break;
 		}
+		/* Every state the device reaches must pass its own KVM_SET_STATE check. */
+		if (!xche_core_state_valid(s.regs)) {
+			printf("FAIL vector %u: the state after it is refused by xche_core_state_valid\n", i);
+			failed++;
+		}
 	}
 	printf("xche: %u passed, %u failed\n", XCHE_NR_VECTORS - failed, failed);
 	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
