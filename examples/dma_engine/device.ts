@@ -355,6 +355,66 @@ export default defineDevice({
       ],
     },
     {
+      name: "clear_err",
+      description: "CTRL.CLEAR_ERR clears STATUS.ERROR and counts in STATS.CLEARS; other CTRL writes leave both",
+      steps: [
+        { write: "DOORBELL", value: 0 }, // fails: CTRL.ENABLE is clear
+        { write: "CTRL", value: 0b0001 }, // ENABLE alone
+        { read: "STATUS", expect: 0b01100 }, // ERROR stays; PHASE
+        { write: "CTRL", value: 0b0011 }, // ENABLE, CLEAR_ERR
+        { read: "STATUS", expect: 0b01000 },
+        { read: "STATS", expect: 0x10001 }, // CLEARS 1, RINGS 1
+      ],
+    },
+    {
+      name: "new_length_clears_done",
+      description: "On every channel, writing a completed descriptor's length clears its DONE",
+      steps: [
+        { write: "CTRL", value: 1 },
+        { write: "DESC_LEN_0", value: 0x10 },
+        { write: "DESC_CTRL_0", value: 0b01 }, // VALID, which enables channel 0
+        { write: "DOORBELL", value: 0 },
+        { read: "DESC_CTRL_0", expect: 0x80000000 }, // DONE
+        { write: "DESC_LEN_0", value: 0x20 },
+        { read: "DESC_CTRL_0", expect: 0 },
+        { write: "DESC_LEN_1", value: 0x10 },
+        { write: "DESC_CTRL_1", value: 0b01 }, // VALID, which enables channel 1
+        { write: "DOORBELL", value: 1 },
+        { write: "DESC_LEN_1", value: 0x20 },
+        { read: "DESC_CTRL_1", expect: 0 },
+        { write: "DESC_LEN_2", value: 0x10 },
+        { write: "DESC_CTRL_2", value: 0b01 }, // VALID, which enables channel 2
+        { write: "DOORBELL", value: 2 },
+        { write: "DESC_LEN_2", value: 0x20 },
+        { read: "DESC_CTRL_2", expect: 0 },
+        { write: "DESC_LEN_3", value: 0x10 },
+        { write: "DESC_CTRL_3", value: 0b01 }, // VALID, which enables channel 3
+        { write: "DOORBELL", value: 3 },
+        { write: "DESC_LEN_3", value: 0x20 },
+        { read: "DESC_CTRL_3", expect: 0 },
+        { write: "DESC_LEN_4", value: 0x10 },
+        { write: "DESC_CTRL_4", value: 0b01 }, // VALID, which enables channel 4
+        { write: "DOORBELL", value: 4 },
+        { write: "DESC_LEN_4", value: 0x20 },
+        { read: "DESC_CTRL_4", expect: 0 },
+        { write: "DESC_LEN_5", value: 0x10 },
+        { write: "DESC_CTRL_5", value: 0b01 }, // VALID, which enables channel 5
+        { write: "DOORBELL", value: 5 },
+        { write: "DESC_LEN_5", value: 0x20 },
+        { read: "DESC_CTRL_5", expect: 0 },
+        { write: "DESC_LEN_6", value: 0x10 },
+        { write: "DESC_CTRL_6", value: 0b01 }, // VALID, which enables channel 6
+        { write: "DOORBELL", value: 6 },
+        { write: "DESC_LEN_6", value: 0x20 },
+        { read: "DESC_CTRL_6", expect: 0 },
+        { write: "DESC_LEN_7", value: 0x10 },
+        { write: "DESC_CTRL_7", value: 0b01 }, // VALID, which enables channel 7
+        { write: "DOORBELL", value: 7 },
+        { write: "DESC_LEN_7", value: 0x20 },
+        { read: "DESC_CTRL_7", expect: 0 },
+      ],
+    },
+    {
       name: "checksum",
       description: "CRC is the CRC-32 of the descriptor lengths as little-endian words, seeded with CRC_SEED",
       steps: [
