@@ -367,48 +367,80 @@ export default defineDevice({
       ],
     },
     {
-      name: "new_length_clears_done",
-      description: "On every channel, writing a completed descriptor's length clears its DONE",
+      name: "done_clears",
+      description: "On every channel, a completed descriptor's DONE clears when 1 is written to it, and when a new length is written",
       steps: [
         { write: "CTRL", value: 1 },
         { write: "DESC_LEN_0", value: 0x10 },
         { write: "DESC_CTRL_0", value: 0b01 }, // VALID, which enables channel 0
         { write: "DOORBELL", value: 0 },
         { read: "DESC_CTRL_0", expect: 0x80000000 }, // DONE
+        { write: "DESC_CTRL_0", value: 0x80000000 }, // write 1 to DONE
+        { read: "DESC_CTRL_0", expect: 0 },
+        { write: "DESC_CTRL_0", value: 0b01 },
+        { write: "DOORBELL", value: 0 },
         { write: "DESC_LEN_0", value: 0x20 },
         { read: "DESC_CTRL_0", expect: 0 },
         { write: "DESC_LEN_1", value: 0x10 },
         { write: "DESC_CTRL_1", value: 0b01 }, // VALID, which enables channel 1
+        { write: "DOORBELL", value: 1 },
+        { write: "DESC_CTRL_1", value: 0x80000000 }, // write 1 to DONE
+        { read: "DESC_CTRL_1", expect: 0 },
+        { write: "DESC_CTRL_1", value: 0b01 },
         { write: "DOORBELL", value: 1 },
         { write: "DESC_LEN_1", value: 0x20 },
         { read: "DESC_CTRL_1", expect: 0 },
         { write: "DESC_LEN_2", value: 0x10 },
         { write: "DESC_CTRL_2", value: 0b01 }, // VALID, which enables channel 2
         { write: "DOORBELL", value: 2 },
+        { write: "DESC_CTRL_2", value: 0x80000000 }, // write 1 to DONE
+        { read: "DESC_CTRL_2", expect: 0 },
+        { write: "DESC_CTRL_2", value: 0b01 },
+        { write: "DOORBELL", value: 2 },
         { write: "DESC_LEN_2", value: 0x20 },
         { read: "DESC_CTRL_2", expect: 0 },
         { write: "DESC_LEN_3", value: 0x10 },
         { write: "DESC_CTRL_3", value: 0b01 }, // VALID, which enables channel 3
+        { write: "DOORBELL", value: 3 },
+        { write: "DESC_CTRL_3", value: 0x80000000 }, // write 1 to DONE
+        { read: "DESC_CTRL_3", expect: 0 },
+        { write: "DESC_CTRL_3", value: 0b01 },
         { write: "DOORBELL", value: 3 },
         { write: "DESC_LEN_3", value: 0x20 },
         { read: "DESC_CTRL_3", expect: 0 },
         { write: "DESC_LEN_4", value: 0x10 },
         { write: "DESC_CTRL_4", value: 0b01 }, // VALID, which enables channel 4
         { write: "DOORBELL", value: 4 },
+        { write: "DESC_CTRL_4", value: 0x80000000 }, // write 1 to DONE
+        { read: "DESC_CTRL_4", expect: 0 },
+        { write: "DESC_CTRL_4", value: 0b01 },
+        { write: "DOORBELL", value: 4 },
         { write: "DESC_LEN_4", value: 0x20 },
         { read: "DESC_CTRL_4", expect: 0 },
         { write: "DESC_LEN_5", value: 0x10 },
         { write: "DESC_CTRL_5", value: 0b01 }, // VALID, which enables channel 5
+        { write: "DOORBELL", value: 5 },
+        { write: "DESC_CTRL_5", value: 0x80000000 }, // write 1 to DONE
+        { read: "DESC_CTRL_5", expect: 0 },
+        { write: "DESC_CTRL_5", value: 0b01 },
         { write: "DOORBELL", value: 5 },
         { write: "DESC_LEN_5", value: 0x20 },
         { read: "DESC_CTRL_5", expect: 0 },
         { write: "DESC_LEN_6", value: 0x10 },
         { write: "DESC_CTRL_6", value: 0b01 }, // VALID, which enables channel 6
         { write: "DOORBELL", value: 6 },
+        { write: "DESC_CTRL_6", value: 0x80000000 }, // write 1 to DONE
+        { read: "DESC_CTRL_6", expect: 0 },
+        { write: "DESC_CTRL_6", value: 0b01 },
+        { write: "DOORBELL", value: 6 },
         { write: "DESC_LEN_6", value: 0x20 },
         { read: "DESC_CTRL_6", expect: 0 },
         { write: "DESC_LEN_7", value: 0x10 },
         { write: "DESC_CTRL_7", value: 0b01 }, // VALID, which enables channel 7
+        { write: "DOORBELL", value: 7 },
+        { write: "DESC_CTRL_7", value: 0x80000000 }, // write 1 to DONE
+        { read: "DESC_CTRL_7", expect: 0 },
+        { write: "DESC_CTRL_7", value: 0b01 },
         { write: "DOORBELL", value: 7 },
         { write: "DESC_LEN_7", value: 0x20 },
         { read: "DESC_CTRL_7", expect: 0 },
