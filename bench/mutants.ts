@@ -7,9 +7,15 @@
  * (ASan, UBSan); otherwise it survives. A mutant gcc rejects is stillborn and left out of
  * the score.
  *
+ * Before any is run, each mutant is compiled at -O2 (Trivial Compiler Equivalence): one
+ * whose object code is the unmutated file's is "equivalent", no vector could tell it apart;
+ * one whose code an earlier mutant of the same file already has is a "duplicate" of it.
+ * Both are counted in columns of their own and left out of the score. So is a mutant of the
+ * core that bench/equivalent.ts shows equivalent by construction, with its reason logged.
+ *
  * A mutant on a line the unmutated run never executes (gcov), or in a descriptor field that
- * only such lines read (`.holds`, `.fixed`: the state check of KVM_SET_STATE and migration,
- * which the native runner does not call), is "unreached": it cannot change what the
+ * only such lines read, is "unreached" (the native runner calls the state check of
+ * KVM_SET_STATE and migration after every vector, so `.holds` and `.fixed` are reached): it cannot change what the
  * vectors see, so it is not run. It counts against the score (no vector reaches it), and
  * the reached score beside it leaves it out.
  *
@@ -18,6 +24,7 @@
  * developers. Progress goes to stderr, every mutant's outcome to a log file.
  */
 import { execFile, execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -27,6 +34,7 @@ import { SANITIZER_ENV, SANITIZER_EXIT, SANITIZER_FLAGS, SANITIZER_REPORT } from
 import { formatTable } from "../src/pipeline/bench.js";
 import { compileAll, writeGenerated } from "../src/pipeline/generate.js";
 import { mutants, type Mutant } from "./c-mutants.js";
+import { equivalentByConstruction } from "./equivalent.js";
 
 const run = promisify(execFile);
 /** Issue 15's target, for each device. */
@@ -38,19 +46,36 @@ const WORKERS = 2;
  */
 const MUTANT_FLAGS = (flags: readonly string[]) => [...flags.filter((f) => f !== "-Werror"), "-w"];
 
-export type Outcome = "killed" | "timeout" | "crashed" | "sanitizer" | "survived" | "unreached" | "stillborn";
+export type Outcome =
+  | "killed"
+  | "timeout"
+  | "crashed"
+  | "sanitizer"
+  | "survived"
+  | "unreached"
+  | "equivalent"
+  | "duplicate"
+  | "construction"
+  | "stillborn";
 
 export interface MutantResult {
   /** Where the change is: the committed file's path, relative to the working directory. */
   file: string;
   mutant: Omit<Mutant, "source">;
   outcome: Outcome;
+  /** A duplicate's first mutant with the same object code, as `where` prints it. */
+  duplicateOf?: string;
+  /** Why a mutant is equivalent by construction (bench/equivalent.ts). */
+  reason?: string;
 }
 
 export interface DeviceScore {
   device: string;
   counts: Record<Outcome, number>;
-  /** Killed (vectors, timeout, crash or sanitizer report) over every mutant that compiles. */
+  /**
+   * Killed (vectors, timeout, crash or sanitizer report) over every mutant that compiles to
+   * object code of its own: equivalent and duplicate mutants are left out (TCE).
+   */
   score: number;
   /** The same, over the mutants some vector reaches. */
   reachedScore: number;
@@ -83,7 +108,7 @@ export function reached(mutant: Omit<Mutant, "source">, source: string, executed
 }
 
 export function score(device: string, results: MutantResult[]): DeviceScore {
-  const counts = { killed: 0, timeout: 0, crashed: 0, sanitizer: 0, survived: 0, unreached: 0, stillborn: 0 };
+  const counts = { killed: 0, timeout: 0, crashed: 0, sanitizer: 0, survived: 0, unreached: 0, equivalent: 0, duplicate: 0, construction: 0, stillborn: 0 };
   for (const r of results) counts[r.outcome]++;
   const killed = counts.killed + counts.timeout + counts.crashed + counts.sanitizer;
   const reachedTotal = killed + counts.survived;
@@ -97,15 +122,16 @@ export function score(device: string, results: MutantResult[]): DeviceScore {
 }
 
 const percent = (x: number) => `${(100 * x).toFixed(1)}%`;
-const where = ({ file, mutant: m }: MutantResult) =>
+export const where = ({ file, mutant: m }: MutantResult) =>
   `${file}:${m.line}:${m.column} ${m.operator} ${JSON.stringify(m.original)} → ${JSON.stringify(m.replacement)} (${m.scope})`;
 
 export function formatScores(scores: readonly DeviceScore[]): string[] {
-  const header = ["device", "mutants", "killed", "timeout", "crashed", "sanitizer", "survived", "unreached", "stillborn", "score", "reached score"];
+  const outcomes = ["killed", "timeout", "crashed", "sanitizer", "survived", "unreached", "equivalent", "duplicate", "construction", "stillborn"] as const;
+  const header = ["device", "mutants", ...outcomes.map((o) => (o === "equivalent" ? "equivalent (TCE)" : o === "duplicate" ? "duplicate (TCE)" : o === "construction" ? "equivalent by construction" : o)), "score", "reached score"];
   const rows = scores.map((s) => [
     s.device,
     String(s.results.length),
-    ...(["killed", "timeout", "crashed", "sanitizer", "survived", "unreached", "stillborn"] as const).map((o) => String(s.counts[o])),
+    ...outcomes.map((o) => String(s.counts[o])),
     percent(s.score),
     percent(s.reachedScore),
   ]);
@@ -152,6 +178,28 @@ async function runVectors(program: string, timeoutMs: number, env: NodeJS.Proces
     if (e.signal || e.code !== 1) return { outcome: "crashed", detail: `signal ${e.signal ?? "-"}, status ${e.code ?? "-"}` };
     const fails = (e.stdout ?? "").split("\n").filter((l) => l.startsWith("FAIL"));
     return { outcome: "killed", detail: `${fails.length} failing vectors, first: ${fails[0] ?? "-"}` };
+  }
+}
+
+/** Runs `task(0..count-1, worker)` on WORKERS workers, each index once. */
+async function pool(count: number, task: (index: number, worker: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (id: number) => {
+    for (let i = next++; i < count; i = next++) await task(i, id);
+  };
+  await Promise.all(Array.from({ length: WORKERS }, (_, id) => worker(id)));
+}
+
+/**
+ * What TCE compares: `file`'s assembly at -O2 without debug information, its `.file` and
+ * `.ident` lines dropped (the name and compiler banner are not code); null when gcc rejects it.
+ */
+export async function fingerprint(cwd: string, flags: readonly string[], file: string): Promise<string | null> {
+  try {
+    const { stdout } = await run("gcc", [...MUTANT_FLAGS(flags), "-O2", "-g0", "-I", "core", "-S", "-o", "-", file], { cwd, maxBuffer: 256 * 1024 * 1024 });
+    return createHash("sha256").update(stdout.replace(/^\s*\.(file|ident)\b.*$/gm, "")).digest("hex");
+  } catch {
+    return null;
   }
 }
 
@@ -218,12 +266,56 @@ async function scoreDevice(deviceDir: string, work: string, log: fs.WriteStream)
     const source = fs.readFileSync(path.join(dir, t.generated), "utf8");
     return mutants(source).map((mutant) => ({ target: t, mutant, source }));
   });
-  const results: MutantResult[] = new Array(jobs.length);
-  let next = 0;
-  let done = 0;
-  const worker = async (id: number) => {
+  const results: MutantResult[] = jobs.map(({ target, mutant: { source: _, ...change } }) => ({ file: target.shown, mutant: change, outcome: "unreached" }));
+  const scratchOf = (id: number) => {
     const scratch = path.join(dir, `mutant-${id}`);
-    fs.mkdirSync(scratch);
+    fs.mkdirSync(scratch, { recursive: true });
+    return scratch;
+  };
+
+  // Trivial Compiler Equivalence: a mutant whose -O2 object code is the original's is
+  // equivalent, one whose code an earlier mutant of the same file already has is a duplicate.
+  const original = new Map<Target, string>();
+  for (const t of targets) original.set(t, (await fingerprint(dir, t.flags, t.generated))!);
+  const prints: (string | null)[] = new Array(jobs.length);
+  await pool(jobs.length, async (i, id) => {
+    const { target, mutant } = jobs[i]!;
+    const file = path.join(scratchOf(id), path.basename(target.generated));
+    fs.writeFileSync(file, mutant.source);
+    prints[i] = await fingerprint(dir, target.flags, file);
+    process.stderr.write(`\r${name}: ${i + 1}/${jobs.length} mutants compiled with -O2`);
+  });
+  process.stderr.write("\n");
+  const hooksSource = compiled!.hooks ? fs.readFileSync(path.join(dir, `core/${name}_hooks.c`), "utf8") : "";
+  const first = new Map<string, number>();
+  const toRun: number[] = [];
+  for (const [i, print] of prints.entries()) {
+    const { target } = jobs[i]!;
+    const key = `${target.generated} ${print}`;
+    if (print === null) toRun.push(i); // gcc rejects it: the build below says why
+    else if (print === original.get(target)) results[i]!.outcome = "equivalent";
+    else if (first.has(key)) {
+      results[i]!.outcome = "duplicate";
+      results[i]!.duplicateOf = where(results[first.get(key)!]!);
+    } else {
+      first.set(key, i);
+      toRun.push(i);
+    }
+    const why = target === targets[0] && print !== null && results[i]!.outcome === "unreached" ? equivalentByConstruction(results[i]!.mutant, jobs[i]!.source, hooksSource) : null;
+    if (why) {
+      results[i]!.outcome = "construction";
+      results[i]!.reason = why;
+      toRun.splice(toRun.indexOf(i), 1);
+      log.write(`${"construction".padEnd(9)} ${where(results[i]!)}\n    ${why}\n`);
+    }
+    if (results[i]!.outcome === "equivalent" || results[i]!.outcome === "duplicate") {
+      log.write(`${results[i]!.outcome.padEnd(9)} ${where(results[i]!)}\n    ${results[i]!.duplicateOf ? `as ${results[i]!.duplicateOf}` : "the original's -O2 object code"}\n`);
+    }
+  }
+
+  let done = 0;
+  await pool(toRun.length, async (k, id) => {
+    const scratch = scratchOf(id);
     /** Builds and runs the mutant `target` as `file` with `build`: its outcome, or stillborn. */
     const attempt = async (target: Target, file: string, build: Build): Promise<{ outcome: Outcome; detail: string }> => {
       const object = path.join(scratch, `mutant${build.tag}.o`);
@@ -235,26 +327,22 @@ async function scoreDevice(deviceDir: string, work: string, log: fs.WriteStream)
       if (error) return { outcome: "stillborn", detail: error.split("\n").find((l) => l.includes("error")) ?? error };
       return runVectors(program, timeoutMs, build.env);
     };
-    for (let i = next++; i < jobs.length; i = next++) {
-      const { target, mutant, source } = jobs[i]!;
-      const { source: mutated, ...change } = mutant;
-      const result: MutantResult = { file: target.shown, mutant: change, outcome: "unreached" };
-      let detail = "not run: no vector executes it";
-      if (reached(change, source, executed.get(target.generated)!)) {
-        const file = path.join(scratch, path.basename(target.generated));
-        fs.writeFileSync(file, mutated);
-        // Only a survivor pays for the sanitized build: what it adds is undefined behaviour the plain run let pass.
-        for (const build of BUILDS) {
-          ({ outcome: result.outcome, detail } = await attempt(target, file, build));
-          if (result.outcome !== "survived") break;
-        }
+    const i = toRun[k]!;
+    const { target, mutant, source } = jobs[i]!;
+    const result = results[i]!;
+    let detail = "not run: no vector executes it";
+    if (prints[i] === null || reached(result.mutant, source, executed.get(target.generated)!)) {
+      const file = path.join(scratch, path.basename(target.generated));
+      fs.writeFileSync(file, mutant.source);
+      // Only a survivor pays for the sanitized build: what it adds is undefined behaviour the plain run let pass.
+      for (const build of BUILDS) {
+        ({ outcome: result.outcome, detail } = await attempt(target, file, build));
+        if (result.outcome !== "survived") break;
       }
-      results[i] = result;
-      log.write(`${result.outcome.padEnd(9)} ${where(result)}\n    ${detail}\n`);
-      process.stderr.write(`\r${name}: ${++done}/${jobs.length} mutants`);
     }
-  };
-  await Promise.all(Array.from({ length: WORKERS }, (_, id) => worker(id)));
+    log.write(`${result.outcome.padEnd(9)} ${where(result)}\n    ${detail}\n`);
+    process.stderr.write(`\r${name}: ${++done}/${toRun.length} mutants run`);
+  });
   process.stderr.write("\n");
   return score(name, results);
 }

@@ -139,6 +139,11 @@ static void xche_write_word(struct xche_core *s, unsigned int addr, u32 val,
 	}
 }
 
+void xche_core_init(struct xche_core *s)
+{
+	xche_core_reset(s);
+}
+
 void xche_core_reset(struct xche_core *s)
 {
 	unsigned int i;

@@ -11,7 +11,7 @@ import { defineDevice } from "devgen";
  * tell completions apart; reading STATUS acknowledges DONE and records it in SEEN.
  * SEM is a hardware semaphore: reading it returns the lock and takes it, writing 1
  * releases it. PING is a heartbeat that counts the reads of it in two bits. CRC and LFSR
- * are driver aids whose values the conformance vectors do not predict.
+ * are driver aids computed by hooks, each with a TypeScript model the vectors check.
  *
  * Registers take 4-byte accesses; narrower ones are refused, except on the 64-bit
  * addresses, which drivers write as two halves. The descriptor table is at 0x100, one
@@ -286,12 +286,24 @@ export default defineDevice({
     },
     checksum: {
       description: "CRC-32 of the descriptor lengths, seeded with the value written",
-      // No model: the vectors do not compare CRC after this hook has run.
-      touches: ["CRC"],
+      // Bit by bit, as hooks.c computes it: reflected polynomial 0xedb88320, inverted in and out.
+      model(dev, value) {
+        let crc = ~value & 0xffffffffn;
+        for (let n = 0; n < 8; n++) {
+          crc ^= dev.get(`DESC_LEN_${n}`);
+          for (let bit = 0; bit < 32; bit++) crc = (crc >> 1n) ^ (crc & 1n ? 0xedb88320n : 0n);
+        }
+        dev.set("CRC", ~crc & 0xffffffffn);
+      },
     },
     lfsr: {
       description: "Return the generator's state and advance it one step",
-      // No model: a read of LFSR is not compared, and its state is unknown after it.
+      // A Galois LFSR with taps 0x80200003 (x^32 + x^22 + x^2 + x + 1); from 0 it restarts at 1.
+      model(dev, value) {
+        const state = dev.get("LFSR");
+        dev.set("LFSR", state ? (state >> 1n) ^ (state & 1n ? 0x80200003n : 0n) : 1n);
+        return value;
+      },
     },
   },
   scenarios: [
@@ -351,6 +363,126 @@ export default defineDevice({
         { read: "INT_STATUS", expect: 0b10 },
         { read: "ERR_ADDR", expect: 0xabc000 },
         { read: "STATUS", expect: 0b01000 },
+      ],
+    },
+    {
+      name: "clear_err",
+      description: "CTRL.CLEAR_ERR clears STATUS.ERROR and counts in STATS.CLEARS; other CTRL writes leave both",
+      steps: [
+        { write: "DOORBELL", value: 0 }, // fails: CTRL.ENABLE is clear
+        { write: "CTRL", value: 0b0001 }, // ENABLE alone
+        { read: "STATUS", expect: 0b01100 }, // ERROR stays; PHASE
+        { write: "CTRL", value: 0b0011 }, // ENABLE, CLEAR_ERR
+        { read: "STATUS", expect: 0b01000 },
+        { read: "STATS", expect: 0x10001 }, // CLEARS 1, RINGS 1
+      ],
+    },
+    {
+      name: "done_clears",
+      description: "On every channel, a completed descriptor's DONE clears when 1 is written to it, and when a new length is written",
+      steps: [
+        { write: "CTRL", value: 1 },
+        { write: "DESC_LEN_0", value: 0x10 },
+        { write: "DESC_CTRL_0", value: 0b01 }, // VALID, which enables channel 0
+        { write: "DOORBELL", value: 0 },
+        { read: "DESC_CTRL_0", expect: 0x80000000 }, // DONE
+        { write: "DESC_CTRL_0", value: 0x80000000 }, // write 1 to DONE
+        { read: "DESC_CTRL_0", expect: 0 },
+        { write: "DESC_CTRL_0", value: 0b01 },
+        { write: "DOORBELL", value: 0 },
+        { write: "DESC_LEN_0", value: 0x20 },
+        { read: "DESC_CTRL_0", expect: 0 },
+        { write: "DESC_LEN_1", value: 0x10 },
+        { write: "DESC_CTRL_1", value: 0b01 }, // VALID, which enables channel 1
+        { write: "DOORBELL", value: 1 },
+        { write: "DESC_CTRL_1", value: 0x80000000 }, // write 1 to DONE
+        { read: "DESC_CTRL_1", expect: 0 },
+        { write: "DESC_CTRL_1", value: 0b01 },
+        { write: "DOORBELL", value: 1 },
+        { write: "DESC_LEN_1", value: 0x20 },
+        { read: "DESC_CTRL_1", expect: 0 },
+        { write: "DESC_LEN_2", value: 0x10 },
+        { write: "DESC_CTRL_2", value: 0b01 }, // VALID, which enables channel 2
+        { write: "DOORBELL", value: 2 },
+        { write: "DESC_CTRL_2", value: 0x80000000 }, // write 1 to DONE
+        { read: "DESC_CTRL_2", expect: 0 },
+        { write: "DESC_CTRL_2", value: 0b01 },
+        { write: "DOORBELL", value: 2 },
+        { write: "DESC_LEN_2", value: 0x20 },
+        { read: "DESC_CTRL_2", expect: 0 },
+        { write: "DESC_LEN_3", value: 0x10 },
+        { write: "DESC_CTRL_3", value: 0b01 }, // VALID, which enables channel 3
+        { write: "DOORBELL", value: 3 },
+        { write: "DESC_CTRL_3", value: 0x80000000 }, // write 1 to DONE
+        { read: "DESC_CTRL_3", expect: 0 },
+        { write: "DESC_CTRL_3", value: 0b01 },
+        { write: "DOORBELL", value: 3 },
+        { write: "DESC_LEN_3", value: 0x20 },
+        { read: "DESC_CTRL_3", expect: 0 },
+        { write: "DESC_LEN_4", value: 0x10 },
+        { write: "DESC_CTRL_4", value: 0b01 }, // VALID, which enables channel 4
+        { write: "DOORBELL", value: 4 },
+        { write: "DESC_CTRL_4", value: 0x80000000 }, // write 1 to DONE
+        { read: "DESC_CTRL_4", expect: 0 },
+        { write: "DESC_CTRL_4", value: 0b01 },
+        { write: "DOORBELL", value: 4 },
+        { write: "DESC_LEN_4", value: 0x20 },
+        { read: "DESC_CTRL_4", expect: 0 },
+        { write: "DESC_LEN_5", value: 0x10 },
+        { write: "DESC_CTRL_5", value: 0b01 }, // VALID, which enables channel 5
+        { write: "DOORBELL", value: 5 },
+        { write: "DESC_CTRL_5", value: 0x80000000 }, // write 1 to DONE
+        { read: "DESC_CTRL_5", expect: 0 },
+        { write: "DESC_CTRL_5", value: 0b01 },
+        { write: "DOORBELL", value: 5 },
+        { write: "DESC_LEN_5", value: 0x20 },
+        { read: "DESC_CTRL_5", expect: 0 },
+        { write: "DESC_LEN_6", value: 0x10 },
+        { write: "DESC_CTRL_6", value: 0b01 }, // VALID, which enables channel 6
+        { write: "DOORBELL", value: 6 },
+        { write: "DESC_CTRL_6", value: 0x80000000 }, // write 1 to DONE
+        { read: "DESC_CTRL_6", expect: 0 },
+        { write: "DESC_CTRL_6", value: 0b01 },
+        { write: "DOORBELL", value: 6 },
+        { write: "DESC_LEN_6", value: 0x20 },
+        { read: "DESC_CTRL_6", expect: 0 },
+        { write: "DESC_LEN_7", value: 0x10 },
+        { write: "DESC_CTRL_7", value: 0b01 }, // VALID, which enables channel 7
+        { write: "DOORBELL", value: 7 },
+        { write: "DESC_CTRL_7", value: 0x80000000 }, // write 1 to DONE
+        { read: "DESC_CTRL_7", expect: 0 },
+        { write: "DESC_CTRL_7", value: 0b01 },
+        { write: "DOORBELL", value: 7 },
+        { write: "DESC_LEN_7", value: 0x20 },
+        { read: "DESC_CTRL_7", expect: 0 },
+      ],
+    },
+    {
+      name: "checksum",
+      description: "CRC is the CRC-32 of the descriptor lengths as little-endian words, seeded with CRC_SEED",
+      steps: [
+        { write: "CRC_SEED", value: 0 },
+        { read: "CRC", expect: 0x190a55ad }, // zlib.crc32 of 32 zero bytes
+        { write: "DESC_LEN_0", value: 0x40 },
+        { write: "DESC_LEN_3", value: 0x1000 },
+        { read: "CRC", expect: 0x190a55ad }, // only a seed written computes it
+        { write: "CRC_SEED", value: 0 },
+        { read: "CRC", expect: 0x7f2dd503 }, // zlib.crc32(lengths, 0)
+        { write: "CRC_SEED", value: 0x12345678 },
+        { read: "CRC", expect: 0x29f1d997 }, // zlib.crc32(lengths, 0x12345678)
+      ],
+    },
+    {
+      name: "lfsr_steps",
+      description: "Each read of LFSR returns its state and steps it; from 0 it restarts at 1",
+      steps: [
+        { read: "LFSR", expect: 1 },
+        { read: "LFSR", expect: 0x80200003 }, // 1 >> 1 ^ taps
+        { read: "LFSR", expect: 0xc0300002 }, // 0x40100001 ^ taps
+        { read: "LFSR", expect: 0x60180001 }, // even: shift only
+        { write: "LFSR", value: 0 },
+        { read: "LFSR", expect: 0 },
+        { read: "LFSR", expect: 1 },
       ],
     },
     {

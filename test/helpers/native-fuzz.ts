@@ -32,6 +32,7 @@ export function fuzzDeviceHeader(device: Device): string {
     `#define FUZZ_NR_REGS\t\t${prefix}_NR_STATE`,
     `#define FUZZ_BAR_SIZE\t\t${prefix}_BAR_SIZE`,
     `#define FUZZ_DECODE_MASK\t${prefix}_DECODE_MASK`,
+    `#define fuzz_core_init\t\t${name}_core_init`,
     `#define fuzz_core_reset\t\t${name}_core_reset`,
     `#define fuzz_core_state_valid\t${name}_core_state_valid`,
     `#define fuzz_core_read\t\t${name}_core_read`,

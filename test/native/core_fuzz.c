@@ -191,6 +191,7 @@ int main(int argc, char **argv)
 
 	if (!s)
 		return EXIT_FAILURE;
+	fuzz_core_init(s);
 	current.seed = env_number("DEVGEN_FUZZ_SEED", (unsigned long long)time(NULL));
 	printf("%s: seed 0x%llx, %lu sequences of %d accesses\n", FUZZ_NAME, current.seed,
 	       iterations, ACCESSES_PER_SEQUENCE);

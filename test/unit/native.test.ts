@@ -204,11 +204,11 @@ describe("xche and the examples use every feature of the DSL", () => {
     expect(registers.some((r) => r.fifo && r.masks.readable)).toBe(true);
   });
 
-  test("read and write hooks with a model, and hooks without one", () => {
+  // Every example's hooks have a model, so the vectors compare what each computes (issue 15);
+  // hooks without one are model.test.ts's and vectors.test.ts's (an MMIO fixture's kick).
+  test("read and write hooks with a model", () => {
     const hooks = devices.flatMap((d) => d.hooks);
     expect(hooks.some((h) => h.direction === "read" && h.model)).toBe(true);
     expect(hooks.some((h) => h.direction === "write" && h.model)).toBe(true);
-    expect(hooks.some((h) => h.direction === "read" && !h.model)).toBe(true);
-    expect(hooks.some((h) => h.direction === "write" && !h.model)).toBe(true);
   });
 });
