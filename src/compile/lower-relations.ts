@@ -6,7 +6,6 @@ import type { DeviceSpec, FieldSpec, IndirectSpec, RegisterSpec } from "../dsl/t
 import { lowestBit } from "../ir/bits.js";
 import type { BitTarget, Indirect, Register, Storage, WriteGate } from "../ir/types.js";
 import type { SpecPath } from "../util/diagnostics.js";
-import { Reporter } from "../util/diagnostics.js";
 import { Lowering } from "./lowering.js";
 import { resolveRegister } from "./lower-registers.js";
 import { describe, hex } from "./message-words.js";
@@ -40,12 +39,10 @@ export function resolveField(l: Lowering, value: unknown, path: SpecPath, what: 
 
 /** Fills `bank` and `writeGates` of each register from its spec. */
 export function lowerRelations(l: Lowering, registers: Register[], specRegisters: RegisterSpec[], byName: Map<string, Register>, storage: Storage[]): void {
-  // An array's elements share one spec: its problems are the first element's to report, once.
-  const unreported = new Lowering(new Reporter(() => null));
   for (const r of registers) {
     const path = l.origins.register.get(r)!;
     const spec = specRegisters[path[1] as number]!;
-    const lowering = (r.arrayIndex ?? 0) > 0 ? unreported : l;
+    const lowering = l.forElement(r);
     if (spec.bank !== undefined) r.bank = lowerBank(lowering, spec.bank, [...path, "bank"], r, byName);
     if (spec.indirect !== undefined) r.indirect = lowerIndirect(lowering, spec.indirect, [...path, "indirect"], r, byName, storage);
     const gates: WriteGate[] = [];

@@ -6,7 +6,6 @@
 import type { FieldSpec, RegisterSpec } from "../dsl/types.js";
 import type { Register, Storage } from "../ir/types.js";
 import type { SpecPath } from "../util/diagnostics.js";
-import { Reporter } from "../util/diagnostics.js";
 import { Lowering } from "./lowering.js";
 import { describe } from "./message-words.js";
 
@@ -20,12 +19,11 @@ interface OnceSpec {
 
 /** Appends the `WRITTEN` storage to `storage` when some field is write-once. */
 export function lowerWriteOnce(l: Lowering, registers: Register[], specRegisters: RegisterSpec[], storage: Storage[], stateSize: number): void {
-  const unreported = new Lowering(new Reporter(() => null));
   const fields: Array<OnceSpec & { register: Register }> = [];
   for (const r of registers) {
     const path = l.origins.register.get(r)!;
     const spec = specRegisters[path[1] as number]!;
-    const lowering = (r.arrayIndex ?? 0) > 0 ? unreported : l;
+    const lowering = l.forElement(r);
     const changeable = r.masks.writable | r.masks.w1c | r.masks.w1s;
     const once: OnceSpec[] = [];
     if (isOnce(lowering, spec.writeOnce, [...path, "writeOnce"])) once.push({ label: r.name, mask: r.masks.defined & changeable, path: [...path, "writeOnce"] });

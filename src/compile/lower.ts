@@ -116,12 +116,10 @@ export function lower(spec: DeviceSpec, source: string, report: Reporter): Lower
 
   const hookSpecs = spec.hooks ?? {};
   const hookUses = new Map<string, Set<"read" | "write">>();
-  // An array's elements share one spec: its actions' problems are the first element's to report, once.
-  const unreported = new Lowering(new Reporter(() => null));
   for (const r of registers) {
     const specPath = l.origins.register.get(r)!;
     const registerSpec = specRegisters[specPath[1] as number]!;
-    const lowering = (r.arrayIndex ?? 0) > 0 ? unreported : l;
+    const lowering = l.forElement(r);
     r.onRead = lowerActions(lowering, registerSpec.onRead, [...specPath, "onRead"], r, byName, hookSpecs, "read", hookUses);
     r.onWrite = lowerActions(lowering, registerSpec.onWrite, [...specPath, "onWrite"], r, byName, hookSpecs, "write", hookUses);
   }

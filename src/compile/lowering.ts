@@ -6,7 +6,7 @@
  */
 import type { AccessPolicy, AccessSize } from "../dsl/types.js";
 import type { Field, Policy, Register, ResolvedPolicy } from "../ir/types.js";
-import type { Reporter, SpecPath } from "../util/diagnostics.js";
+import { Reporter, type SpecPath } from "../util/diagnostics.js";
 import { C_IDENTIFIER, isCKeyword } from "./reserved-names.js";
 import { codePoint, describe, firstNonIdentifierCharacter, hex } from "./message-words.js";
 
@@ -32,7 +32,19 @@ type Integer = bigint | null;
 export class Lowering {
   readonly origins: Origins = { register: new Map(), field: new Map() };
 
+  private silent: Lowering | null = null;
+
   constructor(readonly report: Reporter) {}
+
+  /**
+   * The lowering to check `r`'s spec with: an array's elements share one spec, so its
+   * problems are the first element's to report, once; the others' go nowhere.
+   */
+  forElement(r: Register): Lowering {
+    if ((r.arrayIndex ?? 0) === 0) return this;
+    this.silent ??= new Lowering(new Reporter(() => null));
+    return this.silent;
+  }
 
   /** `show` prints the value and its range: hex for offsets and sizes, decimal for counts. */
   integer(

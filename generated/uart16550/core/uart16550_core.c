@@ -253,7 +253,7 @@ static int uart16550_select_bank(const struct uart16550_core *s, int reg)
 	switch (reg) {
 	case UART16550_REG_DATA:
 	case UART16550_REG_DLL:
-		switch (!!(s->regs[UART16550_REG_LCR] & UART16550_LCR_DLAB)) {
+		switch ((s->regs[UART16550_REG_LCR] & UART16550_LCR_DLAB) >> 7) {
 		case 0:
 			return UART16550_REG_DATA;
 		case 1:
@@ -262,7 +262,7 @@ static int uart16550_select_bank(const struct uart16550_core *s, int reg)
 		return -1;
 	case UART16550_REG_IER:
 	case UART16550_REG_DLM:
-		switch (!!(s->regs[UART16550_REG_LCR] & UART16550_LCR_DLAB)) {
+		switch ((s->regs[UART16550_REG_LCR] & UART16550_LCR_DLAB) >> 7) {
 		case 0:
 			return UART16550_REG_IER;
 		case 1:

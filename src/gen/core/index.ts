@@ -202,19 +202,9 @@ function bankGroups(device: Device) {
     groups.set(r.offset, [...(groups.get(r.offset) ?? []), r]);
   }
   return [...groups.values()].map((members) => {
-    const { select } = members[0]!.bank!;
-    const selecting = device.registers[select.register]!;
-    const field = selecting.fields.find((f) => f.mask === select.mask);
-    const read = `s->regs[${indexName(device, selecting)}] & ${maskC(device, select)}`;
-    const shift = lowestBit(select.mask);
     return {
       indices: members.map((r) => indexName(device, r)),
-      selector:
-        (select.mask >> BigInt(shift)) === 1n
-          ? `!!(${read})`
-          : shift === 0
-            ? read
-            : `(${read}) >> ${field && field.width > 1 ? `${fieldMacro(device, selecting, field)}_SHIFT` : shift}`,
+      selector: fieldRead(device, members[0]!.bank!.select),
       choices: members.map((r) => ({ value: String(r.bank!.value), index: indexName(device, r) })),
     };
   });
