@@ -7,7 +7,7 @@
  */
 import { lowestBit } from "../ir/bits.js";
 import type { Device, Register, Storage } from "../ir/types.js";
-import { hold, whole, type Access, type CoverageTarget, type Miss, type ReachState } from "./coverage-targets.js";
+import { hold, whole, type Access, type CoverageTarget, type Miss, type ReachState } from "./coverage-reach.js";
 
 export type FifoEdge = "empty-pop" | "full-push" | "full-pop";
 

@@ -17,15 +17,14 @@
  * and second write, each bank) and has the reference model call `coverage?.hit(key)` with
  * a target's key where it takes that path.
  */
-import { bitMask, lowestBit } from "../ir/bits.js";
+import { lowestBit } from "../ir/bits.js";
 import type { Action, Device, Field, Register, WriteGate } from "../ir/types.js";
-import { wholeRegisterAccess } from "../ir/access.js";
 import { arrayElements } from "../ir/arrays.js";
 import { hex } from "../compile/message-words.js";
 import { fifoTargets } from "./coverage-fifo.js";
+import { hold, quiet, whole, type Access, type CoverageTarget, type Miss, type ReachState } from "./coverage-reach.js";
 
-/** A guest access the coverage phase makes. */
-export type Access = { op: "read"; offset: number; size: number } | { op: "write"; offset: number; size: number; value: bigint };
+export type { Access, CoverageTarget, Miss, ReachState } from "./coverage-reach.js";
 
 /** An action of a register, where the model runs it. */
 export interface CallSite {
@@ -33,39 +32,6 @@ export interface CallSite {
   direction: "read" | "write";
   index: number;
   action: Action;
-}
-
-/** What a target's reach sees: the model's stored values, the largest access of the bus, what reads have returned. */
-export interface ReachState {
-  regs: readonly bigint[];
-  largest: number;
-  /** Whether the bits of `mask` have read as `value` (null: as anything non-zero) at any time so far. */
-  everRead(register: number, mask: bigint, value: bigint | null): boolean;
-}
-
-/**
- * Why a target stays unreached, and how sure that is: `unreachable`, nothing can reach it
- * (an action before the hook decides the value); `unseen`, only the device can give the
- * value and no vector ever saw it (a sequence no vector makes might); `missed`, the accesses
- * aimed at it did not reach it (a scenario may); `long`, reaching it takes more accesses than
- * the coverage-directed phase spends on one target (a 16-bit counter only the device counts).
- */
-export interface Miss {
-  why: string;
-  kind: "missed" | "unseen" | "unreachable" | "long";
-}
-
-export interface CoverageTarget {
-  /** Unique within the device; what the model passes to `hit`. */
-  key: string;
-  /** What reaching it means, for the report. */
-  label: string;
-  /** The accesses that reach it from `state`, or why no guest access can. */
-  reach(state: ReachState): Access[] | Miss;
-  /** Why it stays unreached when those accesses did not reach it. */
-  missed: Miss;
-  /** Whether the vectors check the interrupt line after its accesses, though it did not change. */
-  checkIrq?: boolean;
 }
 
 type TargetSource = (device: Device) => CoverageTarget[];
@@ -466,30 +432,6 @@ function fire(site: CallSite, state: ReachState, fired: boolean): Access[] | Mis
     : { why: `${setUp}, and it never was so in any vector`, kind: "unseen" };
 }
 
-/** The accesses that make the bits of `mask` hold `value`, or why the guest cannot. */
-export function hold(register: Register, mask: bigint, value: bigint, state: ReachState): Access[] | string {
-  const { writable, w1c, w1s, readClear } = register.masks;
-  if ((mask & writable) === mask) {
-    return whole(register, "write", (state.regs[register.index]! & quiet(register) & ~mask) | value, state);
-  }
-  // Writing 1 to w1s or w1c bits, and the writable bits as they are.
-  const kept = state.regs[register.index]! & quiet(register);
-  if ((mask & w1s) === mask && value === mask) return whole(register, "write", kept | mask, state);
-  if ((mask & w1c) === mask && value === 0n) return whole(register, "write", kept | mask, state);
-  if ((mask & readClear) === mask && value === 0n) return whole(register, "read", 0n, state);
-  const field = register.fields.find((f) => f.mask & mask);
-  const what = field ? `${register.name}.${field.name} is ${field.access}` : `${register.name} is ${wholeRegisterAccess(register)}`;
-  return `${what}: only the device can make it ${hex(value >> BigInt(field?.lsb ?? 0))}`;
-}
-
-/**
- * The writable bits a write may keep at their stored values without side effects: not the
- * fields whose being set runs one of the register's write actions (a stored RESET bit
- * written back would reset the device).
- */
-function quiet(register: Register): bigint {
-  return register.onWrite.reduce((bits, action) => bits & ~(action.when?.mask ?? 0n), register.masks.writable);
-}
 
 /**
  * The write that gives a register's guest-changeable bits the values of `value`, as far as
@@ -500,11 +442,3 @@ function restore(register: Register, value: bigint, state: ReachState): Access[]
   return writable | w1s | w1c ? whole(register, "write", (value & quiet(register)) | (value & w1s) | (~value & w1c), state) : [];
 }
 
-/** The register in accesses the bus can issue, its own size when it can, low part first. */
-export function whole(register: Register, op: "read" | "write", value: bigint, { largest }: ReachState): Access[] {
-  const size = Math.min(register.bytes, largest);
-  return Array.from({ length: register.bytes / size }, (_, i) => {
-    const offset = register.offset + i * size;
-    return op === "read" ? { op, offset, size } : { op, offset, size, value: (value >> BigInt(8 * i * size)) & bitMask(8 * size) };
-  });
-}
