@@ -331,7 +331,7 @@ static u64 uart16550_lane_mask(const struct uart16550_lane *lanes,
 	return mask;
 }
 
-/* LSR.DR follow the level of RXQ after a push or a pop. */
+/* LSR.DR follows the level of RXQ after a push or a pop. */
 static void uart16550_rxq_status(struct uart16550_core *s)
 {
 	u64 level = s->regs[UART16550_STORE_RXQ_LEVEL];

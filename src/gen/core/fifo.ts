@@ -7,6 +7,7 @@ import { lowestBit } from "../../ir/bits.js";
 import { fieldMacro, indexName, storageMacro } from "../../ir/names.js";
 import type { BitTarget, Device } from "../../ir/types.js";
 import { cConst } from "../c.js";
+import { list } from "../docs/markdown.js";
 import { C_TYPE } from "./accessors.js";
 
 export function fifoNames(device: Device, storageName: string) {
@@ -38,7 +39,7 @@ export function fifoViews(device: Device) {
         level: `${macro}_LEVEL`,
         ...fifoNames(device, store.name),
         statusLines: status.length ? status : null,
-        statusLabels: labels.join(", "),
+        statusFollow: `${list(labels)} ${labels.length > 1 ? "follow" : "follows"}`,
         overrun,
         overrunLabel: fifo.overrun?.label ?? null,
       };
