@@ -52,3 +52,34 @@ export function stateViolation(device: Device, regs: readonly bigint[]): { regis
   }
   return null;
 }
+
+/**
+ * States one entry away from the device's first state that the rules refuse, one for each
+ * rule an entry has: a bit it cannot hold, a constant bit flipped, a FIFO's head or level
+ * out of bounds. A core whose state check is looser than the rules accepts one of them.
+ */
+export function refusedStates(device: Device, first: readonly bigint[]): Array<{ entry: number; value: bigint }> {
+  const candidates: Array<{ entry: number; value: bigint }> = [];
+  const lowest = (mask: bigint): bigint => mask & -mask;
+  const beyond = (entry: number, holds: bigint): void => {
+    const outside = ~holds & bitMask(64);
+    if (outside) candidates.push({ entry, value: first[entry]! | lowest(outside) });
+  };
+  for (const register of device.registers) {
+    const rule = stateRule(device, register);
+    beyond(register.index, rule.holds);
+    if (rule.fixed) candidates.push({ entry: register.index, value: first[register.index]! ^ lowest(rule.fixed) });
+  }
+  for (const store of device.storage) {
+    for (let n = 0; n < store.count; n++) beyond(store.first + n, store.holds);
+    if (store.fifo) {
+      candidates.push({ entry: store.fifo.head, value: BigInt(store.count) });
+      candidates.push({ entry: store.fifo.level, value: BigInt(store.count) + 1n });
+    }
+  }
+  return candidates.filter(({ entry, value }) => {
+    const regs = [...first];
+    regs[entry] = value;
+    return stateViolation(device, regs) !== null;
+  });
+}

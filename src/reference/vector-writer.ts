@@ -15,12 +15,24 @@ export type Vector =
   | { op: "write"; offset: number; size: number; claimed: boolean; value: bigint }
   | { op: "irq"; expect: boolean };
 
+/**
+ * The state the model has before vector `before` runs: each entry's value, and the bits of
+ * it the model knows. Only the native runner compares it, so what no read shows (a write-only
+ * field's stored value, a flag) is still checked somewhere.
+ */
+export interface StateCheck {
+  before: number;
+  regs: bigint[];
+  known: bigint[];
+}
+
 const IRQ_CHECK_EVERY = 8;
 
 export class VectorWriter {
   readonly model: DeviceModel;
   readonly coverage: CoverageRecorder;
   readonly vectors: Vector[] = [];
+  readonly states: StateCheck[] = [];
   private level: boolean | null;
   private writesSinceCheck = 0;
 
@@ -69,7 +81,14 @@ export class VectorWriter {
     this.checkIrq(false);
   };
 
+  /** Records the model's state here: before every reset, and once at the end. */
+  snapshot = (): void => {
+    const { regs, unknown } = this.model;
+    this.states.push({ before: this.vectors.length, regs: [...regs], known: unknown.map((bits) => ~bits & bitMask(64)) });
+  };
+
   reset = (): void => {
+    if (this.vectors.length) this.snapshot();
     this.model.reset();
     this.vectors.push({ op: "reset" });
     this.checkIrq(true);

@@ -18,7 +18,7 @@ import { perform, reachTargets } from "./coverage-phase.js";
 import { selectBank as selectBankAccesses } from "./coverage-targets.js";
 import { writeScenarios } from "./scenarios.js";
 import { actionSequences } from "./vectors-action-sequences.js";
-import { VectorWriter, type Vector } from "./vector-writer.js";
+import { VectorWriter, type StateCheck, type Vector } from "./vector-writer.js";
 
 export type { Vector } from "./vector-writer.js";
 
@@ -38,7 +38,7 @@ export function generateVectors(device: Device, options: VectorOptions = {}): Ve
 }
 
 /** The vectors, and what they reach of the device's behaviour (coverage.ts). */
-export function buildVectors(device: Device, options: VectorOptions = {}): { vectors: Vector[]; coverage: CoverageReport } {
+export function buildVectors(device: Device, options: VectorOptions = {}): { vectors: Vector[]; states: StateCheck[]; coverage: CoverageReport } {
   const writer = new VectorWriter(device);
   const { read, write, reset, checkIrq, model } = writer;
   const maxSize = device.busSizes[device.busSizes.length - 1]!;
@@ -156,7 +156,8 @@ export function buildVectors(device: Device, options: VectorOptions = {}): { vec
   writeScenarios(writer);
   writer.phase("coverage-directed");
   const unreached = reachTargets(writer);
-  return { vectors: writer.vectors, coverage: writer.coverage.report(unreached) };
+  writer.snapshot();
+  return { vectors: writer.vectors, states: writer.states, coverage: writer.coverage.report(unreached) };
 }
 
 /** Decoded offsets no register covers, one per gap. */

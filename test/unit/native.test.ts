@@ -122,6 +122,35 @@ describe("the harness can fail", () => {
     expect(run.stdout).toMatch(/^FAIL vector \d+: read offset 0x8 /m);
     expect(summary(out.name, run.stdout)?.failed).toBeGreaterThan(0);
   });
+
+  test("a write-only bit the core does not store, which no read shows, is caught by the state checks", () => {
+    const out = generate("devices/xche");
+    const core = path.join(out.dir, `core/${out.name}_core.c`);
+    const text = fs.readFileSync(core, "utf8");
+    // CTRL.RESET (bit 31, wo) is no longer stored: reads of CTRL return 0 there either way.
+    const broken = text.replace(/(\[XCHE_REG_CTRL\] = \{[^}]*?\.writable = )0x80000007ULL/, "$10x7ULL");
+    expect(broken).not.toBe(text);
+    fs.writeFileSync(core, broken);
+
+    const run = runNative(buildNative(out));
+    expect(run.status).not.toBe(0);
+    expect(run.stdout).not.toMatch(/^FAIL vector/m);
+    expect(run.stdout).toMatch(/^FAIL state before vector \d+: entry 1 is /m);
+  });
+
+  test("a state check looser than the state rules is caught", () => {
+    const out = generate("devices/xche");
+    const core = path.join(out.dir, `core/${out.name}_core.c`);
+    const text = fs.readFileSync(core, "utf8");
+    // KEY (16 bits) would take a state with bit 16 set.
+    const broken = text.replace(/(\[XCHE_REG_KEY\] = \{[^}]*?\.holds = )0xffffULL/, "$10x1ffffULL");
+    expect(broken).not.toBe(text);
+    fs.writeFileSync(core, broken);
+
+    const run = runNative(buildNative(out));
+    expect(run.status).not.toBe(0);
+    expect(run.stdout).toMatch(/^FAIL state with entry 6 = 0x15a5a accepted/m);
+  });
 });
 
 describe("xche and the examples use every feature of the DSL", () => {

@@ -11,6 +11,280 @@
 #include "hpet_timer_core.h"
 #include "hpet_timer_vectors.h"
 
+/*
+ * The model's state before each reset and after the last vector: what no read shows (a
+ * write-only field, a flag) is compared here, bit by bit where the model knows it.
+ */
+static const struct hpet_timer_state_check {
+	unsigned int before;
+	u64 regs[HPET_TIMER_NR_STATE];
+	u64 known[HPET_TIMER_NR_STATE];
+} hpet_timer_states[] = {
+	{
+		1942,
+		{
+			0x9896801b36a201ULL, 0x3ULL, 0x7ULL, 0x7ULL,
+			0x123456789abcdf1ULL, 0xf0000000004d7aULL, 0x123456789abcdefULL, 0xf0000000004d7aULL,
+			0x123456789abcdefULL, 0xf0000000004d7aULL, 0x123456789abcdefULL,
+		},
+		{
+			0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL,
+			0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL,
+			0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL,
+		},
+	},
+	{
+		2097,
+		{
+			0x9896801b36a201ULL, 0x0ULL, 0x0ULL, 0x0ULL,
+			0x0ULL, 0xf0000000000030ULL, 0xffffffffffffffffULL, 0xf0000000000030ULL,
+			0xffffffffffffffffULL, 0xf0000000000030ULL, 0xffffffffffffffffULL,
+		},
+		{
+			0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL,
+			0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL,
+			0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL,
+		},
+	},
+	{
+		2850,
+		{
+			0x9896801b36a201ULL, 0x3ULL, 0x2ULL, 0x1ULL,
+			0xa6d560d36682304cULL, 0xf0000000004c70ULL, 0x9f51998651d023f8ULL, 0xf0000000004638ULL,
+			0x39d332613d043bdaULL, 0xf0000000004f32ULL, 0x5ff4d31d5ddc49e1ULL,
+		},
+		{
+			0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL,
+			0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL,
+			0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL,
+		},
+	},
+	{
+		3171,
+		{
+			0x9896801b36a201ULL, 0x1ULL, 0x0ULL, 0x7ULL,
+			0x0ULL, 0xf0000000007f7aULL, 0xffffffffffffffffULL, 0xf0000000007f7aULL,
+			0xffffffffffffffffULL, 0xf0000000007f7aULL, 0xffffffffffffffffULL,
+		},
+		{
+			0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL,
+			0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL,
+			0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL,
+		},
+	},
+	{
+		3199,
+		{
+			0x9896801b36a201ULL, 0x2ULL, 0x7ULL, 0x0ULL,
+			0x0ULL, 0xf0000000000030ULL, 0x0ULL, 0xf0000000000030ULL,
+			0x0ULL, 0xf0000000000030ULL, 0x0ULL,
+		},
+		{
+			0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL,
+			0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL,
+			0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL,
+		},
+	},
+	{
+		3227,
+		{
+			0x9896801b36a201ULL, 0x2ULL, 0x7ULL, 0x5ULL,
+			0xa5a5a5a5a5a5a5a5ULL, 0xf0000000002530ULL, 0xa5a5a5a5a5a5a5a5ULL, 0xf0000000002530ULL,
+			0xa5a5a5a5a5a5a5a5ULL, 0xf0000000002530ULL, 0xa5a5a5a5a5a5a5a5ULL,
+		},
+		{
+			0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL,
+			0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL,
+			0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL,
+		},
+	},
+	{
+		3256,
+		{
+			0x9896801b36a201ULL, 0x2ULL, 0x7ULL, 0x2ULL,
+			0x5a5a5a5a5a5a5a5aULL, 0xf0000000005a7aULL, 0x5a5a5a5a5a5a5a5aULL, 0xf0000000005a7aULL,
+			0x5a5a5a5a5a5a5a5aULL, 0xf0000000005a7aULL, 0x5a5a5a5a5a5a5a5aULL,
+		},
+		{
+			0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL,
+			0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL,
+			0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL,
+		},
+	},
+	{
+		3544,
+		{
+			0x9896801b36a201ULL, 0x3ULL, 0x0ULL, 0x7ULL,
+			0x104ULL, 0xf0000000007f7aULL, 0xffffffffffffffffULL, 0xf0000000007f7aULL,
+			0xffffffffffffffffULL, 0xf0000000007f7aULL, 0xffffffffffffffffULL,
+		},
+		{
+			0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL,
+			0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL,
+			0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL,
+		},
+	},
+	{
+		3572,
+		{
+			0x9896801b36a201ULL, 0x0ULL, 0x0ULL, 0x0ULL,
+			0x0ULL, 0xf0000000000030ULL, 0x0ULL, 0xf0000000000030ULL,
+			0x0ULL, 0xf0000000000030ULL, 0x0ULL,
+		},
+		{
+			0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL,
+			0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL,
+			0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL,
+		},
+	},
+	{
+		3600,
+		{
+			0x9896801b36a201ULL, 0x1ULL, 0x7ULL, 0x5ULL,
+			0xa5a5a5a5a5a5a5a9ULL, 0xf0000000002530ULL, 0xa5a5a5a5a5a5a5a5ULL, 0xf0000000002530ULL,
+			0xa5a5a5a5a5a5a5a5ULL, 0xf0000000002530ULL, 0xa5a5a5a5a5a5a5a5ULL,
+		},
+		{
+			0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL,
+			0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL,
+			0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL,
+		},
+	},
+	{
+		3628,
+		{
+			0x9896801b36a201ULL, 0x2ULL, 0x0ULL, 0x2ULL,
+			0x5a5a5a5a5a5a5a5aULL, 0xf0000000005a7aULL, 0x5a5a5a5a5a5a5a5aULL, 0xf0000000005a7aULL,
+			0x5a5a5a5a5a5a5a5aULL, 0xf0000000005a7aULL, 0x5a5a5a5a5a5a5a5aULL,
+		},
+		{
+			0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL,
+			0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL,
+			0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL,
+		},
+	},
+	{
+		3949,
+		{
+			0x9896801b36a201ULL, 0x3ULL, 0x0ULL, 0x7ULL,
+			0x0ULL, 0xf0000000007f7aULL, 0xa5a5a5a5a5a5a5a5ULL, 0xf0000000007f7aULL,
+			0xffffffffffffffffULL, 0xf0000000007f7aULL, 0xffffffffffffffffULL,
+		},
+		{
+			0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL,
+			0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL,
+			0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL,
+		},
+	},
+	{
+		3977,
+		{
+			0x9896801b36a201ULL, 0x0ULL, 0x0ULL, 0x0ULL,
+			0x0ULL, 0xf0000000000030ULL, 0x5a5a5a5a5a5a5a5aULL, 0xf0000000000030ULL,
+			0x0ULL, 0xf0000000000030ULL, 0x0ULL,
+		},
+		{
+			0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL,
+			0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL,
+			0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL,
+		},
+	},
+	{
+		4005,
+		{
+			0x9896801b36a201ULL, 0x1ULL, 0x7ULL, 0x5ULL,
+			0xa5a5a5a5a5a5a5a6ULL, 0xf0000000002530ULL, 0x5a5a5a5a5a5a5a5aULL, 0xf0000000002530ULL,
+			0xa5a5a5a5a5a5a5a5ULL, 0xf0000000002530ULL, 0xa5a5a5a5a5a5a5a5ULL,
+		},
+		{
+			0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL,
+			0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL,
+			0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL,
+		},
+	},
+	{
+		4033,
+		{
+			0x9896801b36a201ULL, 0x2ULL, 0x0ULL, 0x2ULL,
+			0x5a5a5a5a5a5a5a5aULL, 0xf0000000005a7aULL, 0x5a5a5a5a5a5a5a5aULL, 0xf0000000005a7aULL,
+			0x5a5a5a5a5a5a5a5aULL, 0xf0000000005a7aULL, 0x5a5a5a5a5a5a5a5aULL,
+		},
+		{
+			0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL,
+			0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL,
+			0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL,
+		},
+	},
+	{
+		4064,
+		{
+			0x9896801b36a201ULL, 0x3ULL, 0x0ULL, 0x7ULL,
+			0x0ULL, 0xf0000000007f7aULL, 0xffffffffffffffffULL, 0xf0000000007f7aULL,
+			0x5a5a5a5a5a5a5a5aULL, 0xf0000000007f7aULL, 0xffffffffffffffffULL,
+		},
+		{
+			0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL,
+			0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL,
+			0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL,
+		},
+	},
+	{
+		4096,
+		{
+			0x9896801b36a201ULL, 0x3ULL, 0x0ULL, 0x7ULL,
+			0x0ULL, 0xf0000000007f7aULL, 0xffffffffffffffffULL, 0xf0000000007f7aULL,
+			0xffffffffffffffffULL, 0xf0000000007f7aULL, 0x5a5a5a5a5a5a5a5aULL,
+		},
+		{
+			0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL,
+			0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL,
+			0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL,
+		},
+	},
+	{
+		4110,
+		{
+			0x9896801b36a201ULL, 0x1ULL, 0x0ULL, 0x1ULL,
+			0x2ULL, 0xf0000000000030ULL, 0x0ULL, 0xf0000000000030ULL,
+			0xffffffffffffffffULL, 0xf0000000000030ULL, 0xffffffffffffffffULL,
+		},
+		{
+			0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL,
+			0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL,
+			0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL,
+		},
+	},
+	{
+		4118,
+		{
+			0x9896801b36a201ULL, 0x1ULL, 0x4ULL, 0x0ULL,
+			0x64ULL, 0xf0000000000030ULL, 0xffffffffffffffffULL, 0xf0000000000030ULL,
+			0xffffffffffffffffULL, 0xf0000000000030ULL, 0x64ULL,
+		},
+		{
+			0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL,
+			0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL,
+			0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL,
+		},
+	},
+};
+
+static int check_state(const struct hpet_timer_core *s, const struct hpet_timer_state_check *c)
+{
+	unsigned int i;
+	int failed = 0;
+
+	for (i = 0; i < HPET_TIMER_NR_STATE; i++) {
+		if (!((s->regs[i] ^ c->regs[i]) & c->known[i]))
+			continue;
+		printf("FAIL state before vector %u: entry %u is 0x%llx, expected 0x%llx (bits 0x%llx)\n",
+		       c->before, i, (unsigned long long)s->regs[i],
+		       (unsigned long long)c->regs[i], (unsigned long long)c->known[i]);
+		failed = 1;
+	}
+	return failed;
+}
+
 static int check(unsigned int i, const struct hpet_timer_vector *v, const char *what, u64 got)
 {
 	if (((got ^ v->value) & v->mask) == 0)
@@ -23,8 +297,9 @@ static int check(unsigned int i, const struct hpet_timer_vector *v, const char *
 
 int main(void)
 {
+	const unsigned int nr_states = sizeof(hpet_timer_states) / sizeof(hpet_timer_states[0]);
 	struct hpet_timer_core s;
-	unsigned int i, failed = 0;
+	unsigned int i, next = 0, failed = 0;
 
 	hpet_timer_core_init(&s);
 	for (i = 0; i < HPET_TIMER_NR_VECTORS; i++) {
@@ -33,6 +308,8 @@ int main(void)
 		u64 val = 0x5a5a5a5a5a5a5a5aULL;
 		bool claimed;
 
+		while (next < nr_states && hpet_timer_states[next].before == i)
+			failed += check_state(&s, &hpet_timer_states[next++]);
 		switch (v->op) {
 		case HPET_TIMER_VEC_RESET:
 			hpet_timer_core_reset(&s);
@@ -66,6 +343,8 @@ int main(void)
 			failed++;
 		}
 	}
+	while (next < nr_states)
+		failed += check_state(&s, &hpet_timer_states[next++]);
 	printf("hpet_timer: %u passed, %u failed\n", HPET_TIMER_NR_VECTORS - failed, failed);
 	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

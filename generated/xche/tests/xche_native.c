@@ -11,6 +11,257 @@
 #include "xche_core.h"
 #include "xche_vectors.h"
 
+/*
+ * The model's state before each reset and after the last vector: what no read shows (a
+ * write-only field, a flag) is compared here, bit by bit where the model knows it.
+ */
+static const struct xche_state_check {
+	unsigned int before;
+	u64 regs[XCHE_NR_STATE];
+	u64 known[XCHE_NR_STATE];
+} xche_states[] = {
+	{
+		671,
+		{
+			0x58434845ULL, 0x80000007ULL, 0x1ULL, 0x3ULL,
+			0x89abcdefULL, 0x89abcdefULL, 0xcdefULL, 0x0ULL,
+			0x89abcdefULL,
+		},
+		{
+			0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL,
+			0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL,
+			0xffffffffffffffffULL,
+		},
+	},
+	{
+		729,
+		{
+			0x58434845ULL, 0x0ULL, 0x0ULL, 0x0ULL,
+			0x0ULL, 0x0ULL, 0x5a5aULL, 0x0ULL,
+			0xa5a5a5ULL,
+		},
+		{
+			0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL,
+			0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL,
+			0xffffffffffffffffULL,
+		},
+	},
+	{
+		813,
+		{
+			0x58434845ULL, 0x80000007ULL, 0x1ULL, 0x3ULL,
+			0x89abcdefULL, 0x89abcdefULL, 0xcdefULL, 0x0ULL,
+			0xffabcdefULL,
+		},
+		{
+			0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL,
+			0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL,
+			0xffffffffffffffffULL,
+		},
+	},
+	{
+		1435,
+		{
+			0x58434845ULL, 0x80000004ULL, 0x3ULL, 0x3ULL,
+			0x1e0cda32ULL, 0x1e0c585cULL, 0x8c9cULL, 0x0ULL,
+			0x58735e47ULL,
+		},
+		{
+			0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL,
+			0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL,
+			0xffffffffffffffffULL,
+		},
+	},
+	{
+		1752,
+		{
+			0x58434845ULL, 0x80000005ULL, 0x0ULL, 0x3ULL,
+			0xffffffffULL, 0x0ULL, 0xffffULL, 0x0ULL,
+			0xffffffffULL,
+		},
+		{
+			0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL,
+			0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL,
+			0xffffffffffffffffULL,
+		},
+	},
+	{
+		1776,
+		{
+			0x58434845ULL, 0x2ULL, 0x2ULL, 0x0ULL,
+			0x0ULL, 0x0ULL, 0x0ULL, 0x0ULL,
+			0x0ULL,
+		},
+		{
+			0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL,
+			0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL,
+			0xffffffffffffffffULL,
+		},
+	},
+	{
+		1800,
+		{
+			0x58434845ULL, 0x2ULL, 0x1ULL, 0x1ULL,
+			0xa5a5a5a5ULL, 0x0ULL, 0xa5a5ULL, 0x0ULL,
+			0xa5a5a5a5ULL,
+		},
+		{
+			0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL,
+			0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL,
+			0xffffffffffffffffULL,
+		},
+	},
+	{
+		1824,
+		{
+			0x58434845ULL, 0x2ULL, 0x2ULL, 0x2ULL,
+			0x5a5a5a5aULL, 0x0ULL, 0x5a5aULL, 0x0ULL,
+			0x5a5a5a5aULL,
+		},
+		{
+			0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL,
+			0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL,
+			0xffffffffffffffffULL,
+		},
+	},
+	{
+		2141,
+		{
+			0x58434845ULL, 0x80000007ULL, 0x0ULL, 0x3ULL,
+			0xa5a5a5a5ULL, 0xa5a5a5a5ULL, 0xffffULL, 0x0ULL,
+			0xffffffffULL,
+		},
+		{
+			0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL,
+			0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL,
+			0xffffffffffffffffULL,
+		},
+	},
+	{
+		2165,
+		{
+			0x58434845ULL, 0x0ULL, 0x2ULL, 0x0ULL,
+			0x5a5a5a5aULL, 0x0ULL, 0x0ULL, 0x0ULL,
+			0x0ULL,
+		},
+		{
+			0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL,
+			0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL,
+			0xffffffffffffffffULL,
+		},
+	},
+	{
+		2189,
+		{
+			0x58434845ULL, 0x80000005ULL, 0x1ULL, 0x1ULL,
+			0x5a5a5a5aULL, 0x5a5affffULL, 0xa5a5ULL, 0x0ULL,
+			0xa5a5a5a5ULL,
+		},
+		{
+			0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL,
+			0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL,
+			0xffffffffffffffffULL,
+		},
+	},
+	{
+		2214,
+		{
+			0x58434845ULL, 0x2ULL, 0x2ULL, 0x2ULL,
+			0x5a5a5a5aULL, 0x0ULL, 0x5a5aULL, 0x0ULL,
+			0x5a5a5a5aULL,
+		},
+		{
+			0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL,
+			0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL,
+			0xffffffffffffffffULL,
+		},
+	},
+	{
+		2227,
+		{
+			0x58434845ULL, 0x5ULL, 0x0ULL, 0x1ULL,
+			0x1000ULL, 0x6a5aULL, 0x5a5aULL, 0x0ULL,
+			0x0ULL,
+		},
+		{
+			0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL,
+			0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL,
+			0xffffffffffffffffULL,
+		},
+	},
+	{
+		2233,
+		{
+			0x58434845ULL, 0x0ULL, 0x2ULL, 0x0ULL,
+			0x1234ULL, 0x0ULL, 0x5a5aULL, 0x0ULL,
+			0x0ULL,
+		},
+		{
+			0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL,
+			0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL,
+			0xffffffffffffffffULL,
+		},
+	},
+	{
+		2243,
+		{
+			0x58434845ULL, 0x80000003ULL, 0x1ULL, 0x0ULL,
+			0xf0fULL, 0x0ULL, 0xffULL, 0x0ULL,
+			0x0ULL,
+		},
+		{
+			0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL,
+			0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL,
+			0xffffffffffffffffULL,
+		},
+	},
+	{
+		2248,
+		{
+			0x58434845ULL, 0x7ULL, 0x1ULL, 0x0ULL,
+			0xffULL, 0xffULL, 0x0ULL, 0x1ULL,
+			0x0ULL,
+		},
+		{
+			0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL,
+			0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL, 0xffffffffffffffffULL,
+			0xffffffffffffffffULL,
+		},
+	},
+};
+
+/* States one entry away from the first that the state rules refuse. */
+static const struct {
+	unsigned int entry;
+	u64 value;
+} xche_refused[] = {
+	{ 0, 0x158434845ULL },
+	{ 1, 0x100000000ULL },
+	{ 2, 0x100000000ULL },
+	{ 3, 0x100000000ULL },
+	{ 4, 0x100000000ULL },
+	{ 5, 0x100000000ULL },
+	{ 6, 0x15a5aULL },
+	{ 7, 0x100ULL },
+	{ 8, 0x100000000ULL },
+};
+
+static int check_state(const struct xche_core *s, const struct xche_state_check *c)
+{
+	unsigned int i;
+	int failed = 0;
+
+	for (i = 0; i < XCHE_NR_STATE; i++) {
+		if (!((s->regs[i] ^ c->regs[i]) & c->known[i]))
+			continue;
+		printf("FAIL state before vector %u: entry %u is 0x%llx, expected 0x%llx (bits 0x%llx)\n",
+		       c->before, i, (unsigned long long)s->regs[i],
+		       (unsigned long long)c->regs[i], (unsigned long long)c->known[i]);
+		failed = 1;
+	}
+	return failed;
+}
+
 static int check(unsigned int i, const struct xche_vector *v, const char *what, u64 got)
 {
 	if (((got ^ v->value) & v->mask) == 0)
@@ -23,9 +274,19 @@ static int check(unsigned int i, const struct xche_vector *v, const char *what, 
 
 int main(void)
 {
+	const unsigned int nr_states = sizeof(xche_states) / sizeof(xche_states[0]);
 	struct xche_core s;
-	unsigned int i, failed = 0;
+	unsigned int i, next = 0, failed = 0;
 
+	for (i = 0; i < sizeof(xche_refused) / sizeof(xche_refused[0]); i++) {
+		xche_core_init(&s);
+		s.regs[xche_refused[i].entry] = xche_refused[i].value;
+		if (xche_core_state_valid(s.regs)) {
+			printf("FAIL state with entry %u = 0x%llx accepted, which the state rules refuse\n",
+			       xche_refused[i].entry, (unsigned long long)xche_refused[i].value);
+			failed++;
+		}
+	}
 	xche_core_init(&s);
 	for (i = 0; i < XCHE_NR_VECTORS; i++) {
 		const struct xche_vector *v = &xche_vectors[i];
@@ -33,6 +294,8 @@ int main(void)
 		u64 val = 0x5a5a5a5a5a5a5a5aULL;
 		bool claimed;
 
+		while (next < nr_states && xche_states[next].before == i)
+			failed += check_state(&s, &xche_states[next++]);
 		switch (v->op) {
 		case XCHE_VEC_RESET:
 			xche_core_reset(&s);
@@ -66,6 +329,8 @@ int main(void)
 			failed++;
 		}
 	}
+	while (next < nr_states)
+		failed += check_state(&s, &xche_states[next++]);
 	printf("xche: %u passed, %u failed\n", XCHE_NR_VECTORS - failed, failed);
 	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

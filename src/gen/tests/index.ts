@@ -3,6 +3,8 @@
  * and as JSON (for jest-driven harnesses), plus a host program that runs them against the
  * core, and what they reach of the device's behaviour (coverage.md).
  */
+import { DeviceModel } from "../../reference/device-model.js";
+import { refusedStates } from "../../reference/state-rules.js";
 import { buildVectors, type Vector } from "../../reference/vectors.js";
 import type { Device } from "../../ir/types.js";
 import { cHex } from "../c.js";
@@ -13,7 +15,7 @@ import { LazyViews, render } from "../render.js";
 import type { Generator } from "../types.js";
 
 export const generateTests: Generator = ({ device }) => {
-  const { vectors, coverage } = buildVectors(device);
+  const { vectors, states, coverage } = buildVectors(device);
   const view = {
     name: device.name,
     prefix: device.prefix,
@@ -23,11 +25,18 @@ export const generateTests: Generator = ({ device }) => {
     vectors: new LazyViews(vectors, (v) => vectorC(device, v)),
     irqLevel: device.interrupt ? `${device.name}_core_irq_level(&s)` : "0",
   };
+  const created = new DeviceModel(device).regs;
+  const native = {
+    ...view,
+    banner: banner(device, "runs the vectors against the core on the host"),
+    states: states.map((state) => ({ before: state.before, regs: wordLines(state.regs), known: wordLines(state.known) })),
+    refused: refusedStates(device, created).map(({ entry, value }) => ({ entry, value: `${cHex(value)}ULL` })),
+  };
   return [
     { path: `tests/${device.name}_vectors.h`, contents: render("tests/vectors.h.hbs", view) },
     {
       path: `tests/${device.name}_native.c`,
-      contents: render("tests/native.c.hbs", { ...view, banner: banner(device, "runs the vectors against the core on the host") }),
+      contents: render("tests/native.c.hbs", native),
     },
     { path: `tests/${device.name}_vectors.json`, contents: vectorsJson(vectors) },
     { path: `tests/${device.name}_coverage.md`, contents: coverageMarkdown(device, vectors.length, coverage) },
@@ -46,6 +55,13 @@ function vectorC(device: Device, v: Vector): string {
     case "irq":
       return `{ ${p}_VEC_IRQ, 0, 1, 0, ${+v.expect}, 1 }`;
   }
+}
+
+/** A state's values, four to a line. */
+function wordLines(words: readonly bigint[]): string[] {
+  const lines: string[] = [];
+  for (let i = 0; i < words.length; i += 4) lines.push(words.slice(i, i + 4).map((w) => `${cHex(w)}ULL,`).join(" "));
+  return lines;
 }
 
 /** One vector per line, values as hex strings (JSON has no 64-bit integers). */
