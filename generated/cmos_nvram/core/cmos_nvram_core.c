@@ -362,7 +362,7 @@ static void cmos_nvram_write_reg(struct cmos_nvram_core *s, unsigned int reg,
 	cmos_nvram_advance_index(s, reg);
 }
 
-/* The device's creation: a reset, and the storage a reset keeps at its reset value. */
+/* At creation: a reset, and the storage a reset keeps at its reset value. */
 void cmos_nvram_core_init(struct cmos_nvram_core *s)
 {
 	unsigned int i;

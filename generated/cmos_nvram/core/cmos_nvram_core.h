@@ -76,7 +76,7 @@ struct cmos_nvram_core {
 	u64 regs[CMOS_NVRAM_NR_STATE];
 };
 
-/* At the device's creation; afterwards a device reset is cmos_nvram_core_reset(). */
+/* At the device's creation; a device reset after it is _core_reset(). */
 void cmos_nvram_core_init(struct cmos_nvram_core *s);
 void cmos_nvram_core_reset(struct cmos_nvram_core *s);
 bool cmos_nvram_core_state_valid(const u64 *regs);

@@ -203,7 +203,7 @@ struct dma_engine_core {
 	u64 regs[DMA_ENGINE_NR_STATE];
 };
 
-/* At the device's creation; afterwards a device reset is dma_engine_core_reset(). */
+/* At the device's creation; a device reset after it is _core_reset(). */
 void dma_engine_core_init(struct dma_engine_core *s);
 void dma_engine_core_reset(struct dma_engine_core *s);
 bool dma_engine_core_state_valid(const u64 *regs);

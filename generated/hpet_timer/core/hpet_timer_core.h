@@ -114,7 +114,7 @@ struct hpet_timer_core {
 	u64 regs[HPET_TIMER_NR_STATE];
 };
 
-/* At the device's creation; afterwards a device reset is hpet_timer_core_reset(). */
+/* At the device's creation; a device reset after it is _core_reset(). */
 void hpet_timer_core_init(struct hpet_timer_core *s);
 void hpet_timer_core_reset(struct hpet_timer_core *s);
 bool hpet_timer_core_state_valid(const u64 *regs);

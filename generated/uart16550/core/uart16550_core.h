@@ -143,7 +143,7 @@ struct uart16550_core {
 	u64 regs[UART16550_NR_STATE];
 };
 
-/* At the device's creation; afterwards a device reset is uart16550_core_reset(). */
+/* At the device's creation; a device reset after it is _core_reset(). */
 void uart16550_core_init(struct uart16550_core *s);
 void uart16550_core_reset(struct uart16550_core *s);
 bool uart16550_core_state_valid(const u64 *regs);

@@ -93,7 +93,7 @@ struct xche_core {
 	u64 regs[XCHE_NR_STATE];
 };
 
-/* At the device's creation; afterwards a device reset is xche_core_reset(). */
+/* At the device's creation; a device reset after it is _core_reset(). */
 void xche_core_init(struct xche_core *s);
 void xche_core_reset(struct xche_core *s);
 bool xche_core_state_valid(const u64 *regs);

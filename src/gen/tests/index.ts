@@ -7,6 +7,7 @@ import { DeviceModel } from "../../reference/device-model.js";
 import { refusedStates } from "../../reference/state-rules.js";
 import { buildVectors, type Vector } from "../../reference/vectors.js";
 import type { Device } from "../../ir/types.js";
+import { bitMask } from "../../ir/bits.js";
 import { cHex } from "../c.js";
 import { banner } from "../core/index.js";
 import { joinMapped } from "../join.js";
@@ -57,10 +58,11 @@ function vectorC(device: Device, v: Vector): string {
   }
 }
 
-/** A state's values, four to a line. */
+/** A state's values, three to a line. */
 function wordLines(words: readonly bigint[]): string[] {
+  const word = (w: bigint): string => (w === bitMask(64) ? "~0ULL," : `${cHex(w)}ULL,`);
   const lines: string[] = [];
-  for (let i = 0; i < words.length; i += 4) lines.push(words.slice(i, i + 4).map((w) => `${cHex(w)}ULL,`).join(" "));
+  for (let i = 0; i < words.length; i += 3) lines.push(words.slice(i, i + 3).map(word).join(" "));
   return lines;
 }
 
