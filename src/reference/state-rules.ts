@@ -54,6 +54,27 @@ export function stateViolation(device: Device, regs: readonly bigint[]): { regis
 }
 
 /**
+ * The state the rules accept that differs most from `first`: every bit an entry may hold
+ * flipped, constant bits kept, a FIFO's head and level at their largest. A core whose state
+ * check is stricter than the rules refuses it.
+ */
+export function farthestState(device: Device, first: readonly bigint[]): bigint[] {
+  const regs = [...first];
+  for (const register of device.registers) {
+    const { holds, fixed } = stateRule(device, register);
+    regs[register.index] = (~first[register.index]! & holds & ~fixed) | (first[register.index]! & fixed);
+  }
+  for (const store of device.storage) {
+    for (let n = 0; n < store.count; n++) regs[store.first + n] = ~first[store.first + n]! & store.holds;
+    if (store.fifo) {
+      regs[store.fifo.head] = BigInt(store.count - 1);
+      regs[store.fifo.level] = BigInt(store.count);
+    }
+  }
+  return regs;
+}
+
+/**
  * States one entry away from the device's first state that the rules refuse, one for each
  * rule an entry has: a bit it cannot hold, a constant bit flipped, a FIFO's head or level
  * out of bounds. A core whose state check is looser than the rules accepts one of them.

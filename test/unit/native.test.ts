@@ -151,6 +151,20 @@ describe("the harness can fail", () => {
     expect(run.status).not.toBe(0);
     expect(run.stdout).toMatch(/^FAIL state with entry 6 = 0x15a5a accepted/m);
   });
+
+  test("a state check stricter than the state rules is caught", () => {
+    const out = generate("devices/xche");
+    const core = path.join(out.dir, `core/${out.name}_core.c`);
+    const text = fs.readFileSync(core, "utf8");
+    // ID's bit 0 held at its reset value, though with hooks the rules fix no bit.
+    const broken = text.replace(/(\[XCHE_REG_ID\] = \{[^}]*?\.fixed = )0x0ULL/, "$10x1ULL");
+    expect(broken).not.toBe(text);
+    fs.writeFileSync(core, broken);
+
+    const run = runNative(buildNative(out));
+    expect(run.status).not.toBe(0);
+    expect(run.stdout).toMatch(/^FAIL a state the state rules accept is refused$/m);
+  });
 });
 
 describe("xche and the examples use every feature of the DSL", () => {

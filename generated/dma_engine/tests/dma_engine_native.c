@@ -1773,6 +1773,24 @@ static const struct dma_engine_state_check {
 	},
 };
 
+/* The state the rules accept that differs most from the first: it must load. */
+static const u64 dma_engine_farthest[DMA_ENGINE_NR_STATE] = {
+	0x2c5ff7feULL, 0xffffffffULL, 0xffffffffULL,
+	0xffffffffULL, 0xffULL, 0xffffULL,
+	0xffffffffULL, ~0ULL, 0xffffffffULL,
+	0xffffffffULL, 0xffffffffULL, 0xfffffffeULL,
+	0xffffffffULL, 0xffffffffULL, ~0ULL,
+	0xffffffffULL, 0xffffffffULL, ~0ULL,
+	0xffffffffULL, 0xffffffffULL, ~0ULL,
+	0xffffffffULL, 0xffffffffULL, ~0ULL,
+	0xffffffffULL, 0xffffffffULL, ~0ULL,
+	0xffffffffULL, 0xffffffffULL, ~0ULL,
+	0xffffffffULL, 0xffffffffULL, ~0ULL,
+	0xffffffffULL, 0xffffffffULL, ~0ULL,
+	0xffffffffULL, 0xffffffffULL, 0xffffffffULL,
+	0xffffffffULL,
+};
+
 /* States one entry away from the first that the state rules refuse. */
 static const struct {
 	unsigned int entry;
@@ -1851,6 +1869,10 @@ int main(void)
 			       dma_engine_refused[i].entry, (unsigned long long)dma_engine_refused[i].value);
 			failed++;
 		}
+	}
+	if (!dma_engine_core_state_valid(dma_engine_farthest)) {
+		printf("FAIL a state the state rules accept is refused\n");
+		failed++;
 	}
 	dma_engine_core_init(&s);
 	for (i = 0; i < DMA_ENGINE_NR_VECTORS; i++) {

@@ -308,6 +308,14 @@ static const struct hpet_timer_state_check {
 	},
 };
 
+/* The state the rules accept that differs most from the first: it must load. */
+static const u64 hpet_timer_farthest[HPET_TIMER_NR_STATE] = {
+	0xff67697fe4c95dfeULL, ~0ULL, ~0ULL,
+	~0ULL, ~0ULL, 0xff0fffffffffffcfULL,
+	0x0ULL, 0xff0fffffffffffcfULL, 0x0ULL,
+	0xff0fffffffffffcfULL, 0x0ULL,
+};
+
 static int check_state(const struct hpet_timer_core *s, const struct hpet_timer_state_check *c)
 {
 	unsigned int i;
@@ -340,6 +348,10 @@ int main(void)
 	struct hpet_timer_core s;
 	unsigned int i, next = 0, failed = 0;
 
+	if (!hpet_timer_core_state_valid(hpet_timer_farthest)) {
+		printf("FAIL a state the state rules accept is refused\n");
+		failed++;
+	}
 	hpet_timer_core_init(&s);
 	for (i = 0; i < HPET_TIMER_NR_VECTORS; i++) {
 		const struct hpet_timer_vector *v = &hpet_timer_vectors[i];

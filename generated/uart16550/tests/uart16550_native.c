@@ -617,6 +617,20 @@ static const struct uart16550_state_check {
 	},
 };
 
+/* The state the rules accept that differs most from the first: it must load. */
+static const u64 uart16550_farthest[UART16550_NR_STATE] = {
+	0xffULL, 0xffULL, 0xffULL,
+	0xffULL, 0xfeULL, 0xffULL,
+	0xffULL, 0x9fULL, 0x4fULL,
+	0xffULL, 0xffULL, 0xffULL,
+	0xffULL, 0xffULL, 0xffULL,
+	0xffULL, 0xffULL, 0xffULL,
+	0xffULL, 0xffULL, 0xffULL,
+	0xffULL, 0xffULL, 0xffULL,
+	0xffULL, 0xffULL, 0xfULL,
+	0x10ULL,
+};
+
 /* States one entry away from the first that the state rules refuse. */
 static const struct {
 	unsigned int entry;
@@ -692,6 +706,10 @@ int main(void)
 			       uart16550_refused[i].entry, (unsigned long long)uart16550_refused[i].value);
 			failed++;
 		}
+	}
+	if (!uart16550_core_state_valid(uart16550_farthest)) {
+		printf("FAIL a state the state rules accept is refused\n");
+		failed++;
 	}
 	uart16550_core_init(&s);
 	for (i = 0; i < UART16550_NR_VECTORS; i++) {

@@ -231,6 +231,13 @@ static const struct xche_state_check {
 	},
 };
 
+/* The state the rules accept that differs most from the first: it must load. */
+static const u64 xche_farthest[XCHE_NR_STATE] = {
+	0xa7bcb7baULL, 0xffffffffULL, 0xffffffffULL,
+	0xffffffffULL, 0xffffffffULL, 0xffffffffULL,
+	0xa5a5ULL, 0xffULL, 0xffffffffULL,
+};
+
 /* States one entry away from the first that the state rules refuse. */
 static const struct {
 	unsigned int entry;
@@ -287,6 +294,10 @@ int main(void)
 			       xche_refused[i].entry, (unsigned long long)xche_refused[i].value);
 			failed++;
 		}
+	}
+	if (!xche_core_state_valid(xche_farthest)) {
+		printf("FAIL a state the state rules accept is refused\n");
+		failed++;
 	}
 	xche_core_init(&s);
 	for (i = 0; i < XCHE_NR_VECTORS; i++) {

@@ -4,7 +4,7 @@
  * core, and what they reach of the device's behaviour (coverage.md).
  */
 import { DeviceModel } from "../../reference/device-model.js";
-import { refusedStates } from "../../reference/state-rules.js";
+import { farthestState, refusedStates } from "../../reference/state-rules.js";
 import { buildVectors, type Vector } from "../../reference/vectors.js";
 import type { Device } from "../../ir/types.js";
 import { bitMask } from "../../ir/bits.js";
@@ -31,6 +31,7 @@ export const generateTests: Generator = ({ device }) => {
     ...view,
     banner: banner(device, "runs the vectors against the core on the host"),
     states: states.map((state) => ({ before: state.before, regs: wordLines(state.regs), known: wordLines(state.known) })),
+    farthest: wordLines(farthestState(device, created)),
     refused: refusedStates(device, created).map(({ entry, value }) => ({ entry, value: `${cHex(value)}ULL` })),
   };
   return [
