@@ -53,25 +53,43 @@ export function stateViolation(device: Device, regs: readonly bigint[]): { regis
   return null;
 }
 
+/** One entry of the state array and its rule, as the harnesses' state tables list them. */
+export interface StateEntry extends StateRule {
+  name: string;
+  reset: bigint;
+  /** The largest value it may hold: a FIFO's head and level are bounded, not masked. */
+  max: bigint;
+  /** A device reset leaves it as it is (storage with keepOnReset). */
+  kept: boolean;
+}
+
+/** The state array in order: the registers, then each storage's entries (and a FIFO's head and level). */
+export function stateEntries(device: Device): StateEntry[] {
+  const any = bitMask(64);
+  const entries: StateEntry[] = device.registers.map((r) => ({ name: r.name, reset: r.reset, ...stateRule(device, r), max: any, kept: false }));
+  for (const store of device.storage) {
+    for (let n = 0; n < store.count; n++) {
+      entries.push({ name: `${store.name}_${n}`, reset: store.reset, holds: store.holds, fixed: 0n, max: any, kept: store.keepOnReset });
+    }
+    if (store.fifo) {
+      for (const [suffix, max] of [["HEAD", store.count - 1], ["LEVEL", store.count]] as const) {
+        entries.push({ name: `${store.name}_${suffix}`, reset: 0n, holds: bitMask(max.toString(2).length), fixed: 0n, max: BigInt(max), kept: false });
+      }
+    }
+  }
+  return entries;
+}
+
 /**
  * The state the rules accept that differs most from `first`: every bit an entry may hold
  * flipped, constant bits kept, a FIFO's head and level at their largest. A core whose state
  * check is stricter than the rules refuses it.
  */
 export function farthestState(device: Device, first: readonly bigint[]): bigint[] {
-  const regs = [...first];
-  for (const register of device.registers) {
-    const { holds, fixed } = stateRule(device, register);
-    regs[register.index] = (~first[register.index]! & holds & ~fixed) | (first[register.index]! & fixed);
-  }
-  for (const store of device.storage) {
-    for (let n = 0; n < store.count; n++) regs[store.first + n] = ~first[store.first + n]! & store.holds;
-    if (store.fifo) {
-      regs[store.fifo.head] = BigInt(store.count - 1);
-      regs[store.fifo.level] = BigInt(store.count);
-    }
-  }
-  return regs;
+  return stateEntries(device).map(({ holds, fixed, max }, i) => {
+    const flipped = (~first[i]! & holds & ~fixed) | (first[i]! & fixed);
+    return flipped > max ? max : flipped;
+  });
 }
 
 /**
@@ -80,24 +98,15 @@ export function farthestState(device: Device, first: readonly bigint[]): bigint[
  * out of bounds. A core whose state check is looser than the rules accepts one of them.
  */
 export function refusedStates(device: Device, first: readonly bigint[]): Array<{ entry: number; value: bigint }> {
-  const candidates: Array<{ entry: number; value: bigint }> = [];
   const lowest = (mask: bigint): bigint => mask & -mask;
-  const beyond = (entry: number, holds: bigint): void => {
+  const candidates = stateEntries(device).flatMap(({ holds, fixed, max }, entry) => {
     const outside = ~holds & bitMask(64);
-    if (outside) candidates.push({ entry, value: first[entry]! | lowest(outside) });
-  };
-  for (const register of device.registers) {
-    const rule = stateRule(device, register);
-    beyond(register.index, rule.holds);
-    if (rule.fixed) candidates.push({ entry: register.index, value: first[register.index]! ^ lowest(rule.fixed) });
-  }
-  for (const store of device.storage) {
-    for (let n = 0; n < store.count; n++) beyond(store.first + n, store.holds);
-    if (store.fifo) {
-      candidates.push({ entry: store.fifo.head, value: BigInt(store.count) });
-      candidates.push({ entry: store.fifo.level, value: BigInt(store.count) + 1n });
-    }
-  }
+    return [
+      ...(outside ? [{ entry, value: first[entry]! | lowest(outside) }] : []),
+      ...(fixed ? [{ entry, value: first[entry]! ^ lowest(fixed) }] : []),
+      ...(max < holds ? [{ entry, value: max + 1n }] : []),
+    ];
+  });
   return candidates.filter(({ entry, value }) => {
     const regs = [...first];
     regs[entry] = value;

@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Device } from "../../src/ir/types.js";
 import { DeviceModel } from "../../src/reference/device-model.js";
-import { stateRule } from "../../src/reference/state-rules.js";
+import { stateEntries } from "../../src/reference/state-rules.js";
 import { CFLAGS, compileCore, gcc, link, runNative, SANITIZED, type Generated, type RunResult } from "./native.js";
 
 const DRIVER = path.resolve("test/native/core_fuzz.c");
@@ -16,15 +16,7 @@ const DRIVER = path.resolve("test/native/core_fuzz.c");
 export function fuzzDeviceHeader(device: Device): string {
   const { name, prefix } = device;
   const hex = (v: bigint): string => `0x${v.toString(16)}ULL`;
-  const rules = device.registers.map((r) => {
-    const { holds, fixed } = stateRule(device, r);
-    return `\t[${prefix}_REG_${r.name}] = { "${r.name}", ${hex(holds)}, ${hex(fixed)}, ${hex(r.reset)} },`;
-  });
-  for (const store of device.storage) {
-    for (let n = 0; n < store.count; n++) {
-      rules.push(`\t[${prefix}_STORE_${store.name} + ${n}] = { "${store.name}_${n}", ${hex(store.holds)}, 0x0ULL, ${hex(store.reset)} },`);
-    }
-  }
+  const rules = stateEntries(device).map((e) => `\t{ "${e.name}", ${hex(e.holds)}, ${hex(e.fixed)}, ${hex(e.reset)}, ${hex(e.max)} },`);
   return [
     `#include "${name}_core.h"`,
     "",
@@ -47,6 +39,7 @@ export function fuzzDeviceHeader(device: Device): string {
     "\tu64 holds;",
     "\tu64 fixed;",
     "\tu64 reset;",
+    "\tu64 max;",
     "};",
     "",
     `static const struct fuzz_rule fuzz_rules[${prefix}_NR_STATE] = {`,

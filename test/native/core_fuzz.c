@@ -105,6 +105,8 @@ static void random_state(u64 *x, u64 *regs)
 		const struct fuzz_rule *r = &fuzz_rules[i];
 
 		regs[i] = (next_random(x) & r->holds & ~r->fixed) | (r->reset & r->fixed);
+		if (regs[i] > r->max)
+			regs[i] = r->max;
 	}
 }
 

@@ -663,6 +663,7 @@ static const struct {
 	{ 24, 0x100ULL },
 	{ 25, 0x100ULL },
 	{ 26, 0x10ULL },
+	{ 27, 0x20ULL },
 	{ 27, 0x11ULL },
 };
 

@@ -8,7 +8,7 @@ import { bitMask } from "../../ir/bits.js";
 import type { Device, KvmDeviceApi, KvmIoctlApi } from "../../ir/types.js";
 import { cHex, cU32 } from "../c.js";
 import { render } from "../render.js";
-import { stateLayout, stateRule } from "../../reference/state-rules.js";
+import { stateEntries, stateLayout } from "../../reference/state-rules.js";
 import { testPlacement } from "./placement.js";
 
 export { testPlacement };
@@ -63,41 +63,14 @@ export function deviceHeaderView(device: Device) {
     hasIrq: device.interrupt ? 1 : 0,
     nrRegs: device.stateSize,
     stateLayout: cU32(stateLayout(device)),
-    // The state array: the registers, then each storage entry (and a FIFO's head and level).
-    registers: [
-      ...device.registers.map((r) => ({
-        name: r.name,
-        reset: `${cHex(r.reset)}ULL`,
-        holds: `${cHex(stateRule(device, r).holds)}ULL`,
-        fixed: `${cHex(stateRule(device, r).fixed)}ULL`,
-        kept: false,
-        max: "~0ULL",
-      })),
-      ...device.storage.flatMap((store) => [
-        ...Array.from({ length: store.count }, (_, n) => ({
-          name: `${store.name}_${n}`,
-          reset: `${cHex(store.reset)}ULL`,
-          holds: `${cHex(store.holds)}ULL`,
-          fixed: "0x0ULL",
-          kept: store.keepOnReset,
-          max: "~0ULL",
-        })),
-        // head < count and level <= count: bounds no mask states, so each has a maximum.
-        ...(store.fifo
-          ? [
-              { suffix: "HEAD", max: store.count - 1 },
-              { suffix: "LEVEL", max: store.count },
-            ].map(({ suffix, max }) => ({
-              name: `${store.name}_${suffix}`,
-              reset: "0x0ULL",
-              holds: `${cHex(bitMask(BigInt(max).toString(2).length))}ULL`,
-              fixed: "0x0ULL",
-              kept: false,
-              max: `${cHex(BigInt(max))}ULL`,
-            }))
-          : []),
-      ]),
-    ],
+    registers: stateEntries(device).map((entry) => ({
+      name: entry.name,
+      reset: `${cHex(entry.reset)}ULL`,
+      holds: `${cHex(entry.holds)}ULL`,
+      fixed: `${cHex(entry.fixed)}ULL`,
+      kept: entry.kept,
+      max: entry.max === bitMask(64) ? "~0ULL" : `${cHex(entry.max)}ULL`,
+    })),
   };
 }
 
