@@ -140,10 +140,8 @@ function lowerField(l: Lowering, spec: FieldSpec, path: SpecPath, width: number,
     }
     return n === null ? [] : [{ name: valueName, value: n }];
   });
-  const onlyValues = spec.onlyValues === true;
-  if (spec.onlyValues !== undefined && typeof spec.onlyValues !== "boolean") {
-    report.error([...path, "onlyValues"], `onlyValues must be true or false, got ${describe(spec.onlyValues)}`);
-  } else if (onlyValues && values.length === 0) {
+  const onlyValues = l.flag(spec.onlyValues, [...path, "onlyValues"], "onlyValues");
+  if (onlyValues && values.length === 0) {
     report.error([...path, "onlyValues"], `field ${name} has onlyValues but no values`, "list its values: { IDLE: 0, BUSY: 1 }");
   } else if (onlyValues && !values.some((v) => v.value === reset)) {
     report.error([...path, "onlyValues"], `field ${name} resets to ${hex(reset)}, which is not one of its values`, "add the reset value to values, or reset the field to one of them");
@@ -239,16 +237,13 @@ export function lowerActions(
     const target = resolveTarget(l, (spec as Record<string, unknown>)[kind], [...actionPath, kind], register, byName);
     if (!target) return [];
     if (kind !== "increment" && kind !== "decrement") return [{ kind, target, when }];
-    const saturate = (spec as { saturate?: unknown }).saturate;
-    if (saturate !== undefined && typeof saturate !== "boolean") {
-      report.error([...actionPath, "saturate"], `saturate must be true or false, got ${describe(saturate)}`);
-    }
+    const saturate = l.flag((spec as { saturate?: unknown }).saturate, [...actionPath, "saturate"], "saturate");
     if (!isContiguous(target.mask)) {
       const fields = byName.get(target.label)?.fields.map((f) => f.name) ?? [];
       report.error([...actionPath, kind], `${kind} counts in one field, and "${target.label}" holds several (${fields.join(", ")})`, `name one, e.g. "${target.label}.${fields[0] ?? "FIELD"}"`);
       return [];
     }
-    return [{ kind, target, saturate: saturate === true, when }];
+    return [{ kind, target, saturate, when }];
   });
 }
 

@@ -108,11 +108,9 @@ function lowerIndirect(l: Lowering, spec: IndirectSpec, path: SpecPath, r: Regis
   if (index && index.register === r.index) {
     l.report.error([...path, "index"], `${r.name} selects its entry with a field of its own`, "the index field must be in another register, as an index/data pair has it");
   }
-  if (spec?.autoIncrement !== undefined && typeof spec.autoIncrement !== "boolean") {
-    l.report.error([...path, "autoIncrement"], `autoIncrement must be true or false, got ${describe(spec.autoIncrement)}`);
-  }
+  const autoIncrement = l.flag(spec?.autoIncrement, [...path, "autoIncrement"], "autoIncrement");
   if (!index || !target || index.register === r.index) return null;
-  return { storage: target, index, autoIncrement: spec.autoIncrement === true };
+  return { storage: target, index, autoIncrement };
 }
 
 /**

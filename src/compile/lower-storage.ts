@@ -37,12 +37,7 @@ export function lowerStorage(l: Lowering, specs: DeviceSpec["storage"], register
 }
 
 function lowerKeep(l: Lowering, spec: StorageSpec | undefined, path: SpecPath): boolean {
-  const keep = spec?.keepOnReset;
-  if (keep === undefined) return false;
-  if (typeof keep !== "boolean") {
-    l.report.error([...path, "keepOnReset"], `keepOnReset must be true or false, got ${describe(keep)}`);
-    return false;
-  }
+  const keep = l.flag(spec?.keepOnReset, [...path, "keepOnReset"], "keepOnReset");
   if (keep && spec?.fifo !== undefined) {
     l.report.error([...path, "keepOnReset"], "a FIFO cannot keep its entries over a reset: a reset empties it", "remove keepOnReset, or fifo");
     return false;

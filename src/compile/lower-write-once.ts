@@ -7,7 +7,6 @@ import type { FieldSpec, RegisterSpec } from "../dsl/types.js";
 import type { Register, Storage } from "../ir/types.js";
 import type { SpecPath } from "../util/diagnostics.js";
 import { Lowering } from "./lowering.js";
-import { describe } from "./message-words.js";
 
 export const WRITTEN_STORAGE = "WRITTEN";
 
@@ -26,11 +25,11 @@ export function lowerWriteOnce(l: Lowering, registers: Register[], specRegisters
     const lowering = l.forElement(r);
     const changeable = r.masks.writable | r.masks.w1c | r.masks.w1s;
     const once: OnceSpec[] = [];
-    if (isOnce(lowering, spec.writeOnce, [...path, "writeOnce"])) once.push({ label: r.name, mask: r.masks.defined & changeable, path: [...path, "writeOnce"] });
+    if (lowering.flag(spec.writeOnce, [...path, "writeOnce"], "writeOnce")) once.push({ label: r.name, mask: r.masks.defined & changeable, path: [...path, "writeOnce"] });
     (spec.fields ?? []).forEach((f: FieldSpec, i) => {
       const field = r.fields.find((candidate) => candidate.name === f.name);
       const at = [...path, "fields", i, "writeOnce"];
-      if (field && isOnce(lowering, f.writeOnce, at)) once.push({ label: `${r.name}.${field.name}`, mask: field.mask & changeable, path: at });
+      if (field && lowering.flag(f.writeOnce, at, "writeOnce")) once.push({ label: `${r.name}.${field.name}`, mask: field.mask & changeable, path: at });
     });
     for (const o of once) {
       if (o.mask === 0n) {
@@ -66,10 +65,4 @@ export function lowerWriteOnce(l: Lowering, registers: Register[], specRegisters
     fifo: null,
     keepOnReset: false,
   });
-}
-
-function isOnce(l: Lowering, value: unknown, path: SpecPath): boolean {
-  if (value === undefined) return false;
-  if (typeof value !== "boolean") l.report.error(path, `writeOnce must be true or false, got ${describe(value)}`);
-  return value === true;
 }

@@ -87,6 +87,12 @@ export class Lowering {
     return n === null ? fallback : Number(n);
   }
 
+  /** A yes/no option: true only when written so; a value other than true or false is reported. */
+  flag(value: unknown, path: SpecPath, what: string): boolean {
+    if (value !== undefined && typeof value !== "boolean") this.report.error(path, `${what} must be true or false, got ${describe(value)}`);
+    return value === true;
+  }
+
   choice<T extends string>(value: unknown, path: SpecPath, what: string, choices: readonly T[], fallback: T): T {
     if (value === undefined) return fallback;
     if (typeof value === "string" && (choices as readonly string[]).includes(value)) return value as T;
